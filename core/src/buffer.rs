@@ -1,0 +1,80 @@
+//! Compile-time-sized buffers: constructible in `const` context, viewable as
+//! slices of `f32`.
+
+/// A value with an all-zero constant, usable in `const` and `static` items.
+///
+/// Every buffer type of the core implements it, so whole trainers can be
+/// built with `const fn` and placed in a `static`.
+pub trait Zeroed: Sized {
+    /// The all-zero value.
+    const ZERO: Self;
+}
+
+impl Zeroed for f32 {
+    const ZERO: Self = 0.0;
+}
+
+impl Zeroed for u8 {
+    const ZERO: Self = 0;
+}
+
+impl Zeroed for () {
+    const ZERO: Self = ();
+}
+
+impl<T: Zeroed + Copy, const N: usize> Zeroed for [T; N] {
+    const ZERO: Self = [T::ZERO; N];
+}
+
+impl<A: Zeroed, B: Zeroed> Zeroed for (A, B) {
+    const ZERO: Self = (A::ZERO, B::ZERO);
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<const N: usize> Sealed for [f32; N] {}
+}
+
+/// One row of a batch: `[f32; N]`. Layers name their input and output widths
+/// through this trait, which is what lets adjacent layer sizes be compared at
+/// compile time on stable Rust.
+pub trait Row: sealed::Sealed + Copy + Zeroed + 'static {
+    /// Number of features in the row.
+    const WIDTH: usize;
+    /// The row as a slice.
+    fn as_slice(&self) -> &[f32];
+    /// The row as a mutable slice.
+    fn as_mut_slice(&mut self) -> &mut [f32];
+}
+
+impl<const N: usize> Row for [f32; N] {
+    const WIDTH: usize = N;
+    #[inline]
+    fn as_slice(&self) -> &[f32] {
+        self
+    }
+    #[inline]
+    fn as_mut_slice(&mut self) -> &mut [f32] {
+        self
+    }
+}
+
+/// The first `n` elements of `s` (all of `s` if it is shorter), without a
+/// panic path.
+#[inline]
+pub(crate) fn prefix<T>(s: &[T], n: usize) -> &[T] {
+    s.get(..n).unwrap_or(s)
+}
+
+/// Mutable [`prefix`].
+#[inline]
+pub(crate) fn prefix_mut<T>(s: &mut [T], n: usize) -> &mut [T] {
+    let len = s.len();
+    s.get_mut(..n.min(len)).unwrap_or(&mut [])
+}
+
+/// `true` if every element is finite.
+#[inline]
+pub(crate) fn all_finite(s: &[f32]) -> bool {
+    s.iter().all(|v| v.is_finite())
+}

@@ -1,0 +1,199 @@
+//! The fully connected layer H = f(X W + b).
+
+use crate::activation::{Activation, Identity};
+use crate::buffer::{Zeroed, prefix};
+use crate::init::Init;
+use crate::layer::{Layer, LayerShape};
+use crate::params::Parameters;
+use rand_core::Rng;
+
+/// Weights and bias of a dense layer; also the shape of its gradient.
+///
+/// `weights[i][o]` connects input `i` to unit `o`: the lecture's W ∈ R^{d×h},
+/// stored input-major. Parameter order (see [`Parameters`]): the weights row
+/// by row, then the bias.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DenseParams<const I: usize, const O: usize> {
+    /// W, `I` rows of `O`.
+    pub weights: [[f32; O]; I],
+    /// b, one per unit.
+    pub bias: [f32; O],
+}
+
+impl<const I: usize, const O: usize> Zeroed for DenseParams<I, O> {
+    const ZERO: Self = DenseParams {
+        weights: [[0.0; O]; I],
+        bias: [0.0; O],
+    };
+}
+
+impl<const I: usize, const O: usize> Parameters for DenseParams<I, O> {
+    const LEN: usize = I * O + O;
+    fn slices(&self) -> impl Iterator<Item = &[f32]> {
+        [self.weights.as_flattened(), &self.bias[..]].into_iter()
+    }
+    fn slices_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
+        [self.weights.as_flattened_mut(), &mut self.bias[..]].into_iter()
+    }
+}
+
+/// A fully connected layer of `O` units over `I` inputs with activation `A`:
+/// `H = A(X W + b)` for each row of a batch.
+///
+/// ```
+/// use microprop::{Dense, Inference, Layer, Relu};
+/// let mut layer: Dense<2, 1, Relu> = Dense::ZERO;
+/// layer.params.weights = [[1.0], [-1.0]];
+/// layer.params.bias = [0.5];
+/// let mut run = Inference::<Dense<2, 1, Relu>>::new();
+/// assert_eq!(run.predict(&layer, &[3.0, 1.0]), Ok(&[2.5]));
+/// assert_eq!(run.predict(&layer, &[0.0, 1.0]), Ok(&[0.0]));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dense<const I: usize, const O: usize, A: Activation = Identity> {
+    /// Weights and bias.
+    pub params: DenseParams<I, O>,
+    /// The activation and its settings.
+    pub activation: A,
+}
+
+impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
+    /// A zero-weight layer with the given activation (e.g. a Leaky ReLU with
+    /// a non-default slope). Usable in `const`.
+    pub const fn with_activation(activation: A) -> Self {
+        Dense {
+            params: DenseParams::ZERO,
+            activation,
+        }
+    }
+
+    /// A layer with the given weights, bias and default activation.
+    pub const fn from_params(weights: [[f32; O]; I], bias: [f32; O]) -> Self {
+        Dense {
+            params: DenseParams { weights, bias },
+            activation: A::DEFAULT,
+        }
+    }
+
+    /// out = b + x W, summed over inputs in index order (a fixed order, so
+    /// every target gets the same bits); vectorises across units.
+    #[inline]
+    fn affine(&self, x: &[f32; I], out: &mut [f32; O]) {
+        *out = self.params.bias;
+        for (xi, w_row) in x.iter().zip(&self.params.weights) {
+            for (o, w) in out.iter_mut().zip(w_row) {
+                *o += xi * w;
+            }
+        }
+    }
+
+    /// dW += x^T dz; db += dz for one row.
+    #[inline]
+    fn accumulate_row(x: &[f32; I], dz: &[f32; O], grads: &mut DenseParams<I, O>) {
+        for (xi, g_row) in x.iter().zip(grads.weights.iter_mut()) {
+            for (g, d) in g_row.iter_mut().zip(dz) {
+                *g += xi * d;
+            }
+        }
+        for (g, d) in grads.bias.iter_mut().zip(dz) {
+            *g += d;
+        }
+    }
+}
+
+impl<const I: usize, const O: usize, A: Activation> Parameters for Dense<I, O, A> {
+    const LEN: usize = I * O + O;
+    fn slices(&self) -> impl Iterator<Item = &[f32]> {
+        self.params.slices()
+    }
+    fn slices_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
+        self.params.slices_mut()
+    }
+}
+
+impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
+    type Input = [f32; I];
+    type Output = [f32; O];
+    type OutputActivation = A;
+    type Grads = DenseParams<I, O>;
+    type Scratch = ();
+    type Cache<const B: usize> = [[f32; O]; B];
+
+    const ZERO: Self = Self::with_activation(A::DEFAULT);
+    const DEPTH: usize = 1;
+
+    fn output_activation(&self) -> &A {
+        &self.activation
+    }
+
+    fn init<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
+        init.fill(self.params.weights.as_flattened_mut(), I, O, rng);
+        self.params.bias = [0.0; O];
+    }
+
+    fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
+        f(LayerShape {
+            index: first_index,
+            inputs: I,
+            outputs: O,
+            pieces: 1,
+            activation: self.activation.kind(),
+        });
+    }
+
+    #[inline]
+    fn infer(&self, x: &[f32; I], out: &mut [f32; O], _scratch: &mut ()) {
+        const {
+            assert!(
+                I > 0 && O > 0,
+                "a layer needs at least one input and one unit"
+            )
+        };
+        self.affine(x, out);
+        self.activation.forward(out);
+    }
+
+    fn forward<const B: usize>(&self, x: &[[f32; I]], cache: &mut [[f32; O]; B]) {
+        for (x_row, out) in x.iter().zip(cache.iter_mut()) {
+            self.infer(x_row, out, &mut ());
+        }
+    }
+
+    fn outputs<const B: usize>(cache: &[[f32; O]; B]) -> &[[f32; O]; B] {
+        cache
+    }
+
+    fn outputs_mut<const B: usize>(cache: &mut [[f32; O]; B]) -> &mut [[f32; O]; B] {
+        cache
+    }
+
+    fn backward_first<const B: usize>(
+        &self,
+        x: &[[f32; I]],
+        cache: &mut [[f32; O]; B],
+        grads: &mut DenseParams<I, O>,
+    ) {
+        for (x_row, dz) in x.iter().zip(prefix(cache, x.len())) {
+            Self::accumulate_row(x_row, dz, grads);
+        }
+    }
+
+    fn backward_hidden<const B: usize, P: Activation>(
+        &self,
+        x: &mut [[f32; I]],
+        prev: &P,
+        delta: &mut [f32; I],
+        cache: &mut [[f32; O]; B],
+        grads: &mut DenseParams<I, O>,
+    ) {
+        for (x_row, dz) in x.iter_mut().zip(cache.iter()) {
+            Self::accumulate_row(x_row, dz, grads);
+            // dX = dz W^T: each entry a dot product in unit order.
+            for (d, w_row) in delta.iter_mut().zip(&self.params.weights) {
+                *d = w_row.iter().zip(dz).fold(0.0, |acc, (w, g)| acc + w * g);
+            }
+            prev.backward(x_row, delta);
+            *x_row = *delta;
+        }
+    }
+}

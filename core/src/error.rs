@@ -1,0 +1,103 @@
+//! The one error type of the core.
+
+use core::fmt;
+
+/// Why an operation was refused.
+///
+/// Every operation that returns an `Error` has left the network's parameters,
+/// the optimizer state and the step counter exactly as they were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Error {
+    /// A batch with no rows.
+    EmptyBatch,
+    /// More rows than the trainer's batch buffer holds.
+    BatchTooLarge {
+        /// Rows given.
+        rows: usize,
+        /// Rows the buffer holds (the trainer's `B`).
+        capacity: usize,
+    },
+    /// Inputs and targets differ in number of rows.
+    RowCountMismatch {
+        /// Rows of input.
+        inputs: usize,
+        /// Rows of targets.
+        targets: usize,
+    },
+    /// An input feature is NaN or infinite.
+    NonFiniteInput {
+        /// Row of the batch.
+        row: usize,
+    },
+    /// A target value is NaN or infinite.
+    NonFiniteTarget {
+        /// Row of the batch.
+        row: usize,
+    },
+    /// A target is outside its valid range (e.g. a binary target not in
+    /// [0, 1]).
+    InvalidTarget {
+        /// Row of the batch.
+        row: usize,
+    },
+    /// A class label is not smaller than the number of classes.
+    LabelOutOfRange {
+        /// Row of the batch.
+        row: usize,
+        /// The label given.
+        label: usize,
+        /// Number of classes (output width).
+        classes: usize,
+    },
+    /// The network's output or the loss is NaN or infinite.
+    NonFiniteLoss {
+        /// Row of the batch.
+        row: usize,
+    },
+    /// A gradient, or the parameter it would produce, is NaN or infinite.
+    NonFiniteGradient,
+    /// The learning rate is negative, NaN or infinite.
+    InvalidLearningRate,
+    /// `step` was called with no accumulated gradient.
+    NothingAccumulated,
+    /// A training phase was called out of order (e.g. `backward` before `loss`,
+    /// or with a different number of rows than `forward`).
+    OutOfOrder,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::EmptyBatch => f.write_str("batch has no rows"),
+            Error::BatchTooLarge { rows, capacity } => {
+                write!(
+                    f,
+                    "batch of {rows} rows exceeds the buffer of {capacity} rows"
+                )
+            }
+            Error::RowCountMismatch { inputs, targets } => {
+                write!(f, "{inputs} input rows but {targets} targets")
+            }
+            Error::NonFiniteInput { row } => write!(f, "input row {row} is not finite"),
+            Error::NonFiniteTarget { row } => write!(f, "target of row {row} is not finite"),
+            Error::InvalidTarget { row } => write!(f, "target of row {row} is out of range"),
+            Error::LabelOutOfRange {
+                row,
+                label,
+                classes,
+            } => write!(
+                f,
+                "label {label} of row {row} is out of range for {classes} classes"
+            ),
+            Error::NonFiniteLoss { row } => write!(f, "output or loss of row {row} is not finite"),
+            Error::NonFiniteGradient => f.write_str("gradient or updated parameter is not finite"),
+            Error::InvalidLearningRate => f.write_str("learning rate is negative or not finite"),
+            Error::NothingAccumulated => f.write_str("no gradient has been accumulated"),
+            Error::OutOfOrder => f.write_str("training phases called out of order"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}

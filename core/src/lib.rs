@@ -1,0 +1,44 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod activation;
+mod buffer;
+mod chain;
+mod dense;
+mod error;
+mod inference;
+pub mod init;
+mod layer;
+mod loss;
+pub mod math;
+mod maxout;
+mod optim;
+mod params;
+mod stats;
+mod trainer;
+
+pub use activation::{
+    Activation, ActivationKind, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
+    softmax_in_place,
+};
+pub use buffer::{Row, Zeroed};
+pub use chain::{Chain, ChainCache, ChainScratch};
+pub use dense::{Dense, DenseParams};
+pub use error::Error;
+pub use inference::Inference;
+pub use init::Init;
+pub use layer::{Layer, LayerShape};
+pub use loss::{
+    AcceptsActivation, Loss, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
+    argmax,
+};
+pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
+pub use optim::{Optimizer, Sgd, StepContext, valid_learning_rate};
+pub use params::{ParameterBuffer, Parameters};
+pub use stats::{EpochStats, StepStats};
+pub use trainer::{MemoryReport, Trainer};
+
+/// The `rand_core` traits the initialisers take (`Rng`, `SeedableRng`).
+pub use rand_core;

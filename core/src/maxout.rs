@@ -1,0 +1,241 @@
+//! The Maxout layer: each unit is the maximum of `K` affine pieces.
+
+use crate::activation::{Activation, Identity};
+use crate::buffer::{Zeroed, prefix};
+use crate::init::Init;
+use crate::layer::{Layer, LayerShape};
+use crate::params::Parameters;
+use rand_core::Rng;
+
+/// Weights and biases of a [`Maxout`] layer; also the shape of its gradient.
+///
+/// `weights[o][k]` is the weight vector of piece `k` of unit `o`, so unit `o`
+/// computes `max_k (weights[o][k] · x + bias[o][k])`. Parameter order: all
+/// weights (unit, piece, input), then all biases (unit, piece).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MaxoutParams<const I: usize, const O: usize, const K: usize> {
+    /// One weight vector per unit and piece.
+    pub weights: [[[f32; I]; K]; O],
+    /// One bias per unit and piece.
+    pub bias: [[f32; K]; O],
+}
+
+impl<const I: usize, const O: usize, const K: usize> Zeroed for MaxoutParams<I, O, K> {
+    const ZERO: Self = MaxoutParams {
+        weights: [[[0.0; I]; K]; O],
+        bias: [[0.0; K]; O],
+    };
+}
+
+impl<const I: usize, const O: usize, const K: usize> Parameters for MaxoutParams<I, O, K> {
+    const LEN: usize = O * K * I + O * K;
+    fn slices(&self) -> impl Iterator<Item = &[f32]> {
+        [
+            self.weights.as_flattened().as_flattened(),
+            self.bias.as_flattened(),
+        ]
+        .into_iter()
+    }
+    fn slices_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
+        [
+            self.weights.as_flattened_mut().as_flattened_mut(),
+            self.bias.as_flattened_mut(),
+        ]
+        .into_iter()
+    }
+}
+
+/// Cached outputs and the winning piece of every unit of every row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MaxoutCache<const O: usize, const B: usize> {
+    /// Output rows (dL/dZ after the loss).
+    pub outputs: [[f32; O]; B],
+    /// Index of the piece that won the max.
+    pub winners: [[u8; O]; B],
+}
+
+impl<const O: usize, const B: usize> Zeroed for MaxoutCache<O, B> {
+    const ZERO: Self = MaxoutCache {
+        outputs: [[0.0; O]; B],
+        winners: [[0; O]; B],
+    };
+}
+
+/// Maxout (Goodfellow et al. 2013): `O` units over `I` inputs, each the
+/// maximum of `K` linear pieces. The lecture's form is `K = 2`:
+/// `max(w1ᵀx + b1, w2ᵀx + b2)`. The max is itself the nonlinearity, so the
+/// layer has no separate activation; the gradient flows to the winning piece.
+///
+/// ```
+/// use microprop::{Inference, Layer, Maxout};
+/// let mut layer: Maxout<1, 1, 2> = Maxout::ZERO;
+/// layer.params.weights = [[[1.0], [-1.0]]]; // max(x, -x) = |x|
+/// let mut run = Inference::<Maxout<1, 1, 2>>::new();
+/// assert_eq!(run.predict(&layer, &[-3.0]), Ok(&[3.0]));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Maxout<const I: usize, const O: usize, const K: usize> {
+    /// Weights and biases of every piece.
+    pub params: MaxoutParams<I, O, K>,
+}
+
+impl<const I: usize, const O: usize, const K: usize> Maxout<I, O, K> {
+    /// Computes one row's outputs and which piece won for each unit.
+    #[inline]
+    fn forward_row(&self, x: &[f32; I], out: &mut [f32; O], winners: &mut [u8; O]) {
+        const {
+            assert!(
+                I > 0 && O > 0,
+                "a layer needs at least one input and one unit"
+            );
+            assert!(K >= 1 && K <= 256, "maxout needs 1..=256 pieces");
+        };
+        for (((o, win), w_unit), b_unit) in out
+            .iter_mut()
+            .zip(winners.iter_mut())
+            .zip(&self.params.weights)
+            .zip(&self.params.bias)
+        {
+            let mut best = f32::NEG_INFINITY;
+            let mut best_k = 0u8;
+            for (k, (w, b)) in w_unit.iter().zip(b_unit).enumerate() {
+                let z = x.iter().zip(w).fold(*b, |acc, (xi, wi)| acc + xi * wi);
+                if k == 0 || z > best {
+                    best = z;
+                    best_k = k as u8;
+                }
+            }
+            *o = best;
+            *win = best_k;
+        }
+    }
+
+    /// dW and db of the winning pieces for one row.
+    #[inline]
+    fn accumulate_row(
+        x: &[f32; I],
+        dz: &[f32; O],
+        winners: &[u8; O],
+        grads: &mut MaxoutParams<I, O, K>,
+    ) {
+        for (((d, &k), gw), gb) in dz
+            .iter()
+            .zip(winners)
+            .zip(grads.weights.iter_mut())
+            .zip(grads.bias.iter_mut())
+        {
+            if let (Some(gw), Some(gb)) = (gw.get_mut(k as usize), gb.get_mut(k as usize)) {
+                for (g, xi) in gw.iter_mut().zip(x) {
+                    *g += xi * d;
+                }
+                *gb += d;
+            }
+        }
+    }
+}
+
+impl<const I: usize, const O: usize, const K: usize> Parameters for Maxout<I, O, K> {
+    const LEN: usize = O * K * I + O * K;
+    fn slices(&self) -> impl Iterator<Item = &[f32]> {
+        self.params.slices()
+    }
+    fn slices_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
+        self.params.slices_mut()
+    }
+}
+
+impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
+    type Input = [f32; I];
+    type Output = [f32; O];
+    type OutputActivation = Identity;
+    type Grads = MaxoutParams<I, O, K>;
+    type Scratch = [u8; O];
+    type Cache<const B: usize> = MaxoutCache<O, B>;
+
+    const ZERO: Self = Maxout {
+        params: MaxoutParams::ZERO,
+    };
+    const DEPTH: usize = 1;
+
+    fn output_activation(&self) -> &Identity {
+        &Identity
+    }
+
+    fn init<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
+        init.fill(
+            self.params.weights.as_flattened_mut().as_flattened_mut(),
+            I,
+            O,
+            rng,
+        );
+        self.params.bias = [[0.0; K]; O];
+    }
+
+    fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
+        f(LayerShape {
+            index: first_index,
+            inputs: I,
+            outputs: O,
+            pieces: K,
+            activation: Identity.kind(),
+        });
+    }
+
+    fn infer(&self, x: &[f32; I], out: &mut [f32; O], scratch: &mut [u8; O]) {
+        self.forward_row(x, out, scratch);
+    }
+
+    fn forward<const B: usize>(&self, x: &[[f32; I]], cache: &mut MaxoutCache<O, B>) {
+        for ((x_row, out), win) in x
+            .iter()
+            .zip(cache.outputs.iter_mut())
+            .zip(cache.winners.iter_mut())
+        {
+            self.forward_row(x_row, out, win);
+        }
+    }
+
+    fn outputs<const B: usize>(cache: &MaxoutCache<O, B>) -> &[[f32; O]; B] {
+        &cache.outputs
+    }
+
+    fn outputs_mut<const B: usize>(cache: &mut MaxoutCache<O, B>) -> &mut [[f32; O]; B] {
+        &mut cache.outputs
+    }
+
+    fn backward_first<const B: usize>(
+        &self,
+        x: &[[f32; I]],
+        cache: &mut MaxoutCache<O, B>,
+        grads: &mut MaxoutParams<I, O, K>,
+    ) {
+        let rows = prefix(&cache.outputs, x.len()).iter().zip(&cache.winners);
+        for (x_row, (dz, win)) in x.iter().zip(rows) {
+            Self::accumulate_row(x_row, dz, win, grads);
+        }
+    }
+
+    fn backward_hidden<const B: usize, P: Activation>(
+        &self,
+        x: &mut [[f32; I]],
+        prev: &P,
+        delta: &mut [f32; I],
+        cache: &mut MaxoutCache<O, B>,
+        grads: &mut MaxoutParams<I, O, K>,
+    ) {
+        for (x_row, (dz, win)) in x.iter_mut().zip(cache.outputs.iter().zip(&cache.winners)) {
+            Self::accumulate_row(x_row, dz, win, grads);
+            // dX = Σ_o dz_o · w[o][winner]: accumulated unit by unit.
+            *delta = [0.0; I];
+            for ((d, &k), w_unit) in dz.iter().zip(win).zip(&self.params.weights) {
+                if let Some(w) = w_unit.get(k as usize) {
+                    for (di, wi) in delta.iter_mut().zip(w) {
+                        *di += d * wi;
+                    }
+                }
+            }
+            prev.backward(x_row, delta);
+            *x_row = *delta;
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! The training step: zero gradients, forward, loss, backward, optimizer step.
+
+use core::marker::PhantomData;
+use core::mem::size_of;
+
+use crate::activation::Activation;
+use crate::buffer::{Row, Zeroed, all_finite, prefix, prefix_mut};
+use crate::error::Error;
+use crate::layer::Layer;
+use crate::loss::{AcceptsActivation, Loss};
+use crate::optim::{Optimizer, StepContext};
+use crate::params::Parameters;
+use crate::stats::StepStats;
+
+/// Where a trainer is within a step; makes out-of-order calls an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Forwarded { rows: usize },
+    Scored { rows: usize },
+}
+
+/// Every buffer needed to train network `N` with loss `L` and optimizer `O`
+/// on batches of up to `B` rows: gradients, cached activations and optimizer
+/// state, all sized at compile time.
+///
+/// The network itself is not inside: it is passed to each call, so the same
+/// weights can be used by an [`Inference`](crate::Inference) elsewhere and a
+/// firmware can keep the model in one `static` and the trainer in another.
+///
+/// ```
+/// use microprop::{network, Dense, Identity, Layer, MeanSquaredError, Sgd, Tanh, Trainer};
+/// type Net = network![Dense<2, 4, Tanh>, Dense<4, 1, Identity>];
+/// // Both fit in statics; nothing is allocated.
+/// static mut TRAINER: Trainer<Net, MeanSquaredError, Sgd, 4> = Trainer::new(MeanSquaredError, Sgd);
+///
+/// let mut net = Net::ZERO;
+/// net.init(microprop::Init::Xavier, &mut microprop::init::seeded(1));
+/// let mut trainer = Trainer::<Net, _, _, 4>::new(MeanSquaredError, Sgd);
+/// let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+/// let y = [[0.0], [1.0], [1.0], [0.0]];
+/// let first = trainer.train_step(&mut net, &x, &y, 0.1).unwrap();
+/// for _ in 0..2000 {
+///     trainer.train_step(&mut net, &x, &y, 0.1).unwrap();
+/// }
+/// let last = trainer.evaluate(&net, &x, &y).unwrap();
+/// assert!(last.loss < first.loss / 10.0);
+/// ```
+pub struct Trainer<N: Layer, L, O: Optimizer, const B: usize> {
+    cache: N::Cache<B>,
+    grads: N::Grads,
+    state: O::State<N::Grads>,
+    /// The loss function.
+    pub loss: L,
+    /// The optimizer and its hyperparameters.
+    pub optimizer: O,
+    accumulated_rows: u32,
+    steps: u32,
+    phase: Phase,
+    network: PhantomData<fn(&N)>,
+}
+
+/// Bytes of each part of a training setup, from `size_of` of the real types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MemoryReport {
+    /// The network: weights, biases and activation settings.
+    pub parameters: usize,
+    /// The gradient buffer.
+    pub gradients: usize,
+    /// Optimizer state (0 for SGD).
+    pub optimizer_state: usize,
+    /// Cached activations for `B` rows plus the boundary rows of backprop.
+    pub caches: usize,
+    /// The whole [`Trainer`] (gradients + state + caches + a few counters).
+    pub trainer: usize,
+    /// Parameters plus trainer: all RAM a training run needs besides the
+    /// data and the stack.
+    pub total: usize,
+}
+
+impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
+    /// A trainer with zeroed buffers. Usable in `const` and `static`.
+    pub const fn new(loss: L, optimizer: O) -> Self {
+        const { assert!(B > 0, "batch capacity B must be at least 1") };
+        Trainer {
+            cache: <N::Cache<B> as Zeroed>::ZERO,
+            grads: <N::Grads as Zeroed>::ZERO,
+            state: <O::State<N::Grads> as Zeroed>::ZERO,
+            loss,
+            optimizer,
+            accumulated_rows: 0,
+            steps: 0,
+            phase: Phase::Idle,
+            network: PhantomData,
+        }
+    }
+
+    /// Memory of the network and of this trainer, by part.
+    pub const MEMORY: MemoryReport = MemoryReport {
+        parameters: size_of::<N>(),
+        gradients: size_of::<N::Grads>(),
+        optimizer_state: size_of::<O::State<N::Grads>>(),
+        caches: size_of::<N::Cache<B>>(),
+        trainer: size_of::<Self>(),
+        total: size_of::<N>() + size_of::<Self>(),
+    };
+
+    /// Optimizer steps taken so far.
+    pub fn steps(&self) -> u32 {
+        self.steps
+    }
+
+    /// Rows whose gradients are accumulated and not yet applied.
+    pub fn accumulated_rows(&self) -> u32 {
+        self.accumulated_rows
+    }
+
+    /// The gradient buffer: the **sum** over accumulated rows of dL_i/dθ.
+    /// Multiply by `1 / accumulated_rows()` for the gradient of the mean loss.
+    pub fn gradients(&self) -> &N::Grads {
+        &self.grads
+    }
+
+    /// Optimizer state (e.g. moments), shaped like the parameters.
+    pub fn optimizer_state(&self) -> &O::State<N::Grads> {
+        &self.state
+    }
+
+    /// Clears the gradient buffer and any half-done step.
+    pub fn zero_grad(&mut self) {
+        self.grads.fill_zero();
+        self.accumulated_rows = 0;
+        self.phase = Phase::Idle;
+    }
+
+    /// Forward pass over 1..=B rows, caching activations for backward.
+    /// Returns the output rows.
+    ///
+    /// # Errors
+    /// [`Error::EmptyBatch`], [`Error::BatchTooLarge`],
+    /// [`Error::NonFiniteInput`]. Nothing is computed then.
+    pub fn forward(&mut self, net: &N, x: &[N::Input]) -> Result<&[N::Output], Error> {
+        self.phase = Phase::Idle;
+        check_rows(x.len(), B)?;
+        if let Some(row) = x.iter().position(|r| !all_finite(r.as_slice())) {
+            return Err(Error::NonFiniteInput { row });
+        }
+        net.forward::<B>(x, &mut self.cache);
+        self.phase = Phase::Forwarded { rows: x.len() };
+        Ok(prefix(N::outputs(&self.cache), x.len()))
+    }
+
+    /// Step counter and gradient buffer are left alone; see
+    /// [`Trainer::forward`].
+    fn score(
+        &mut self,
+        net: &N,
+        targets: &[L::Target],
+        keep_gradient: bool,
+    ) -> Result<StepStats, Error>
+    where
+        L: Loss<N::Output>,
+    {
+        let Phase::Forwarded { rows } = self.phase else {
+            return Err(Error::OutOfOrder);
+        };
+        self.phase = Phase::Idle;
+        if targets.len() != rows {
+            return Err(Error::RowCountMismatch {
+                inputs: rows,
+                targets: targets.len(),
+            });
+        }
+        let activation = net.output_activation();
+        let outputs = prefix_mut(N::outputs_mut(&mut self.cache), rows);
+        let mut loss_sum = 0.0;
+        let mut correct: Option<u32> = None;
+        for (row, (out, target)) in outputs.iter_mut().zip(targets).enumerate() {
+            let mut grad = <N::Output as Zeroed>::ZERO;
+            loss_sum += self.loss.row(out, target, &mut grad, row)?;
+            if let Some(ok) = self.loss.correct(out, target) {
+                correct = Some(correct.unwrap_or(0) + u32::from(ok));
+            }
+            if keep_gradient {
+                activation.backward(out.as_slice(), grad.as_mut_slice());
+                *out = grad;
+            }
+        }
+        if keep_gradient {
+            self.phase = Phase::Scored { rows };
+        }
+        Ok(StepStats {
+            rows: rows as u32,
+            loss: loss_sum / rows as f32,
+            correct,
+        })
+    }
+
+    /// Loss of the rows from the last [`Trainer::forward`] against
+    /// `targets`; turns the cached outputs into dL/d(pre-activation) ready for
+    /// [`Trainer::backward`].
+    ///
+    /// # Errors
+    /// [`Error::OutOfOrder`] without a preceding `forward`,
+    /// [`Error::RowCountMismatch`], and the target and loss errors of
+    /// [`Loss::row`]. The gradient buffer is untouched; `forward` must be run
+    /// again.
+    pub fn loss(&mut self, net: &N, targets: &[L::Target]) -> Result<StepStats, Error>
+    where
+        L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
+    {
+        self.score(net, targets, true)
+    }
+
+    /// Backpropagates the last [`Trainer::loss`] and adds dL_i/dθ of each row
+    /// to the gradient buffer. `x` must be the rows given to `forward`.
+    ///
+    /// # Errors
+    /// [`Error::OutOfOrder`] without a preceding `loss` over as many rows.
+    pub fn backward(&mut self, net: &N, x: &[N::Input]) -> Result<(), Error> {
+        match self.phase {
+            Phase::Scored { rows } if rows == x.len() => {}
+            _ => return Err(Error::OutOfOrder),
+        }
+        self.phase = Phase::Idle;
+        net.backward_first::<B>(x, &mut self.cache, &mut self.grads);
+        self.accumulated_rows += x.len() as u32;
+        Ok(())
+    }
+
+    /// Forward, loss and backward for one batch: adds its gradient to the
+    /// buffer without updating the weights. Call it for several batches and
+    /// then [`Trainer::step`] once to take a step over more rows than the
+    /// buffer holds (full-batch gradient descent with a small `B`).
+    ///
+    /// # Errors
+    /// As [`Trainer::forward`] and [`Trainer::loss`]; a rejected batch adds
+    /// nothing to the gradient buffer.
+    pub fn accumulate(
+        &mut self,
+        net: &N,
+        x: &[N::Input],
+        targets: &[L::Target],
+    ) -> Result<StepStats, Error>
+    where
+        L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
+    {
+        if x.len() != targets.len() {
+            return Err(Error::RowCountMismatch {
+                inputs: x.len(),
+                targets: targets.len(),
+            });
+        }
+        self.forward(net, x)?;
+        let stats = self.loss(net, targets)?;
+        self.backward(net, x)?;
+        Ok(stats)
+    }
+
+    /// Applies the mean of the accumulated gradients with learning rate `lr`,
+    /// then clears the buffer and counts the step.
+    ///
+    /// # Errors
+    /// [`Error::NothingAccumulated`], [`Error::InvalidLearningRate`],
+    /// [`Error::NonFiniteGradient`]: the network, optimizer state and step
+    /// count are then unchanged (the gradient buffer is kept for inspection;
+    /// [`Trainer::zero_grad`] clears it).
+    pub fn step(&mut self, net: &mut N, lr: f32) -> Result<(), Error> {
+        if self.accumulated_rows == 0 {
+            return Err(Error::NothingAccumulated);
+        }
+        let ctx = StepContext {
+            learning_rate: lr,
+            grad_scale: 1.0 / self.accumulated_rows as f32,
+            step: self.steps + 1,
+        };
+        self.optimizer
+            .step(net, &self.grads, &mut self.state, ctx)?;
+        self.steps += 1;
+        self.zero_grad();
+        Ok(())
+    }
+
+    /// One complete training step on one batch: zero gradients, forward,
+    /// loss, backward, update.
+    ///
+    /// # Errors
+    /// Any error of the phases; the network, optimizer state and step count
+    /// are then unchanged.
+    pub fn train_step(
+        &mut self,
+        net: &mut N,
+        x: &[N::Input],
+        targets: &[L::Target],
+        lr: f32,
+    ) -> Result<StepStats, Error>
+    where
+        L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
+    {
+        self.zero_grad();
+        let stats = self.accumulate(net, x, targets)?;
+        self.step(net, lr)?;
+        Ok(stats)
+    }
+
+    /// Loss and accuracy of the network on a batch, without touching the
+    /// gradient buffer.
+    ///
+    /// # Errors
+    /// As [`Trainer::forward`] and [`Trainer::loss`].
+    pub fn evaluate(
+        &mut self,
+        net: &N,
+        x: &[N::Input],
+        targets: &[L::Target],
+    ) -> Result<StepStats, Error>
+    where
+        L: Loss<N::Output>,
+    {
+        if x.len() != targets.len() {
+            return Err(Error::RowCountMismatch {
+                inputs: x.len(),
+                targets: targets.len(),
+            });
+        }
+        self.forward(net, x)?;
+        self.score(net, targets, false)
+    }
+}
+
+/// Checks `1 <= rows <= capacity`.
+fn check_rows(rows: usize, capacity: usize) -> Result<(), Error> {
+    if rows == 0 {
+        Err(Error::EmptyBatch)
+    } else if rows > capacity {
+        Err(Error::BatchTooLarge { rows, capacity })
+    } else {
+        Ok(())
+    }
+}
