@@ -16,6 +16,7 @@ pub mod math;
 mod maxout;
 mod optim;
 mod params;
+mod schedule;
 mod stats;
 mod trainer;
 
@@ -35,8 +36,12 @@ pub use loss::{
     argmax,
 };
 pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
-pub use optim::{Optimizer, Sgd, StepContext, valid_learning_rate};
+pub use optim::{
+    AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, StepContext, clip_factor,
+    valid_learning_rate,
+};
 pub use params::{ParameterBuffer, Parameters};
+pub use schedule::{LrSchedule, Schedule, Warmup};
 pub use stats::{EpochStats, StepStats};
 pub use trainer::{MemoryReport, Trainer};
 

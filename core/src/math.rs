@@ -40,6 +40,12 @@ pub fn sqrt(x: f32) -> f32 {
     libm::sqrtf(x)
 }
 
+/// x raised to the power y.
+#[inline]
+pub fn pow(x: f32, y: f32) -> f32 {
+    libm::powf(x, y)
+}
+
 /// Cosine.
 #[inline]
 pub fn cos(x: f32) -> f32 {

@@ -54,6 +54,9 @@ pub struct Trainer<N: Layer, L, O: Optimizer, const B: usize> {
     pub loss: L,
     /// The optimizer and its hyperparameters.
     pub optimizer: O,
+    /// Clip the mean gradient to this global L2 norm before each step
+    /// (PyTorch's `clip_grad_norm_`); `None` = no clipping.
+    pub max_grad_norm: Option<f32>,
     accumulated_rows: u32,
     steps: u32,
     phase: Phase,
@@ -89,6 +92,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
             state: <O::State<N::Grads> as Zeroed>::ZERO,
             loss,
             optimizer,
+            max_grad_norm: None,
             accumulated_rows: 0,
             steps: 0,
             phase: Phase::Idle,
@@ -106,6 +110,19 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         total: size_of::<N>() + size_of::<Self>(),
     };
 
+    /// The same trainer, clipping the mean gradient to global L2 norm
+    /// `max_norm` before every step. Usable in `const`.
+    pub const fn with_grad_clipping(mut self, max_norm: f32) -> Self {
+        self.max_grad_norm = Some(max_norm);
+        self
+    }
+
+    /// Restores the step counter (e.g. after loading a checkpoint), so
+    /// schedules and Adam's bias correction continue where they were.
+    pub fn set_steps(&mut self, steps: u32) {
+        self.steps = steps;
+    }
+
     /// Optimizer steps taken so far.
     pub fn steps(&self) -> u32 {
         self.steps
@@ -120,6 +137,11 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     /// Multiply by `1 / accumulated_rows()` for the gradient of the mean loss.
     pub fn gradients(&self) -> &N::Grads {
         &self.grads
+    }
+
+    /// Mutable optimizer state (e.g. to restore it from a checkpoint).
+    pub fn optimizer_state_mut(&mut self) -> &mut O::State<N::Grads> {
+        &mut self.state
     }
 
     /// Optimizer state (e.g. moments), shaped like the parameters.
@@ -270,9 +292,17 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         if self.accumulated_rows == 0 {
             return Err(Error::NothingAccumulated);
         }
+        let mut grad_scale = 1.0 / self.accumulated_rows as f32;
+        if let Some(max_norm) = self.max_grad_norm {
+            let norm = crate::math::sqrt(self.grads.sum_of_squares()) * grad_scale;
+            if !norm.is_finite() {
+                return Err(Error::NonFiniteGradient);
+            }
+            grad_scale *= crate::optim::clip_factor(norm, max_norm);
+        }
         let ctx = StepContext {
             learning_rate: lr,
-            grad_scale: 1.0 / self.accumulated_rows as f32,
+            grad_scale,
             step: self.steps + 1,
         };
         self.optimizer

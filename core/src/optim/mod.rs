@@ -1,0 +1,239 @@
+//! Optimizers: how an accumulated gradient turns into a parameter update.
+//!
+//! Defaults and formulas follow PyTorch (`torch.optim`), so hyperparameters
+//! carry over; the lecture's variants (epsilon inside the square root,
+//! RMSprop's gamma 0.9) are options. Every optimizer computes each updated
+//! parameter and state value and checks that it is finite before writing
+//! any, so a refused step changes nothing.
+
+mod adagrad;
+mod adam;
+mod momentum;
+mod rmsprop;
+
+pub use adagrad::AdaGrad;
+pub use adam::Adam;
+pub use momentum::Momentum;
+pub use rmsprop::RmsProp;
+
+use crate::buffer::Zeroed;
+use crate::error::Error;
+use crate::params::{ParameterBuffer, Parameters};
+
+/// What an optimizer needs to know about the step it is taking.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct StepContext {
+    /// Learning rate for this step (from a schedule, or constant).
+    pub learning_rate: f32,
+    /// Factor that turns the gradient buffer into the mean gradient
+    /// (1 / rows accumulated; 1.0 if the buffer already holds it).
+    pub grad_scale: f32,
+    /// Number of this step, counting from 1.
+    pub step: u32,
+}
+
+/// Updates parameters from gradients, keeping whatever state it needs in a
+/// caller-owned buffer shaped like the parameters.
+///
+/// An implementation must either apply the whole update or, returning an
+/// error, change nothing: neither parameters nor state.
+pub trait Optimizer {
+    /// Optimizer state for gradient buffers of type `G` (`()` for SGD).
+    type State<G: ParameterBuffer>: Zeroed;
+
+    /// Applies one update to `params` from `grads`. `P` and `G` must have the
+    /// same layout (same [`Parameters::LEN`]; checked at compile time).
+    ///
+    /// # Errors
+    /// [`Error::InvalidLearningRate`], or [`Error::NonFiniteGradient`] if a
+    /// gradient or an updated parameter would not be finite. Nothing is
+    /// changed in either case.
+    fn step<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        state: &mut Self::State<G>,
+        ctx: StepContext,
+    ) -> Result<(), Error>;
+}
+
+/// Plain gradient descent: w ← w − lr · g, the lecture's update.
+///
+/// ```
+/// use microprop::{Optimizer, Sgd, StepContext};
+/// // One step on L(w) = 0.1 w1² + 2 w2² from w = (1, 1): g = (0.2, 4).
+/// let mut w = [1.0_f32, 1.0];
+/// let g = [0.2_f32, 4.0];
+/// let ctx = StepContext { learning_rate: 0.1, grad_scale: 1.0, step: 1 };
+/// Sgd.step(&mut w, &g, &mut (), ctx).unwrap();
+/// assert_eq!(w, [0.98, 0.6]);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Sgd;
+
+impl Optimizer for Sgd {
+    type State<G: ParameterBuffer> = ();
+
+    fn step<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        _state: &mut (),
+        ctx: StepContext,
+    ) -> Result<(), Error> {
+        const {
+            assert!(
+                P::LEN == G::LEN,
+                "parameters and gradients differ in layout"
+            )
+        };
+        let lr = valid_learning_rate(ctx.learning_rate)?;
+        let scale = ctx.grad_scale;
+        let update = |w: f32, g: f32| w - lr * (g * scale);
+        // Check every new value before writing any, so a rejected step
+        // changes nothing.
+        let all_finite = params
+            .slices()
+            .zip(grads.slices())
+            .all(|(ws, gs)| ws.iter().zip(gs).all(|(&w, &g)| update(w, g).is_finite()));
+        if !all_finite {
+            return Err(Error::NonFiniteGradient);
+        }
+        for (ws, gs) in params.slices_mut().zip(grads.slices()) {
+            for (w, &g) in ws.iter_mut().zip(gs) {
+                *w = update(*w, g);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `lr` if it is finite and non-negative.
+pub fn valid_learning_rate(lr: f32) -> Result<f32, Error> {
+    if lr.is_finite() && lr >= 0.0 {
+        Ok(lr)
+    } else {
+        Err(Error::InvalidLearningRate)
+    }
+}
+
+/// Where epsilon goes in the adaptive optimizers' denominator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Epsilon {
+    /// `g / (sqrt(s) + eps)`: PyTorch and Keras.
+    #[default]
+    Outside,
+    /// `g / sqrt(s + eps)`: the lecture's formula.
+    Inside,
+}
+
+impl Epsilon {
+    /// The denominator `sqrt(s) + eps` or `sqrt(s + eps)`.
+    #[inline]
+    pub fn denominator(self, s: f32, eps: f32) -> f32 {
+        match self {
+            Epsilon::Outside => crate::math::sqrt(s) + eps,
+            Epsilon::Inside => crate::math::sqrt(s + eps),
+        }
+    }
+}
+
+/// Validates the common inputs of a step: the learning rate, and that
+/// parameters and gradients have the same layout.
+fn check_step<P: Parameters, G: Parameters>(ctx: &StepContext) -> Result<f32, Error> {
+    const {
+        assert!(
+            P::LEN == G::LEN,
+            "parameters and gradients differ in layout"
+        )
+    };
+    valid_learning_rate(ctx.learning_rate)
+}
+
+/// Two-pass update with one state buffer: `f(w, g, s) -> (w', s')` is
+/// evaluated once to check that every result is finite, and again to write.
+/// `g` is already multiplied by `scale`.
+fn update_with_one_state<P: Parameters, G: Parameters>(
+    params: &mut P,
+    grads: &G,
+    state: &mut G,
+    scale: f32,
+    f: impl Fn(f32, f32, f32) -> (f32, f32),
+) -> Result<(), Error> {
+    let finite = params
+        .slices()
+        .zip(grads.slices())
+        .zip(state.slices())
+        .all(|((ws, gs), ss)| {
+            ws.iter().zip(gs).zip(ss).all(|((&w, &g), &s)| {
+                let (w, s) = f(w, g * scale, s);
+                w.is_finite() && s.is_finite()
+            })
+        });
+    if !finite {
+        return Err(Error::NonFiniteGradient);
+    }
+    for ((ws, gs), ss) in params
+        .slices_mut()
+        .zip(grads.slices())
+        .zip(state.slices_mut())
+    {
+        for ((w, &g), s) in ws.iter_mut().zip(gs).zip(ss.iter_mut()) {
+            (*w, *s) = f(*w, g * scale, *s);
+        }
+    }
+    Ok(())
+}
+
+/// As [`update_with_one_state`] with two state buffers:
+/// `f(w, g, a, b) -> (w', a', b')`.
+fn update_with_two_states<P: Parameters, G: Parameters>(
+    params: &mut P,
+    grads: &G,
+    first: &mut G,
+    second: &mut G,
+    scale: f32,
+    f: impl Fn(f32, f32, f32, f32) -> (f32, f32, f32),
+) -> Result<(), Error> {
+    let finite = params
+        .slices()
+        .zip(grads.slices())
+        .zip(first.slices().zip(second.slices()))
+        .all(|((ws, gs), (as_, bs))| {
+            ws.iter()
+                .zip(gs)
+                .zip(as_.iter().zip(bs))
+                .all(|((&w, &g), (&a, &b))| {
+                    let (w, a, b) = f(w, g * scale, a, b);
+                    w.is_finite() && a.is_finite() && b.is_finite()
+                })
+        });
+    if !finite {
+        return Err(Error::NonFiniteGradient);
+    }
+    for ((ws, gs), (as_, bs)) in params
+        .slices_mut()
+        .zip(grads.slices())
+        .zip(first.slices_mut().zip(second.slices_mut()))
+    {
+        for ((w, &g), (a, b)) in ws.iter_mut().zip(gs).zip(as_.iter_mut().zip(bs.iter_mut())) {
+            (*w, *a, *b) = f(*w, g * scale, *a, *b);
+        }
+    }
+    Ok(())
+}
+
+/// Factor that scales a gradient of global L2 norm `norm` down to at most
+/// `max_norm`, as PyTorch's `clip_grad_norm_`: `max_norm / (norm + 1e-6)`,
+/// capped at 1.
+///
+/// ```
+/// assert_eq!(microprop::clip_factor(10.0, 1.0), 1.0 / (10.0 + 1e-6));
+/// assert_eq!(microprop::clip_factor(0.5, 1.0), 1.0);
+/// ```
+pub fn clip_factor(norm: f32, max_norm: f32) -> f32 {
+    (max_norm / (norm + 1e-6)).min(1.0)
+}

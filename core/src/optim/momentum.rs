@@ -1,0 +1,70 @@
+use super::{Optimizer, StepContext, check_step, update_with_one_state};
+use crate::error::Error;
+use crate::params::{ParameterBuffer, Parameters};
+
+/// SGD with momentum, PyTorch's form: h ← βh + g, w ← w − lr·h (the
+/// lecture's h(t) = β h(t−1) + ∇L). With `nesterov`, w ← w − lr·(g + βh).
+/// Optional L2 weight decay adds `weight_decay · w` to the gradient.
+///
+/// ```
+/// use microprop::{Momentum, Optimizer, StepContext};
+/// let opt = Momentum::new(0.9);
+/// let (mut w, mut h) = ([1.0_f32], [0.0_f32]);
+/// let ctx = |step| StepContext { learning_rate: 0.1, grad_scale: 1.0, step };
+/// opt.step(&mut w, &[1.0], &mut h, ctx(1)).unwrap(); // h = 1,   w = 0.9
+/// opt.step(&mut w, &[1.0], &mut h, ctx(2)).unwrap(); // h = 1.9, w = 0.71
+/// assert_eq!(h, [1.9]);
+/// assert!((w[0] - 0.71).abs() < 1e-6);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Momentum {
+    /// β, the fraction of the previous velocity kept (0.9 is usual).
+    pub momentum: f32,
+    /// Nesterov's look-ahead form.
+    pub nesterov: bool,
+    /// L2 penalty coefficient (0 = off).
+    pub weight_decay: f32,
+}
+
+impl Momentum {
+    /// Classical momentum β, no Nesterov, no weight decay.
+    pub const fn new(momentum: f32) -> Self {
+        Momentum {
+            momentum,
+            nesterov: false,
+            weight_decay: 0.0,
+        }
+    }
+}
+
+impl Default for Momentum {
+    fn default() -> Self {
+        Momentum::new(0.9)
+    }
+}
+
+impl Optimizer for Momentum {
+    type State<G: ParameterBuffer> = G;
+
+    fn step<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        velocity: &mut G,
+        ctx: StepContext,
+    ) -> Result<(), Error> {
+        let lr = check_step::<P, G>(&ctx)?;
+        let Momentum {
+            momentum: beta,
+            nesterov,
+            weight_decay,
+        } = *self;
+        update_with_one_state(params, grads, velocity, ctx.grad_scale, |w, g, h| {
+            let g = g + weight_decay * w;
+            let h = beta * h + g;
+            let direction = if nesterov { g + beta * h } else { h };
+            (w - lr * direction, h)
+        })
+    }
+}

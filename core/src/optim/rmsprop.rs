@@ -1,0 +1,67 @@
+use super::{Epsilon, Optimizer, StepContext, check_step, update_with_one_state};
+use crate::error::Error;
+use crate::params::{ParameterBuffer, Parameters};
+
+/// RMSprop: s ← αs + (1 − α)g², w ← w − lr · g / (sqrt(s) + eps).
+/// PyTorch's defaults α = 0.99, eps = 1e-8 outside the root;
+/// [`RmsProp::LECTURE`] is the lecture's γ = 0.9 with eps inside.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RmsProp {
+    /// α (PyTorch) or γ (the lecture): decay of the squared-gradient average.
+    pub alpha: f32,
+    /// Added to the denominator for stability.
+    pub eps: f32,
+    /// Where `eps` goes.
+    pub epsilon: Epsilon,
+    /// L2 penalty coefficient (0 = off).
+    pub weight_decay: f32,
+}
+
+impl RmsProp {
+    /// PyTorch's defaults.
+    pub const PYTORCH: RmsProp = RmsProp {
+        alpha: 0.99,
+        eps: 1e-8,
+        epsilon: Epsilon::Outside,
+        weight_decay: 0.0,
+    };
+    /// The lecture's form: γ = 0.9, eps inside the square root.
+    pub const LECTURE: RmsProp = RmsProp {
+        alpha: 0.9,
+        eps: 1e-8,
+        epsilon: Epsilon::Inside,
+        weight_decay: 0.0,
+    };
+}
+
+impl Default for RmsProp {
+    fn default() -> Self {
+        RmsProp::PYTORCH
+    }
+}
+
+impl Optimizer for RmsProp {
+    type State<G: ParameterBuffer> = G;
+
+    fn step<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        mean_sq: &mut G,
+        ctx: StepContext,
+    ) -> Result<(), Error> {
+        let lr = check_step::<P, G>(&ctx)?;
+        let RmsProp {
+            alpha,
+            eps,
+            epsilon,
+            weight_decay,
+        } = *self;
+        update_with_one_state(params, grads, mean_sq, ctx.grad_scale, |w, g, s| {
+            let g = g + weight_decay * w;
+            let s = alpha * s + (1.0 - alpha) * g * g;
+            (w - lr * g / epsilon.denominator(s, eps), s)
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! Learning-rate schedules: pure functions of the step count.
+//!
+//! `t` is the number of optimizer steps already taken (0 for the first step),
+//! i.e. [`Trainer::steps`](crate::Trainer::steps). Because a schedule keeps no
+//! state, a run resumed from a checkpoint at step t continues the schedule
+//! exactly.
+
+use crate::math;
+
+/// A learning rate for every step. Implement it for your own type, or use
+/// [`LrSchedule::Custom`] with a plain function.
+pub trait Schedule {
+    /// The learning rate of step `t` (0-based).
+    fn learning_rate(&self, t: u32) -> f32;
+}
+
+/// The lecture's schedules.
+///
+/// ```
+/// use microprop::{LrSchedule, Schedule};
+/// let cosine = LrSchedule::Cosine { initial: 0.1, last: 0.001, period: 100 };
+/// assert_eq!(cosine.learning_rate(0), 0.1);
+/// assert!((cosine.learning_rate(50) - 0.0505).abs() < 1e-6);
+/// assert_eq!(cosine.learning_rate(100), 0.001);
+/// assert_eq!(cosine.learning_rate(1000), 0.001);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub enum LrSchedule {
+    /// η(t) = η.
+    Constant(f32),
+    /// η(t+1) = η(t)·α every `every` steps, not below `min`:
+    /// η(t) = max(η0 · α^⌊t/every⌋, min).
+    Factor {
+        /// η0.
+        initial: f32,
+        /// α in (0, 1).
+        factor: f32,
+        /// Steps between reductions (1 = every step).
+        every: u32,
+        /// Floor.
+        min: f32,
+    },
+    /// η(t) = η0 · α^t.
+    Exponential {
+        /// η0.
+        initial: f32,
+        /// α in (0, 1).
+        decay: f32,
+    },
+    /// η(t) = η0 / (1 + α t)^β.
+    Polynomial {
+        /// η0.
+        initial: f32,
+        /// α > 0.
+        alpha: f32,
+        /// β in (0, 1).
+        power: f32,
+    },
+    /// η(t) = η_T + (η0 − η_T)/2 · (1 + cos(π t / T)) for t ≤ T, η_T after.
+    Cosine {
+        /// η0.
+        initial: f32,
+        /// η_T.
+        last: f32,
+        /// T, in steps.
+        period: u32,
+    },
+    /// Any function of the step.
+    Custom(fn(u32) -> f32),
+}
+
+impl Schedule for LrSchedule {
+    fn learning_rate(&self, t: u32) -> f32 {
+        match *self {
+            LrSchedule::Constant(lr) => lr,
+            LrSchedule::Factor {
+                initial,
+                factor,
+                every,
+                min,
+            } => (initial * math::pow(factor, (t / every.max(1)) as f32)).max(min),
+            LrSchedule::Exponential { initial, decay } => initial * math::pow(decay, t as f32),
+            LrSchedule::Polynomial {
+                initial,
+                alpha,
+                power,
+            } => initial / math::pow(1.0 + alpha * t as f32, power),
+            LrSchedule::Cosine {
+                initial,
+                last,
+                period,
+            } => {
+                if t >= period {
+                    last
+                } else {
+                    let phase = core::f32::consts::PI * t as f32 / period as f32;
+                    last + (initial - last) * 0.5 * (1.0 + math::cos(phase))
+                }
+            }
+            LrSchedule::Custom(f) => f(t),
+        }
+    }
+}
+
+impl Schedule for f32 {
+    fn learning_rate(&self, _t: u32) -> f32 {
+        *self
+    }
+}
+
+/// Linear warmup wrapped around any schedule: for the first `steps` steps the
+/// rate rises linearly from 0 towards `inner`'s first rate
+/// (η(t) = inner(0) · (t + 1) / (steps + 1)); after that `inner` runs from its
+/// own step 0, η(t) = inner(t − steps).
+///
+/// ```
+/// use microprop::{LrSchedule, Schedule, Warmup};
+/// let s = Warmup { steps: 3, inner: LrSchedule::Constant(0.4) };
+/// let rates: Vec<f32> = (0..5).map(|t| s.learning_rate(t)).collect();
+/// assert_eq!(rates, [0.1, 0.2, 0.3, 0.4, 0.4]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Warmup<S> {
+    /// Length of the warmup, in steps.
+    pub steps: u32,
+    /// The schedule that follows.
+    pub inner: S,
+}
+
+impl<S: Schedule> Schedule for Warmup<S> {
+    fn learning_rate(&self, t: u32) -> f32 {
+        if t < self.steps {
+            self.inner.learning_rate(0) * (t + 1) as f32 / (self.steps + 1) as f32
+        } else {
+            self.inner.learning_rate(t - self.steps)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_schedule_follows_its_formula() {
+        let f = LrSchedule::Factor {
+            initial: 1.0,
+            factor: 0.5,
+            every: 2,
+            min: 0.1,
+        };
+        let rates: [f32; 9] = core::array::from_fn(|t| f.learning_rate(t as u32));
+        assert_eq!(rates, [1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125, 0.1]);
+        let e = LrSchedule::Exponential {
+            initial: 2.0,
+            decay: 0.5,
+        };
+        assert_eq!(e.learning_rate(3), 0.25);
+        let p = LrSchedule::Polynomial {
+            initial: 1.0,
+            alpha: 1.0,
+            power: 0.5,
+        };
+        assert_eq!(p.learning_rate(3), 0.5);
+        fn halving(t: u32) -> f32 {
+            1.0 / (1 << t) as f32
+        }
+        assert_eq!(LrSchedule::Custom(halving).learning_rate(2), 0.25);
+    }
+
+    #[test]
+    fn warmup_wraps_cosine_and_resumes_it() {
+        let s = Warmup {
+            steps: 4,
+            inner: LrSchedule::Cosine {
+                initial: 1.0,
+                last: 0.0,
+                period: 10,
+            },
+        };
+        assert_eq!(s.learning_rate(0), 0.2);
+        assert_eq!(s.learning_rate(4), 1.0);
+        assert!(s.learning_rate(9) > 0.49 && s.learning_rate(9) < 0.51);
+        assert_eq!(s.learning_rate(14), 0.0);
+    }
+}
