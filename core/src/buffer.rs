@@ -14,6 +14,10 @@ impl Zeroed for f32 {
     const ZERO: Self = 0.0;
 }
 
+impl Zeroed for usize {
+    const ZERO: Self = 0;
+}
+
 impl Zeroed for u8 {
     const ZERO: Self = 0;
 }

@@ -62,6 +62,11 @@ pub enum Error {
     InvalidLearningRate,
     /// `step` was called with no accumulated gradient.
     NothingAccumulated,
+    /// A data set could not produce a sample it claims to have.
+    SampleUnavailable {
+        /// The sample's index.
+        index: usize,
+    },
     /// A training phase was called out of order (e.g. `backward` before `loss`,
     /// or with a different number of rows than `forward`).
     OutOfOrder,
@@ -95,6 +100,7 @@ impl fmt::Display for Error {
             Error::NonFiniteGradient => f.write_str("gradient or updated parameter is not finite"),
             Error::InvalidLearningRate => f.write_str("learning rate is negative or not finite"),
             Error::NothingAccumulated => f.write_str("no gradient has been accumulated"),
+            Error::SampleUnavailable { index } => write!(f, "data set has no sample {index}"),
             Error::OutOfOrder => f.write_str("training phases called out of order"),
         }
     }

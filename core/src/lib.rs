@@ -6,17 +6,21 @@
 mod activation;
 mod buffer;
 mod chain;
+mod dataset;
 mod dense;
 mod error;
+mod fit;
 mod inference;
 pub mod init;
 mod layer;
 mod loss;
 pub mod math;
 mod maxout;
+mod normalize;
 mod optim;
 mod params;
 mod schedule;
+mod shuffle;
 mod stats;
 mod trainer;
 
@@ -26,8 +30,12 @@ pub use activation::{
 };
 pub use buffer::{Row, Zeroed};
 pub use chain::{Chain, ChainCache, ChainScratch};
+pub use dataset::{Dataset, SliceDataset};
 pub use dense::{Dense, DenseParams};
 pub use error::Error;
+pub use fit::{
+    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StopReason, Stopping, fit,
+};
 pub use inference::Inference;
 pub use init::Init;
 pub use layer::{Layer, LayerShape};
@@ -36,14 +44,16 @@ pub use loss::{
     argmax,
 };
 pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
+pub use normalize::{Normalizer, NormalizerFit, Scaling};
 pub use optim::{
     AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, StepContext, clip_factor,
     valid_learning_rate,
 };
 pub use params::{ParameterBuffer, Parameters};
 pub use schedule::{LrSchedule, Schedule, Warmup};
+pub use shuffle::{Permutation, shuffle_in_place};
 pub use stats::{EpochStats, StepStats};
-pub use trainer::{MemoryReport, Trainer};
+pub use trainer::{MemoryReport, StepReport, Trainer};
 
 /// The `rand_core` traits the initialisers take (`Rng`, `SeedableRng`).
 pub use rand_core;

@@ -63,6 +63,18 @@ pub struct Trainer<N: Layer, L, O: Optimizer, const B: usize> {
     network: PhantomData<fn(&N)>,
 }
 
+/// What one optimizer step did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct StepReport {
+    /// The learning rate used.
+    pub learning_rate: f32,
+    /// L2 norm of the mean gradient (before clipping).
+    pub grad_norm: f32,
+    /// L2 norm of the change of all parameters, |w(k+1) − w(k)|.
+    pub change_norm: f32,
+}
+
 /// Bytes of each part of a training setup, from `size_of` of the real types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -289,27 +301,41 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     /// count are then unchanged (the gradient buffer is kept for inspection;
     /// [`Trainer::zero_grad`] clears it).
     pub fn step(&mut self, net: &mut N, lr: f32) -> Result<(), Error> {
+        self.step_measured(net, lr).map(|_| ())
+    }
+
+    /// [`Trainer::step`], also reporting the norms the stopping criteria
+    /// watch (one extra read of the gradient buffer).
+    ///
+    /// # Errors
+    /// As [`Trainer::step`].
+    pub fn step_measured(&mut self, net: &mut N, lr: f32) -> Result<StepReport, Error> {
         if self.accumulated_rows == 0 {
             return Err(Error::NothingAccumulated);
         }
         let mut grad_scale = 1.0 / self.accumulated_rows as f32;
+        let grad_norm = crate::math::sqrt(self.grads.sum_of_squares()) * grad_scale;
+        if !grad_norm.is_finite() {
+            return Err(Error::NonFiniteGradient);
+        }
         if let Some(max_norm) = self.max_grad_norm {
-            let norm = crate::math::sqrt(self.grads.sum_of_squares()) * grad_scale;
-            if !norm.is_finite() {
-                return Err(Error::NonFiniteGradient);
-            }
-            grad_scale *= crate::optim::clip_factor(norm, max_norm);
+            grad_scale *= crate::optim::clip_factor(grad_norm, max_norm);
         }
         let ctx = StepContext {
             learning_rate: lr,
             grad_scale,
             step: self.steps + 1,
         };
-        self.optimizer
+        let change = self
+            .optimizer
             .step(net, &self.grads, &mut self.state, ctx)?;
         self.steps += 1;
         self.zero_grad();
-        Ok(())
+        Ok(StepReport {
+            learning_rate: lr,
+            grad_norm,
+            change_norm: crate::math::sqrt(change),
+        })
     }
 
     /// One complete training step on one batch: zero gradients, forward,

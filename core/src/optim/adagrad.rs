@@ -40,7 +40,7 @@ impl Optimizer for AdaGrad {
         grads: &G,
         sum_sq: &mut G,
         ctx: StepContext,
-    ) -> Result<(), Error> {
+    ) -> Result<f32, Error> {
         let lr = check_step::<P, G>(&ctx)?;
         let AdaGrad {
             eps,

@@ -65,7 +65,7 @@ impl Optimizer for Adam {
         grads: &G,
         (m, v): &mut (G, G),
         ctx: StepContext,
-    ) -> Result<(), Error> {
+    ) -> Result<f32, Error> {
         let lr = check_step::<P, G>(&ctx)?;
         let Adam {
             beta1,

@@ -45,6 +45,9 @@ pub trait Optimizer {
     /// Applies one update to `params` from `grads`. `P` and `G` must have the
     /// same layout (same [`Parameters::LEN`]; checked at compile time).
     ///
+    /// Returns the squared L2 norm of the change it made to the parameters
+    /// (for the "weights stopped moving" stopping criterion).
+    ///
     /// # Errors
     /// [`Error::InvalidLearningRate`], or [`Error::NonFiniteGradient`] if a
     /// gradient or an updated parameter would not be finite. Nothing is
@@ -55,7 +58,7 @@ pub trait Optimizer {
         grads: &G,
         state: &mut Self::State<G>,
         ctx: StepContext,
-    ) -> Result<(), Error>;
+    ) -> Result<f32, Error>;
 }
 
 /// Plain gradient descent: w ← w − lr · g, the lecture's update.
@@ -82,7 +85,7 @@ impl Optimizer for Sgd {
         grads: &G,
         _state: &mut (),
         ctx: StepContext,
-    ) -> Result<(), Error> {
+    ) -> Result<f32, Error> {
         const {
             assert!(
                 P::LEN == G::LEN,
@@ -101,12 +104,15 @@ impl Optimizer for Sgd {
         if !all_finite {
             return Err(Error::NonFiniteGradient);
         }
+        let mut change = 0.0;
         for (ws, gs) in params.slices_mut().zip(grads.slices()) {
             for (w, &g) in ws.iter_mut().zip(gs) {
-                *w = update(*w, g);
+                let new = update(*w, g);
+                change += (new - *w) * (new - *w);
+                *w = new;
             }
         }
-        Ok(())
+        Ok(change)
     }
 }
 
@@ -162,7 +168,7 @@ fn update_with_one_state<P: Parameters, G: Parameters>(
     state: &mut G,
     scale: f32,
     f: impl Fn(f32, f32, f32) -> (f32, f32),
-) -> Result<(), Error> {
+) -> Result<f32, Error> {
     let finite = params
         .slices()
         .zip(grads.slices())
@@ -176,16 +182,19 @@ fn update_with_one_state<P: Parameters, G: Parameters>(
     if !finite {
         return Err(Error::NonFiniteGradient);
     }
+    let mut change = 0.0;
     for ((ws, gs), ss) in params
         .slices_mut()
         .zip(grads.slices())
         .zip(state.slices_mut())
     {
         for ((w, &g), s) in ws.iter_mut().zip(gs).zip(ss.iter_mut()) {
-            (*w, *s) = f(*w, g * scale, *s);
+            let (new, state) = f(*w, g * scale, *s);
+            change += (new - *w) * (new - *w);
+            (*w, *s) = (new, state);
         }
     }
-    Ok(())
+    Ok(change)
 }
 
 /// As [`update_with_one_state`] with two state buffers:
@@ -197,7 +206,7 @@ fn update_with_two_states<P: Parameters, G: Parameters>(
     second: &mut G,
     scale: f32,
     f: impl Fn(f32, f32, f32, f32) -> (f32, f32, f32),
-) -> Result<(), Error> {
+) -> Result<f32, Error> {
     let finite = params
         .slices()
         .zip(grads.slices())
@@ -214,16 +223,19 @@ fn update_with_two_states<P: Parameters, G: Parameters>(
     if !finite {
         return Err(Error::NonFiniteGradient);
     }
+    let mut change = 0.0;
     for ((ws, gs), (as_, bs)) in params
         .slices_mut()
         .zip(grads.slices())
         .zip(first.slices_mut().zip(second.slices_mut()))
     {
         for ((w, &g), (a, b)) in ws.iter_mut().zip(gs).zip(as_.iter_mut().zip(bs.iter_mut())) {
-            (*w, *a, *b) = f(*w, g * scale, *a, *b);
+            let (new, first, second) = f(*w, g * scale, *a, *b);
+            change += (new - *w) * (new - *w);
+            (*w, *a, *b) = (new, first, second);
         }
     }
-    Ok(())
+    Ok(change)
 }
 
 /// Factor that scales a gradient of global L2 norm `norm` down to at most

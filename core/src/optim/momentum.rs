@@ -53,7 +53,7 @@ impl Optimizer for Momentum {
         grads: &G,
         velocity: &mut G,
         ctx: StepContext,
-    ) -> Result<(), Error> {
+    ) -> Result<f32, Error> {
         let lr = check_step::<P, G>(&ctx)?;
         let Momentum {
             momentum: beta,

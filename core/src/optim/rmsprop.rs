@@ -50,7 +50,7 @@ impl Optimizer for RmsProp {
         grads: &G,
         mean_sq: &mut G,
         ctx: StepContext,
-    ) -> Result<(), Error> {
+    ) -> Result<f32, Error> {
         let lr = check_step::<P, G>(&ctx)?;
         let RmsProp {
             alpha,
