@@ -6,8 +6,9 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
 use microprop::{
-    Dense, EpochStats, Identity, Inference, Init, Layer, MemoryReport, Sgd, SoftmaxCrossEntropy,
-    Tanh, Trainer, network,
+    BatchMode, Dense, EpochStats, FitBuffers, FitConfig, Identity, Inference, Init, Layer,
+    LrSchedule, MemoryReport, Sgd, SliceDataset, SoftmaxCrossEntropy, Stopping, Tanh, Trainer, fit,
+    network,
 };
 
 use crate::data::{LabeledSet, MinMaxScaler, load_labeled_csv};
@@ -100,7 +101,7 @@ pub fn run(
     config: &DemoConfig,
     progress: bool,
 ) -> Result<(DigitsNet, DemoReport)> {
-    let (mut train, test) = load_digits(data_dir, config)?;
+    let (train, test) = load_digits(data_dir, config)?;
     let mut net = DigitsNet::ZERO;
     net.init(Init::Xavier, &mut microprop::init::seeded(config.seed));
     // Boxed only because a host stack is small for tests; on a device this
@@ -119,24 +120,35 @@ pub fn run(
     );
     bar.set_prefix("training");
 
+    let data = SliceDataset::new(&train.features, &train.labels)
+        .ok_or_else(|| anyhow!("features and labels differ in length"))?;
+    let fit_config = FitConfig {
+        mode: BatchMode::MiniBatch(BATCH),
+        schedule: LrSchedule::Constant(config.learning_rate),
+        shuffle_seed: Some(config.seed),
+        stopping: Stopping::epochs(config.epochs as u32),
+        normalizer: None,
+    };
+    let mut buffers = Box::new(FitBuffers::new());
     let mut epochs = Vec::with_capacity(config.epochs);
-    for epoch in 0..config.epochs {
-        train.shuffle(config.seed.wrapping_add(epoch as u64 + 1));
-        let mut stats = EpochStats::new();
-        for (x, y) in train.features.chunks(BATCH).zip(train.labels.chunks(BATCH)) {
-            let step = trainer
-                .train_step(&mut net, x, y, config.learning_rate)
-                .map_err(|e| anyhow!("epoch {epoch}: {e}"))?;
-            stats.add(&step);
-        }
-        bar.set_message(format!(
-            "loss {:.4} acc {:.3}",
-            stats.mean_loss(),
-            stats.accuracy().unwrap_or(0.0)
-        ));
-        bar.inc(1);
-        epochs.push(stats);
-    }
+    fit(
+        &mut net,
+        &mut trainer,
+        &data,
+        &fit_config,
+        &mut buffers,
+        None,
+        |report| {
+            bar.set_message(format!(
+                "loss {:.4} acc {:.3}",
+                report.stats.mean_loss(),
+                report.stats.accuracy().unwrap_or(0.0)
+            ));
+            bar.inc(1);
+            epochs.push(report.stats);
+        },
+    )
+    .map_err(|e| anyhow!("training failed: {e}"))?;
     bar.finish();
 
     let report = DemoReport {
