@@ -16,6 +16,7 @@ mod layer;
 mod loss;
 pub mod math;
 mod maxout;
+mod model;
 mod normalize;
 mod optim;
 mod params;
@@ -44,6 +45,7 @@ pub use loss::{
     argmax,
 };
 pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
+pub use model::Model;
 pub use normalize::{Normalizer, NormalizerFit, Scaling};
 pub use optim::{
     AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, StepContext, clip_factor,
