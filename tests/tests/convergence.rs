@@ -1,0 +1,330 @@
+//! SGD learns real problems: XOR, iris and the 8x8 digits, with fixed seeds
+//! and held-out test rows; and full-batch gradient descent assembled from
+//! small accumulated chunks takes exactly the step a buffer holding every
+//! row would take.
+//!
+//! Accuracies are printed with `eprintln!` (`cargo test -- --nocapture`).
+
+use std::mem::size_of;
+
+use microprop::{
+    Dense, EpochStats, Identity, Inference, Init, Layer, MeanSquaredError, Parameters, Sgd,
+    Sigmoid, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, Trainer, network,
+};
+use microprop_sim::bundled_data_dir;
+use microprop_sim::data::{LabeledSet, MinMaxScaler, load_labeled_csv};
+use microprop_sim::demo::{self, DemoConfig, DigitsNet, DigitsTrainer};
+
+const XOR_X: [[f32; 2]; 4] = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+const XOR_Y: [[f32; 1]; 4] = [[0.0], [1.0], [1.0], [0.0]];
+
+/// All parameters, flattened in their fixed order.
+fn flat<P: Parameters>(p: &P) -> Vec<f32> {
+    p.slices().flat_map(|s| s.iter().copied()).collect()
+}
+
+/// Accuracy of `net` on `set` through the inference path.
+fn accuracy<const D: usize, N: Layer<Input = [f32; D]>>(net: &N, set: &LabeledSet<D>) -> f32 {
+    let mut run = Inference::<N>::new();
+    let correct = set
+        .features
+        .iter()
+        .zip(&set.labels)
+        .filter(|(x, label)| run.classify(net, x).unwrap() == **label)
+        .count();
+    correct as f32 / set.len() as f32
+}
+
+#[test]
+fn xor_with_tanh_hidden_and_sigmoid_cross_entropy() {
+    type Net = network![Dense<2, 8, Tanh>, Dense<8, 1, Identity>];
+    let mut net = Net::ZERO;
+    net.init(Init::Xavier, &mut microprop::init::seeded(11));
+    let mut trainer = Trainer::<Net, _, _, 4>::new(SigmoidBinaryCrossEntropy, Sgd);
+    let first = trainer.evaluate(&net, &XOR_X, &XOR_Y).unwrap();
+    for _ in 0..3000 {
+        trainer.train_step(&mut net, &XOR_X, &XOR_Y, 0.5).unwrap();
+    }
+    let last = trainer.evaluate(&net, &XOR_X, &XOR_Y).unwrap();
+    eprintln!(
+        "XOR 2-8-1 tanh + BCE: loss {:.5} -> {:.5}, {:?}/4 correct",
+        first.loss, last.loss, last.correct
+    );
+    assert_eq!(last.correct, Some(4));
+    assert!(last.loss < 0.05, "{last:?}");
+    // And through the inference path: logit > 0 <=> class 1.
+    let mut run = Inference::<Net>::new();
+    for (x, y) in XOR_X.iter().zip(&XOR_Y) {
+        let z = run.predict(&net, x).unwrap()[0];
+        assert_eq!(z > 0.0, y[0] > 0.5, "{x:?} -> {z}");
+    }
+}
+
+#[test]
+fn xor_with_sigmoid_units_and_squared_error() {
+    // The lecture's setting: sigmoid everywhere, MSE.
+    type Net = network![Dense<2, 8, Sigmoid>, Dense<8, 1, Sigmoid>];
+    let mut net = Net::ZERO;
+    net.init(Init::GlorotUniform, &mut microprop::init::seeded(5));
+    let mut trainer = Trainer::<Net, _, _, 4>::new(MeanSquaredError, Sgd);
+    let first = trainer.evaluate(&net, &XOR_X, &XOR_Y).unwrap();
+    for _ in 0..20_000 {
+        trainer.train_step(&mut net, &XOR_X, &XOR_Y, 2.0).unwrap();
+    }
+    let last = trainer.evaluate(&net, &XOR_X, &XOR_Y).unwrap();
+    let mut run = Inference::<Net>::new();
+    let outputs: Vec<f32> = XOR_X
+        .iter()
+        .map(|x| run.predict(&net, x).unwrap()[0])
+        .collect();
+    eprintln!(
+        "XOR 2-8-1 sigmoid + MSE: loss {:.5} -> {:.5}, outputs {outputs:?}",
+        first.loss, last.loss
+    );
+    assert!(last.loss < 0.01, "{last:?}");
+    for (o, y) in outputs.iter().zip(&XOR_Y) {
+        assert_eq!(*o > 0.5, y[0] > 0.5, "{outputs:?}");
+    }
+}
+
+type Iris = network![Dense<4, 16, Tanh>, Dense<16, 3, Identity>];
+const IRIS_SEED: u64 = 2024;
+
+/// Iris split 70/30 with a fixed seed, scaled with min-max fitted on the
+/// training rows only.
+fn iris() -> (LabeledSet<4>, LabeledSet<4>) {
+    let set = load_labeled_csv::<4>(&bundled_data_dir().join("iris.csv")).unwrap();
+    assert_eq!((set.len(), set.classes()), (150, 3));
+    let (mut train, mut test) = set.split(0.3, IRIS_SEED);
+    assert_eq!((train.len(), test.len()), (105, 45));
+    let scaler = MinMaxScaler::fit(&train.features);
+    scaler.apply(&mut train.features);
+    scaler.apply(&mut test.features);
+    (train, test)
+}
+
+fn iris_net() -> Iris {
+    let mut net = Iris::ZERO;
+    net.init(Init::Xavier, &mut microprop::init::seeded(IRIS_SEED));
+    net
+}
+
+#[test]
+fn iris_mini_batch_sgd_generalises() {
+    const BATCH: usize = 8;
+    let (mut train, test) = iris();
+    let mut net = iris_net();
+    let mut trainer = Trainer::<Iris, _, _, BATCH>::new(SoftmaxCrossEntropy, Sgd);
+    let before = accuracy(&net, &test);
+    let mut epoch = EpochStats::new();
+    for e in 0..300 {
+        train.shuffle(IRIS_SEED + e);
+        epoch = EpochStats::new();
+        for (x, y) in train.features.chunks(BATCH).zip(train.labels.chunks(BATCH)) {
+            epoch.add(&trainer.train_step(&mut net, x, y, 0.1).unwrap());
+        }
+    }
+    let (train_acc, test_acc) = (accuracy(&net, &train), accuracy(&net, &test));
+    eprintln!(
+        "iris 4-16-3 tanh, SGD batch {BATCH}, 300 epochs: last epoch loss {:.4}, \
+         train acc {train_acc:.4}, test acc {test_acc:.4} (before training {before:.4}, {} test rows)",
+        epoch.mean_loss(),
+        test.len()
+    );
+    assert!(test_acc >= 0.93, "iris test accuracy {test_acc}");
+    assert!(train_acc >= 0.93, "iris train accuracy {train_acc}");
+    assert!(epoch.mean_loss() < 0.2, "{epoch:?}");
+}
+
+#[test]
+fn digits_demo_reaches_93_percent_and_reports_real_sizes() {
+    let config = DemoConfig::default();
+    let (net, report) = demo::run(&bundled_data_dir(), &config, false).unwrap();
+    eprintln!(
+        "digits 64-32-10 demo ({} epochs): train acc {:.4} ({} rows), test acc {:.4} ({} rows), \
+         first/last epoch loss {:.4}/{:.4}",
+        config.epochs,
+        report.train_accuracy,
+        report.train_rows,
+        report.test_accuracy,
+        report.test_rows,
+        report.epochs[0].mean_loss(),
+        report.epochs.last().unwrap().mean_loss()
+    );
+    assert_eq!(report.train_rows + report.test_rows, 1797);
+    assert_eq!(report.test_rows, 359); // round(1797 * 0.2)
+    assert_eq!(report.epochs.len(), config.epochs);
+    assert!(report.test_accuracy >= 0.93, "{}", report.test_accuracy);
+    assert!(report.train_accuracy >= report.test_accuracy - 0.05);
+    assert!(report.epochs.last().unwrap().mean_loss() < report.epochs[0].mean_loss() / 3.0);
+
+    // The reported accuracy is really the returned network's.
+    let (_, test) = demo::load_digits(&bundled_data_dir(), &config).unwrap();
+    assert_eq!(accuracy(&net, &test), report.test_accuracy);
+
+    // Memory: by hand, and from the real types.
+    let params_bytes = (64 * 32 + 32 + 32 * 10 + 10) * size_of::<f32>();
+    assert_eq!(params_bytes, 9640);
+    let cache_bytes = (demo::BATCH * (32 + 10) + 32) * size_of::<f32>(); // rows + boundary delta
+    let m = report.memory;
+    assert_eq!(m, DigitsTrainer::MEMORY);
+    assert_eq!(m.parameters, params_bytes);
+    assert_eq!(m.parameters, size_of::<DigitsNet>());
+    assert_eq!(m.gradients, params_bytes);
+    assert_eq!(m.gradients, size_of::<<DigitsNet as Layer>::Grads>());
+    assert_eq!(m.optimizer_state, 0);
+    assert_eq!(m.caches, cache_bytes);
+    assert_eq!(
+        m.caches,
+        size_of::<<DigitsNet as Layer>::Cache<{ demo::BATCH }>>()
+    );
+    assert_eq!(m.trainer, size_of::<DigitsTrainer>());
+    // Gradients + caches plus a few counters and settings (under 64 bytes,
+    // less than one hidden row of 32 floats), nothing hidden.
+    assert!(
+        m.trainer >= m.gradients + m.caches && m.trainer <= m.gradients + m.caches + 64,
+        "{m:?}"
+    );
+    assert_eq!(m.total, m.parameters + m.trainer);
+    assert_eq!(report.inference_bytes, (32 + 10) * size_of::<f32>());
+    assert_eq!(report.inference_bytes, size_of::<Inference<DigitsNet>>());
+    eprintln!(
+        "digits memory: {m:?}, inference workspace {}",
+        report.inference_bytes
+    );
+}
+
+const CHUNK: usize = 16;
+const IRIS_TRAIN: usize = 105;
+
+/// Accumulates `set` in chunks of `CHUNK` rows (the last one shorter).
+fn accumulate_all<T: Trainer_<Iris>>(trainer: &mut T, net: &Iris, set: &LabeledSet<4>) -> f32 {
+    let mut epoch = EpochStats::new();
+    for (x, y) in set
+        .features
+        .chunks(T::CAPACITY)
+        .zip(set.labels.chunks(T::CAPACITY))
+    {
+        epoch.add(&trainer.accumulate_(net, x, y));
+    }
+    epoch.mean_loss()
+}
+
+/// The two trainers below differ in `B`; this lets one helper drive both.
+trait Trainer_<N: Layer> {
+    const CAPACITY: usize;
+    fn accumulate_(&mut self, net: &N, x: &[N::Input], y: &[usize]) -> microprop::StepStats;
+}
+
+impl<const B: usize> Trainer_<Iris> for Trainer<Iris, SoftmaxCrossEntropy, Sgd, B> {
+    const CAPACITY: usize = B;
+    fn accumulate_(&mut self, net: &Iris, x: &[[f32; 4]], y: &[usize]) -> microprop::StepStats {
+        self.accumulate(net, x, y).unwrap()
+    }
+}
+
+#[test]
+fn full_batch_descent_from_accumulated_chunks() {
+    let (train, test) = iris();
+    assert_eq!(train.len(), IRIS_TRAIN);
+    let lr = 0.5;
+
+    // (b) One step accumulated over 7 chunks (6 x 16 + 9 rows) equals one
+    // step by a trainer whose buffer holds all 105 rows, for several steps.
+    let mut chunked_net = iris_net();
+    let mut whole_net = chunked_net;
+    let mut chunked = Box::new(Trainer::<Iris, _, _, CHUNK>::new(SoftmaxCrossEntropy, Sgd));
+    let mut whole = Box::new(Trainer::<Iris, _, _, IRIS_TRAIN>::new(
+        SoftmaxCrossEntropy,
+        Sgd,
+    ));
+    let mut max_diff = 0.0f32;
+    let mut bit_identical = true;
+    for step in 0..20 {
+        let chunked_loss = accumulate_all(&mut *chunked, &chunked_net, &train);
+        let whole_loss = accumulate_all(&mut *whole, &whole_net, &train);
+        assert_eq!(chunked.accumulated_rows(), IRIS_TRAIN as u32);
+        assert_eq!(whole.accumulated_rows(), IRIS_TRAIN as u32);
+        assert!(
+            (chunked_loss - whole_loss).abs() <= 1e-5 * whole_loss.abs().max(1.0),
+            "step {step}: loss {chunked_loss} vs {whole_loss}"
+        );
+        // The buffers hold the same sum of per-row gradients.
+        for (a, b) in flat(chunked.gradients())
+            .iter()
+            .zip(flat(whole.gradients()))
+        {
+            assert!(
+                (a - b).abs() <= 1e-4 * b.abs().max(1.0),
+                "step {step}: gradient sum {a} vs {b}"
+            );
+        }
+        chunked.step(&mut chunked_net, lr).unwrap();
+        whole.step(&mut whole_net, lr).unwrap();
+        for (a, b) in flat(&chunked_net).iter().zip(flat(&whole_net)) {
+            max_diff = max_diff.max((a - b).abs());
+            bit_identical &= a.to_bits() == b.to_bits();
+            assert!(
+                (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+                "step {step}: parameter {a} vs {b}"
+            );
+        }
+    }
+    assert_eq!((chunked.steps(), whole.steps()), (20, 20));
+    eprintln!(
+        "full batch: 20 steps of 7 accumulated chunks vs one 105-row buffer: \
+         max |param diff| {max_diff:e}, bit-identical: {bit_identical}"
+    );
+
+    // The test can tell right from wrong averaging: averaging the 7 chunk
+    // means (instead of all 105 rows) gives a visibly different step.
+    let start = iris_net();
+    let mut per_chunk_means = vec![0.0f32; Iris::LEN];
+    let chunks = train.len().div_ceil(CHUNK);
+    for (x, y) in train.features.chunks(CHUNK).zip(train.labels.chunks(CHUNK)) {
+        chunked.zero_grad();
+        chunked.accumulate(&start, x, y).unwrap();
+        for (m, g) in per_chunk_means.iter_mut().zip(flat(chunked.gradients())) {
+            *m += g / x.len() as f32 / chunks as f32;
+        }
+    }
+    chunked.zero_grad();
+    accumulate_all(&mut *chunked, &start, &train);
+    let true_mean: Vec<f32> = flat(chunked.gradients())
+        .iter()
+        .map(|g| g / IRIS_TRAIN as f32)
+        .collect();
+    let gap = true_mean
+        .iter()
+        .zip(&per_chunk_means)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    eprintln!("mean of 7 chunk means differs from the 105-row mean by up to {gap:e}");
+    assert!(gap > 1e-3, "gap {gap}");
+    let mut stepped = start;
+    chunked.step(&mut stepped, lr).unwrap();
+    for ((after, before), g) in flat(&stepped).iter().zip(flat(&start)).zip(&true_mean) {
+        assert!(
+            (after - (before - lr * g)).abs() <= 1e-6 * before.abs().max(1.0),
+            "step is w - lr * mean gradient: {after} vs {before} - {lr} * {g}"
+        );
+    }
+
+    // (a) Full-batch descent from 16-row chunks converges.
+    let mut net = iris_net();
+    chunked.zero_grad();
+    let first_loss = accumulate_all(&mut *chunked, &net, &train);
+    chunked.zero_grad();
+    let mut loss = first_loss;
+    for _ in 0..1500 {
+        loss = accumulate_all(&mut *chunked, &net, &train);
+        chunked.step(&mut net, lr).unwrap();
+    }
+    let (train_acc, test_acc) = (accuracy(&net, &train), accuracy(&net, &test));
+    eprintln!(
+        "iris full-batch GD (7 chunks of <= {CHUNK} per step, 1500 steps): loss {first_loss:.4} -> {loss:.4}, \
+         train acc {train_acc:.4}, test acc {test_acc:.4}"
+    );
+    assert!(loss < first_loss / 5.0, "{first_loss} -> {loss}");
+    assert!(test_acc >= 0.93, "iris full-batch test accuracy {test_acc}");
+}
