@@ -60,6 +60,9 @@ pub enum Error {
     NonFiniteGradient,
     /// The learning rate is negative, NaN or infinite.
     InvalidLearningRate,
+    /// A hyperparameter is out of its valid range (e.g. a gradient-clipping
+    /// norm that is not positive and finite).
+    InvalidHyperparameter,
     /// `step` was called with no accumulated gradient.
     NothingAccumulated,
     /// A data set could not produce a sample it claims to have.
@@ -99,6 +102,7 @@ impl fmt::Display for Error {
             Error::NonFiniteLoss { row } => write!(f, "output or loss of row {row} is not finite"),
             Error::NonFiniteGradient => f.write_str("gradient or updated parameter is not finite"),
             Error::InvalidLearningRate => f.write_str("learning rate is negative or not finite"),
+            Error::InvalidHyperparameter => f.write_str("a hyperparameter is out of range"),
             Error::NothingAccumulated => f.write_str("no gradient has been accumulated"),
             Error::SampleUnavailable { index } => write!(f, "data set has no sample {index}"),
             Error::OutOfOrder => f.write_str("training phases called out of order"),

@@ -123,7 +123,9 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     };
 
     /// The same trainer, clipping the mean gradient to global L2 norm
-    /// `max_norm` before every step. Usable in `const`.
+    /// `max_norm` before every step. Usable in `const`. A `max_norm` that is
+    /// not positive and finite makes every step fail with
+    /// [`Error::InvalidHyperparameter`].
     pub const fn with_grad_clipping(mut self, max_norm: f32) -> Self {
         self.max_grad_norm = Some(max_norm);
         self
@@ -297,11 +299,12 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     ///
     /// # Errors
     /// [`Error::NothingAccumulated`], [`Error::InvalidLearningRate`],
+    /// [`Error::InvalidHyperparameter`] (a bad clipping norm),
     /// [`Error::NonFiniteGradient`]: the network, optimizer state and step
     /// count are then unchanged (the gradient buffer is kept for inspection;
     /// [`Trainer::zero_grad`] clears it).
     pub fn step(&mut self, net: &mut N, lr: f32) -> Result<(), Error> {
-        self.step_measured(net, lr).map(|_| ())
+        self.apply_step(net, lr, false).map(|_| ())
     }
 
     /// [`Trainer::step`], also reporting the norms the stopping criteria
@@ -310,15 +313,25 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     /// # Errors
     /// As [`Trainer::step`].
     pub fn step_measured(&mut self, net: &mut N, lr: f32) -> Result<StepReport, Error> {
+        self.apply_step(net, lr, true)
+    }
+
+    /// The step; the gradient norm is only computed when `measure` is set
+    /// or clipping needs it (it costs a pass over the gradients).
+    fn apply_step(&mut self, net: &mut N, lr: f32, measure: bool) -> Result<StepReport, Error> {
         if self.accumulated_rows == 0 {
             return Err(Error::NothingAccumulated);
         }
         let mut grad_scale = 1.0 / self.accumulated_rows as f32;
-        let grad_norm = crate::math::sqrt(self.grads.sum_of_squares()) * grad_scale;
-        if !grad_norm.is_finite() {
-            return Err(Error::NonFiniteGradient);
-        }
+        let grad_norm = if measure || self.max_grad_norm.is_some() {
+            global_norm(&self.grads) * grad_scale
+        } else {
+            f32::NAN
+        };
         if let Some(max_norm) = self.max_grad_norm {
+            if !(max_norm > 0.0 && max_norm.is_finite()) {
+                return Err(Error::InvalidHyperparameter);
+            }
             grad_scale *= crate::optim::clip_factor(grad_norm, max_norm);
         }
         let ctx = StepContext {
@@ -383,6 +396,30 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         self.forward(net, x)?;
         self.score(net, targets, false)
     }
+}
+
+/// L2 norm of all gradients. The plain sum of squares overflows for
+/// components beyond ~1.8e19; then the norm is recomputed scaled by the
+/// largest magnitude, so any finite gradient has a finite norm (up to
+/// `f32::MAX`) and only non-finite gradients give a non-finite norm.
+fn global_norm<P: Parameters>(grads: &P) -> f32 {
+    let sum = grads.sum_of_squares();
+    if sum.is_finite() {
+        return crate::math::sqrt(sum);
+    }
+    let largest = grads
+        .slices()
+        .flat_map(|s| s.iter())
+        .fold(0.0f32, |m, v| m.max(v.abs()));
+    if !largest.is_finite() || largest == 0.0 {
+        return f32::INFINITY;
+    }
+    let inv = 1.0 / largest;
+    let scaled = grads
+        .slices()
+        .flat_map(|s| s.iter())
+        .fold(0.0f32, |acc, v| acc + (v * inv) * (v * inv));
+    largest * crate::math::sqrt(scaled)
 }
 
 /// Checks `1 <= rows <= capacity`.
