@@ -11,24 +11,46 @@ use crate::math;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
+#[repr(u8)]
 pub enum ActivationKind {
     /// f(x) = x.
-    Identity,
+    Identity = 0,
     /// f(x) = 1 / (1 + e^-x).
-    Sigmoid,
+    Sigmoid = 1,
     /// f(x) = tanh x.
-    Tanh,
+    Tanh = 2,
     /// f(x) = max(0, x).
-    Relu,
+    Relu = 3,
     /// f(x) = x for x > 0, slope · x otherwise.
-    LeakyRelu,
+    LeakyRelu = 4,
     /// f(x) = x for x > 0, alpha (e^x - 1) otherwise.
-    Elu,
+    Elu = 5,
     /// f(x)_j = e^x_j / Σ e^x_k over the row.
-    Softmax,
+    Softmax = 6,
 }
 
 impl ActivationKind {
+    /// Every kind, indexed by its [`ActivationKind::code`].
+    pub const ALL: [ActivationKind; 7] = [
+        ActivationKind::Identity,
+        ActivationKind::Sigmoid,
+        ActivationKind::Tanh,
+        ActivationKind::Relu,
+        ActivationKind::LeakyRelu,
+        ActivationKind::Elu,
+        ActivationKind::Softmax,
+    ];
+
+    /// Stable one-byte code (used in checkpoints).
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The kind with this code.
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.get(code as usize).copied()
+    }
+
     /// Short lowercase name, e.g. `"tanh"`.
     pub const fn name(self) -> &'static str {
         match self {
@@ -52,6 +74,11 @@ pub trait Activation: Copy {
     const DEFAULT: Self;
     /// Which function this is.
     fn kind(&self) -> ActivationKind;
+    /// Its numeric setting (Leaky ReLU's slope, ELU's alpha; 0 for the
+    /// others), recorded in checkpoint fingerprints.
+    fn parameter(&self) -> f32 {
+        0.0
+    }
     /// `z` holds pre-activations on entry and activations on return.
     fn forward(&self, z: &mut [f32]);
     /// Turns `grad` from dL/d(output) into dL/d(pre-activation), given the
@@ -191,6 +218,9 @@ impl Activation for LeakyRelu {
     fn kind(&self) -> ActivationKind {
         ActivationKind::LeakyRelu
     }
+    fn parameter(&self) -> f32 {
+        self.slope
+    }
     #[inline]
     fn forward(&self, z: &mut [f32]) {
         for v in z.iter_mut() {
@@ -245,6 +275,9 @@ impl Activation for Elu {
     const DEFAULT: Self = Elu::new(1.0);
     fn kind(&self) -> ActivationKind {
         ActivationKind::Elu
+    }
+    fn parameter(&self) -> f32 {
+        self.alpha
     }
     #[inline]
     fn forward(&self, z: &mut [f32]) {

@@ -138,6 +138,7 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
             outputs: O,
             pieces: 1,
             activation: self.activation.kind(),
+            activation_parameter: self.activation.parameter(),
         });
     }
 

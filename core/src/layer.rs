@@ -90,7 +90,7 @@ pub trait Layer: Parameters + Sized {
 }
 
 /// One layer's shape, as reported by [`Layer::visit_shapes`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct LayerShape {
     /// Position in the network, from 0.
@@ -103,4 +103,6 @@ pub struct LayerShape {
     pub pieces: usize,
     /// The activation applied to the output.
     pub activation: crate::ActivationKind,
+    /// The activation's setting ([`Activation::parameter`]).
+    pub activation_parameter: f32,
 }

@@ -6,6 +6,7 @@
 mod activation;
 mod buffer;
 mod chain;
+pub mod checkpoint;
 mod dataset;
 mod dense;
 mod error;

@@ -178,6 +178,7 @@ impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
             outputs: O,
             pieces: K,
             activation: Identity.kind(),
+            activation_parameter: Identity.parameter(),
         });
     }
 

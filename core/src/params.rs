@@ -61,6 +61,16 @@ impl<const N: usize> Parameters for [f32; N] {
     }
 }
 
+impl Parameters for () {
+    const LEN: usize = 0;
+    fn slices(&self) -> impl Iterator<Item = &[f32]> {
+        core::iter::empty()
+    }
+    fn slices_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
+        core::iter::empty()
+    }
+}
+
 impl<A: Parameters, B: Parameters> Parameters for (A, B) {
     const LEN: usize = A::LEN + B::LEN;
     fn slices(&self) -> impl Iterator<Item = &[f32]> {

@@ -1,0 +1,192 @@
+use core::fmt;
+
+use crate::activation::ActivationKind;
+
+/// Up to 8 layers' widths, for naming an architecture in an error:
+/// `64-32-10`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Architecture {
+    /// Number of layers.
+    pub layers: u16,
+    /// Input width of the first layer, then each layer's output width
+    /// (the first `min(layers, 8) + 1` entries are used).
+    pub widths: [u32; 9],
+}
+
+impl Architecture {
+    pub(super) const EMPTY: Architecture = Architecture {
+        layers: 0,
+        widths: [0; 9],
+    };
+
+    pub(super) fn push(&mut self, inputs: u32, outputs: u32) {
+        if self.layers == 0 {
+            self.widths[0] = inputs;
+        }
+        if let Some(w) = self.widths.get_mut(self.layers as usize + 1) {
+            *w = outputs;
+        }
+        self.layers = self.layers.saturating_add(1);
+    }
+}
+
+impl fmt::Display for Architecture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = (self.layers as usize).min(8) + 1;
+        for (i, w) in self.widths.iter().take(shown).enumerate() {
+            if i > 0 {
+                f.write_str("-")?;
+            }
+            write!(f, "{w}")?;
+        }
+        if self.layers > 8 {
+            f.write_str("-...")?;
+        }
+        Ok(())
+    }
+}
+
+/// A part a checkpoint may hold besides the parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Part {
+    /// Optimizer state and step count.
+    OptimizerState,
+    /// Input normaliser.
+    InputNormalizer,
+    /// Target normaliser.
+    TargetNormalizer,
+}
+
+/// Why a checkpoint could not be written or loaded. A failed load changes
+/// nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum CheckpointError {
+    /// The output buffer is too small.
+    BufferTooSmall {
+        /// Bytes needed.
+        needed: usize,
+        /// Bytes available.
+        available: usize,
+    },
+    /// The blob ends before its header says it does.
+    Truncated {
+        /// Bytes given.
+        length: usize,
+        /// Bytes needed.
+        needed: usize,
+    },
+    /// Not a microprop checkpoint.
+    BadMagic,
+    /// Written by a newer or unknown format version.
+    UnsupportedVersion {
+        /// Version in the blob.
+        found: u16,
+        /// Version this build reads.
+        supported: u16,
+    },
+    /// The stored CRC-32 does not match the contents: the blob is corrupted.
+    CrcMismatch {
+        /// CRC stored in the blob.
+        stored: u32,
+        /// CRC of the contents.
+        computed: u32,
+    },
+    /// The checkpoint is for another network shape.
+    ArchitectureMismatch {
+        /// Shape recorded in the checkpoint.
+        checkpoint: Architecture,
+        /// Shape of the model it was loaded into.
+        model: Architecture,
+    },
+    /// Same widths, but a layer differs in activation, its setting, or its
+    /// number of maxout pieces.
+    LayerMismatch {
+        /// Layer index, from 0.
+        layer: u16,
+        /// Activation recorded in the checkpoint (`None`: unknown code).
+        checkpoint: Option<ActivationKind>,
+        /// Activation of the model.
+        model: ActivationKind,
+    },
+    /// A part was asked for that the checkpoint does not hold.
+    MissingPart(Part),
+    /// The optimizer state has another size (e.g. saved with SGD, loaded into
+    /// an Adam trainer).
+    OptimizerStateMismatch {
+        /// Values stored.
+        checkpoint: u32,
+        /// Values the trainer holds.
+        model: u32,
+    },
+    /// A normaliser has another width than the model's rows.
+    NormalizerMismatch {
+        /// Width stored.
+        checkpoint: u32,
+        /// Width expected.
+        model: u32,
+    },
+    /// A stored value is NaN or infinite.
+    NonFiniteValue {
+        /// Byte offset of the value.
+        offset: usize,
+    },
+    /// The header is internally inconsistent.
+    Malformed,
+}
+
+impl fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckpointError::BufferTooSmall { needed, available } => {
+                write!(f, "checkpoint needs {needed} bytes, buffer has {available}")
+            }
+            CheckpointError::Truncated { length, needed } => {
+                write!(f, "checkpoint is truncated: {length} bytes, needs {needed}")
+            }
+            CheckpointError::BadMagic => f.write_str("not a microprop checkpoint (bad magic)"),
+            CheckpointError::UnsupportedVersion { found, supported } => write!(
+                f,
+                "checkpoint format version {found} is not supported (this build reads {supported})"
+            ),
+            CheckpointError::CrcMismatch { stored, computed } => write!(
+                f,
+                "checkpoint is corrupted: CRC-32 {stored:#010x} stored, {computed:#010x} computed"
+            ),
+            CheckpointError::ArchitectureMismatch { checkpoint, model } => {
+                write!(f, "checkpoint is for {checkpoint}, model is {model}")
+            }
+            CheckpointError::LayerMismatch {
+                layer,
+                checkpoint,
+                model,
+            } => match checkpoint {
+                Some(kind) => write!(
+                    f,
+                    "layer {layer}: checkpoint has {} activation (or another setting or piece count), model has {}",
+                    kind.name(),
+                    model.name()
+                ),
+                None => write!(f, "layer {layer}: checkpoint has an unknown activation"),
+            },
+            CheckpointError::MissingPart(part) => write!(f, "checkpoint holds no {part:?}"),
+            CheckpointError::OptimizerStateMismatch { checkpoint, model } => write!(
+                f,
+                "checkpoint holds {checkpoint} optimizer values, the trainer's optimizer has {model}"
+            ),
+            CheckpointError::NormalizerMismatch { checkpoint, model } => write!(
+                f,
+                "checkpoint normaliser has {checkpoint} features, model expects {model}"
+            ),
+            CheckpointError::NonFiniteValue { offset } => {
+                write!(f, "checkpoint holds a non-finite value at byte {offset}")
+            }
+            CheckpointError::Malformed => f.write_str("checkpoint header is inconsistent"),
+        }
+    }
+}
+
+impl core::error::Error for CheckpointError {}
