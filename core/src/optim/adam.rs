@@ -75,9 +75,9 @@ impl Optimizer for Adam {
             weight_decay,
             decoupled,
         } = *self;
-        let t = ctx.step.max(1) as f32;
-        let correction1 = 1.0 - math::pow(beta1, t);
-        let correction2 = 1.0 - math::pow(beta2, t);
+        let t = ctx.step.max(1);
+        let correction1 = math::one_minus_pow(beta1, t);
+        let correction2 = math::one_minus_pow(beta2, t);
         let step_size = lr / correction1;
         let sqrt_correction2 = math::sqrt(correction2);
         let (l2, shrink) = if decoupled {
