@@ -1,0 +1,122 @@
+//! The 8x8-digits job, shared by the firmware and the host: model,
+//! hyperparameters, train/test split and the accuracy floor.
+//!
+//! The data is UCI's optical digits as bundled in `data/digits8x8.csv`
+//! (1797 rows of 64 pixels in 0..=16 and a label). The firmware's build
+//! script stores the rows as bytes in the order of [`split_order`], training
+//! rows first; on the device a [`Data`] widens them to `f32` and scales them
+//! by [`PIXEL_SCALE`] into [0, 1] as they are read.
+
+use microprop::{
+    Adam, BatchMode, Dense, FitConfig, Identity, Init, Layer, LrSchedule, Permutation,
+    SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup, network,
+};
+
+use crate::data::U8Dataset;
+
+/// Pixels per image.
+pub const FEATURES: usize = 64;
+/// Classes (the digits 0..=9).
+pub const CLASSES: usize = 10;
+/// Rows in `digits8x8.csv`.
+pub const ROWS: usize = 1797;
+/// Rows held out for testing: the last 360 of [`split_order`] (20 %).
+pub const TEST_ROWS: usize = 360;
+/// Rows trained on: the first 1437 of [`split_order`].
+pub const TRAIN_ROWS: usize = ROWS - TEST_ROWS;
+/// Seed of the train/test shuffle.
+pub const SPLIT_SEED: u64 = 0x00d1_6175;
+/// Pixels are 0..=16; this maps them to [0, 1] exactly (a power of two).
+pub const PIXEL_SCALE: f32 = 1.0 / 16.0;
+
+/// The shuffle behind the split: position `i` holds CSV data row
+/// `split_order().index(i)`; positions `0..TRAIN_ROWS` are the training set,
+/// the rest the test set. Storage-free and the same on every target.
+pub fn split_order() -> Permutation {
+    Permutation::new(ROWS, SPLIT_SEED)
+}
+
+/// 64 pixels → 32 tanh units → 10 logits (softmax + cross-entropy).
+pub type Net = network![Dense<FEATURES, 32, Tanh>, Dense<32, CLASSES, Identity>];
+
+/// Rows per mini-batch, and the trainer's batch buffer.
+pub const BATCH: usize = 16;
+
+/// Optimizer steps per epoch: ⌈1437 / 16⌉.
+pub const STEPS_PER_EPOCH: u32 = TRAIN_ROWS.div_ceil(BATCH) as u32;
+
+/// Passes over the training rows.
+pub const EPOCHS: u32 = 20;
+
+/// Linear warmup steps before the cosine decay.
+pub const WARMUP_STEPS: u32 = 30;
+
+/// The optimizer: PyTorch's Adam defaults.
+pub const OPTIMIZER: Adam = Adam::PYTORCH;
+
+/// The trainer of the job: gradients, caches and Adam's moments for
+/// batches of [`BATCH`] rows.
+pub type DigitsTrainer = Trainer<Net, SoftmaxCrossEntropy, Adam, BATCH>;
+
+/// The learning-rate schedule type.
+pub type DigitsSchedule = Warmup<LrSchedule>;
+
+/// Where a firmware reads the data from: `u8` rows in flash.
+pub type Data<'a> = U8Dataset<'a, FEATURES>;
+
+/// Seed of the initial weights.
+pub const INIT_SEED: u64 = 7;
+
+/// Seed of the per-epoch shuffles.
+pub const SHUFFLE_SEED: u64 = 11;
+
+/// A zeroed trainer (for a `static`).
+pub const fn trainer() -> DigitsTrainer {
+    Trainer::new(SoftmaxCrossEntropy, OPTIMIZER)
+}
+
+/// Draws the initial weights (Xavier, [`INIT_SEED`]).
+pub fn init(net: &mut Net) {
+    net.init(Init::Xavier, &mut microprop::init::seeded(INIT_SEED));
+}
+
+/// Mini-batches of [`BATCH`], Adam with 30 warmup steps rising to 0.01 and a
+/// cosine decay to 0.0005 at the last step, a fresh shuffle every epoch,
+/// [`EPOCHS`] epochs.
+pub const CONFIG: FitConfig<DigitsSchedule, FEATURES> = FitConfig {
+    mode: BatchMode::MiniBatch(BATCH),
+    schedule: Warmup {
+        steps: WARMUP_STEPS,
+        inner: LrSchedule::Cosine {
+            initial: 0.01,
+            last: 0.0005,
+            period: EPOCHS * STEPS_PER_EPOCH - WARMUP_STEPS - 1,
+        },
+    },
+    shuffle_seed: Some(SHUFFLE_SEED),
+    stopping: Stopping::epochs(EPOCHS),
+    normalizer: None,
+};
+
+/// The test accuracy a run must reach to count as a pass (measured: see
+/// the firmware's README).
+pub const TEST_ACCURACY_FLOOR: f32 = 0.95;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_covers_every_row_once() {
+        let order = split_order();
+        let mut seen = [false; ROWS];
+        for i in 0..ROWS {
+            let row = order.index(i);
+            assert!(seen.get(row) == Some(&false), "row {row} twice");
+            if let Some(s) = seen.get_mut(row) {
+                *s = true;
+            }
+        }
+        assert_eq!(STEPS_PER_EPOCH, 90);
+    }
+}

@@ -1,0 +1,108 @@
+//! Board support for running microprop on QEMU's `mps2-an386` (Cortex-M4F):
+//! the status LED, a SysTick clock and delay, the digits data in flash,
+//! defmt logging of the learning loop, exit codes, and exiting panic and
+//! HardFault handlers.
+//!
+//! The learning loop itself is `microprop_device::run` (board-independent);
+//! this crate only maps it to the board.
+#![no_std]
+
+pub mod board;
+pub mod data;
+pub mod log;
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use cortex_m_rt::{ExceptionFrame, exception};
+// Linked for its `#[defmt::global_logger]`.
+use defmt_semihosting as _;
+
+/// Exit status of a run whose test accuracy cleared the floor / whose tests
+/// passed.
+pub const EXIT_OK: i32 = 0;
+/// Exit status of a run that trained but missed the accuracy floor.
+pub const EXIT_BELOW_FLOOR: i32 = 1;
+/// Exit status of a run whose training or evaluation was refused.
+pub const EXIT_TRAINING_ERROR: i32 = 2;
+/// Exit status after a panic.
+pub const EXIT_PANIC: i32 = 101;
+/// Exit status after a HardFault (e.g. a stack overflow caught by
+/// flip-link's layout).
+pub const EXIT_HARD_FAULT: i32 = 102;
+
+/// Ends the program: QEMU exits with `code` (semihosting `SYS_EXIT_EXTENDED`).
+pub fn exit(code: i32) -> ! {
+    semihosting::process::exit(code)
+}
+
+/// Set by the first failure handler; a second failure (e.g. a panic inside
+/// the logger) exits at once instead of logging again.
+static FAILING: AtomicBool = AtomicBool::new(false);
+
+fn first_failure() -> bool {
+    !FAILING.swap(true, Ordering::Relaxed)
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    if first_failure() {
+        defmt::error!("panic: {}", defmt::Display2Format(info));
+    }
+    exit(EXIT_PANIC)
+}
+
+/// `defmt::panic!` (used by `defmt-test` for a failed assertion) ends here.
+#[defmt::panic_handler]
+fn defmt_panic() -> ! {
+    exit(EXIT_PANIC)
+}
+
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    if first_failure() {
+        defmt::error!(
+            "HardFault: pc {=u32:#010x}, lr {=u32:#010x}, xpsr {=u32:#010x}",
+            frame.pc(),
+            frame.lr(),
+            frame.xpsr()
+        );
+    }
+    exit(EXIT_HARD_FAULT)
+}
+
+defmt::timestamp!("{=u64:us}", board::micros());
+
+/// Bytes of stack used so far: the distance from the top of the stack to
+/// the lowest word that no longer holds cortex-m-rt's paint
+/// (`paint-stack` fills the stack region with `0xCCCC_CCCC` at reset).
+pub fn stack_high_water() -> usize {
+    unsafe extern "C" {
+        static _stack_start: u32;
+        static _stack_end: u32;
+    }
+    let top = (&raw const _stack_start) as usize;
+    let bottom = (&raw const _stack_end) as usize;
+    let mut addr = bottom;
+    while addr < top {
+        // SAFETY: `_stack_end.._stack_start` is the stack region of RAM
+        // (linker symbols of cortex-m-rt, after flip-link's relocation);
+        // every word in it is mapped, aligned and readable, and reading a
+        // word above the current stack pointer races with nothing on one
+        // core.
+        let word = unsafe { core::ptr::read_volatile(addr as *const u32) };
+        if word != cortex_m_rt::STACK_PAINT_VALUE {
+            break;
+        }
+        addr += 4;
+    }
+    top - addr
+}
+
+/// Bytes between `_stack_end` and `_stack_start`: the stack's capacity.
+pub fn stack_capacity() -> usize {
+    unsafe extern "C" {
+        static _stack_start: u32;
+        static _stack_end: u32;
+    }
+    (&raw const _stack_start) as usize - (&raw const _stack_end) as usize
+}
