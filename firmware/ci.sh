@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Firmware CI, runnable on a clean Debian machine with rustup:
+#   bash firmware/ci.sh
+# Installs what is missing (QEMU, the Cortex-M target, flip-link,
+# defmt-print), lints firmware/ and device/, runs the digits job and the
+# on-target tests under QEMU, and prints one "qemu: N passed, N failed" line.
+# Any failure, a missing QEMU included, exits non-zero.
+#
+# device/ is linted with cargo from its own directory, which needs it to be
+# a member of the root workspace.
+set -euo pipefail
+cd "$(dirname "$0")"
+firmware=$PWD
+
+FLIP_LINK_VERSION=0.1.12
+DEFMT_PRINT_VERSION=1.2.0
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "setup: QEMU, target, flip-link, defmt-print"
+if ! command -v qemu-system-arm >/dev/null; then
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends qemu-system-arm
+fi
+qemu-system-arm --version | head -n 1 # fails the run if QEMU is still missing
+rustup show active-toolchain || rustup toolchain install
+rustup target add thumbv7em-none-eabihf
+rustup component add rustfmt clippy
+command -v flip-link >/dev/null || cargo install flip-link --locked --version "$FLIP_LINK_VERSION"
+command -v defmt-print >/dev/null || cargo install defmt-print --locked --version "$DEFMT_PRINT_VERSION"
+rustc --version
+
+step "format and clippy: firmware/ (Cortex-M) and device/ (host and Cortex-M)"
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+(
+  cd ../device
+  cargo fmt --check
+  cargo clippy --all-targets --locked -- -D warnings
+  cargo clippy --target thumbv7em-none-eabihf --features defmt --locked -- -D warnings
+)
+
+step "build (release)"
+cargo build --release --locked
+elf=target/thumbv7em-none-eabihf/release/qemu-digits
+if command -v arm-none-eabi-size >/dev/null; then arm-none-eabi-size "$elf"; fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+passed=0
+failed=0
+skipped=0
+pass() { passed=$((passed + 1)); echo "ok: $*"; }
+fail() { failed=$((failed + 1)); echo "FAILED: $*"; }
+
+# Runs a command with its output shown and kept in $log; sets $status.
+run_logged() {
+  set +e
+  "$@" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  set -e
+}
+
+step "digits job in QEMU (cargo run --release)"
+start=$(date +%s%N)
+run_logged cargo run --release --locked
+end=$(date +%s%N)
+echo "wall time of the QEMU run: $(((end - start) / 1000000)) ms"
+if [ "$status" -eq 0 ]; then
+  pass "digits job cleared its accuracy floor"
+else
+  fail "digits job (exit status $status)"
+fi
+
+step "on-target tests in QEMU (cargo test)"
+run_logged cargo test --locked --no-fail-fast
+# defmt-test prints "(k/N) running `name`..." before each test and
+# "all tests passed!" after the last; a failing test ends its binary, and
+# the tests after it in that binary do not run (counted as skipped).
+total=0 current=0 ok=0 binaries=0
+close_binary() {
+  if [ "$total" -gt 0 ]; then
+    binaries=$((binaries + 1))
+    if [ "$ok" -eq 1 ]; then
+      passed=$((passed + total))
+    else
+      passed=$((passed + current - 1))
+      failed=$((failed + 1))
+      skipped=$((skipped + total - current))
+    fi
+  fi
+  total=0 current=0 ok=0
+}
+running='^\(([0-9]+)/([0-9]+)\) running'
+while IFS= read -r line; do
+  if [[ $line == *"Running tests/"* ]]; then
+    close_binary
+  elif [[ $line =~ $running ]]; then
+    current=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
+  elif [[ $line == *"all tests passed!"* ]]; then
+    ok=1
+  fi
+done <"$log"
+close_binary
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  fail "cargo test exited $status without a failing test (a build or runner error)"
+fi
+if [ "$binaries" -eq 0 ]; then
+  fail "cargo test ran no on-target test"
+fi
+
+step "failure handlers exit non-zero in QEMU"
+# panic: EXIT_PANIC; hardfault: EXIT_HARD_FAULT; overflow: the stack runs
+# off the bottom of RAM (flip-link), the core locks up and QEMU aborts
+# (any non-zero status but timeout's 124 will do).
+for case in panic:101 hardfault:102 overflow:any; do
+  name=${case%%:*}
+  want=${case##*:}
+  set +e
+  MICROPROP_FAULT=$name cargo run --release --locked --example fault >"$log" 2>&1
+  got=$?
+  set -e
+  if [ "$got" = "$want" ] || { [ "$want" = any ] && [ "$got" -ne 0 ] && [ "$got" -ne 124 ]; }; then
+    pass "$name exits $got"
+  else
+    cat "$log"
+    fail "$name exited $got, expected $want"
+  fi
+done
+
+echo
+if [ "$skipped" -gt 0 ]; then
+  echo "qemu: $passed passed, $failed failed, $skipped skipped"
+else
+  echo "qemu: $passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
