@@ -82,7 +82,8 @@ pub fn init(net: &mut Net) {
 
 /// Mini-batches of [`BATCH`], Adam with 30 warmup steps rising to 0.01 and a
 /// cosine decay to 0.0005 at the last step, a fresh shuffle every epoch,
-/// [`EPOCHS`] epochs.
+/// [`EPOCHS`] epochs (test accuracy 0.969 after 10, 0.972 after 20 and 30:
+/// 20 keeps the QEMU run near 3 s).
 pub const CONFIG: FitConfig<DigitsSchedule, FEATURES> = FitConfig {
     mode: BatchMode::MiniBatch(BATCH),
     schedule: Warmup {
@@ -98,8 +99,9 @@ pub const CONFIG: FitConfig<DigitsSchedule, FEATURES> = FitConfig {
     normalizer: None,
 };
 
-/// The test accuracy a run must reach to count as a pass (measured: see
-/// the firmware's README).
+/// The test accuracy a run must reach to count as a pass. Measured: 0.9722
+/// (350 of 360 rows, the same on the host and in QEMU); the floor leaves 8
+/// rows of margin for deliberate changes to the core's numerics.
 pub const TEST_ACCURACY_FLOOR: f32 = 0.95;
 
 #[cfg(test)]
