@@ -47,8 +47,16 @@
 
 mod codec;
 mod error;
+#[cfg(feature = "flash")]
+mod ram_flash;
+#[cfg(feature = "flash")]
+pub mod store;
 
 pub use error::{Architecture, CheckpointError, Part};
+#[cfg(feature = "flash")]
+pub use ram_flash::RamFlash;
+#[cfg(feature = "flash")]
+pub use store::{SlotInfo, Store, StoreError};
 
 use codec::{Reader, Writer};
 
