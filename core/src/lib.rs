@@ -11,6 +11,7 @@ mod dataset;
 mod dense;
 mod error;
 mod fit;
+pub mod guard;
 mod inference;
 pub mod init;
 mod layer;
