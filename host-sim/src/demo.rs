@@ -1,17 +1,21 @@
-//! The main job: train the 8x8 digits classifier with the core, on an
-//! embedded-sized model and batch, and report accuracy and memory.
+//! The main job: train the 8x8 digits classifier with the core — Adam, a
+//! linear warmup then cosine decay, mini-batches of 16 — and report
+//! accuracy, a confusion matrix, memory on the default MCU and the curves.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use indicatif::{ProgressBar, ProgressStyle};
 use microprop::{
-    BatchMode, Dense, EpochStats, FitBuffers, FitConfig, Identity, Inference, Init, Layer,
-    LrSchedule, MemoryReport, Sgd, SliceDataset, SoftmaxCrossEntropy, Stopping, Tanh, Trainer, fit,
-    network,
+    Adam, BatchMode, Dense, EpochStats, FitBuffers, FitConfig, Identity, Inference, Init, Layer,
+    LrSchedule, MemoryReport, SliceDataset, SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup,
+    fit, network,
 };
 
 use crate::data::{LabeledSet, MinMaxScaler, load_labeled_csv};
+use crate::footprint::{DEFAULT_MCU, Footprint, footprint_of, grouped, human};
+use crate::plot::{Figure, Legend, Panel, Series, Style};
+use crate::train::{confusion_matrix, progress_bar};
 
 /// 64 pixels → 32 tanh units → 10 logits.
 pub type DigitsNet = network![Dense<64, 32, Tanh>, Dense<32, 10, Identity>];
@@ -20,15 +24,19 @@ pub type DigitsNet = network![Dense<64, 32, Tanh>, Dense<32, 10, Identity>];
 pub const BATCH: usize = 16;
 
 /// The trainer the demo uses.
-pub type DigitsTrainer = Trainer<DigitsNet, SoftmaxCrossEntropy, Sgd, BATCH>;
+pub type DigitsTrainer = Trainer<DigitsNet, SoftmaxCrossEntropy, Adam, BATCH>;
 
 /// Settings of a demo run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemoConfig {
     /// Passes over the training rows.
     pub epochs: usize,
-    /// SGD learning rate.
+    /// Adam's peak learning rate, reached at the end of the warmup.
     pub learning_rate: f32,
+    /// The learning rate the cosine decays to by the last step.
+    pub final_learning_rate: f32,
+    /// Epochs of linear warmup from 0 to `learning_rate`.
+    pub warmup_epochs: usize,
     /// Seed for the split, the weights and the shuffles.
     pub seed: u64,
     /// Fraction of the rows held out for testing.
@@ -39,9 +47,28 @@ impl Default for DemoConfig {
     fn default() -> Self {
         DemoConfig {
             epochs: 30,
-            learning_rate: 0.1,
+            learning_rate: 5e-3,
+            final_learning_rate: 1e-4,
+            warmup_epochs: 2,
             seed: 7,
             test_fraction: 0.2,
+        }
+    }
+}
+
+impl DemoConfig {
+    /// The schedule for `steps_per_epoch` optimizer steps per epoch:
+    /// `warmup_epochs` of linear warmup, then cosine decay over the rest.
+    pub fn schedule(&self, steps_per_epoch: usize) -> Warmup<LrSchedule> {
+        let total = (steps_per_epoch * self.epochs) as u32;
+        let warmup = ((steps_per_epoch * self.warmup_epochs) as u32).min(total);
+        Warmup {
+            steps: warmup,
+            inner: LrSchedule::Cosine {
+                initial: self.learning_rate,
+                last: self.final_learning_rate,
+                period: (total - warmup).max(1),
+            },
         }
     }
 }
@@ -55,14 +82,22 @@ pub struct DemoReport {
     pub test_rows: usize,
     /// Per-epoch training loss and accuracy (as seen while training).
     pub epochs: Vec<EpochStats>,
+    /// Learning rate of each epoch's last step.
+    pub learning_rates: Vec<f32>,
+    /// Optimizer steps taken.
+    pub iterations: u32,
     /// Accuracy on the training rows after training.
     pub train_accuracy: f32,
     /// Accuracy on the held-out rows.
     pub test_accuracy: f32,
+    /// Held-out rows by true class (row) and predicted class (column).
+    pub confusion: Vec<Vec<u32>>,
     /// Bytes of network and trainer, by part.
     pub memory: MemoryReport,
     /// Bytes of the inference workspace.
     pub inference_bytes: usize,
+    /// Every part of the training setup, from `size_of` of the real types.
+    pub footprint: Footprint,
 }
 
 /// Loads `digits8x8.csv` from `data_dir`, splits it, scales pixels to [0, 1]
@@ -106,32 +141,23 @@ pub fn run(
     net.init(Init::Xavier, &mut microprop::init::seeded(config.seed));
     // Boxed only because a host stack is small for tests; on a device this
     // lives in a `static` (see the firmware).
-    let mut trainer = Box::new(DigitsTrainer::new(SoftmaxCrossEntropy, Sgd));
+    let mut trainer = Box::new(DigitsTrainer::new(SoftmaxCrossEntropy, Adam::PYTORCH));
 
-    let bar = if progress {
-        ProgressBar::new(config.epochs as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] epoch {pos}/{len} {msg}")
-            .map_err(|e| anyhow!("{e}"))?
-            .progress_chars("=> "),
-    );
-    bar.set_prefix("training");
-
+    let bar = progress_bar(progress, config.epochs as u64)?;
     let data = SliceDataset::new(&train.features, &train.labels)
         .ok_or_else(|| anyhow!("features and labels differ in length"))?;
+    let mode = BatchMode::MiniBatch(BATCH);
     let fit_config = FitConfig {
-        mode: BatchMode::MiniBatch(BATCH),
-        schedule: LrSchedule::Constant(config.learning_rate),
+        mode,
+        schedule: config.schedule(mode.iterations_per_epoch(train.len())),
         shuffle_seed: Some(config.seed),
         stopping: Stopping::epochs(config.epochs as u32),
         normalizer: None,
     };
     let mut buffers = Box::new(FitBuffers::new());
     let mut epochs = Vec::with_capacity(config.epochs);
-    fit(
+    let mut learning_rates = Vec::with_capacity(config.epochs);
+    let fit_report = fit(
         &mut net,
         &mut trainer,
         &data,
@@ -140,25 +166,143 @@ pub fn run(
         None,
         |report| {
             bar.set_message(format!(
-                "loss {:.4} acc {:.3}",
+                "loss {:.4} acc {:.3} lr {:.2e}",
                 report.stats.mean_loss(),
-                report.stats.accuracy().unwrap_or(0.0)
+                report.stats.accuracy().unwrap_or(0.0),
+                report.last_step.learning_rate
             ));
             bar.inc(1);
             epochs.push(report.stats);
+            learning_rates.push(report.last_step.learning_rate);
         },
     )
     .map_err(|e| anyhow!("training failed: {e}"))?;
-    bar.finish();
+    bar.finish_and_clear();
 
     let report = DemoReport {
         train_rows: train.len(),
         test_rows: test.len(),
         epochs,
+        learning_rates,
+        iterations: fit_report.iterations,
         train_accuracy: accuracy(&net, &train)?,
         test_accuracy: accuracy(&net, &test)?,
+        confusion: confusion_matrix::<DigitsNet, SoftmaxCrossEntropy, 64, 10>(
+            &net, None, &test, 10,
+        )?,
         memory: DigitsTrainer::MEMORY,
         inference_bytes: Inference::<DigitsNet>::BYTES,
+        footprint: footprint_of::<DigitsNet, SoftmaxCrossEntropy, Adam, 64, 10, BATCH>(
+            "digits (64-32-10)",
+        ),
     };
     Ok((net, report))
+}
+
+/// The confusion matrix as a table: rows are true classes, columns
+/// predictions.
+pub fn format_confusion(matrix: &[Vec<u32>]) -> String {
+    let mut s = String::from("true\\pred");
+    for c in 0..matrix.len() {
+        let _ = write!(s, "{c:>5}");
+    }
+    s.push_str("   recall\n");
+    for (t, row) in matrix.iter().enumerate() {
+        let _ = write!(s, "{t:>9}");
+        for (p, n) in row.iter().enumerate() {
+            if *n == 0 && p != t {
+                s.push_str("    .");
+            } else {
+                let _ = write!(s, "{n:>5}");
+            }
+        }
+        let total: u32 = row.iter().sum();
+        let hit = row.get(t).copied().unwrap_or(0);
+        let _ = writeln!(s, "   {:.3}", f64::from(hit) / f64::from(total.max(1)));
+    }
+    s
+}
+
+/// The memory of the demo's model on the default MCU, in one paragraph.
+pub fn format_mcu(f: &Footprint) -> String {
+    let mcu = DEFAULT_MCU;
+    let pct = |n: usize, of: usize| 100.0 * n as f64 / of as f64;
+    format!(
+        "on the {} ({} RAM, {} flash):\n  training: {} B of RAM ({:.1} %): parameters {}, gradients {}, Adam state {}, caches {} (batch {}), staging rows {}, normalisers {}\n  inference: {} B of flash for the model as a const ({:.2} %) + {} B of RAM for the workspace",
+        mcu.name,
+        human(mcu.ram),
+        human(mcu.flash),
+        grouped(f.training_ram()),
+        pct(f.training_ram(), mcu.ram),
+        grouped(f.parameters),
+        grouped(f.gradients),
+        grouped(f.optimizer_state),
+        grouped(f.caches),
+        f.batch,
+        grouped(f.fit_buffers),
+        grouped(f.normalizers),
+        grouped(f.flash()),
+        pct(f.flash(), mcu.flash),
+        f.inference_ram(),
+    )
+}
+
+/// Loss, accuracy and learning rate per epoch, as a figure.
+pub fn curves(r: &DemoReport) -> Figure {
+    let epoch = |i: usize| (i + 1) as f64;
+    let mut loss = Panel::new("training loss (cross-entropy)", "epoch", "loss");
+    loss.y_log = true;
+    loss.series.push(Series::line(
+        "mean loss over the epoch",
+        0,
+        r.epochs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (epoch(i), f64::from(e.mean_loss())))
+            .collect(),
+    ));
+    let mut acc = Panel::new("accuracy", "epoch", "accuracy");
+    acc.series.push(Series::line(
+        "train (running, per epoch)",
+        1,
+        r.epochs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (epoch(i), f64::from(e.accuracy().unwrap_or(0.0))))
+            .collect(),
+    ));
+    acc.series.push(
+        Series::line(
+            format!("test after training: {:.4}", r.test_accuracy),
+            2,
+            vec![
+                (1.0, f64::from(r.test_accuracy)),
+                (epoch(r.epochs.len().max(1) - 1), f64::from(r.test_accuracy)),
+            ],
+        )
+        .styled(Style::Dashed),
+    );
+    acc.legend = Legend::LowerRight;
+    let mut lr = Panel::new(
+        "learning rate (warmup + cosine)",
+        "epoch",
+        "η at the epoch's last step",
+    );
+    lr.series.push(Series::line(
+        "Adam η",
+        3,
+        r.learning_rates
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (epoch(i), f64::from(v)))
+            .collect(),
+    ));
+    Figure::row(
+        Some(format!(
+            "digits 64-32-10, Adam, batch {BATCH}: {} epochs, {} steps",
+            r.epochs.len(),
+            r.iterations
+        )),
+        vec![loss, acc, lr],
+    )
 }

@@ -172,19 +172,17 @@ fn digits_demo_reaches_93_percent_and_reports_real_sizes() {
     assert_eq!(m.parameters, size_of::<DigitsNet>());
     assert_eq!(m.gradients, params_bytes);
     assert_eq!(m.gradients, size_of::<<DigitsNet as Layer>::Grads>());
-    assert_eq!(m.optimizer_state, 0);
+    assert_eq!(m.optimizer_state, 2 * params_bytes); // Adam: moments m and v
     assert_eq!(m.caches, cache_bytes);
     assert_eq!(
         m.caches,
         size_of::<<DigitsNet as Layer>::Cache<{ demo::BATCH }>>()
     );
     assert_eq!(m.trainer, size_of::<DigitsTrainer>());
-    // Gradients + caches plus a few counters and settings (under 64 bytes,
-    // less than one hidden row of 32 floats), nothing hidden.
-    assert!(
-        m.trainer >= m.gradients + m.caches && m.trainer <= m.gradients + m.caches + 64,
-        "{m:?}"
-    );
+    // Gradients + Adam state + caches plus a few counters and settings
+    // (under 64 bytes, less than one hidden row of 32 floats), nothing hidden.
+    let parts = m.gradients + m.optimizer_state + m.caches;
+    assert!(m.trainer >= parts && m.trainer <= parts + 64, "{m:?}");
     assert_eq!(m.total, m.parameters + m.trainer);
     assert_eq!(report.inference_bytes, (32 + 10) * size_of::<f32>());
     assert_eq!(report.inference_bytes, size_of::<Inference<DigitsNet>>());

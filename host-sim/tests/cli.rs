@@ -1,0 +1,432 @@
+//! End-to-end tests of the `microprop-sim` binary: every command on the
+//! bundled data and the fixtures in `tests/data/`, its exit status, what it
+//! prints and the files it writes.
+
+use std::mem::size_of;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use microprop::{Adam, FitBuffers, Inference, Model, SoftmaxCrossEntropy, Trainer};
+use microprop_sim::models::DigitsNet;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_microprop-sim"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("data")
+        .join(name)
+}
+
+/// Runs the binary; returns (success, stdout, stderr).
+fn run(args: &[&str]) -> (bool, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = bin().args(args).output().expect("the binary runs");
+    (
+        status.success(),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+fn ok(args: &[&str]) -> String {
+    let (success, out, err) = run(args);
+    assert!(success, "{args:?} failed:\n{out}\n{err}");
+    out
+}
+
+/// The command fails, prints one `error:` line and no panic.
+fn fails(args: &[&str]) -> String {
+    let (success, out, err) = run(args);
+    assert!(!success, "{args:?} succeeded:\n{out}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+fn non_empty(path: &Path) -> u64 {
+    let len = std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .len();
+    assert!(len > 1000, "{} has only {len} bytes", path.display());
+    len
+}
+
+#[test]
+fn train_quick_prints_epochs_and_writes_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let metrics = dir.path().join("metrics.csv");
+    let out = ok(&[
+        "train",
+        "--model",
+        "iris",
+        "--epochs",
+        "5",
+        "--metrics",
+        metrics.to_str().unwrap(),
+    ]);
+    assert!(out.contains("epoch    5/5  loss"), "{out}");
+    assert!(out.contains("test : accuracy"), "{out}");
+    assert!(
+        out.contains("stopped by the epoch limit after 5 epochs, 40 iterations"),
+        "{out}"
+    );
+    let csv = std::fs::read_to_string(&metrics).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "epoch,iterations,loss,accuracy,learning_rate,grad_norm"
+    );
+    assert_eq!(lines.len(), 6, "{csv}");
+    assert!(lines[5].starts_with("5,40,"), "{csv}");
+}
+
+#[test]
+fn train_with_every_kind_of_setting() {
+    let out = ok(&[
+        "train",
+        "--model",
+        "digits",
+        "--optimizer",
+        "adamw",
+        "--weight-decay",
+        "0.001",
+        "--lr",
+        "0.01",
+        "--schedule",
+        "cosine",
+        "--final-lr",
+        "0.0001",
+        "--warmup",
+        "20",
+        "--batch",
+        "full",
+        "--epochs",
+        "3",
+        "--init",
+        "glorot-uniform",
+        "--normalize",
+        "standard",
+        "--quiet",
+    ]);
+    assert!(
+        out.contains("AdamW β 0.9/0.999") && out.contains("decoupled decay 0.001"),
+        "{out}"
+    );
+    assert!(
+        out.contains("20 warmup steps, then cosine 0.01 → 0.0001"),
+        "{out}"
+    );
+    assert!(out.contains("3 epochs, 3 iterations"), "{out}");
+    let out = ok(&[
+        "train",
+        "--model",
+        "sine",
+        "--optimizer",
+        "rmsprop",
+        "--alpha",
+        "0.9",
+        "--eps-placement",
+        "inside",
+        "--batch",
+        "1",
+        "--epochs",
+        "2",
+        "--schedule",
+        "exponential",
+        "--decay",
+        "0.999",
+        "--quiet",
+    ]);
+    assert!(
+        out.contains("RMSprop α 0.9, eps 1e-8 inside the root"),
+        "{out}"
+    );
+    assert!(
+        out.contains("MSE") && out.contains("160 step(s) per epoch"),
+        "{out}"
+    );
+    let out = ok(&[
+        "train",
+        "--model",
+        "iris",
+        "--max-iterations",
+        "7",
+        "--quiet",
+    ]);
+    assert!(
+        out.contains("stopped by --max-iterations after 1 epochs, 7 iterations"),
+        "{out}"
+    );
+    let out = ok(&[
+        "train",
+        "--model",
+        "iris",
+        "--epochs",
+        "500",
+        "--patience",
+        "2",
+        "--min-delta",
+        "0.01",
+        "--optimizer",
+        "momentum",
+        "--lr",
+        "0.05",
+        "--quiet",
+    ]);
+    assert!(
+        out.contains("stopped by --patience") && out.contains("restored"),
+        "{out}"
+    );
+}
+
+#[test]
+fn train_on_user_csv_and_idx_files() {
+    let csv = fixture("iris-label-first.csv");
+    let out = ok(&[
+        "train",
+        "--model",
+        "iris",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--label",
+        "species",
+        "--epochs",
+        "30",
+        "--quiet",
+    ]);
+    assert!(out.contains("120 training rows"), "{out}");
+    let images = fixture("digits40-images.idx.gz");
+    let labels = fixture("digits40-labels.idx");
+    let out = ok(&[
+        "train",
+        "--model",
+        "digits",
+        "--idx",
+        images.to_str().unwrap(),
+        labels.to_str().unwrap(),
+        "--epochs",
+        "2",
+        "--quiet",
+    ]);
+    assert!(
+        out.contains("32 training rows") && out.contains("test : accuracy"),
+        "{out}"
+    );
+}
+
+#[test]
+fn loader_errors_name_file_and_place() {
+    let path = |n: &str| fixture(n).to_str().unwrap().to_string();
+    let cases: [(Vec<String>, &str); 10] = [
+        (
+            vec!["--csv".into(), path("iris-5-features.csv")],
+            "iris-5-features.csv has 5 features per row (columns a, b, c, d, e + label \"label\"), but model iris (4-16-3) takes 4 inputs",
+        ),
+        (
+            vec!["--csv".into(), path("ragged.csv")],
+            "ragged.csv:3: 4 fields, but the header has 5 columns",
+        ),
+        (
+            vec!["--csv".into(), path("not-a-number.csv")],
+            "not-a-number.csv:3: column 3 (\"petal_length\"): \"n/a\" is not a number",
+        ),
+        (
+            vec!["--csv".into(), path("empty.csv")],
+            "empty.csv: the file is empty",
+        ),
+        (
+            vec!["--csv".into(), path("label-out-of-range.csv")],
+            "label-out-of-range.csv:3: column 5: label 7 is out of range: the model has 3 classes",
+        ),
+        (
+            vec![
+                "--csv".into(),
+                path("iris-label-first.csv"),
+                "--label".into(),
+                "kind".into(),
+            ],
+            "iris-label-first.csv:1: no column named \"kind\"",
+        ),
+        (
+            vec![
+                "--model".into(),
+                "digits".into(),
+                "--idx".into(),
+                path("bad-magic.idx"),
+                path("digits40-labels.idx"),
+            ],
+            "bad-magic.idx: byte offset 0: wrong magic number 0x00000703",
+        ),
+        (
+            vec![
+                "--model".into(),
+                "digits".into(),
+                "--idx".into(),
+                path("truncated-images.idx"),
+                path("digits40-labels.idx"),
+            ],
+            "truncated-images.idx: truncated at byte offset 116",
+        ),
+        (
+            vec![
+                "--model".into(),
+                "digits".into(),
+                "--idx".into(),
+                path("digits40-images.idx.gz"),
+                path("labels39.idx"),
+            ],
+            "holds 40 images (40x8x8), but",
+        ),
+        (
+            vec![
+                "--model".into(),
+                "mnist".into(),
+                "--idx".into(),
+                path("digits40-images.idx.gz"),
+                path("digits40-labels.idx"),
+            ],
+            "has 64 features per row (8x8 values), but model mnist (784-32-10) takes 784 inputs",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec!["train".to_string()];
+        if !extra.contains(&"--model".to_string()) {
+            args.extend(["--model".into(), "iris".into()]);
+        }
+        args.extend(extra);
+        args.push("--quiet".into());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let err = fails(&args);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let err = fails(&["footprint", "--batch", "3"]);
+    assert!(err.contains("--batch 3"), "{err}");
+    let err = fails(&["train", "--model", "iris", "--beta2", "1.5"]);
+    assert!(err.contains("--beta2 1.5 is outside [0, 1)"), "{err}");
+}
+
+/// Reads the number after `label` in the footprint report.
+fn bytes_of(report: &str, label: &str) -> usize {
+    let line = report
+        .lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no {label:?} in\n{report}"));
+    line[label.len() + 2..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn footprint_prints_size_of_the_real_types() {
+    let out = ok(&[
+        "footprint",
+        "--model",
+        "digits",
+        "--optimizer",
+        "adam",
+        "--batch",
+        "16",
+    ]);
+    type T = Trainer<DigitsNet, SoftmaxCrossEntropy, Adam, 16>;
+    let m = T::MEMORY;
+    assert_eq!(bytes_of(&out, "parameters"), size_of::<DigitsNet>());
+    assert_eq!(bytes_of(&out, "gradients"), m.gradients);
+    assert_eq!(bytes_of(&out, "optimizer state"), m.optimizer_state);
+    assert_eq!(bytes_of(&out, "activation caches"), m.caches);
+    assert_eq!(bytes_of(&out, "trainer"), size_of::<T>());
+    assert_eq!(
+        bytes_of(&out, "fit staging rows"),
+        size_of::<FitBuffers<[f32; 64], usize, 16>>()
+    );
+    let model = size_of::<Model<DigitsNet, 64, 10>>();
+    assert_eq!(bytes_of(&out, "flash for the model"), model);
+    assert_eq!(
+        bytes_of(&out, "inference RAM"),
+        size_of::<Inference<DigitsNet>>()
+    );
+    assert_eq!(
+        bytes_of(&out, "training RAM"),
+        model + size_of::<T>() + size_of::<FitBuffers<[f32; 64], usize, 16>>()
+    );
+    for part in ["nRF52840", "STM32F411", "STM32F103", "RP2040", "STM32F030"] {
+        assert!(out.contains(part), "{out}");
+    }
+    assert!(out.contains("F030F4: 4 KiB RAM"), "{out}");
+    // 46 KB trains on the nRF52840 but not on a 20 KiB STM32F103.
+    let row = |part: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(part))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row("nRF52840").contains(" yes "), "{out}");
+    assert!(row("STM32F103").contains(" no "), "{out}");
+}
+
+#[test]
+fn each_experiment_quick_writes_its_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().to_str().unwrap();
+    for (name, expect) in [
+        ("optimizers", "GD is stable for η < 2/λ_max"),
+        ("schedules", "cosine → 0.001"),
+        ("normalization", "min-max scaled"),
+        ("batch", "iterations per epoch for n = 300"),
+        ("init", "test accuracy by epoch"),
+    ] {
+        let out = ok(&["experiment", name, "--quick", "--out", out_dir]);
+        assert!(out.contains(expect), "{name}: {out}");
+        non_empty(&dir.path().join(format!("{name}.png")));
+        non_empty(&dir.path().join(format!("{name}.svg")));
+    }
+}
+
+#[test]
+fn demo_reports_and_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("curves.png");
+    let out = ok(&[
+        "demo",
+        "--epochs",
+        "3",
+        "--quiet",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    for expect in [
+        "test accuracy:",
+        "confusion matrix",
+        "true\\pred",
+        "on the nRF52840 (256 KiB RAM, 1 MiB flash)",
+        "curves:",
+    ] {
+        assert!(out.contains(expect), "{expect}: {out}");
+    }
+    non_empty(&plot);
+}
+
+#[test]
+fn models_lists_every_builtin() {
+    let out = ok(&["models"]);
+    for m in [
+        "xor",
+        "sine",
+        "iris",
+        "digits",
+        "mnist",
+        "784-32-10",
+        "1-16-16-1",
+    ] {
+        assert!(out.contains(m), "{out}");
+    }
+}
