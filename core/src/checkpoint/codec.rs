@@ -3,6 +3,15 @@
 
 use super::CheckpointError;
 
+/// Copies `src` into `dst` (equal lengths here). A `zip` loop instead of
+/// `copy_from_slice`, whose length check survives when the optimiser keeps
+/// it out of line (`opt-level = "z"`) and would be a panic path.
+pub(super) fn copy(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+}
+
 /// Appends little-endian values to a byte buffer.
 pub(super) struct Writer<'a> {
     buf: &'a mut [u8],
@@ -28,7 +37,7 @@ impl<'a> Writer<'a> {
                 needed: end,
                 available,
             })?;
-        dst.copy_from_slice(bytes);
+        copy(dst, bytes);
         self.pos = end;
         Ok(())
     }
@@ -71,7 +80,7 @@ impl<'a> Writer<'a> {
                 needed: at + 4,
                 available,
             })?;
-        dst.copy_from_slice(&v.to_le_bytes());
+        copy(dst, &v.to_le_bytes());
         Ok(())
     }
 
@@ -104,7 +113,7 @@ impl<'a> Reader<'a> {
                 needed: self.pos + N,
             })?;
         let mut out = [0u8; N];
-        out.copy_from_slice(bytes);
+        copy(&mut out, bytes);
         self.pos += N;
         Ok(out)
     }

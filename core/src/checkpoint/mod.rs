@@ -406,7 +406,7 @@ fn verify_envelope(buf: &[u8]) -> Result<(&[u8], usize), CheckpointError> {
     })?;
     let (body, crc_bytes) = blob.split_at(total - 4);
     let mut crc = [0u8; 4];
-    crc.copy_from_slice(crc_bytes);
+    codec::copy(&mut crc, crc_bytes);
     let stored = u32::from_le_bytes(crc);
     let computed = CRC.checksum(body);
     if stored != computed {

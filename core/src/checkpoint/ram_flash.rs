@@ -94,7 +94,9 @@ impl<const SIZE: usize, const WRITE: usize, const ERASE: usize> ReadNorFlash
             .bytes
             .get(start..start + bytes.len())
             .ok_or(NorFlashErrorKind::OutOfBounds)?;
-        bytes.copy_from_slice(src);
+        for (d, s) in bytes.iter_mut().zip(src) {
+            *d = *s;
+        }
         Ok(())
     }
 

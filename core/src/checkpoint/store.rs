@@ -127,21 +127,12 @@ struct Header {
 
 impl Header {
     fn encode(&self) -> [u8; HEADER_LEN] {
+        let fields =
+            [u32::from_le_bytes(SLOT_MAGIC), self.seq, self.len, self.crc].map(u32::to_le_bytes);
+        let fields = fields.as_flattened();
+        let check = CRC.checksum(fields).to_le_bytes();
         let mut out = [0u8; HEADER_LEN];
-        let mut fields = [0u8; 16];
-        for (dst, src) in fields.chunks_exact_mut(4).zip([
-            u32::from_le_bytes(SLOT_MAGIC),
-            self.seq,
-            self.len,
-            self.crc,
-        ]) {
-            dst.copy_from_slice(&src.to_le_bytes());
-        }
-        let check = CRC.checksum(&fields);
-        for (dst, src) in out
-            .iter_mut()
-            .zip(fields.iter().chain(&check.to_le_bytes()))
-        {
+        for (dst, src) in out.iter_mut().zip(fields.iter().chain(&check)) {
             *dst = *src;
         }
         out
@@ -149,27 +140,26 @@ impl Header {
 
     /// The header in `bytes` if magic and CRC check out.
     fn decode(bytes: &[u8; HEADER_LEN]) -> Option<Header> {
-        let [a, b, c, d, e] = words(bytes);
         let (fields, _) = bytes.split_first_chunk::<16>()?;
-        if a.to_le_bytes() != SLOT_MAGIC || CRC.checksum(fields) != e {
+        if word(bytes, 0).to_le_bytes() != SLOT_MAGIC || CRC.checksum(fields) != word(bytes, 16) {
             return None;
         }
         Some(Header {
-            seq: b,
-            len: c,
-            crc: d,
+            seq: word(bytes, 4),
+            len: word(bytes, 8),
+            crc: word(bytes, 12),
         })
     }
 }
 
-fn words(bytes: &[u8; HEADER_LEN]) -> [u32; 5] {
-    let mut out = [0u32; 5];
-    for (w, chunk) in out.iter_mut().zip(bytes.chunks_exact(4)) {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(chunk);
-        *w = u32::from_le_bytes(b);
+/// The little-endian `u32` at byte `at` (copied with `zip`: no length
+/// check left for the optimiser to keep, even at `opt-level = "z"`).
+fn word(bytes: &[u8; HEADER_LEN], at: usize) -> u32 {
+    let mut b = [0u8; 4];
+    for (d, s) in b.iter_mut().zip(bytes.iter().skip(at)) {
+        *d = *s;
     }
-    out
+    u32::from_le_bytes(b)
 }
 
 /// A slot index with its decoded header.
