@@ -317,12 +317,12 @@ pub fn render(f: &Footprint, optimizer: OptimizerKind) -> String {
         let train_fit = if train <= mcu.ram {
             format!("yes {:>5.1} %", 100.0 * train as f64 / mcu.ram as f64)
         } else {
-            format!("no  ({:.1}x)", train as f64 / mcu.ram as f64)
+            format!("no  ({:.2}x)", train as f64 / mcu.ram as f64)
         };
         let infer_fit = if f.flash() <= mcu.flash && f.inference_ram() <= mcu.ram {
             format!("yes {:>5.1} %", 100.0 * f.flash() as f64 / mcu.flash as f64)
         } else {
-            format!("no  ({:.1}x)", f.flash() as f64 / mcu.flash as f64)
+            format!("no  ({:.2}x)", f.flash() as f64 / mcu.flash as f64)
         };
         let _ = writeln!(
             s,
