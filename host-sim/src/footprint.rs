@@ -247,6 +247,15 @@ pub fn human(bytes: usize) -> String {
     }
 }
 
+/// "1 row", "16 rows".
+fn rows(n: usize) -> String {
+    if n == 1 {
+        "1 row".into()
+    } else {
+        format!("{n} rows")
+    }
+}
+
 /// The report `footprint` prints.
 pub fn render(f: &Footprint, optimizer: OptimizerKind) -> String {
     let mut s = String::new();
@@ -259,11 +268,11 @@ pub fn render(f: &Footprint, optimizer: OptimizerKind) -> String {
     };
     let _ = writeln!(
         s,
-        "{}, {} ({}), batch buffer of {} rows: bytes from size_of of the real types",
+        "{}, {} ({}), batch buffer of {}: bytes from size_of of the real types",
         f.model,
         optimizer.name(),
         f.optimizer,
-        f.batch
+        rows(f.batch)
     );
     let mut row = |what: &str, bytes: usize, how: &str| {
         let _ = writeln!(s, "  {what:<34} {:>11}  {how}", grouped(bytes));
@@ -274,7 +283,7 @@ pub fn render(f: &Footprint, optimizer: OptimizerKind) -> String {
     row(
         "activation caches",
         f.caches,
-        &format!("{} rows per layer + backprop boundary rows", f.batch),
+        &format!("{} per layer + backprop boundary rows", rows(f.batch)),
     );
     row(
         "trainer",
@@ -284,7 +293,7 @@ pub fn render(f: &Footprint, optimizer: OptimizerKind) -> String {
     row(
         "fit staging rows",
         f.fit_buffers,
-        &format!("{} input rows and targets", f.batch),
+        &format!("{} of inputs and targets", rows(f.batch)),
     );
     row("normalisers", f.normalizers, "input and target scaling");
     row(

@@ -197,7 +197,8 @@ struct TrainArgs {
     /// Stop after this many optimizer steps.
     #[arg(long)]
     max_iterations: Option<u32>,
-    /// Fraction of the rows held out for testing.
+    /// Fraction of the rows held out for testing (the bundled MNIST has its
+    /// own test set and ignores it).
     #[arg(long)]
     test_fraction: Option<f32>,
 
