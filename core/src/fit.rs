@@ -1,6 +1,8 @@
 //! The training loop over a data set: gradient-descent modes, epochs,
 //! shuffling, schedules and stopping criteria.
 
+use core::ops::ControlFlow;
+
 use crate::buffer::{Zeroed, prefix, prefix_mut};
 use crate::dataset::Dataset;
 use crate::error::Error;
@@ -99,6 +101,7 @@ impl Stopping {
 /// Which criterion ended a [`fit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum StopReason {
     /// `max_epochs` reached.
     MaxEpochs,
@@ -110,6 +113,8 @@ pub enum StopReason {
     WeightChange,
     /// The loss did not improve for `patience.epochs` epochs.
     NoImprovement,
+    /// The epoch callback of [`fit_with`] asked to stop.
+    Requested,
 }
 
 /// How to run [`fit`].
@@ -119,8 +124,9 @@ pub struct FitConfig<S, const D: usize> {
     pub mode: BatchMode,
     /// Learning rate per step.
     pub schedule: S,
-    /// Shuffle the sample order every epoch (storage-free permutation,
-    /// seeded with this value and the epoch number); `None` = data order.
+    /// Shuffle the sample order every epoch with
+    /// `Permutation::new(n, seed ^ (epoch << 32))` (storage-free); `None` =
+    /// data order.
     pub shuffle_seed: Option<u64>,
     /// When to stop.
     pub stopping: Stopping,
@@ -161,6 +167,8 @@ pub struct FitReport {
     pub best_epoch: u32,
     /// Whether the weights were restored to those of `best_epoch`.
     pub restored_best: bool,
+    /// The last optimizer step (its learning rate and norms).
+    pub last_step: StepReport,
 }
 
 /// The staging rows [`fit`] reads samples into: `B` inputs and targets.
@@ -204,15 +212,43 @@ impl<I: Zeroed + Copy, T: Zeroed + Copy, const B: usize> Default for FitBuffers<
 /// [`Error::EmptyBatch`] for an empty data set,
 /// [`Error::SampleUnavailable`], or any error of the training step; the
 /// network is as the last successful step left it.
-#[allow(clippy::too_many_arguments)]
 pub fn fit<N, L, O, Data, S, const B: usize, const D: usize>(
     net: &mut N,
     trainer: &mut Trainer<N, L, O, B>,
     data: &Data,
     config: &FitConfig<S, D>,
     buffers: &mut FitBuffers<[f32; D], L::Target, B>,
-    mut best: Option<&mut N>,
+    best: Option<&mut N>,
     mut on_epoch: impl FnMut(&EpochReport),
+) -> Result<FitReport, Error>
+where
+    N: Layer<Input = [f32; D]> + Clone,
+    L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
+    L::Target: Copy,
+    O: Optimizer,
+    Data: Dataset<Input = [f32; D], Target = L::Target>,
+    S: Schedule,
+{
+    fit_with(net, trainer, data, config, buffers, best, |report, _| {
+        on_epoch(report);
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`fit`] with an epoch callback that also sees the network (e.g. to
+/// measure a validation set, log, or save a checkpoint) and can stop the run
+/// by returning `ControlFlow::Break(())` ([`StopReason::Requested`]).
+///
+/// # Errors
+/// As [`fit`].
+pub fn fit_with<N, L, O, Data, S, const B: usize, const D: usize>(
+    net: &mut N,
+    trainer: &mut Trainer<N, L, O, B>,
+    data: &Data,
+    config: &FitConfig<S, D>,
+    buffers: &mut FitBuffers<[f32; D], L::Target, B>,
+    mut best: Option<&mut N>,
+    mut on_epoch: impl FnMut(&EpochReport, &N) -> ControlFlow<()>,
 ) -> Result<FitReport, Error>
 where
     N: Layer<Input = [f32; D]> + Clone,
@@ -292,12 +328,18 @@ where
             }
         }
         last = stats;
-        on_epoch(&EpochReport {
-            epoch,
-            iterations,
-            stats,
-            last_step,
-        });
+        let requested = on_epoch(
+            &EpochReport {
+                epoch,
+                iterations,
+                stats,
+                last_step,
+            },
+            net,
+        );
+        if stop.is_none() && requested.is_break() {
+            stop = Some(StopReason::Requested);
+        }
         let loss = stats.mean_loss();
         let patience = stopping.patience;
         let min_delta = patience.map_or(0.0, |p| p.min_delta);
@@ -323,6 +365,7 @@ where
                 best_loss,
                 best_epoch,
                 restored_best,
+                last_step,
             });
         }
     }
@@ -334,5 +377,57 @@ where
         best_loss,
         best_epoch,
         restored_best: false,
+        last_step,
     })
+}
+
+/// Mean loss and accuracy of `net` over every sample of `data`, read `B`
+/// rows at a time through `buffers` and scaled by `normalizer` as [`fit`]
+/// does. The gradient buffer is not touched.
+///
+/// # Errors
+/// [`Error::EmptyBatch`] for an empty data set, [`Error::SampleUnavailable`],
+/// and the errors of [`Trainer::evaluate`].
+pub fn evaluate<N, L, O, Data, const B: usize, const D: usize>(
+    net: &N,
+    trainer: &mut Trainer<N, L, O, B>,
+    data: &Data,
+    normalizer: Option<&Normalizer<D>>,
+    buffers: &mut FitBuffers<[f32; D], L::Target, B>,
+) -> Result<EpochStats, Error>
+where
+    N: Layer<Input = [f32; D]>,
+    L: Loss<N::Output>,
+    L::Target: Copy,
+    O: Optimizer,
+    Data: Dataset<Input = [f32; D], Target = L::Target>,
+{
+    let n = data.len();
+    if n == 0 {
+        return Err(Error::EmptyBatch);
+    }
+    let mut stats = EpochStats::new();
+    let mut position = 0;
+    while position < n {
+        let rows = (n - position).min(B);
+        let inputs = prefix_mut(&mut buffers.inputs, rows);
+        let targets = prefix_mut(&mut buffers.targets, rows);
+        for (offset, (x, y)) in inputs.iter_mut().zip(targets.iter_mut()).enumerate() {
+            let index = position + offset;
+            *y = data
+                .sample(index, x)
+                .ok_or(Error::SampleUnavailable { index })?;
+            if let Some(normalizer) = normalizer {
+                normalizer.apply(x);
+            }
+        }
+        let step = trainer.evaluate(
+            net,
+            prefix(&buffers.inputs, rows),
+            prefix(&buffers.targets, rows),
+        )?;
+        stats.add(&step);
+        position += rows;
+    }
+    Ok(stats)
 }

@@ -37,7 +37,8 @@ pub use dataset::{Dataset, SliceDataset};
 pub use dense::{Dense, DenseParams};
 pub use error::Error;
 pub use fit::{
-    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StopReason, Stopping, fit,
+    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StopReason, Stopping,
+    evaluate, fit, fit_with,
 };
 pub use inference::Inference;
 pub use init::Init;

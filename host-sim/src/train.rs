@@ -588,6 +588,7 @@ pub fn print_outcome(out: &TrainOutcome, mut w: impl Write) -> std::io::Result<(
         StopReason::GradientNorm => "--min-grad-norm (the gradient is ~0)",
         StopReason::WeightChange => "--min-weight-change (the weights stopped moving)",
         StopReason::NoImprovement => "--patience (the loss stopped decreasing)",
+        _ => "a request from the epoch callback",
     };
     writeln!(
         w,

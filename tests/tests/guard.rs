@@ -10,6 +10,9 @@ use microprop::{
     SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
 
+/// A refused step: name, inputs, labels, learning rate, expected error.
+type RejectCase = (&'static str, [[f32; 3]; 4], [usize; 4], f32, Error);
+
 type Net = network![Dense<1, 8, Tanh>, Dense<8, 1, Identity>];
 const B: usize = 16;
 
@@ -156,7 +159,7 @@ fn refused_steps_change_nothing_and_are_counted() {
                 .unwrap();
             assert!(matches!(e, GuardEvent::Stepped(_)), "{e:?}");
         }
-        let mut cases: Vec<(&str, [[f32; 3]; 4], [usize; 4], f32, Error)> = vec![
+        let mut cases: Vec<RejectCase> = vec![
             (
                 "NaN input",
                 {

@@ -306,3 +306,47 @@ fn patience_stops_after_epochs_without_improvement_and_restores_the_best() {
         report.best_epoch, report.epochs, report.best_loss
     );
 }
+
+#[test]
+fn the_epoch_callback_sees_the_network_and_can_stop_the_run() {
+    use core::ops::ControlFlow;
+    let (x, y) = line_data(20);
+    let data = SliceDataset::new(&x, &y).unwrap();
+    let mut net = Line::ZERO;
+    let mut trainer = Trainer::<Line, _, _, 4>::new(MeanSquaredError, Sgd);
+    let mut eval_trainer = Trainer::<Line, _, _, 4>::new(MeanSquaredError, Sgd);
+    let mut eval_buffers = FitBuffers::new();
+    let mut seen = Vec::new();
+    // Stop once the loss over the whole set, measured on the network the
+    // callback sees, drops below 0.01.
+    let report = microprop::fit_with(
+        &mut net,
+        &mut trainer,
+        &data,
+        &config(BatchMode::Full, 0.2, Stopping::epochs(1000)),
+        &mut FitBuffers::new(),
+        None,
+        |r, net: &Line| {
+            let stats = microprop::evaluate(net, &mut eval_trainer, &data, None, &mut eval_buffers)
+                .unwrap();
+            seen.push(stats.mean_loss());
+            assert_eq!(stats.rows, 20);
+            assert_eq!(r.epoch as usize + 1, seen.len());
+            if stats.mean_loss() < 0.01 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+    )
+    .unwrap();
+    assert_eq!(report.reason, StopReason::Requested);
+    assert_eq!(report.epochs as usize, seen.len());
+    let (last, before) = seen.split_last().unwrap();
+    assert!(*last < 0.01 && before.iter().all(|l| *l >= 0.01));
+    assert_eq!(report.last_step.learning_rate, 0.2);
+    // evaluate agrees with a direct evaluation of all rows at once.
+    let mut all = Trainer::<Line, _, _, 20>::new(MeanSquaredError, Sgd);
+    let direct = all.evaluate(&net, &x, &y).unwrap();
+    assert!((direct.loss - last).abs() < 1e-6);
+}
