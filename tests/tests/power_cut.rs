@@ -499,7 +499,7 @@ fn the_newest_valid_slot_wins_and_slots_alternate() {
         );
     }
     // Corrupt the newest blob (slot 0, seq 3): slot 1 (seq 2) wins.
-    drop(store);
+    // The store borrows the flash; its last use above ends the borrow.
     flash.as_bytes_mut()[100] ^= 0x10;
     let mut store = Store::new(&mut *flash, 0..1024, 1024..2048).unwrap();
     assert_eq!(
@@ -515,7 +515,7 @@ fn the_newest_valid_slot_wins_and_slots_alternate() {
     let mut flash = Box::new(RamFlash::<2048, 4, 256>::new());
     let mut store = Store::new(&mut *flash, 0..1024, 1024..2048).unwrap();
     store.save(&blobs[0]).unwrap();
-    drop(store);
+    // The store borrows the flash; its last use above ends the borrow.
     // Rewrite slot 0's header with seq u32::MAX - 1 (by saving through a
     // store whose flash we patch is simpler: erase and hand-write).
     patch_seq(&mut flash, 0, u32::MAX);
