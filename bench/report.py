@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Prints the table of issue 7 from criterion's results and pytorch_bench.py's.
+
+  python3 bench/report.py CRITERION_DIR [PYTORCH_JSON]
+
+CRITERION_DIR is target/criterion: each workload's
+<workload>/microprop/new/estimates.json holds the time per step in ns
+(the median is used, as pytorch_bench.py uses the median of its blocks) and
+benchmark.json beside it the samples per step. Standard library only, so the
+table prints even where torch is not installed.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+# workload: (label, [(reference, minimum ratio, strict)]); strict = "ahead of"
+# (ratio > minimum) rather than "at least" (ratio >= minimum).
+GOALS = {
+    "mnist_adam_b32": ("784-128-10 ReLU CE Adam, batch 32", [("pytorch", 2.0, False), ("numpy", 1.0, True)]),
+    "mnist_adam_b1": ("784-128-10 ReLU CE Adam, batch 1", [("pytorch", 10.0, False)]),
+    "w2_momentum_b1": ("W2 64-32-10 tanh CE momentum, batch 1", [("pytorch", 50.0, False)]),
+    "w2_momentum_b16": ("W2 64-32-10 tanh CE momentum, batch 16", [("pytorch", 10.0, False)]),
+    "xor_sgd_b4": ("XOR 2-8-1 sigmoid MSE SGD, batch 4", [("pytorch", 200.0, False)]),
+    "mnist_infer_b1": ("784-128-10 inference, batch 1", [("numpy", 3.0, False)]),
+}
+SHORT = {"pytorch": "torch", "numpy": "numpy"}
+
+
+def criterion_results(root):
+    """workload -> samples/s from criterion's JSON files."""
+    out = {}
+    for est in sorted(Path(root).glob("*/microprop/new/estimates.json")):
+        meta = json.loads((est.parent / "benchmark.json").read_text())
+        estimates = json.loads(est.read_text())
+        ns = (estimates.get("median") or estimates["mean"])["point_estimate"]
+        samples = (meta.get("throughput") or {}).get("Elements", 1)
+        out[meta["group_id"]] = samples / (ns * 1e-9)
+    return out
+
+
+def fmt(v):
+    return "n/a" if v is None else f"{v:,.0f}"
+
+
+def main():
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
+    ours = criterion_results(sys.argv[1])
+    theirs = {}
+    if len(sys.argv) > 2 and Path(sys.argv[2]).is_file():
+        doc = json.loads(Path(sys.argv[2]).read_text())
+        theirs = doc.get("results", {})
+        m = doc.get("meta", {})
+        print(
+            f"torch {m.get('torch')}, numpy {m.get('numpy')}, python {m.get('python')}, "
+            f"{m.get('torch_threads')} torch thread(s), BLAS limited to 1 thread"
+        )
+    print()
+    header = ["workload", "microprop samples/s", "PyTorch samples/s", "numpy samples/s", "ratio", "goal", "met?"]
+    rows = []
+    for name, (label, goals) in GOALS.items():
+        mine = ours.get(name)
+        ref = {lib: (theirs.get(name, {}).get(lib) or {}).get("samples_per_second") for lib in SHORT}
+        ratios, wanted, met = [], [], []
+        for lib, minimum, strict in goals:
+            wanted.append(f"{'>' if strict else '>='} {minimum:g}x {SHORT[lib]}")
+            if mine is None or not ref[lib]:
+                ratios.append(f"n/a {SHORT[lib]}")
+                met.append(None)
+                continue
+            r = mine / ref[lib]
+            ratios.append(f"{r:.2f}x {SHORT[lib]}")
+            met.append(r > minimum if strict else r >= minimum)
+        verdict = "?" if None in met else ("yes" if all(met) else "no")
+        rows.append([label, fmt(mine), fmt(ref["pytorch"]), fmt(ref["numpy"]), ", ".join(ratios), ", ".join(wanted), verdict])
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    right = {1, 2, 3}
+
+    def line(cells):
+        return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+
+    print(line(header))
+    print("|" + "|".join(("-" * (w + 1) + ":") if i in right else "-" * (w + 2) for i, w in enumerate(widths)) + "|")
+    for r in rows:
+        print(line(r))
+
+
+if __name__ == "__main__":
+    main()
