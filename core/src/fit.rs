@@ -190,6 +190,32 @@ impl<I: Zeroed + Copy, T: Zeroed + Copy, const B: usize> FitBuffers<I, T, B> {
     }
 }
 
+impl<T: Copy, const D: usize, const B: usize> FitBuffers<[f32; D], T, B> {
+    /// Reads samples `position..position + rows` (through `order` if given)
+    /// into the first `rows` rows, scaling inputs with `normalizer`.
+    fn read<Data: Dataset<Input = [f32; D], Target = T>>(
+        &mut self,
+        data: &Data,
+        position: usize,
+        rows: usize,
+        order: Option<&Permutation>,
+        normalizer: Option<&Normalizer<D>>,
+    ) -> Result<(&[[f32; D]], &[T]), Error> {
+        let inputs = prefix_mut(&mut self.inputs, rows);
+        let targets = prefix_mut(&mut self.targets, rows);
+        for (offset, (x, y)) in inputs.iter_mut().zip(targets.iter_mut()).enumerate() {
+            let index = order.map_or(position + offset, |p| p.index(position + offset));
+            *y = data
+                .sample(index, x)
+                .ok_or(Error::SampleUnavailable { index })?;
+            if let Some(normalizer) = normalizer {
+                normalizer.apply(x);
+            }
+        }
+        Ok((prefix(&self.inputs, rows), prefix(&self.targets, rows)))
+    }
+}
+
 impl<I: Zeroed + Copy, T: Zeroed + Copy, const B: usize> Default for FitBuffers<I, T, B> {
     fn default() -> Self {
         Self::new()
@@ -286,22 +312,14 @@ where
             trainer.zero_grad();
             while position < step_end {
                 let rows = (step_end - position).min(B);
-                let inputs = prefix_mut(&mut buffers.inputs, rows);
-                let targets = prefix_mut(&mut buffers.targets, rows);
-                for (offset, (x, y)) in inputs.iter_mut().zip(targets.iter_mut()).enumerate() {
-                    let index = order.map_or(position + offset, |p| p.index(position + offset));
-                    *y = data
-                        .sample(index, x)
-                        .ok_or(Error::SampleUnavailable { index })?;
-                    if let Some(normalizer) = &config.normalizer {
-                        normalizer.apply(x);
-                    }
-                }
-                let step_stats = trainer.accumulate(
-                    net,
-                    prefix(&buffers.inputs, rows),
-                    prefix(&buffers.targets, rows),
+                let (x, y) = buffers.read(
+                    data,
+                    position,
+                    rows,
+                    order.as_ref(),
+                    config.normalizer.as_ref(),
                 )?;
+                let step_stats = trainer.accumulate(net, x, y)?;
                 stats.add(&step_stats);
                 position += rows;
             }
@@ -410,22 +428,8 @@ where
     let mut position = 0;
     while position < n {
         let rows = (n - position).min(B);
-        let inputs = prefix_mut(&mut buffers.inputs, rows);
-        let targets = prefix_mut(&mut buffers.targets, rows);
-        for (offset, (x, y)) in inputs.iter_mut().zip(targets.iter_mut()).enumerate() {
-            let index = position + offset;
-            *y = data
-                .sample(index, x)
-                .ok_or(Error::SampleUnavailable { index })?;
-            if let Some(normalizer) = normalizer {
-                normalizer.apply(x);
-            }
-        }
-        let step = trainer.evaluate(
-            net,
-            prefix(&buffers.inputs, rows),
-            prefix(&buffers.targets, rows),
-        )?;
+        let (x, y) = buffers.read(data, position, rows, None, normalizer)?;
+        let step = trainer.evaluate(net, x, y)?;
         stats.add(&step);
         position += rows;
     }

@@ -282,12 +282,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     where
         L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
     {
-        if x.len() != targets.len() {
-            return Err(Error::RowCountMismatch {
-                inputs: x.len(),
-                targets: targets.len(),
-            });
-        }
+        check_same_rows(x.len(), targets.len())?;
         self.forward(net, x)?;
         let stats = self.loss(net, targets)?;
         self.backward(net, x)?;
@@ -387,12 +382,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     where
         L: Loss<N::Output>,
     {
-        if x.len() != targets.len() {
-            return Err(Error::RowCountMismatch {
-                inputs: x.len(),
-                targets: targets.len(),
-            });
-        }
+        check_same_rows(x.len(), targets.len())?;
         self.forward(net, x)?;
         self.score(net, targets, false)
     }
@@ -420,6 +410,15 @@ fn global_norm<P: Parameters>(grads: &P) -> f32 {
         .flat_map(|s| s.iter())
         .fold(0.0f32, |acc, v| acc + (v * inv) * (v * inv));
     largest * crate::math::sqrt(scaled)
+}
+
+/// Checks that inputs and targets have as many rows.
+fn check_same_rows(inputs: usize, targets: usize) -> Result<(), Error> {
+    if inputs == targets {
+        Ok(())
+    } else {
+        Err(Error::RowCountMismatch { inputs, targets })
+    }
 }
 
 /// Checks `1 <= rows <= capacity`.
