@@ -6,6 +6,8 @@
 #   bash bench/run.sh --quick         # 1 s warm-up, 2 s per workload
 #   bash bench/run.sh --only w2_      # workloads whose name contains w2_
 #   bash bench/run.sh --no-python     # microprop only
+#   bash bench/run.sh --stat fast     # fastest tenth of the samples instead of the
+#                                     # median (for a machine shared with other work)
 #   bash bench/run.sh --target-cpu x86-64-v3   # microprop built for AVX2 (same bits:
 #                                     # Rust never fuses a * b + c into an FMA)
 #   PYTHON=/path/to/venv/bin/python bash bench/run.sh
@@ -22,13 +24,15 @@ quick=0
 only=""
 python_side=1
 target_cpu=""
+stat=median
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --only) only="$2"; shift ;;
     --no-python) python_side=0 ;;
     --target-cpu) target_cpu="$2"; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --stat) stat="$2"; shift ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -84,7 +88,10 @@ EOF
 fi
 
 {
-  echo "machine: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs; $(rustc --version)${target_cpu:+, -C target-cpu=$target_cpu}"
+  cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
+  family=$(lscpu 2>/dev/null | sed -n 's/^CPU family: *//p' | head -1)
+  model=$(lscpu 2>/dev/null | sed -n 's/^Model: *//p' | head -1)
+  echo "machine: $cpu (family $family, model $model), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(rustc --version)${target_cpu:+, -C target-cpu=$target_cpu}"
   echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- core 2>/dev/null || echo ' (core/ modified)')"
-  "$PYTHON" bench/report.py "$CRITERION_HOME" "$out/pytorch.json"
+  "$PYTHON" bench/report.py --stat "$stat" "$CRITERION_HOME" "$out/pytorch.json"
 } | tee "$out/table.md"
