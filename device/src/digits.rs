@@ -14,6 +14,8 @@ use microprop::{
 
 use crate::data::U8Dataset;
 
+pub mod online;
+
 /// Pixels per image.
 pub const FEATURES: usize = 64;
 /// Classes (the digits 0..=9).
