@@ -1,4 +1,6 @@
-//! Puts `memory.x` on the linker's search path and turns
+//! Puts the board's memory map on the linker's search path as `memory.x`
+//! (`memory.x` for QEMU mps2-an386, `memory-nrf52840.x` with feature
+//! `nrf52840-dk`) and turns
 //! `../data/digits8x8.csv` into the byte tables the firmware keeps in flash:
 //! `digits-{train,test}-{pixels,labels}.bin` in `OUT_DIR`, one byte a pixel
 //! (0..=16) and one a label, rows in the split order of
@@ -15,9 +17,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     let out = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR not set")?);
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or("no manifest dir")?);
 
-    fs::copy(manifest.join("memory.x"), out.join("memory.x"))?;
+    let memory = if env::var_os("CARGO_FEATURE_NRF52840_DK").is_some() {
+        "memory-nrf52840.x"
+    } else {
+        "memory.x"
+    };
+    fs::copy(manifest.join(memory), out.join("memory.x"))?;
     println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed={memory}");
 
     let csv = manifest.join("../data/digits8x8.csv");
     println!("cargo:rerun-if-changed={}", csv.display());

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Firmware CI, runnable on a clean Debian machine with rustup:
 #   bash firmware/ci.sh
-# Installs what is missing (QEMU, the Cortex-M target, flip-link,
-# defmt-print), lints firmware/ and device/, runs the digits job and the
-# on-target tests under QEMU, and prints one "qemu: N passed, N failed" line.
-# Any failure, a missing QEMU included, exits non-zero.
+# Installs what is missing (QEMU, the Cortex-M targets, flip-link,
+# defmt-print), lints firmware/ (both boards) and device/ (host, Cortex-M4F,
+# Cortex-M0), builds the nRF52840-DK binary, runs under QEMU the digits job,
+# the online-learning job, the on-target tests, the failure handlers, the
+# host-vs-QEMU bit-identity test and the MCU benchmarks, and prints one
+# "qemu: N passed, N failed" line. Any failure, a missing QEMU included,
+# exits non-zero.
 #
 # device/ is linted with cargo from its own directory, which needs it to be
 # a member of the root workspace.
@@ -27,20 +30,24 @@ if ! command -v qemu-system-arm >/dev/null; then
 fi
 qemu-system-arm --version | head -n 1 # fails the run if QEMU is still missing
 rustup show active-toolchain || rustup toolchain install
-rustup target add thumbv7em-none-eabihf
+rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi
 rustup component add rustfmt clippy
 command -v flip-link >/dev/null || cargo install flip-link --locked --version "$FLIP_LINK_VERSION"
 command -v defmt-print >/dev/null || cargo install defmt-print --locked --version "$DEFMT_PRINT_VERSION"
 rustc --version
 
-step "format and clippy: firmware/ (Cortex-M) and device/ (host and Cortex-M)"
+step "format and clippy: firmware/ (QEMU and nRF52840-DK) and device/ (host and Cortex-M)"
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --no-default-features --features nrf52840-dk --all-targets --locked -- -D warnings
 (
   cd ../device
   cargo fmt --check
   cargo clippy --all-targets --locked -- -D warnings
-  cargo clippy --target thumbv7em-none-eabihf --features defmt --locked -- -D warnings
+  for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
+    cargo clippy --target "$target" --locked -- -D warnings
+    cargo clippy --target "$target" --features defmt --locked -- -D warnings
+  done
 )
 
 step "build (release)"
@@ -64,6 +71,15 @@ run_logged() {
   set -e
 }
 
+step "nRF52840-DK binary (cargo build-nrf52840-dk; no board here, so not run)"
+if cargo build-nrf52840-dk --locked; then
+  nrf=target/thumbv7em-none-eabihf/release/nrf52840-dk
+  if command -v arm-none-eabi-size >/dev/null; then arm-none-eabi-size "$nrf"; fi
+  pass "nrf52840-dk builds"
+else
+  fail "nrf52840-dk build"
+fi
+
 step "digits job in QEMU (cargo run --release)"
 start=$(date +%s%N)
 run_logged cargo run --release --locked
@@ -73,6 +89,14 @@ if [ "$status" -eq 0 ]; then
   pass "digits job cleared its accuracy floor"
 else
   fail "digits job (exit status $status)"
+fi
+
+step "online learning in QEMU (cargo run --release --bin qemu-online)"
+run_logged cargo run --release --locked --bin qemu-online
+if [ "$status" -eq 0 ]; then
+  pass "online job: forgetting without replay, retention with replay"
+else
+  fail "online job (exit status $status)"
 fi
 
 step "on-target tests in QEMU (cargo test)"
@@ -130,6 +154,29 @@ for case in panic:101 hardfault:102 overflow:any; do
     fail "$name exited $got, expected $want"
   fi
 done
+
+step "host vs QEMU: every final weight bit for bit (device/tests/host_vs_qemu.rs)"
+# Runs qemu-crosscheck, qemu-digits and qemu-online under QEMU and the same
+# runs on the host; one "<name>: identical" or "<name>: DIFFERENT" line per
+# model. Ignored by a plain `cargo test` because it needs QEMU.
+in_dir() { (cd "$1" && shift && "$@"); }
+run_logged in_dir ../device cargo test --locked --test host_vs_qemu -- --ignored --nocapture
+identical=$(grep -c ': identical$' "$log" || true)
+different=$(grep -c ': DIFFERENT$' "$log" || true)
+passed=$((passed + identical))
+failed=$((failed + different))
+if [ "$status" -ne 0 ] && [ "$different" -eq 0 ]; then
+  fail "host-vs-QEMU test exited $status without a compared model (QEMU or build missing?)"
+elif [ "$identical" -eq 0 ]; then
+  fail "host-vs-QEMU test compared no model"
+fi
+
+step "MCU benchmarks in QEMU (bench-mcu.sh --no-clean)"
+if bash bench-mcu.sh --no-clean; then
+  pass "bench-mcu"
+else
+  fail "bench-mcu"
+fi
 
 echo
 if [ "$skipped" -gt 0 ]; then

@@ -1,20 +1,40 @@
-//! Board support for running microprop on QEMU's `mps2-an386` (Cortex-M4F):
-//! the status LED, a SysTick clock and delay, the digits data in flash,
-//! defmt logging of the learning loop, exit codes, and exiting panic and
-//! HardFault handlers.
+//! Board support for running microprop on a Cortex-M4F: QEMU's
+//! `mps2-an386` (feature `qemu`, the default) or the nRF52840-DK (feature
+//! `nrf52840-dk`). Each brings a status LED, a delay and a clock; shared
+//! are the digits data in flash, the applications ([`app`]), defmt logging
+//! of the learning loops, exit codes, and exiting panic and HardFault
+//! handlers.
 //!
-//! The learning loop itself is `microprop_device::run` (board-independent);
-//! this crate only maps it to the board.
+//! The learning loops themselves are in `microprop_device`
+//! (board-independent); this crate only maps them to a board.
 #![no_std]
 
+#[cfg(all(feature = "qemu", feature = "nrf52840-dk"))]
+compile_error!(
+    "features `qemu` and `nrf52840-dk` pick the board: enable one (`--no-default-features --features nrf52840-dk` for the DK)"
+);
+#[cfg(not(any(feature = "qemu", feature = "nrf52840-dk")))]
+compile_error!("enable a board feature: `qemu` (the default) or `nrf52840-dk`");
+
+pub mod app;
+#[cfg(feature = "qemu")]
+pub mod bench;
+#[cfg(feature = "qemu")]
 pub mod board;
+pub mod clock;
 pub mod data;
 pub mod log;
+#[cfg(feature = "nrf52840-dk")]
+pub mod nrf52840dk;
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use cortex_m_rt::{ExceptionFrame, exception};
-// Linked for its `#[defmt::global_logger]`.
+// Linked for their `#[defmt::global_logger]`: semihosting under QEMU, RTT
+// (read by probe-rs) on the board.
+#[cfg(feature = "nrf52840-dk")]
+use defmt_rtt as _;
+#[cfg(feature = "qemu")]
 use defmt_semihosting as _;
 
 /// Exit status of a run whose test accuracy cleared the floor / whose tests
@@ -30,8 +50,17 @@ pub const EXIT_PANIC: i32 = 101;
 /// flip-link's layout).
 pub const EXIT_HARD_FAULT: i32 = 102;
 
-/// Ends the program: QEMU exits with `code` (semihosting `SYS_EXIT_EXTENDED`).
+/// Ends the program: QEMU, or `probe-rs run` on a board, exits with `code`
+/// (semihosting `SYS_EXIT_EXTENDED`). On a board running without a
+/// debugger (where the semihosting call would fault) the core sleeps
+/// instead, the LED left as it was.
 pub fn exit(code: i32) -> ! {
+    #[cfg(feature = "nrf52840-dk")]
+    if !cortex_m::peripheral::DCB::is_debugger_attached() {
+        loop {
+            cortex_m::asm::wfi();
+        }
+    }
     semihosting::process::exit(code)
 }
 
@@ -70,7 +99,7 @@ unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
     exit(EXIT_HARD_FAULT)
 }
 
-defmt::timestamp!("{=u64:us}", board::micros());
+defmt::timestamp!("{=u64:us}", clock::micros());
 
 /// Bytes of stack used so far: the distance from the top of the stack to
 /// the lowest word that no longer holds cortex-m-rt's paint

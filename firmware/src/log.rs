@@ -1,9 +1,10 @@
-//! The learning loop's events as defmt log lines, with the instructions
-//! each epoch took (exact under QEMU `-icount shift=0`).
+//! The learning loop's events as defmt log lines, with what each epoch
+//! cost on the board's counter ([`clock`]: instructions under QEMU
+//! `-icount shift=0`, exact; CPU cycles on a board).
 
 use microprop_device::{Event, Log};
 
-use crate::board;
+use crate::clock;
 
 /// Logs every [`Event`] with `defmt::info!`.
 pub struct DefmtLog {
@@ -14,16 +15,16 @@ pub struct DefmtLog {
 impl DefmtLog {
     /// A logger whose instruction counts start now.
     pub fn new() -> Self {
-        let now = board::instructions();
+        let now = clock::now();
         DefmtLog {
             epoch_start: now,
             run_start: now,
         }
     }
 
-    /// Instructions since [`DefmtLog::new`].
-    pub fn instructions(&self) -> u64 {
-        board::instructions() - self.run_start
+    /// Counter units ([`clock::UNIT`]) since [`DefmtLog::new`].
+    pub fn spent(&self) -> u64 {
+        clock::now() - self.run_start
     }
 }
 
@@ -44,19 +45,20 @@ impl Log for DefmtLog {
                     s.max_epochs,
                     s.steps_per_epoch
                 );
-                self.epoch_start = board::instructions();
+                self.epoch_start = clock::now();
             }
             Event::Epoch(r) => {
-                let now = board::instructions();
+                let now = clock::now();
                 let spent = now - self.epoch_start;
                 self.epoch_start = now;
                 defmt::info!(
-                    "epoch {=u32}: loss {=f32}, train accuracy {=f32}, lr {=f32} ({=u64} M instructions)",
+                    "epoch {=u32}: loss {=f32}, train accuracy {=f32}, lr {=f32} ({=u64} M {=str})",
                     r.epoch,
                     r.stats.mean_loss(),
                     r.stats.accuracy().unwrap_or(0.0),
                     r.last_step.learning_rate,
-                    spent / 1_000_000
+                    spent / 1_000_000,
+                    clock::UNIT
                 );
             }
             Event::Trained(r) => {

@@ -1,0 +1,298 @@
+//! The applications, written once for every board: each takes the board's
+//! LED and delay (embedded-hal 1.0), keeps every buffer in a `static`, logs
+//! over defmt and ends with [`exit`](crate::exit).
+
+use embedded_hal::delay::DelayNs;
+use embedded_hal::digital::OutputPin;
+use microprop::{Adam, Epsilon, FitBuffers, Layer, SoftmaxCrossEntropy, Trainer};
+use microprop_device::crosscheck::{Digest, digest};
+use microprop_device::digits::online::{self, OnlineEvent, PhaseEnd};
+use microprop_device::digits::{self, DigitsTrainer, FEATURES, Net};
+use microprop_device::{Board, Workspace, run};
+use static_cell::ConstStaticCell;
+
+use crate::log::DefmtLog;
+use crate::{self as fw, clock, data};
+
+/// Logs `digest <name>: crc32 0x… n N first [0x…, …] last [0x…, …]`, the
+/// text of `Digest`'s `Display` on the host, which the host-vs-QEMU test
+/// looks for.
+pub fn log_digest(name: &str, d: &Digest) {
+    let [f0, f1, f2, f3] = d.first;
+    let [l0, l1, l2, l3] = d.last;
+    defmt::info!(
+        "digest {=str}: crc32 {=u32:#010x} n {=u32} first [{=u32:#010x}, {=u32:#010x}, {=u32:#010x}, {=u32:#010x}] last [{=u32:#010x}, {=u32:#010x}, {=u32:#010x}, {=u32:#010x}]",
+        name,
+        d.crc32,
+        d.count,
+        f0,
+        f1,
+        f2,
+        f3,
+        l0,
+        l1,
+        l2,
+        l3
+    );
+}
+
+// The digits job's buffers. A fresh trainer is all zeros except Adam's
+// hyperparameters: built with an all-zero `Adam` the static lands in
+// `.bss` (no 31 KB image of zeros in flash for `.data`), and `digits_job`
+// sets the real hyperparameters.
+static NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
+static TRAINER: ConstStaticCell<DigitsTrainer> =
+    ConstStaticCell::new(Trainer::new(SoftmaxCrossEntropy, ALL_ZERO_ADAM));
+const ALL_ZERO_ADAM: Adam = Adam {
+    beta1: 0.0,
+    beta2: 0.0,
+    eps: 0.0,
+    epsilon: Epsilon::Outside,
+    weight_decay: 0.0,
+    decoupled: false,
+};
+static BUFFERS: ConstStaticCell<FitBuffers<[f32; FEATURES], usize, { digits::BATCH }>> =
+    ConstStaticCell::new(FitBuffers::new());
+
+/// The digits job: trains the 64-32-10 classifier on the 1437 training
+/// digits in flash (`microprop_device::digits`: Adam, warmup + cosine,
+/// batches of 16, 20 epochs), toggles the LED every epoch, logs each epoch,
+/// evaluates on the 360 held-out digits, logs the digest of all final
+/// weights and exits 0 only if the test accuracy reaches
+/// `digits::TEST_ACCURACY_FLOOR`.
+pub fn digits_job<Led: OutputPin, Delay: DelayNs>(led: Led, delay: Delay) -> ! {
+    let net = NET.take();
+    let trainer = TRAINER.take();
+    trainer.optimizer = digits::OPTIMIZER;
+    let buffers = BUFFERS.take();
+    digits::init(net);
+
+    let memory = DigitsTrainer::MEMORY;
+    defmt::info!(
+        "digits 64-32-10 tanh, softmax + cross-entropy, Adam, batch {=usize}; RAM: parameters {=usize} B, gradients {=usize} B, Adam state {=usize} B, caches {=usize} B, total {=usize} B",
+        digits::BATCH,
+        memory.parameters,
+        memory.gradients,
+        memory.optimizer_state,
+        memory.caches,
+        memory.total
+    );
+
+    let mut log = DefmtLog::new();
+    let result = run(
+        &mut Workspace {
+            net: &mut *net,
+            trainer,
+            buffers,
+        },
+        &data::TRAIN,
+        &data::TEST,
+        &digits::CONFIG,
+        &mut Board::new(led, delay),
+        &mut log,
+    );
+    let spent = log.spent();
+    defmt::info!(
+        "{=u64} M {=str} in all; stack high-water {=usize} of {=usize} B",
+        spent / 1_000_000,
+        clock::UNIT,
+        fw::stack_high_water(),
+        fw::stack_capacity(),
+    );
+    log_digest("digits-job", &digest(&*net));
+    match result {
+        Ok(summary) => {
+            let accuracy = summary.test_accuracy().unwrap_or(0.0);
+            if accuracy >= digits::TEST_ACCURACY_FLOOR {
+                defmt::info!(
+                    "PASS: test accuracy {=f32} >= floor {=f32}",
+                    accuracy,
+                    digits::TEST_ACCURACY_FLOOR
+                );
+                fw::exit(fw::EXIT_OK)
+            } else {
+                defmt::error!(
+                    "FAIL: test accuracy {=f32} < floor {=f32}",
+                    accuracy,
+                    digits::TEST_ACCURACY_FLOOR
+                );
+                fw::exit(fw::EXIT_BELOW_FLOOR)
+            }
+        }
+        Err(e) => {
+            defmt::error!("FAIL: {}", e);
+            fw::exit(fw::EXIT_TRAINING_ERROR)
+        }
+    }
+}
+
+static ONLINE_NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
+static ONLINE_TRAINER: ConstStaticCell<online::OnlineTrainer> =
+    ConstStaticCell::new(online::trainer());
+static ONLINE_BATCH: ConstStaticCell<online::Batch> = ConstStaticCell::new(online::Batch::new());
+static REPLAY: ConstStaticCell<online::Replay> = ConstStaticCell::new(online::Replay::new(0));
+
+/// The online-learning job (`microprop_device::digits::online`): the
+/// shifting stream (0–4, then 5–9, then all) once without and once with
+/// replay, logging the running (prequential) accuracy and the test accuracy
+/// per class group after each phase; exits 0 only if the run without replay
+/// forgot 0–4 and the run with replay kept them.
+pub fn online_job<Led: OutputPin, Delay: DelayNs>(led: Led, delay: Delay) -> ! {
+    let net = ONLINE_NET.take();
+    let trainer = ONLINE_TRAINER.take();
+    let batch = ONLINE_BATCH.take();
+    let replay = REPLAY.take();
+    let mut board = Board::new(led, delay);
+    defmt::info!(
+        "online learning, 64-32-10, SGD lr {=f32}: phases of {=u32} samples (0-4, 5-9, all); replay: {=usize} replayed per step from a reservoir of {=usize} samples ({=usize} B)",
+        online::LEARNING_RATE,
+        online::PHASE_SAMPLES,
+        online::REPLAYED_PER_STEP,
+        online::REPLAY,
+        core::mem::size_of::<online::Replay>()
+    );
+    let mut results = [[None::<PhaseEnd>; 3]; 2];
+    for (with_replay, name, result) in [(false, "no replay", 0), (true, "replay", 1)] {
+        let start = clock::now();
+        let ends = online::run(
+            net,
+            trainer,
+            batch,
+            replay,
+            &data::TRAIN,
+            &data::TEST,
+            with_replay,
+            &mut board,
+            &mut |event: &OnlineEvent| match event {
+                OnlineEvent::Window { phase, report } => defmt::info!(
+                    "{=str}: phase {=u8}, {=u32} samples: running accuracy {=f32} (last {=u32}), loss {=f32}, replay buffer {=u32}",
+                    name,
+                    phase + 1,
+                    report.total_samples,
+                    report.window.accuracy().unwrap_or(0.0),
+                    report.window.samples,
+                    report.window.mean_loss(),
+                    report.replay_len
+                ),
+                OnlineEvent::PhaseEnd(end) => defmt::info!(
+                    "{=str}: after phase {=u8}: test accuracy 0-4 {=f32}, 5-9 {=f32}, all {=f32}",
+                    name,
+                    end.phase + 1,
+                    end.low(),
+                    end.high(),
+                    end.all()
+                ),
+            },
+        );
+        let ends = match ends {
+            Ok(ends) => ends,
+            Err(e) => {
+                defmt::error!("FAIL: {}", e);
+                fw::exit(fw::EXIT_TRAINING_ERROR)
+            }
+        };
+        defmt::info!(
+            "{=str}: {=u64} M {=str}",
+            name,
+            (clock::now() - start) / 1_000_000,
+            clock::UNIT
+        );
+        log_digest(
+            if with_replay {
+                "online-replay"
+            } else {
+                "online-no-replay"
+            },
+            &digest(&*net),
+        );
+        if let Some(slot) = results.get_mut(result) {
+            *slot = ends.map(Some);
+        }
+    }
+    defmt::info!("test accuracy after each phase, without replay -> with replay:");
+    let [plain, replayed] = results;
+    for (p, r) in plain.iter().zip(&replayed) {
+        if let (Some(p), Some(r)) = (p, r) {
+            defmt::info!(
+                "  phase {=u8}: 0-4 {=f32} -> {=f32}, 5-9 {=f32} -> {=f32}, all {=f32} -> {=f32}",
+                p.phase + 1,
+                p.low(),
+                r.low(),
+                p.high(),
+                r.high(),
+                p.all(),
+                r.all()
+            );
+        }
+    }
+    defmt::info!(
+        "stack high-water {=usize} of {=usize} B",
+        fw::stack_high_water(),
+        fw::stack_capacity()
+    );
+    let helped = match (plain, replayed) {
+        ([Some(a), Some(b), Some(c)], [Some(d), Some(e), Some(f)]) => {
+            online::replay_helped(&[a, b, c], &[d, e, f])
+        }
+        _ => false,
+    };
+    if helped {
+        defmt::info!(
+            "PASS: without replay 0-4 fell below {=f32} after phase 2; with replay it stayed >= {=f32} and the final accuracy >= {=f32}",
+            online::FORGOTTEN_CEILING,
+            online::RETAINED_FLOOR,
+            online::FINAL_FLOOR
+        );
+        fw::exit(fw::EXIT_OK)
+    } else {
+        defmt::error!("FAIL: the runs do not show forgetting without replay and retention with it");
+        fw::exit(fw::EXIT_BELOW_FLOOR)
+    }
+}
+
+static XOR_NET: ConstStaticCell<microprop_device::workloads::XorNet> =
+    ConstStaticCell::new(microprop_device::workloads::XorNet::ZERO);
+static XOR_TRAINER: ConstStaticCell<microprop_device::workloads::XorTrainer> =
+    ConstStaticCell::new(microprop_device::workloads::xor_trainer());
+static CHECK_NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
+static SGD_TRAINER: ConstStaticCell<microprop_device::workloads::DigitsSgdTrainer> =
+    ConstStaticCell::new(microprop_device::workloads::digits_sgd_trainer());
+static ADAM_TRAINER: ConstStaticCell<microprop_device::workloads::DigitsAdamTrainer> =
+    ConstStaticCell::new(microprop_device::workloads::digits_adam_trainer());
+
+/// The host-vs-device runs of `microprop_device::crosscheck` (W1 with SGD,
+/// W2 with SGD and with Adam, 300 steps of batch 1 each): logs the digest
+/// of every final weight; exits 0 unless a step was refused.
+pub fn crosscheck() -> ! {
+    use microprop_device::crosscheck as check;
+    defmt::info!("cross-check: {=u32} steps of batch 1 each", check::STEPS);
+    let net = CHECK_NET.take();
+    let runs = [
+        (
+            "xor-sgd",
+            check::xor_sgd(XOR_NET.take(), XOR_TRAINER.take()),
+        ),
+        (
+            "digits-sgd",
+            check::digits_sgd(net, SGD_TRAINER.take(), &data::TRAIN),
+        ),
+        (
+            "digits-adam",
+            check::digits_adam(net, ADAM_TRAINER.take(), &data::TRAIN),
+        ),
+    ];
+    let mut failed = false;
+    for (name, result) in runs {
+        match result {
+            Ok(d) => log_digest(name, &d),
+            Err(e) => {
+                defmt::error!("{=str}: {}", name, e);
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        fw::exit(fw::EXIT_TRAINING_ERROR)
+    }
+    fw::exit(fw::EXIT_OK)
+}
