@@ -170,7 +170,6 @@ pub enum GuardEvent {
 /// assert!(trainer.evaluate(&net, &x, &y).unwrap().loss < 0.05);
 /// # Ok::<(), microprop::checkpoint::CheckpointError>(())
 /// ```
-#[derive(Debug)]
 pub struct Guard<'s> {
     divergence: Option<Divergence>,
     snapshot: &'s mut [u8],
@@ -181,6 +180,20 @@ pub struct Guard<'s> {
     best: f32,
     lr_scale: f32,
     counts: GuardCounts,
+}
+
+impl core::fmt::Debug for Guard<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The snapshot by its length, not its bytes.
+        f.debug_struct("Guard")
+            .field("divergence", &self.divergence)
+            .field("snapshot_len", &self.snapshot_len)
+            .field("average", &self.average)
+            .field("best", &self.best)
+            .field("lr_scale", &self.lr_scale)
+            .field("counts", &self.counts)
+            .finish()
+    }
 }
 
 impl Guard<'static> {
