@@ -107,6 +107,9 @@ pub enum LabelColumn {
     Last,
     /// The column with this header name.
     Named(String),
+    /// No label: every column is a feature (rows to predict). The table's
+    /// labels are NaN.
+    None,
 }
 
 /// Where a table's rows came from, to name a row in error messages.
@@ -173,6 +176,18 @@ impl Table {
     /// `true` if there are no rows.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
+    }
+
+    /// Names row `row` in a message: `file:line` for CSV, `file: image n`
+    /// for IDX.
+    pub fn locate_row(&self, row: usize) -> String {
+        match &self.origin {
+            Origin::Csv { lines, .. } => {
+                format!("{}:{}", self.source, lines.get(row).copied().unwrap_or(0))
+            }
+            Origin::Idx { .. } => format!("{}: image {row}", self.source),
+            Origin::Generated => format!("{}: row {row}", self.source),
+        }
     }
 
     /// Names row `row`'s target in a message: `file:line: column c` for CSV,
@@ -301,8 +316,11 @@ pub fn load_csv(path: &Path, label: &LabelColumn) -> Result<Table> {
                 names.join(", ")
             )
         })?,
+        // Past the last column: no field is the label.
+        LabelColumn::None => columns,
     };
-    if columns < 2 {
+    let has_label = label_index < columns;
+    if columns < 1 + usize::from(has_label) {
         bail!(
             "{source}:1: the header has {columns} column ({}); need at least one feature and the label",
             names.join(", ")
@@ -315,20 +333,22 @@ pub fn load_csv(path: &Path, label: &LabelColumn) -> Result<Table> {
         .filter(|&(i, _)| i != label_index)
         .map(|(_, n)| n.as_str())
         .collect();
+    let label_part = if has_label {
+        format!(" + label {label_name:?}")
+    } else {
+        String::new()
+    };
     let layout = if feature_names.len() <= 8 {
-        format!(
-            "columns {} + label {label_name:?}",
-            feature_names.join(", ")
-        )
+        format!("columns {}{label_part}", feature_names.join(", "))
     } else {
         format!(
-            "columns {}, ..., {} + label {label_name:?}",
+            "columns {}, ..., {}{label_part}",
             feature_names[..3].join(", "),
             feature_names[feature_names.len() - 1]
         )
     };
 
-    let width = columns - 1;
+    let width = feature_names.len();
     let mut features = Vec::new();
     let mut labels = Vec::new();
     let mut lines = Vec::new();
@@ -351,6 +371,9 @@ pub fn load_csv(path: &Path, label: &LabelColumn) -> Result<Table> {
             } else {
                 features.push(value as f32);
             }
+        }
+        if !has_label {
+            labels.push(f64::NAN);
         }
         lines.push(line);
     }

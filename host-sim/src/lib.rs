@@ -4,11 +4,18 @@
 //! data sets: loaders for CSV and IDX files ([`data`], [`idx`]), the
 //! built-in models ([`models`]), the `train` command ([`train`]), memory
 //! footprints on common MCUs ([`footprint`]), the `demo` ([`demo`]), the
-//! lecture's experiments as figures ([`experiments`], drawn by [`plot`]).
+//! lecture's experiments as figures ([`experiments`], drawn by [`plot`]);
+//! checkpoint files ([`checkpoints`]) for `eval` and `predict` ([`eval`])
+//! and `export` to Rust source for the firmware ([`export`]); the
+//! firmware's learning loop on simulated peripherals ([`device`]).
 
+pub mod checkpoints;
 pub mod data;
 pub mod demo;
+pub mod device;
+pub mod eval;
 pub mod experiments;
+pub mod export;
 pub mod footprint;
 pub mod idx;
 pub mod models;

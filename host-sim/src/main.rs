@@ -7,7 +7,10 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use microprop_sim::data::LabelColumn;
 use microprop_sim::demo::{self, DemoConfig};
+use microprop_sim::device::{self, Part, SimOptions};
+use microprop_sim::eval::{self, EvalOptions, PredictOptions};
 use microprop_sim::experiments::{self, Experiment, ExperimentOptions};
+use microprop_sim::export::{self, ExportOptions};
 use microprop_sim::footprint::{self, BATCHES};
 use microprop_sim::models::Builtin;
 use microprop_sim::options::{
@@ -39,6 +42,18 @@ enum Command {
     Footprint(FootprintArgs),
     /// List the built-in models.
     Models,
+    /// Loss and accuracy of a trained model (its checkpoint) on its bundled
+    /// data or your CSV/IDX file, with a confusion matrix for classifiers.
+    Eval(EvalArgs),
+    /// Run a trained model (its checkpoint) on rows given as text or a CSV file.
+    Predict(PredictArgs),
+    /// Write a trained model for the firmware: the binary checkpoint and a
+    /// Rust source file of `const` items to `include!`.
+    Export(ExportArgs),
+    /// Run the firmware's digits job through the device crate's learning loop
+    /// on simulated peripherals: LED, delay, NOR flash with power cuts, and
+    /// the part's RAM budget.
+    Simulate(SimulateArgs),
     /// Run one of the lecture's experiments: a figure (PNG + SVG) and a table.
     Experiment(ExperimentArgs),
 }
@@ -78,7 +93,8 @@ impl Default for DemoArgs {
 #[command(
     after_help = "Unset settings take the model's defaults (see `microprop-sim models`).\n\
 Examples:\n  microprop-sim train --model iris\n  microprop-sim train --model digits --optimizer sgd --lr 0.1 --batch 1 --epochs 5\n  \
-microprop-sim train --model iris --csv my.csv --label species --normalize standard --metrics m.csv"
+microprop-sim train --model iris --csv my.csv --label species --normalize standard --metrics m.csv\n  \
+microprop-sim train --model iris --epochs 50 --save-state iris.state && microprop-sim train --model iris --resume iris.state --epochs 50"
 )]
 struct TrainArgs {
     /// The model.
@@ -205,12 +221,160 @@ struct TrainArgs {
     /// Write per-epoch loss/accuracy/lr to this CSV file.
     #[arg(long)]
     metrics: Option<PathBuf>,
-    /// Write a checkpoint (not available yet).
-    #[arg(long, hide = true)]
+    /// Write the model checkpoint (parameters and normalisers) here; eval,
+    /// predict and export read it [default: target/<model>.mpck].
+    #[arg(long)]
     checkpoint: Option<PathBuf>,
+    /// Don't write the model checkpoint.
+    #[arg(long, conflicts_with = "checkpoint")]
+    no_checkpoint: bool,
+    /// Also write the training state (parameters, optimizer state, step
+    /// count) here, for --resume.
+    #[arg(long)]
+    save_state: Option<PathBuf>,
+    /// Continue from a training state written by --save-state (same model
+    /// and optimizer): optimizer state, step count and schedule carry on.
+    #[arg(long)]
+    resume: Option<PathBuf>,
     /// No progress bar and no per-epoch lines.
     #[arg(long)]
     quiet: bool,
+}
+
+#[derive(Args)]
+#[command(
+    after_help = "Without --model the checkpoint's shape picks the built-in model.\n\
+Examples:\n  microprop-sim eval --checkpoint target/iris.mpck\n  \
+microprop-sim eval --model iris --checkpoint target/iris.mpck --csv my.csv --test-fraction 0"
+)]
+struct EvalArgs {
+    /// The model (default: the built-in model of the checkpoint's shape).
+    #[arg(long, value_enum)]
+    model: Option<Builtin>,
+    /// The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck].
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Measure on this CSV file (header row; label column --label or the last).
+    #[arg(long, conflicts_with = "idx")]
+    csv: Option<PathBuf>,
+    /// The CSV column holding the label (default: the last column).
+    #[arg(long, requires = "csv")]
+    label: Option<String>,
+    /// Measure on these IDX images and labels files (raw or gzip).
+    #[arg(long, num_args = 2, value_names = ["IMAGES", "LABELS"])]
+    idx: Option<Vec<PathBuf>>,
+    /// Directory of the bundled data sets.
+    #[arg(long, default_value_os_t = microprop_sim::bundled_data_dir())]
+    data_dir: PathBuf,
+    /// Hold out this fraction as train did (default: the model's, as train's;
+    /// 0 = measure every row as one set).
+    #[arg(long)]
+    test_fraction: Option<f32>,
+    /// The seed train split with.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+}
+
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  microprop-sim predict --checkpoint target/iris.mpck --input \"5.1,3.5,1.4,0.2\"\n  \
+microprop-sim predict --model sine --checkpoint target/sine.mpck --input 0.5 --input 1.5\n  \
+microprop-sim predict --checkpoint target/iris.mpck --csv rows.csv"
+)]
+struct PredictArgs {
+    /// The model (default: the built-in model of the checkpoint's shape).
+    #[arg(long, value_enum)]
+    model: Option<Builtin>,
+    /// The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck].
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// One row: the model's inputs, comma- or space-separated (repeatable).
+    #[arg(long, allow_hyphen_values = true)]
+    input: Vec<String>,
+    /// Rows from a CSV file with a header: the inputs, and optionally the label
+    /// (an extra last column, or --label) to score the predictions.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// The CSV column holding the label.
+    #[arg(long, requires = "csv")]
+    label: Option<String>,
+}
+
+#[derive(Args)]
+#[command(
+    after_help = "Example:\n  microprop-sim export --model digits --checkpoint target/digits.mpck --out firmware/model"
+)]
+struct ExportArgs {
+    /// The model (default: the built-in model of the checkpoint's shape).
+    #[arg(long, value_enum)]
+    model: Option<Builtin>,
+    /// The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck].
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Directory for <name>.mpck and <name>.rs.
+    #[arg(long, default_value_os_t = microprop_sim::target_dir().join("export"))]
+    out: PathBuf,
+    /// File name stem [default: the model's name].
+    #[arg(long)]
+    name: Option<String>,
+}
+
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  microprop-sim simulate\n  microprop-sim simulate --part stm32f411 --boots 2 --epochs 5\n  \
+microprop-sim simulate --boots 2 --epochs 2 --power-cut-after 10000\n  microprop-sim simulate --part stm32f103   # does not fit: refused"
+)]
+struct SimulateArgs {
+    /// The part: nrf52840, rp2040, stm32f411, stm32f103, stm32f030.
+    #[arg(long, default_value = "nrf52840")]
+    part: String,
+    /// Override the part's RAM, in bytes (k/K = KiB), e.g. 64k.
+    #[arg(long, value_parser = parse_bytes)]
+    ram: Option<usize>,
+    /// Bytes of RAM to reserve for the stack.
+    #[arg(long, default_value_t = device::DEFAULT_STACK, value_parser = parse_bytes)]
+    stack: usize,
+    /// Epochs per boot (the firmware's job: 20).
+    #[arg(long, default_value_t = microprop_device::digits::EPOCHS)]
+    epochs: u32,
+    /// Boots: each resumes from the newest checkpoint in flash, trains and saves.
+    #[arg(long, default_value_t = 1)]
+    boots: u32,
+    /// Cut the power after this many bytes written to flash during the last
+    /// boot's save; the next boot must find the previous checkpoint.
+    #[arg(long, value_parser = parse_bytes)]
+    power_cut_after: Option<usize>,
+    /// Pause after each epoch's LED toggle, in milliseconds (the firmware on
+    /// QEMU uses 0).
+    #[arg(long, default_value_t = 100)]
+    pause_ms: u32,
+    /// Keep the simulated flash in this file, so the next run resumes.
+    #[arg(long)]
+    flash: Option<PathBuf>,
+    /// Print every epoch (default: the first, every fifth and the last).
+    #[arg(long)]
+    every_epoch: bool,
+    /// Directory holding digits8x8.csv.
+    #[arg(long, default_value_os_t = microprop_sim::bundled_data_dir())]
+    data_dir: PathBuf,
+}
+
+/// "4096", "64k", "64KiB".
+fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, ""),
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a byte count (e.g. 4096 or 64k)"))?;
+    match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => Ok(n),
+        "k" | "kb" | "kib" => Ok(n * 1024),
+        "m" | "mb" | "mib" => Ok(n * 1024 * 1024),
+        _ => Err(format!("{s:?}: unknown unit {unit:?} (use k or m)")),
+    }
 }
 
 #[derive(Args)]
@@ -271,6 +435,10 @@ fn run(cli: Cli) -> Result<()> {
             print_models();
             Ok(())
         }
+        Command::Eval(args) => run_eval(args),
+        Command::Predict(args) => run_predict(args),
+        Command::Export(args) => run_export(args),
+        Command::Simulate(args) => run_simulate(args),
         Command::Experiment(args) => experiments::run(
             args.name,
             &ExperimentOptions {
@@ -335,19 +503,7 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
 fn run_train(a: TrainArgs) -> Result<()> {
     let model = a.model;
     let d = model.defaults();
-    let data = match (a.csv, a.idx) {
-        (Some(path), _) => DataSource::Csv {
-            path,
-            label: a.label.map_or(LabelColumn::Last, LabelColumn::Named),
-        },
-        (None, Some(files)) => {
-            let [images, labels]: [PathBuf; 2] = files
-                .try_into()
-                .map_err(|_| anyhow::anyhow!("--idx takes two files: IMAGES LABELS"))?;
-            DataSource::Idx { images, labels }
-        }
-        (None, None) => DataSource::Bundled,
-    };
+    let data = data_source(a.csv, a.label, a.idx)?;
     let optimizer = OptimizerSettings {
         kind: a.optimizer.unwrap_or(d.optimizer),
         momentum: a.momentum,
@@ -395,7 +551,13 @@ fn run_train(a: TrainArgs) -> Result<()> {
         },
         test_fraction: a.test_fraction.unwrap_or(d.test_fraction),
         metrics: a.metrics,
-        checkpoint: a.checkpoint,
+        checkpoint: match (a.no_checkpoint, a.checkpoint) {
+            (true, _) => None,
+            (false, Some(path)) => Some(path),
+            (false, None) => Some(default_checkpoint(model)),
+        },
+        save_state: a.save_state,
+        resume: a.resume,
         progress: !a.quiet,
         print_epochs: !a.quiet,
     };
@@ -439,6 +601,126 @@ fn run_train(a: TrainArgs) -> Result<()> {
     if let Some(path) = &options.metrics {
         println!("metrics: {}", path.display());
     }
+    Ok(())
+}
+
+/// Where `train` writes a model's checkpoint unless told otherwise.
+fn default_checkpoint(model: Builtin) -> PathBuf {
+    microprop_sim::target_dir().join(format!("{}.mpck", model.name()))
+}
+
+/// The model and checkpoint a command names: `--model` or the checkpoint's
+/// shape; `--checkpoint` or the model's default checkpoint.
+fn model_and_checkpoint(
+    model: Option<Builtin>,
+    checkpoint: Option<PathBuf>,
+) -> Result<(Builtin, PathBuf)> {
+    match (model, checkpoint) {
+        (Some(m), Some(path)) => Ok((m, path)),
+        (Some(m), None) => Ok((m, default_checkpoint(m))),
+        (None, Some(path)) => Ok((microprop_sim::checkpoints::identify(&path)?, path)),
+        (None, None) => anyhow::bail!("name the model (--model) or the checkpoint (--checkpoint)"),
+    }
+}
+
+fn data_source(
+    csv: Option<PathBuf>,
+    label: Option<String>,
+    idx: Option<Vec<PathBuf>>,
+) -> Result<DataSource> {
+    Ok(match (csv, idx) {
+        (Some(path), _) => DataSource::Csv {
+            path,
+            label: label.map_or(LabelColumn::Last, LabelColumn::Named),
+        },
+        (None, Some(files)) => {
+            let [images, labels]: [PathBuf; 2] = files
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("--idx takes two files: IMAGES LABELS"))?;
+            DataSource::Idx { images, labels }
+        }
+        (None, None) => DataSource::Bundled,
+    })
+}
+
+fn run_eval(a: EvalArgs) -> Result<()> {
+    let (model, checkpoint) = model_and_checkpoint(a.model, a.checkpoint)?;
+    let data = data_source(a.csv, a.label, a.idx)?;
+    let bundled = data == DataSource::Bundled;
+    let options = EvalOptions {
+        test_fraction: a.test_fraction.unwrap_or(model.defaults().test_fraction),
+        seed: a.seed,
+        data,
+        data_dir: a.data_dir,
+        ..EvalOptions::new(model, checkpoint)
+    };
+    let outcome = eval::eval(&options)?;
+    println!(
+        "model {}: checkpoint {} ({})",
+        model.label(),
+        options.checkpoint.display(),
+        outcome.contents
+    );
+    match &options.data {
+        DataSource::Csv { path, .. } => println!("data {}", path.display()),
+        DataSource::Idx { images, labels } => {
+            println!("data {} + {}", images.display(), labels.display());
+        }
+        DataSource::Bundled => println!("data bundled: {}", model.bundled_data()),
+    }
+    if outcome.test.is_some() && !(bundled && model == Builtin::Mnist) {
+        println!(
+            "held out as train does with --seed {} --test-fraction {}",
+            options.seed, options.test_fraction
+        );
+    }
+    print!("{}", outcome.render());
+    Ok(())
+}
+
+fn run_predict(a: PredictArgs) -> Result<()> {
+    let (model, checkpoint) = model_and_checkpoint(a.model, a.checkpoint)?;
+    let predictions = eval::predict(&PredictOptions {
+        model,
+        checkpoint,
+        inputs: a.input,
+        csv: a.csv,
+        label: a.label,
+    })?;
+    print!("{}", eval::render_predictions(&predictions));
+    Ok(())
+}
+
+fn run_export(a: ExportArgs) -> Result<()> {
+    let (model, checkpoint) = model_and_checkpoint(a.model, a.checkpoint)?;
+    let exported = export::export(&ExportOptions {
+        model,
+        checkpoint,
+        out: a.out,
+        name: a.name,
+    })?;
+    println!("{}", export::describe(&exported));
+    Ok(())
+}
+
+fn run_simulate(a: SimulateArgs) -> Result<()> {
+    let mut part = Part::named(&a.part)?;
+    if let Some(ram) = a.ram {
+        part.name = format!("{} with {} B of RAM", part.name, ram);
+        part.ram = ram;
+    }
+    let options = SimOptions {
+        stack: a.stack,
+        epochs: a.epochs,
+        boots: a.boots,
+        power_cut_after: a.power_cut_after,
+        pause_us: a.pause_ms.saturating_mul(1000),
+        data_dir: a.data_dir,
+        flash_image: a.flash,
+        every_epoch: a.every_epoch,
+        ..SimOptions::new(part)
+    };
+    device::simulate(&options, &mut std::io::stdout().lock())?;
     Ok(())
 }
 

@@ -66,6 +66,10 @@ pub trait Task<const O: usize>:
     /// The target's value as a number (regression: the value; classes: the
     /// index).
     fn value_of(target: &Self::Target) -> f64;
+
+    /// The probability the model gives its predicted class (softmax of the
+    /// logits, or the sigmoid of the one logit); `None` for regression.
+    fn confidence(out: &[f32; O]) -> Option<f32>;
 }
 
 impl<const O: usize> Task<O> for SoftmaxCrossEntropy {
@@ -86,6 +90,12 @@ impl<const O: usize> Task<O> for SoftmaxCrossEntropy {
     fn value_of(target: &usize) -> f64 {
         *target as f64
     }
+
+    fn confidence(out: &[f32; O]) -> Option<f32> {
+        let mut p = *out;
+        microprop::softmax_in_place(&mut p);
+        p.get(argmax(out)).copied()
+    }
 }
 
 impl Task<1> for SigmoidBinaryCrossEntropy {
@@ -105,6 +115,11 @@ impl Task<1> for SigmoidBinaryCrossEntropy {
 
     fn value_of(target: &[f32; 1]) -> f64 {
         f64::from(target[0])
+    }
+
+    fn confidence(out: &[f32; 1]) -> Option<f32> {
+        let p = 1.0 / (1.0 + (-out[0]).exp());
+        Some(if out[0] > 0.0 { p } else { 1.0 - p })
     }
 }
 
@@ -130,6 +145,10 @@ impl Task<1> for MeanSquaredError {
 
     fn value_of(target: &[f32; 1]) -> f64 {
         f64::from(target[0])
+    }
+
+    fn confidence(_: &[f32; 1]) -> Option<f32> {
+        None
     }
 }
 
@@ -208,6 +227,12 @@ impl Builtin {
             Builtin::Digits => "64-32-10",
             Builtin::Mnist => "784-32-10",
         }
+    }
+
+    /// The built-in model with these layer widths (as a checkpoint's
+    /// architecture prints them, e.g. "64-32-10"), if any.
+    pub fn with_layers(layers: &str) -> Option<Builtin> {
+        Builtin::ALL.into_iter().find(|m| m.layers() == layers)
     }
 
     /// Name and shape, as messages name the model: "iris (4-16-3)".

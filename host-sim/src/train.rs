@@ -9,10 +9,11 @@ use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use microprop::{
     AcceptsActivation, EpochReport, EpochStats, FitBuffers, FitConfig, FitReport, Inference, Layer,
-    LrSchedule, MemoryReport, Model, Normalizer, NormalizerFit, Optimizer, Patience, Schedule,
-    SliceDataset, StopReason, Stopping, Trainer, Warmup, fit,
+    LrSchedule, MemoryReport, Model, Normalizer, NormalizerFit, Optimizer, Parameters, Patience,
+    Schedule, SliceDataset, StopReason, Stopping, Trainer, Warmup, checkpoint, fit,
 };
 
+use crate::checkpoints::{self, explain, model_blob, training_blob, write_atomic};
 use crate::data::{LabelColumn, LabeledSet, Table, load_csv, load_idx_pair};
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind};
 use crate::options::{
@@ -95,8 +96,15 @@ pub struct TrainOptions {
     pub test_fraction: f32,
     /// Write per-epoch metrics to this CSV file.
     pub metrics: Option<PathBuf>,
-    /// Write a checkpoint here (see [`write_checkpoint`]).
+    /// Write the model checkpoint (parameters and normalisers,
+    /// [`checkpoint::save_model`]) here: what `eval`, `predict` and `export`
+    /// read.
     pub checkpoint: Option<PathBuf>,
+    /// Write the training state (parameters, optimizer state and step
+    /// count, [`checkpoint::save_training`]) here: what `resume` reads.
+    pub save_state: Option<PathBuf>,
+    /// Continue from this training state instead of initialising.
+    pub resume: Option<PathBuf>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
     /// Print per-epoch lines on stdout.
@@ -124,6 +132,8 @@ impl TrainOptions {
             test_fraction: d.test_fraction,
             metrics: None,
             checkpoint: None,
+            save_state: None,
+            resume: None,
             progress: false,
             print_epochs: false,
         }
@@ -210,6 +220,11 @@ pub struct TrainOutcome {
     pub memory: MemoryReport,
     /// The task.
     pub task: TaskKind,
+    /// The optimizer step the run resumed from (`resume`).
+    pub resumed_at: Option<u32>,
+    /// Files written: the model checkpoint and the training state, with
+    /// what each holds.
+    pub written: Vec<(PathBuf, String)>,
 }
 
 /// Trains as `options` say.
@@ -233,7 +248,13 @@ impl ModelVisitor for TrainVisitor<'_> {
         L: Task<O> + AcceptsActivation<N::OutputActivation>,
     {
         let options = self.0;
-        let (train, test) = load_sets::<L, D, O>(options, model)?;
+        let (train, test) = load_split::<L, D, O>(
+            &options.data,
+            &options.data_dir,
+            options.test_fraction,
+            options.seed,
+            model,
+        )?;
         let settings = &options.optimizer;
         match settings.kind {
             OptimizerKind::Sgd => train_with::<N, L, _, D, O>(options, settings.sgd(), train, test),
@@ -254,18 +275,29 @@ impl ModelVisitor for TrainVisitor<'_> {
 }
 
 /// Training and test rows of the kind loss `L` takes.
-type Sets<L, const D: usize, const O: usize> = (
+pub type Sets<L, const D: usize, const O: usize> = (
     LabeledSet<D, <L as microprop::Loss<[f32; O]>>::Target>,
     Option<LabeledSet<D, <L as microprop::Loss<[f32; O]>>::Target>>,
 );
 
-/// Loads the data, checks it against the model, splits off the test rows.
-fn load_sets<L: Task<O>, const D: usize, const O: usize>(
-    options: &TrainOptions,
+/// Loads the data, checks it against the model, and splits off the test
+/// rows as `train` does: the data set's own test set (bundled MNIST), else
+/// the last `test_fraction` of the rows after a shuffle with `seed` (all
+/// rows, shuffled, for 0). `eval` calls it with `train`'s settings to
+/// measure the same rows.
+///
+/// # Errors
+/// If the data can't be loaded, doesn't fit the model, or is too small to
+/// split.
+pub fn load_split<L: Task<O>, const D: usize, const O: usize>(
+    data: &DataSource,
+    data_dir: &Path,
+    test_fraction: f32,
+    seed: u64,
     model: Builtin,
 ) -> Result<Sets<L, D, O>> {
-    let (table, test_table): (Table, Option<Table>) = match &options.data {
-        DataSource::Bundled => model.bundled(&options.data_dir)?,
+    let (table, test_table): (Table, Option<Table>) = match data {
+        DataSource::Bundled => model.bundled(data_dir)?,
         DataSource::Csv { path, label } => (load_csv(path, label)?, None),
         DataSource::Idx { images, labels } => (load_idx_pair(images, labels)?, None),
     };
@@ -273,21 +305,21 @@ fn load_sets<L: Task<O>, const D: usize, const O: usize>(
     let set = table.typed::<D, L::Target>(&label, L::target)?;
     Ok(match test_table {
         Some(t) => (set, Some(t.typed::<D, L::Target>(&label, L::target)?)),
-        None if options.test_fraction > 0.0 => {
-            let (train, test) = set.split(options.test_fraction, options.seed);
+        None if test_fraction > 0.0 => {
+            let (train, test) = set.split(test_fraction, seed);
             if train.is_empty() || test.is_empty() {
                 bail!(
                     "{}: {} rows are too few to hold out {} of them",
                     table.source,
                     table.len(),
-                    options.test_fraction
+                    test_fraction
                 );
             }
             (train, Some(test))
         }
         None => {
             let mut set = set;
-            set.shuffle(options.seed);
+            set.shuffle(seed);
             (set, None)
         }
     })
@@ -316,6 +348,7 @@ where
     N: Layer<Input = [f32; D], Output = [f32; O]> + Clone + 'static,
     L: Task<O> + AcceptsActivation<N::OutputActivation>,
     Opt: Optimizer + std::fmt::Debug,
+    Opt::State<N::Grads>: Parameters,
 {
     let normalizer = fit_normalizer(options.normalize, &train.features);
     let mut net = Box::new(N::ZERO);
@@ -326,6 +359,15 @@ where
     // Boxed because the host's test threads have small stacks; on a device
     // these are `static`s.
     let mut trainer = Box::new(Trainer::<N, L, Opt, BUFFER>::new(L::default(), optimizer));
+    let resumed_at = match &options.resume {
+        Some(path) => {
+            let (blob, _) = checkpoints::read(path)?;
+            checkpoint::load_training(&mut *net, &mut trainer, &blob)
+                .map_err(|e| explain(e, path, options.model))?;
+            Some(trainer.steps())
+        }
+        None => None,
+    };
     let mut buffers = Box::new(FitBuffers::<[f32; D], L::Target, BUFFER>::new());
     let mut best = options.stopping.patience.map(|_| Box::new(N::ZERO));
 
@@ -336,6 +378,9 @@ where
     if let Some(max) = options.stopping.max_iterations {
         total_steps = total_steps.min(max);
     }
+    // A resumed run continues the schedule: it spans the steps already
+    // taken and this run's (the trainer's step count drives it).
+    let total_steps = total_steps.saturating_add(resumed_at.unwrap_or(0));
     let schedule = options.schedule.build(
         options.lr,
         options.warmup,
@@ -408,15 +453,12 @@ where
         input: normalizer.unwrap_or(Normalizer::IDENTITY),
         target: Normalizer::IDENTITY,
     };
-    // >>> checkpoint hook: everything a checkpoint holds is here. <<<
-    if let Some(path) = &options.checkpoint {
-        write_checkpoint(path, &model, &trainer)?;
-    }
+    let written = write_checkpoints(options, &model, &trainer)?;
 
-    let train_eval = evaluate(&mut trainer, &model.net, normalizer.as_ref(), &train)?;
+    let train_eval = evaluate_model(&mut trainer, &model, &train)?;
     let test_eval = test
         .as_ref()
-        .map(|t| evaluate(&mut trainer, &model.net, normalizer.as_ref(), t))
+        .map(|t| evaluate_model(&mut trainer, &model, t))
         .transpose()?;
     if let Some(path) = &options.metrics {
         write_metrics(path, &epochs)?;
@@ -433,28 +475,41 @@ where
         test: test_eval,
         memory: Trainer::<N, L, Opt, BUFFER>::MEMORY,
         task: L::KIND,
+        resumed_at,
+        written,
     })
 }
 
-/// The checkpoint hook of `train`: called once training has ended with the
-/// trained model (network and input/target normalisers) and the trainer
-/// (optimizer state, step counter). The `--checkpoint` flag is hidden until
-/// this writes one.
+/// Writes what `options` asks for once training has ended: the model
+/// checkpoint (network and normalisers) and the training state (network,
+/// optimizer state, step count). Returns each file with what it holds.
 ///
 /// # Errors
-/// Always, for now: the checkpoint format (`microprop::checkpoint`) is not
-/// wired in yet.
-pub fn write_checkpoint<N, L, Opt, const D: usize, const O: usize, const B: usize>(
-    path: &Path,
-    _model: &Model<N, D, O>,
-    _trainer: &Trainer<N, L, Opt, B>,
-) -> Result<()>
+/// If a file can't be written.
+pub fn write_checkpoints<N, L, Opt, const D: usize, const O: usize, const B: usize>(
+    options: &TrainOptions,
+    model: &Model<N, D, O>,
+    trainer: &Trainer<N, L, Opt, B>,
+) -> Result<Vec<(PathBuf, String)>>
 where
     N: Layer<Input = [f32; D], Output = [f32; O]>,
     Opt: Optimizer,
+    Opt::State<N::Grads>: Parameters,
 {
-    // CHECKPOINT HOOK: replace this line with the `microprop::checkpoint` call.
-    bail!("{}: checkpoints are not available yet", path.display())
+    let mut written = Vec::new();
+    let mut write = |path: &Path, blob: Vec<u8>| -> Result<()> {
+        write_atomic(path, &blob)?;
+        let contents = checkpoints::inspect(&blob).map_err(|e| anyhow!("{e}"))?;
+        written.push((path.to_path_buf(), contents.to_string()));
+        Ok(())
+    };
+    if let Some(path) = &options.checkpoint {
+        write(path, model_blob(model)?)?;
+    }
+    if let Some(path) = &options.save_state {
+        write(path, training_blob(&model.net, trainer)?)?;
+    }
+    Ok(written)
 }
 
 /// "loss 0.1234  acc 0.9650  lr 4.87e-3".
@@ -515,6 +570,47 @@ where
         rows: set.len(),
         loss: stats.mean_loss(),
         accuracy: stats.accuracy(),
+    })
+}
+
+/// Loss and accuracy of a [`Model`] on `set`: for classifiers the mean loss
+/// and accuracy of [`evaluate`] on inputs scaled by the model's input
+/// normaliser; for regression the mean squared error of
+/// [`Model::predict`] (so in the target's units, whatever the target
+/// normaliser) against each row's target value.
+///
+/// # Errors
+/// If a row is refused.
+pub fn evaluate_model<N, L, Opt, const D: usize, const O: usize, const B: usize>(
+    trainer: &mut Trainer<N, L, Opt, B>,
+    model: &Model<N, D, O>,
+    set: &LabeledSet<D, L::Target>,
+) -> Result<Evaluation>
+where
+    N: Layer<Input = [f32; D], Output = [f32; O]>,
+    L: Task<O>,
+    Opt: Optimizer,
+{
+    if L::KIND != TaskKind::Regression {
+        return evaluate(trainer, &model.net, Some(&model.input), set);
+    }
+    let mut run = Box::new(Inference::<N>::new());
+    let mut sum = 0.0f64;
+    for (x, y) in set.features.iter().zip(&set.labels) {
+        let out = model
+            .predict(&mut run, &mut x.clone())
+            .map_err(|e| anyhow!("evaluation failed: {e}"))?;
+        let target = L::value_of(y);
+        sum += out
+            .iter()
+            .map(|&p| (f64::from(p) - target).powi(2))
+            .sum::<f64>()
+            / O as f64;
+    }
+    Ok(Evaluation {
+        rows: set.len(),
+        loss: (sum / set.len().max(1) as f64) as f32,
+        accuracy: None,
     })
 }
 
@@ -590,6 +686,12 @@ pub fn print_outcome(out: &TrainOutcome, mut w: impl Write) -> std::io::Result<(
         StopReason::NoImprovement => "--patience (the loss stopped decreasing)",
         _ => "a request from the epoch callback",
     };
+    if let Some(step) = out.resumed_at {
+        writeln!(
+            w,
+            "resumed at optimizer step {step}; the schedule continues from there"
+        )?;
+    }
     writeln!(
         w,
         "stopped by {reason} after {} epochs, {} iterations{}",
@@ -605,7 +707,26 @@ pub fn print_outcome(out: &TrainOutcome, mut w: impl Write) -> std::io::Result<(
             String::new()
         }
     )?;
-    let line = |name: &str, e: &Evaluation| match (out.task, e.accuracy) {
+    writeln!(w, "{}", evaluation_line(out.task, "train", &out.train))?;
+    if let Some(test) = &out.test {
+        writeln!(w, "{}", evaluation_line(out.task, "test ", test))?;
+    }
+    let m = &out.memory;
+    writeln!(
+        w,
+        "memory: parameters {} B, training total {} B (gradients {}, optimizer state {}, caches for {} rows {})",
+        m.parameters, m.total, m.gradients, m.optimizer_state, BUFFER, m.caches
+    )?;
+    for (path, what) in &out.written {
+        writeln!(w, "wrote {}: {what}", path.display())?;
+    }
+    Ok(())
+}
+
+/// "test : accuracy 0.9667, loss 0.08812 on 30 rows", or for regression
+/// "test : MSE 0.000841 (RMSE 0.0290) on 40 rows".
+pub fn evaluation_line(task: TaskKind, name: &str, e: &Evaluation) -> String {
+    match (task, e.accuracy) {
         (TaskKind::Regression, _) => format!(
             "{name}: MSE {:.6} (RMSE {:.4}) on {} rows",
             e.loss,
@@ -618,17 +739,7 @@ pub fn print_outcome(out: &TrainOutcome, mut w: impl Write) -> std::io::Result<(
             e.loss,
             e.rows
         ),
-    };
-    writeln!(w, "{}", line("train", &out.train))?;
-    if let Some(test) = &out.test {
-        writeln!(w, "{}", line("test ", test))?;
     }
-    let m = &out.memory;
-    writeln!(
-        w,
-        "memory: parameters {} B, training total {} B (gradients {}, optimizer state {}, caches for {} rows {})",
-        m.parameters, m.total, m.gradients, m.optimizer_state, BUFFER, m.caches
-    )
 }
 
 /// The learning rate a schedule gives at each of `steps` steps.

@@ -430,3 +430,226 @@ fn models_lists_every_builtin() {
         assert!(out.contains(m), "{out}");
     }
 }
+
+/// The line of `out` that starts with `prefix`.
+fn line<'a>(out: &'a str, prefix: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line {prefix:?} in\n{out}"))
+}
+
+#[test]
+fn train_checkpoint_eval_predict_export_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (ckpt, state) = (path("iris.mpck"), path("iris.state"));
+    let out = ok(&[
+        "train",
+        "--model",
+        "iris",
+        "--epochs",
+        "20",
+        "--checkpoint",
+        &ckpt,
+        "--save-state",
+        &state,
+        "--quiet",
+    ]);
+    assert!(
+        out.contains(&format!(
+            "wrote {ckpt}: 652 bytes, 4-16-3: 131 parameters + input and target normalisers"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("+ optimizer state (262 values, step 160)"),
+        "{out}"
+    );
+
+    // eval (the model found from the checkpoint's shape) measures exactly
+    // what train printed, on the same split.
+    let eval = ok(&["eval", "--checkpoint", &ckpt]);
+    assert_eq!(line(&eval, "train:"), line(&out, "train:"));
+    assert_eq!(line(&eval, "test :"), line(&out, "test :"));
+    assert!(eval.contains("model iris (4-16-3)"), "{eval}");
+    assert!(
+        eval.contains("confusion matrix of the held-out rows") && eval.contains("true\\pred"),
+        "{eval}"
+    );
+    let all = ok(&[
+        "eval",
+        "--model",
+        "iris",
+        "--checkpoint",
+        &ckpt,
+        "--csv",
+        fixture("iris-label-first.csv").to_str().unwrap(),
+        "--label",
+        "species",
+        "--test-fraction",
+        "0",
+    ]);
+    assert!(line(&all, "all:").ends_with("on 150 rows"), "{all}");
+    assert!(all.contains("confusion matrix of every row"), "{all}");
+
+    // predict: rows as text, a CSV of inputs, a CSV with labels.
+    let p = ok(&[
+        "predict",
+        "--checkpoint",
+        &ckpt,
+        "--input",
+        "5.1,3.5,1.4,0.2",
+        "--input",
+        "6.7 3.0 5.2 2.3",
+    ]);
+    line(&p, "--input 1: [5.1, 3.5, 1.4, 0.2] -> class 0 (p 0.");
+    assert!(line(&p, "--input 2:").contains("-> class 2"), "{p}");
+    let rows = fixture("iris-rows.csv");
+    let p = ok(&[
+        "predict",
+        "--checkpoint",
+        &ckpt,
+        "--csv",
+        rows.to_str().unwrap(),
+    ]);
+    assert_eq!(p.lines().count(), 3, "{p}");
+    assert!(
+        p.contains("iris-rows.csv:4: [6.7, 3, 5.2, 2.3] -> class 2"),
+        "{p}"
+    );
+    let iris = microprop_sim::bundled_data_dir().join("iris.csv");
+    let p = ok(&[
+        "predict",
+        "--checkpoint",
+        &ckpt,
+        "--csv",
+        iris.to_str().unwrap(),
+    ]);
+    assert!(
+        line(&p, "accuracy 0.9").ends_with("of 150 labelled rows)"),
+        "{p}"
+    );
+    let err = fails(&["predict", "--checkpoint", &ckpt, "--input", "1,2,3"]);
+    assert!(
+        err.contains("--input \"1,2,3\" has 3 values, but model iris (4-16-3) takes 4 inputs"),
+        "{err}"
+    );
+
+    // export: the binary checkpoint as is, and the source regenerated from it.
+    let out_dir = path("export");
+    let e = ok(&["export", "--checkpoint", &ckpt, "--out", &out_dir]);
+    assert!(e.contains("588 bytes as a const in flash"), "{e}");
+    let exported = dir.path().join("export");
+    assert_eq!(
+        std::fs::read(exported.join("iris.mpck")).unwrap(),
+        std::fs::read(&ckpt).unwrap()
+    );
+    let source = std::fs::read_to_string(exported.join("iris.rs")).unwrap();
+    assert!(
+        source.contains("pub const MODEL: ::microprop::Model<Net, 4, 3>")
+            && source.contains("pub type Net = ::microprop::network!["),
+        "{source}"
+    );
+
+    // Another model's checkpoint, or the wrong kind of file: clear errors.
+    let err = fails(&["eval", "--model", "digits", "--checkpoint", &ckpt]);
+    assert!(
+        err.contains("checkpoint is for 4-16-3, model is 64-32-10")
+            && err.contains("it fits the built-in model iris: use --model iris"),
+        "{err}"
+    );
+    let err = fails(&["predict", "--checkpoint", &state, "--input", "1,2,3,4"]);
+    assert!(err.contains("training-state checkpoint"), "{err}");
+    let err = fails(&["eval", "--checkpoint", rows.to_str().unwrap()]);
+    assert!(err.contains("not a microprop checkpoint"), "{err}");
+
+    // Resume from the training state: the step count carries on.
+    let r = ok(&[
+        "train",
+        "--model",
+        "iris",
+        "--resume",
+        &state,
+        "--epochs",
+        "5",
+        "--save-state",
+        &state,
+        "--no-checkpoint",
+        "--quiet",
+    ]);
+    assert!(r.contains("resumed at optimizer step 160"), "{r}");
+    assert!(r.contains("(262 values, step 200)"), "{r}");
+    let err = fails(&[
+        "train",
+        "--model",
+        "iris",
+        "--resume",
+        &state,
+        "--optimizer",
+        "sgd",
+        "--quiet",
+    ]);
+    assert!(
+        err.contains("checkpoint holds 262 optimizer values"),
+        "{err}"
+    );
+
+    // Regression: eval reports the RMSE.
+    let sine = fixture("sine.mpck");
+    let eval = ok(&["eval", "--checkpoint", sine.to_str().unwrap()]);
+    assert!(line(&eval, "test : MSE").contains("(RMSE 0.0"), "{eval}");
+    assert!(!eval.contains("confusion"), "{eval}");
+}
+
+#[test]
+fn simulate_runs_the_firmware_job_and_refuses_parts_too_small() {
+    let out = ok(&["simulate", "--part", "nrf52840"]);
+    for expect in [
+        "simulated nRF52840 (256 KiB RAM, 1 MiB flash)",
+        "training on 1437 rows (360 held out): 20 epochs of 90 steps",
+        "epoch  20:",
+        "PASS: test accuracy 0.9",
+        "checkpoint: sequence 1 in slot 0: 28,984 bytes",
+        "LED: driven 21 times (20 toggles",
+    ] {
+        assert!(out.contains(expect), "{expect}: {out}");
+    }
+    let err = fails(&["simulate", "--part", "stm32f103"]);
+    assert!(
+        err.contains("the digits job does not fit the STM32F103: needs 76,688 bytes of RAM, the part has 20,480 (region RAM overflowed"),
+        "{err}"
+    );
+    let err = fails(&["simulate", "--ram", "64k", "--epochs", "1"]);
+    assert!(err.contains("the part has 65,536"), "{err}");
+}
+
+#[test]
+fn simulate_power_cut_keeps_the_previous_checkpoint() {
+    let out = ok(&[
+        "simulate",
+        "--boots",
+        "2",
+        "--epochs",
+        "1",
+        "--power-cut-after",
+        "10001",
+    ]);
+    for expect in [
+        "resumed from checkpoint sequence 1 in slot 0 (step 90)",
+        "checkpoint: POWER CUT after 10,001 bytes written",
+        "newest valid checkpoint: sequence 1 in slot 0 (step 90): the previous checkpoint survived, byte for byte",
+    ] {
+        assert!(out.contains(expect), "{expect}: {out}");
+    }
+    // The flash kept in a file: the next run resumes from it.
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("flash.bin");
+    let image = image.to_str().unwrap();
+    ok(&["simulate", "--epochs", "1", "--flash", image]);
+    let out = ok(&["simulate", "--epochs", "1", "--flash", image]);
+    assert!(
+        out.contains("resumed from checkpoint sequence 1 in slot 0 (step 90)")
+            && out.contains("checkpoint: sequence 2 in slot 1"),
+        "{out}"
+    );
+}
