@@ -334,9 +334,16 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
             grad_scale,
             step: self.steps + 1,
         };
-        let change = self
-            .optimizer
-            .step(net, &self.grads, &mut self.state, ctx)?;
+        // The change norm is a serial sum over every parameter: only
+        // computed when asked for.
+        let change = if measure {
+            self.optimizer
+                .step(net, &self.grads, &mut self.state, ctx)?
+        } else {
+            self.optimizer
+                .step_unmeasured(net, &self.grads, &mut self.state, ctx)?;
+            f32::NAN
+        };
         self.steps += 1;
         self.zero_grad();
         Ok(StepReport {

@@ -1,4 +1,7 @@
-use super::{Epsilon, Optimizer, StepContext, check_step, update_with_one_state};
+use super::{
+    Bounds, Epsilon, Optimizer, StepContext, abs64, all_below, check_step, denominator_floor,
+    sqrt_bound, update_with_one_state,
+};
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
 
@@ -41,16 +44,73 @@ impl Optimizer for AdaGrad {
         sum_sq: &mut G,
         ctx: StepContext,
     ) -> Result<f32, Error> {
+        self.apply(params, grads, sum_sq, ctx, true)
+    }
+
+    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        sum_sq: &mut G,
+        ctx: StepContext,
+    ) -> Result<(), Error> {
+        self.apply(params, grads, sum_sq, ctx, false).map(|_| ())
+    }
+}
+
+impl AdaGrad {
+    /// The step; the squared change norm is only summed with `measure`
+    /// (0.0 otherwise).
+    fn apply<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        sum_sq: &mut G,
+        ctx: StepContext,
+        measure: bool,
+    ) -> Result<f32, Error> {
         let lr = check_step::<P, G>(&ctx)?;
         let AdaGrad {
             eps,
             epsilon,
             weight_decay,
         } = *self;
-        update_with_one_state(params, grads, sum_sq, ctx.grad_scale, |w, g, s| {
-            let g = g + weight_decay * w;
+        // Bounds on every intermediate of the closure below. s' ≥ +0 needs
+        // s ≥ 0 (and the decay in [0, 1]); then the denominator is at least
+        // its floor.
+        let proven_finite = (|| {
+            let w = Bounds::of(params)?;
+            let g = Bounds::of(grads)? * abs64(ctx.grad_scale);
+            let s = Bounds::of_non_negative(sum_sq)?;
+            let g = g + abs64(weight_decay) * w;
+            let g2 = g;
             let s = s + g * g;
-            (w - lr * g / epsilon.denominator(s, eps), s)
-        })
+            let root = sqrt_bound(s + abs64(eps));
+            let numerator = abs64(lr) * g;
+            let update = numerator / denominator_floor(epsilon, eps);
+            Some(all_below(&[
+                g,
+                g2,
+                s,
+                root + abs64(eps),
+                numerator,
+                update,
+                w + update,
+            ]))
+        })()
+        .unwrap_or(false);
+        update_with_one_state(
+            params,
+            grads,
+            sum_sq,
+            ctx.grad_scale,
+            proven_finite,
+            measure,
+            |w, g, s| {
+                let g = g + weight_decay * w;
+                let s = s + g * g;
+                (w - lr * g / epsilon.denominator(s, eps), s)
+            },
+        )
     }
 }

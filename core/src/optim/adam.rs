@@ -1,4 +1,7 @@
-use super::{Epsilon, Optimizer, StepContext, check_step, update_with_two_states};
+use super::{
+    Bounds, Epsilon, Optimizer, StepContext, abs64, all_below, check_step, denominator_floor,
+    sqrt_bound, update_with_two_states,
+};
 use crate::error::Error;
 use crate::math;
 use crate::params::{ParameterBuffer, Parameters};
@@ -66,6 +69,32 @@ impl Optimizer for Adam {
         (m, v): &mut (G, G),
         ctx: StepContext,
     ) -> Result<f32, Error> {
+        self.apply(params, grads, m, v, ctx, true)
+    }
+
+    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        (m, v): &mut (G, G),
+        ctx: StepContext,
+    ) -> Result<(), Error> {
+        self.apply(params, grads, m, v, ctx, false).map(|_| ())
+    }
+}
+
+impl Adam {
+    /// The step; the squared change norm is only summed with `measure`
+    /// (0.0 otherwise).
+    fn apply<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        m: &mut G,
+        v: &mut G,
+        ctx: StepContext,
+        measure: bool,
+    ) -> Result<f32, Error> {
         let lr = check_step::<P, G>(&ctx)?;
         let Adam {
             beta1,
@@ -85,20 +114,69 @@ impl Optimizer for Adam {
         } else {
             (weight_decay, 1.0)
         };
-        update_with_two_states(params, grads, m, v, ctx.grad_scale, |w, g, m, v| {
-            let g = g + l2 * w;
-            let w = w * shrink;
-            let m = beta1 * m + (1.0 - beta1) * g;
-            let v = beta2 * v + (1.0 - beta2) * g * g;
-            let denominator = match epsilon {
-                Epsilon::Outside => math::sqrt(v) / sqrt_correction2 + eps,
-                Epsilon::Inside => math::sqrt(v / correction2 + eps),
+        // Bounds on every intermediate of the closure below. v' ≥ +0 needs
+        // v ≥ 0 and 0 ≤ β2 ≤ 1; then the denominator is at least its floor.
+        let proven_finite = (|| {
+            if !(beta2 >= 0.0 && 1.0 - beta2 >= 0.0 && correction2 > 0.0 && sqrt_correction2 > 0.0)
+            {
+                return None;
+            }
+            let w = Bounds::of(params)?;
+            let g = Bounds::of(grads)? * abs64(ctx.grad_scale);
+            let (m, v) = (Bounds::of(m)?, Bounds::of_non_negative(v)?);
+            let g = g + abs64(l2) * w;
+            let w = w * abs64(shrink);
+            let m = abs64(beta1) * m + abs64(1.0 - beta1) * g;
+            let g2 = abs64(1.0 - beta2) * g;
+            let v = abs64(beta2) * v + g2 * g;
+            let floor = denominator_floor(epsilon, eps);
+            let (root, numerator) = match epsilon {
+                Epsilon::Outside => (
+                    sqrt_bound(v) / f64::from(sqrt_correction2),
+                    abs64(step_size) * m,
+                ),
+                Epsilon::Inside => (
+                    sqrt_bound(v / f64::from(correction2) + abs64(eps)),
+                    abs64(lr) * (m / abs64(correction1)),
+                ),
             };
-            let update = match epsilon {
-                Epsilon::Outside => step_size * m / denominator,
-                Epsilon::Inside => lr * (m / correction1) / denominator,
-            };
-            (w - update, m, v)
-        })
+            let update = numerator / floor;
+            Some(all_below(&[
+                g,
+                w,
+                m,
+                g2,
+                v,
+                root + abs64(eps),
+                numerator,
+                update,
+                w + update,
+            ]))
+        })()
+        .unwrap_or(false);
+        update_with_two_states(
+            params,
+            grads,
+            m,
+            v,
+            ctx.grad_scale,
+            proven_finite,
+            measure,
+            |w, g, m, v| {
+                let g = g + l2 * w;
+                let w = w * shrink;
+                let m = beta1 * m + (1.0 - beta1) * g;
+                let v = beta2 * v + (1.0 - beta2) * g * g;
+                let denominator = match epsilon {
+                    Epsilon::Outside => math::sqrt(v) / sqrt_correction2 + eps,
+                    Epsilon::Inside => math::sqrt(v / correction2 + eps),
+                };
+                let update = match epsilon {
+                    Epsilon::Outside => step_size * m / denominator,
+                    Epsilon::Inside => lr * (m / correction1) / denominator,
+                };
+                (w - update, m, v)
+            },
+        )
     }
 }

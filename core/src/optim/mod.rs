@@ -4,7 +4,12 @@
 //! carry over; the lecture's variants (epsilon inside the square root,
 //! RMSprop's gamma 0.9) are options. Every optimizer computes each updated
 //! parameter and state value and checks that it is finite before writing
-//! any, so a refused step changes nothing.
+//! any, so a refused step changes nothing. The check is usually a proof: a
+//! cheap pre-pass bounds the magnitudes of parameters, gradients and state
+//! (integer maxima over the bit patterns), and when the bounds show that no
+//! result can overflow or be NaN, the update is computed and written in one
+//! pass; otherwise every result is computed and checked first, as before.
+//! Both paths write the same bits and make the same accept/refuse decision.
 
 mod adagrad;
 mod adam;
@@ -59,6 +64,24 @@ pub trait Optimizer {
         state: &mut Self::State<G>,
         ctx: StepContext,
     ) -> Result<f32, Error>;
+
+    /// As [`Optimizer::step`] (same values written, same errors, nothing
+    /// changed on error), but without computing the change norm, which costs
+    /// a serial sum over every parameter. [`crate::Trainer::step`] uses it.
+    ///
+    /// The default calls [`Optimizer::step`] and drops the norm.
+    ///
+    /// # Errors
+    /// As [`Optimizer::step`].
+    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        state: &mut Self::State<G>,
+        ctx: StepContext,
+    ) -> Result<(), Error> {
+        self.step(params, grads, state, ctx).map(|_| ())
+    }
 }
 
 /// Plain gradient descent: w ← w − lr · g, the lecture's update.
@@ -86,15 +109,41 @@ impl Optimizer for Sgd {
         _state: &mut (),
         ctx: StepContext,
     ) -> Result<f32, Error> {
-        const {
-            assert!(
-                P::LEN == G::LEN,
-                "parameters and gradients differ in layout"
-            )
-        };
-        let lr = valid_learning_rate(ctx.learning_rate)?;
-        let scale = ctx.grad_scale;
-        let update = |w: f32, g: f32| w - lr * (g * scale);
+        sgd_step(params, grads, ctx, true)
+    }
+
+    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        _state: &mut (),
+        ctx: StepContext,
+    ) -> Result<(), Error> {
+        sgd_step(params, grads, ctx, false).map(|_| ())
+    }
+}
+
+/// [`Sgd`]'s step; the change norm is only summed when `measure` is set
+/// (0.0 otherwise).
+fn sgd_step<P: Parameters, G: Parameters>(
+    params: &mut P,
+    grads: &G,
+    ctx: StepContext,
+    measure: bool,
+) -> Result<f32, Error> {
+    let lr = check_step::<P, G>(&ctx)?;
+    let scale = ctx.grad_scale;
+    let update = |w: f32, g: f32| w - lr * (g * scale);
+    // |w − lr·(g·scale)| ≤ W + lr·G·|scale|.
+    let fast = Bounds::of(params)
+        .zip(Bounds::of(grads))
+        .map(|(w, g)| {
+            let g = g * abs64(scale);
+            let step = abs64(lr) * g;
+            all_below(&[g, step, w + step])
+        })
+        .unwrap_or(false);
+    if !fast {
         // Check every new value before writing any, so a rejected step
         // changes nothing.
         let all_finite = params
@@ -104,16 +153,22 @@ impl Optimizer for Sgd {
         if !all_finite {
             return Err(Error::NonFiniteGradient);
         }
-        let mut change = 0.0;
-        for (ws, gs) in params.slices_mut().zip(grads.slices()) {
+    }
+    let mut change = 0.0;
+    for (ws, gs) in params.slices_mut().zip(grads.slices()) {
+        if measure {
             for (w, &g) in ws.iter_mut().zip(gs) {
                 let new = update(*w, g);
                 change += (new - *w) * (new - *w);
                 *w = new;
             }
+        } else {
+            for (w, &g) in ws.iter_mut().zip(gs) {
+                *w = update(*w, g);
+            }
         }
-        Ok(change)
     }
+    Ok(change)
 }
 
 /// `lr` if it is finite and non-negative.
@@ -159,28 +214,104 @@ fn check_step<P: Parameters, G: Parameters>(ctx: &StepContext) -> Result<f32, Er
     valid_learning_rate(ctx.learning_rate)
 }
 
-/// Two-pass update with one state buffer: `f(w, g, s) -> (w', s')` is
-/// evaluated once to check that every result is finite, and again to write.
-/// `g` is already multiplied by `scale`.
+/// Magnitudes below this (about 2^100, against f32's 2^128) are far enough
+/// from overflow that the rounding of a dozen f32 operations (each at most a
+/// factor 1 + 2^-24) cannot carry a value bounded here to infinity.
+const LIMIT: f64 = 1e30;
+
+/// `|x|` in f64 (NaN stays NaN, so a bound built from it fails
+/// [`all_below`]).
+fn abs64(x: f32) -> f64 {
+    f64::from(x).abs()
+}
+
+/// Whether every bound is below [`LIMIT`] (false for NaN).
+fn all_below(bounds: &[f64]) -> bool {
+    bounds.iter().all(|&b| b < LIMIT)
+}
+
+/// Bounds on the magnitudes in one buffer, found with integer maxima over
+/// the bit patterns: exact and independent of the order of evaluation, so
+/// the pre-pass is vectorisable and gives the same answer on every target.
+struct Bounds;
+
+impl Bounds {
+    /// The largest `|x|` in `b`, or `None` if any value is NaN or infinite.
+    fn of<B: Parameters>(b: &B) -> Option<f64> {
+        let bits = b
+            .slices()
+            .map(|s| {
+                s.iter()
+                    .fold(0, |m: u32, x| m.max(x.to_bits() & 0x7fff_ffff))
+            })
+            .fold(0, u32::max);
+        (bits < 0x7f80_0000).then(|| f64::from(f32::from_bits(bits)))
+    }
+
+    /// The largest value in `b`, or `None` unless every value is finite and
+    /// non-negative (a -0.0 counts as negative: this only makes the caller
+    /// take the checked path). The sign bit makes a negative pattern exceed
+    /// every positive one.
+    fn of_non_negative<B: Parameters>(b: &B) -> Option<f64> {
+        let bits = b
+            .slices()
+            .map(|s| s.iter().fold(0, |m: u32, x| m.max(x.to_bits())))
+            .fold(0, u32::max);
+        (bits < 0x7f80_0000).then(|| f64::from(f32::from_bits(bits)))
+    }
+}
+
+/// A lower bound on the denominator [`Epsilon::denominator`]`(s, eps)` for
+/// any `s ≥ +0` (or -0.0), if it is positive: the f32 operations are
+/// monotone, so `sqrt(s) + eps ≥ eps` and `sqrt(s + eps) ≥ sqrt(eps)`.
+fn denominator_floor(epsilon: Epsilon, eps: f32) -> f64 {
+    let floor = match epsilon {
+        Epsilon::Outside => eps,
+        Epsilon::Inside => crate::math::sqrt(eps),
+    };
+    if floor > 0.0 {
+        f64::from(floor)
+    } else {
+        f64::NAN
+    }
+}
+
+/// Upper bound on `sqrt(x)` for `0 ≤ x` (no square root needed in f64).
+fn sqrt_bound(x: f64) -> f64 {
+    if x > 1.0 { x } else { 1.0 }
+}
+
+/// Update with one state buffer: `f(w, g, s) -> (w', s')`; `g` is already
+/// multiplied by `scale`. With `proven_finite` (the caller has shown from
+/// [`Bounds`] that every result is finite) it computes and writes in one
+/// pass; otherwise it evaluates `f` once to check that every result is
+/// finite, and again to write, so a refused step changes nothing. The
+/// squared change norm is summed (in parameter order) only with `measure`;
+/// 0.0 otherwise.
 fn update_with_one_state<P: Parameters, G: Parameters>(
     params: &mut P,
     grads: &G,
     state: &mut G,
     scale: f32,
+    proven_finite: bool,
+    measure: bool,
     f: impl Fn(f32, f32, f32) -> (f32, f32),
 ) -> Result<f32, Error> {
-    let finite = params
-        .slices()
-        .zip(grads.slices())
-        .zip(state.slices())
-        .all(|((ws, gs), ss)| {
-            ws.iter().zip(gs).zip(ss).all(|((&w, &g), &s)| {
-                let (w, s) = f(w, g * scale, s);
-                w.is_finite() && s.is_finite()
-            })
-        });
-    if !finite {
-        return Err(Error::NonFiniteGradient);
+    if !proven_finite {
+        let finite =
+            params
+                .slices()
+                .zip(grads.slices())
+                .zip(state.slices())
+                .all(|((ws, gs), ss)| {
+                    ws.iter().zip(gs).zip(ss).all(|((&w, &g), &s)| {
+                        let (w, s) = f(w, g * scale, s);
+                        w.is_finite() && s.is_finite()
+                    })
+                });
+        if !finite {
+            return Err(Error::NonFiniteGradient);
+        }
     }
     let mut change = 0.0;
     for ((ws, gs), ss) in params
@@ -188,10 +319,16 @@ fn update_with_one_state<P: Parameters, G: Parameters>(
         .zip(grads.slices())
         .zip(state.slices_mut())
     {
-        for ((w, &g), s) in ws.iter_mut().zip(gs).zip(ss.iter_mut()) {
-            let (new, state) = f(*w, g * scale, *s);
-            change += (new - *w) * (new - *w);
-            (*w, *s) = (new, state);
+        if measure {
+            for ((w, &g), s) in ws.iter_mut().zip(gs).zip(ss.iter_mut()) {
+                let (new, state) = f(*w, g * scale, *s);
+                change += (new - *w) * (new - *w);
+                (*w, *s) = (new, state);
+            }
+        } else {
+            for ((w, &g), s) in ws.iter_mut().zip(gs).zip(ss.iter_mut()) {
+                (*w, *s) = f(*w, g * scale, *s);
+            }
         }
     }
     Ok(change)
@@ -199,29 +336,34 @@ fn update_with_one_state<P: Parameters, G: Parameters>(
 
 /// As [`update_with_one_state`] with two state buffers:
 /// `f(w, g, a, b) -> (w', a', b')`.
+#[allow(clippy::too_many_arguments)]
 fn update_with_two_states<P: Parameters, G: Parameters>(
     params: &mut P,
     grads: &G,
     first: &mut G,
     second: &mut G,
     scale: f32,
+    proven_finite: bool,
+    measure: bool,
     f: impl Fn(f32, f32, f32, f32) -> (f32, f32, f32),
 ) -> Result<f32, Error> {
-    let finite = params
-        .slices()
-        .zip(grads.slices())
-        .zip(first.slices().zip(second.slices()))
-        .all(|((ws, gs), (as_, bs))| {
-            ws.iter()
-                .zip(gs)
-                .zip(as_.iter().zip(bs))
-                .all(|((&w, &g), (&a, &b))| {
-                    let (w, a, b) = f(w, g * scale, a, b);
-                    w.is_finite() && a.is_finite() && b.is_finite()
-                })
-        });
-    if !finite {
-        return Err(Error::NonFiniteGradient);
+    if !proven_finite {
+        let finite = params
+            .slices()
+            .zip(grads.slices())
+            .zip(first.slices().zip(second.slices()))
+            .all(|((ws, gs), (as_, bs))| {
+                ws.iter()
+                    .zip(gs)
+                    .zip(as_.iter().zip(bs))
+                    .all(|((&w, &g), (&a, &b))| {
+                        let (w, a, b) = f(w, g * scale, a, b);
+                        w.is_finite() && a.is_finite() && b.is_finite()
+                    })
+            });
+        if !finite {
+            return Err(Error::NonFiniteGradient);
+        }
     }
     let mut change = 0.0;
     for ((ws, gs), (as_, bs)) in params
@@ -229,10 +371,17 @@ fn update_with_two_states<P: Parameters, G: Parameters>(
         .zip(grads.slices())
         .zip(first.slices_mut().zip(second.slices_mut()))
     {
-        for ((w, &g), (a, b)) in ws.iter_mut().zip(gs).zip(as_.iter_mut().zip(bs.iter_mut())) {
-            let (new, first, second) = f(*w, g * scale, *a, *b);
-            change += (new - *w) * (new - *w);
-            (*w, *a, *b) = (new, first, second);
+        let rows = ws.iter_mut().zip(gs).zip(as_.iter_mut().zip(bs.iter_mut()));
+        if measure {
+            for ((w, &g), (a, b)) in rows {
+                let (new, first, second) = f(*w, g * scale, *a, *b);
+                change += (new - *w) * (new - *w);
+                (*w, *a, *b) = (new, first, second);
+            }
+        } else {
+            for ((w, &g), (a, b)) in rows {
+                (*w, *a, *b) = f(*w, g * scale, *a, *b);
+            }
         }
     }
     Ok(change)

@@ -1,4 +1,4 @@
-use super::{Optimizer, StepContext, check_step, update_with_one_state};
+use super::{Bounds, Optimizer, StepContext, abs64, all_below, check_step, update_with_one_state};
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
 
@@ -54,17 +54,62 @@ impl Optimizer for Momentum {
         velocity: &mut G,
         ctx: StepContext,
     ) -> Result<f32, Error> {
+        self.apply(params, grads, velocity, ctx, true)
+    }
+
+    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        velocity: &mut G,
+        ctx: StepContext,
+    ) -> Result<(), Error> {
+        self.apply(params, grads, velocity, ctx, false).map(|_| ())
+    }
+}
+
+impl Momentum {
+    /// The step; the squared change norm is only summed with `measure`
+    /// (0.0 otherwise).
+    fn apply<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        velocity: &mut G,
+        ctx: StepContext,
+        measure: bool,
+    ) -> Result<f32, Error> {
         let lr = check_step::<P, G>(&ctx)?;
         let Momentum {
             momentum: beta,
             nesterov,
             weight_decay,
         } = *self;
-        update_with_one_state(params, grads, velocity, ctx.grad_scale, |w, g, h| {
-            let g = g + weight_decay * w;
-            let h = beta * h + g;
-            let direction = if nesterov { g + beta * h } else { h };
-            (w - lr * direction, h)
-        })
+        // Bounds on every intermediate of the closure below.
+        let proven_finite = (|| {
+            let w = Bounds::of(params)?;
+            let g = Bounds::of(grads)? * abs64(ctx.grad_scale);
+            let h = Bounds::of(velocity)?;
+            let g = g + abs64(weight_decay) * w;
+            let h = abs64(beta) * h + g;
+            let direction = if nesterov { g + abs64(beta) * h } else { h };
+            let step = abs64(lr) * direction;
+            Some(all_below(&[g, h, direction, step, w + step]))
+        })()
+        .unwrap_or(false);
+        update_with_one_state(
+            params,
+            grads,
+            velocity,
+            ctx.grad_scale,
+            proven_finite,
+            measure,
+            |w, g, h| {
+                let g = g + weight_decay * w;
+                let h = beta * h + g;
+                let direction = if nesterov { g + beta * h } else { h };
+                (w - lr * direction, h)
+            },
+        )
     }
 }

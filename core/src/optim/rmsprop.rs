@@ -1,4 +1,7 @@
-use super::{Epsilon, Optimizer, StepContext, check_step, update_with_one_state};
+use super::{
+    Bounds, Epsilon, Optimizer, StepContext, abs64, all_below, check_step, denominator_floor,
+    sqrt_bound, update_with_one_state,
+};
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
 
@@ -51,6 +54,31 @@ impl Optimizer for RmsProp {
         mean_sq: &mut G,
         ctx: StepContext,
     ) -> Result<f32, Error> {
+        self.apply(params, grads, mean_sq, ctx, true)
+    }
+
+    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        mean_sq: &mut G,
+        ctx: StepContext,
+    ) -> Result<(), Error> {
+        self.apply(params, grads, mean_sq, ctx, false).map(|_| ())
+    }
+}
+
+impl RmsProp {
+    /// The step; the squared change norm is only summed with `measure`
+    /// (0.0 otherwise).
+    fn apply<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        mean_sq: &mut G,
+        ctx: StepContext,
+        measure: bool,
+    ) -> Result<f32, Error> {
         let lr = check_step::<P, G>(&ctx)?;
         let RmsProp {
             alpha,
@@ -58,10 +86,45 @@ impl Optimizer for RmsProp {
             epsilon,
             weight_decay,
         } = *self;
-        update_with_one_state(params, grads, mean_sq, ctx.grad_scale, |w, g, s| {
-            let g = g + weight_decay * w;
-            let s = alpha * s + (1.0 - alpha) * g * g;
-            (w - lr * g / epsilon.denominator(s, eps), s)
-        })
+        // Bounds on every intermediate of the closure below. s' ≥ +0 needs
+        // s ≥ 0 (and the decay in [0, 1]); then the denominator is at least
+        // its floor.
+        let proven_finite = (|| {
+            if !(alpha >= 0.0 && 1.0 - alpha >= 0.0) {
+                return None;
+            }
+            let w = Bounds::of(params)?;
+            let g = Bounds::of(grads)? * abs64(ctx.grad_scale);
+            let s = Bounds::of_non_negative(mean_sq)?;
+            let g = g + abs64(weight_decay) * w;
+            let g2 = abs64(1.0 - alpha) * g;
+            let s = abs64(alpha) * s + g2 * g;
+            let root = sqrt_bound(s + abs64(eps));
+            let numerator = abs64(lr) * g;
+            let update = numerator / denominator_floor(epsilon, eps);
+            Some(all_below(&[
+                g,
+                g2,
+                s,
+                root + abs64(eps),
+                numerator,
+                update,
+                w + update,
+            ]))
+        })()
+        .unwrap_or(false);
+        update_with_one_state(
+            params,
+            grads,
+            mean_sq,
+            ctx.grad_scale,
+            proven_finite,
+            measure,
+            |w, g, s| {
+                let g = g + weight_decay * w;
+                let s = alpha * s + (1.0 - alpha) * g * g;
+                (w - lr * g / epsilon.denominator(s, eps), s)
+            },
+        )
     }
 }
