@@ -5,14 +5,14 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
-use microprop::{AcceptsActivation, Inference, Layer, Model, Sgd, Trainer};
+use microprop::{AcceptsActivation, Inference, Layer, Model};
 
 use crate::checkpoints::{self, Contents};
 use crate::data::{LabelColumn, LabeledSet, Table, load_csv};
 use crate::demo::format_confusion;
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind};
 use crate::train::{
-    BUFFER, DataSource, Evaluation, confusion_matrix, evaluate_model, evaluation_line, load_split,
+    DataSource, Evaluation, confusion_matrix, evaluate_model, evaluation_line, load_split,
 };
 
 /// What `eval` is told.
@@ -113,12 +113,10 @@ impl ModelVisitor for EvalVisitor<'_> {
         let (loaded, contents) = checkpoints::load_model::<N, D, O>(&o.checkpoint, model)?;
         let (train, test) =
             load_split::<L, D, O>(&o.data, &o.data_dir, o.test_fraction, o.seed, model)?;
-        // The loss's batch evaluation needs a trainer; SGD has no state.
-        let mut trainer = Box::new(Trainer::<N, L, Sgd, BUFFER>::new(L::default(), Sgd));
-        let train_eval = evaluate_model(&mut trainer, &loaded, &train)?;
+        let train_eval = evaluate_model::<N, L, D, O>(&loaded, &train)?;
         let test_eval = test
             .as_ref()
-            .map(|t| evaluate_model(&mut trainer, &loaded, t))
+            .map(|t| evaluate_model::<N, L, D, O>(&loaded, t))
             .transpose()?;
         let confusion = match L::KIND {
             TaskKind::Classes(classes) => Some(classes),

@@ -196,7 +196,24 @@ fn activation(shape: &LayerShape) -> Result<(String, String)> {
     })
 }
 
-fn normalizer<const K: usize>(n: &Normalizer<K>, indent: &str) -> Result<String> {
+/// A normaliser's parts, whatever its width.
+struct NormParts<'a> {
+    scaling: Scaling,
+    offset: &'a [f32],
+    scale: &'a [f32],
+}
+
+impl<'a, const K: usize> From<&'a Normalizer<K>> for NormParts<'a> {
+    fn from(n: &'a Normalizer<K>) -> Self {
+        NormParts {
+            scaling: n.scaling,
+            offset: &n.offset,
+            scale: &n.scale,
+        }
+    }
+}
+
+fn normalizer(n: &NormParts<'_>, indent: &str) -> Result<String> {
     let scaling = match n.scaling {
         Scaling::MinMax => "MinMax",
         Scaling::Standard => "Standard",
@@ -205,8 +222,8 @@ fn normalizer<const K: usize>(n: &Normalizer<K>, indent: &str) -> Result<String>
     Ok(format!(
         "::microprop::Normalizer {{\n{inner}scaling: ::microprop::Scaling::{scaling},\n\
          {inner}offset: {},\n{inner}scale: {},\n{indent}}}",
-        array(&n.offset, &inner)?,
-        array(&n.scale, &inner)?
+        array(n.offset, &inner)?,
+        array(n.scale, &inner)?
     ))
 }
 
@@ -226,8 +243,28 @@ where
 {
     let mut shapes = Vec::new();
     model.net.visit_shapes(0, &mut |s| shapes.push(s));
-    // Parameters come as each layer's weights (row by row), then its bias.
     let slices: Vec<&[f32]> = model.net.slices().collect();
+    render(
+        &shapes,
+        &slices,
+        [(&model.input).into(), (&model.target).into()],
+        [D, O],
+        label,
+        origin,
+    )
+}
+
+/// The source, from the layers' shapes and parameter slices (the
+/// non-generic part of [`rust_source`], compiled once).
+fn render(
+    shapes: &[LayerShape],
+    slices: &[&[f32]],
+    [input, target]: [NormParts<'_>; 2],
+    [inputs, outputs]: [usize; 2],
+    label: &str,
+    origin: &str,
+) -> Result<String> {
+    // Parameters come as each layer's weights (row by row), then its bias.
     if slices.len() != 2 * shapes.len() {
         bail!(
             "the network has {} parameter blocks for {} layers: only dense layers can be exported",
@@ -309,11 +346,11 @@ where
     let _ = writeln!(s, "{ALLOW}");
     let _ = writeln!(
         s,
-        "pub const MODEL: ::microprop::Model<Net, {D}, {O}> = ::microprop::Model {{"
+        "pub const MODEL: ::microprop::Model<Net, {inputs}, {outputs}> = ::microprop::Model {{"
     );
     let _ = writeln!(s, "    net: {net},");
-    let _ = writeln!(s, "    input: {},", normalizer(&model.input, "    ")?);
-    let _ = writeln!(s, "    target: {},", normalizer(&model.target, "    ")?);
+    let _ = writeln!(s, "    input: {},", normalizer(&input, "    ")?);
+    let _ = writeln!(s, "    target: {},", normalizer(&target, "    ")?);
     let _ = writeln!(s, "}};");
     Ok(s)
 }

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use microprop::{
     AcceptsActivation, EpochReport, EpochStats, FitBuffers, FitConfig, FitReport, Inference, Layer,
     LrSchedule, MemoryReport, Model, Normalizer, NormalizerFit, Optimizer, Parameters, Patience,
-    Schedule, SliceDataset, StopReason, Stopping, Trainer, Warmup, checkpoint, fit,
+    Schedule, Sgd, SliceDataset, StopReason, Stopping, Trainer, Warmup, checkpoint, fit,
 };
 
 use crate::checkpoints::{self, explain, model_blob, training_blob, write_atomic};
@@ -455,10 +455,10 @@ where
     };
     let written = write_checkpoints(options, &model, &trainer)?;
 
-    let train_eval = evaluate_model(&mut trainer, &model, &train)?;
+    let train_eval = evaluate_model::<N, L, D, O>(&model, &train)?;
     let test_eval = test
         .as_ref()
-        .map(|t| evaluate_model(&mut trainer, &model, t))
+        .map(|t| evaluate_model::<N, L, D, O>(&model, t))
         .transpose()?;
     if let Some(path) = &options.metrics {
         write_metrics(path, &epochs)?;
@@ -579,20 +579,22 @@ where
 /// [`Model::predict`] (so in the target's units, whatever the target
 /// normaliser) against each row's target value.
 ///
+/// The loss's batch evaluation runs in a trainer of its own (SGD, no
+/// state), so this is compiled once per model, not once per optimizer.
+///
 /// # Errors
 /// If a row is refused.
-pub fn evaluate_model<N, L, Opt, const D: usize, const O: usize, const B: usize>(
-    trainer: &mut Trainer<N, L, Opt, B>,
+pub fn evaluate_model<N, L, const D: usize, const O: usize>(
     model: &Model<N, D, O>,
     set: &LabeledSet<D, L::Target>,
 ) -> Result<Evaluation>
 where
     N: Layer<Input = [f32; D], Output = [f32; O]>,
     L: Task<O>,
-    Opt: Optimizer,
 {
     if L::KIND != TaskKind::Regression {
-        return evaluate(trainer, &model.net, Some(&model.input), set);
+        let mut trainer = Box::new(Trainer::<N, L, Sgd, BUFFER>::new(L::default(), Sgd));
+        return evaluate(&mut trainer, &model.net, Some(&model.input), set);
     }
     let mut run = Box::new(Inference::<N>::new());
     let mut sum = 0.0f64;
