@@ -4,6 +4,7 @@
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
+use microprop::checkpoint::{self, RamFlash, Store};
 use microprop::{Adam, Epsilon, FitBuffers, Layer, SoftmaxCrossEntropy, Trainer};
 use microprop_device::crosscheck::{Digest, digest};
 use microprop_device::digits::online::{self, OnlineEvent, PhaseEnd};
@@ -54,6 +55,55 @@ const ALL_ZERO_ADAM: Adam = Adam {
 static BUFFERS: ConstStaticCell<FitBuffers<[f32; FEATURES], usize, { digits::BATCH }>> =
     ConstStaticCell::new(FitBuffers::new());
 
+// The checkpoint round trip at the end of the digits job: two 12 KiB slots
+// of RAM-backed NOR flash (4-byte words, 4 KiB sectors; under QEMU there is
+// no writable flash), a blob buffer and a second network to load into.
+const SLOT: u32 = 12 * 1024;
+const BLOB_LEN: usize = checkpoint::params_len::<Net>().div_ceil(4) * 4;
+static FLASH: ConstStaticCell<RamFlash<{ 2 * SLOT as usize }, 4, 4096>> =
+    ConstStaticCell::new(RamFlash::new());
+static BLOB: ConstStaticCell<[u8; BLOB_LEN]> = ConstStaticCell::new([0; BLOB_LEN]);
+static RELOADED: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
+
+/// Saves `net` through the two-slot checkpoint store, reads the newest slot
+/// back into a second network and checks that every weight came back bit for
+/// bit. Logs what happened; `false` on any failure.
+fn checkpoint_round_trip(net: &Net) -> bool {
+    let (flash, blob, reloaded) = (FLASH.take(), BLOB.take(), RELOADED.take());
+    let Ok(len) = checkpoint::save(net, blob) else {
+        defmt::error!("checkpoint: blob buffer too small");
+        return false;
+    };
+    let Ok(mut store) = Store::new(flash, 0..SLOT, SLOT..2 * SLOT) else {
+        defmt::error!("checkpoint: bad flash layout");
+        return false;
+    };
+    let Ok(seq) = store.save(blob.get(..len).unwrap_or(&[])) else {
+        defmt::error!("checkpoint: saving to flash failed");
+        return false;
+    };
+    blob.fill(0);
+    let loaded = match store.load_latest(blob) {
+        Ok(Some((found, n))) if found == seq => n,
+        _ => {
+            defmt::error!("checkpoint: no valid slot after saving");
+            return false;
+        }
+    };
+    if let Err(e) = checkpoint::load(reloaded, blob.get(..loaded).unwrap_or(&[])) {
+        defmt::error!("checkpoint: reload refused: {}", e);
+        return false;
+    }
+    let same = digest(&*reloaded) == digest(net);
+    defmt::info!(
+        "checkpoint: {=usize} B saved to flash as sequence {=u32}, reloaded {=str}",
+        len,
+        seq,
+        if same { "bit for bit" } else { "DIFFERENT" }
+    );
+    same
+}
+
 /// The digits job: trains the 64-32-10 classifier on the 1437 training
 /// digits in flash (`microprop_device::digits`: Adam, warmup + cosine,
 /// batches of 16, 20 epochs), toggles the LED every epoch, logs each epoch,
@@ -100,6 +150,9 @@ pub fn digits_job<Led: OutputPin, Delay: DelayNs>(led: Led, delay: Delay) -> ! {
         fw::stack_capacity(),
     );
     log_digest("digits-job", &digest(&*net));
+    if !checkpoint_round_trip(net) {
+        fw::exit(fw::EXIT_TRAINING_ERROR)
+    }
     match result {
         Ok(summary) => {
             let accuracy = summary.test_accuracy().unwrap_or(0.0);
