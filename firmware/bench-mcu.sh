@@ -2,6 +2,11 @@
 # Regenerates firmware/README.md's MCU table from a clean build:
 #   bash firmware/bench-mcu.sh              # fresh build in target/bench-mcu
 #   bash firmware/bench-mcu.sh --no-clean   # reuse target/ (as ci.sh does)
+#   bash firmware/bench-mcu.sh --features fast-math
+#       # the firmware's cargo features (here microprop's approximate
+#       # exp/tanh/sigmoid, docs/FAST_MATH.md), built in a target dir of their
+#       # own, target/bench-mcu-<features> (reused with --no-clean), so the
+#       # default build is never invalidated
 #
 # Builds the bench-* binaries (thumbv7em-none-eabihf, release), runs each
 # under QEMU mps2-an386 with -icount shift=0 (qemu-run.sh), and prints
@@ -13,14 +18,40 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-target_dir=target
-if [ "${1:-}" != "--no-clean" ]; then
+usage() {
+  echo "usage: bash firmware/bench-mcu.sh [--no-clean] [--features FEATURES]" >&2
+  exit 2
+}
+clean=1
+features=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --no-clean) clean=0 ;;
+    --features)
+      [ $# -ge 2 ] || usage
+      features=$2
+      shift
+      ;;
+    --features=*) features=${1#--features=} ;;
+    *) usage ;;
+  esac
+  shift
+done
+
+if [ -n "$features" ]; then
+  target_dir=target/bench-mcu-$(echo "$features" | tr -c 'A-Za-z0-9_\n-' '-')
+  if [ "$clean" = 1 ]; then rm -rf "$target_dir"; fi
+elif [ "$clean" = 1 ]; then
   target_dir=target/bench-mcu
   rm -rf "$target_dir"
+else
+  target_dir=target
 fi
 bins=(bench-w1 bench-w2-sgd bench-w2-adam bench-w3)
 build_args=()
 for bin in "${bins[@]}"; do build_args+=(--bin "$bin"); done
+if [ -n "$features" ]; then build_args+=(--features "$features"); fi
+echo "bench-mcu: building in $target_dir${features:+ with features $features}" >&2
 CARGO_TARGET_DIR=$target_dir cargo build --release --locked "${build_args[@]}" >&2
 
 logs=$(mktemp -d)
@@ -65,6 +96,10 @@ row() { # <label> <bin> <workload> <what> <macs> <aifes> <tinymind>
     "$(per_mac "$n" "$5")" "$6" "$7"
 }
 
+if [ -n "$features" ]; then
+  echo "Firmware features: \`$features\`"
+  echo
+fi
 echo "| workload (batch 1) | instructions / sample | MACs / sample | instructions / MAC | AIfES 2.2 | tinymind |"
 echo "|---|---:|---:|---:|---:|---:|"
 row "W1 XOR 2-8-1 train, SGD" bench-w1 w1 train-sgd $((3 * w1_macs)) "8,094" "1,700"

@@ -3,11 +3,53 @@
 //! `f32::exp` and friends resolve to the platform's C library on the host and
 //! to nothing at all on a bare-metal target; `libm` is the same Rust code on
 //! both, so the host simulator and the MCU compute bit-identical results.
+//!
+//! # Feature `fast-math`
+//!
+//! Off by default. With it, [`exp`] is `micromath`'s approximation (range
+//! reduction by powers of two and a 4-term Taylor series; pure Rust, no
+//! tables, no allocation), [`tanh`] is built from that `exp` (micromath has
+//! no `tanh`), and everything built on `exp` follows: [`sigmoid`],
+//! [`softplus`] and the softmax of the activations and the cross-entropy
+//! loss. `ln`, `ln_1p`, `exp_m1` (ELU), `pow`, `cos` and `sqrt` stay exact.
+//! Still the same Rust code on every target, so host and MCU keep computing
+//! the same bits. Error against `libm`, measured over a dense sweep
+//! (`core/tests/fast_math.rs`, which asserts these bounds; docs/FAST_MATH.md
+//! has the numbers): relative error below [`FAST_EXP_MAX_REL_ERROR`] for
+//! `exp` on [-20, 20], absolute error below [`FAST_TANH_MAX_ABS_ERROR`] for
+//! `tanh` and [`FAST_SIGMOID_MAX_ABS_ERROR`] for `sigmoid` on [-10, 10].
 
-/// e^x.
+/// Whether the crate was built with the `fast-math` feature (approximate
+/// [`exp`], [`tanh`] and [`sigmoid`]).
+pub const FAST_MATH: bool = cfg!(feature = "fast-math");
+
+/// Bound on the relative error of [`exp`] against `libm::expf` with the
+/// `fast-math` feature, for results in the normal range (|x| < 87);
+/// measured 2.39e-3 (largest for x < 0, where micromath's Taylor series runs
+/// on (-ln 2, 0]; 7.5e-4 for x > 0).
+pub const FAST_EXP_MAX_REL_ERROR: f32 = 2.5e-3;
+
+/// Bound on the absolute error of [`tanh`] against `libm::tanhf` with the
+/// `fast-math` feature (any input); measured 3.3e-4 (relative 1.0e-3).
+pub const FAST_TANH_MAX_ABS_ERROR: f32 = 4.0e-4;
+
+/// Bound on the absolute error of [`sigmoid`] against the exact logistic
+/// function with the `fast-math` feature (any input); measured 5.3e-4
+/// (relative 2.4e-3, as `exp`).
+pub const FAST_SIGMOID_MAX_ABS_ERROR: f32 = 6.0e-4;
+
+/// e^x. Exact (`libm::expf`) by default; `micromath`'s approximation with
+/// the `fast-math` feature (see the module documentation).
 #[inline]
 pub fn exp(x: f32) -> f32 {
-    libm::expf(x)
+    #[cfg(feature = "fast-math")]
+    {
+        fast::exp(x)
+    }
+    #[cfg(not(feature = "fast-math"))]
+    {
+        libm::expf(x)
+    }
 }
 
 /// Natural logarithm.
@@ -28,10 +70,18 @@ pub fn exp_m1(x: f32) -> f32 {
     libm::expm1f(x)
 }
 
-/// Hyperbolic tangent.
+/// Hyperbolic tangent. Exact (`libm::tanhf`) by default; built from the
+/// approximate [`exp`] with the `fast-math` feature.
 #[inline]
 pub fn tanh(x: f32) -> f32 {
-    libm::tanhf(x)
+    #[cfg(feature = "fast-math")]
+    {
+        fast::tanh(x)
+    }
+    #[cfg(not(feature = "fast-math"))]
+    {
+        libm::tanhf(x)
+    }
 }
 
 /// Square root, correctly rounded (IEEE 754), so every target gets the same
@@ -72,7 +122,8 @@ pub fn cos(x: f32) -> f32 {
 }
 
 /// The logistic function 1 / (1 + e^-x), stable for large |x|: e^-|x| never
-/// overflows, so neither branch produces `inf / inf`.
+/// overflows, so neither branch produces `inf / inf`. Built on [`exp`], so
+/// approximate with the `fast-math` feature.
 #[inline]
 pub fn sigmoid(x: f32) -> f32 {
     if x >= 0.0 {
@@ -87,6 +138,59 @@ pub fn sigmoid(x: f32) -> f32 {
 #[inline]
 pub fn softplus(x: f32) -> f32 {
     x.max(0.0) + ln_1p(exp(-x.abs()))
+}
+
+/// The `fast-math` versions of [`exp`] and [`tanh`].
+#[cfg(feature = "fast-math")]
+mod fast {
+    /// Below this |x|, [`tanh`] is its odd Taylor polynomial to x^7
+    /// (truncation error < 62/2835 |x|^9 < 6e-8 at |x| = 0.25): the formula
+    /// from e^2|x| loses to cancellation in e^2|x| - 1 as x goes to 0.
+    const TANH_SERIES_BELOW: f32 = 0.25;
+
+    /// Above this |x|, tanh x rounds to ±1 in f32 (1 - tanh 9.1 = 2.5e-8 is
+    /// less than half the spacing of f32 below 1), and e^2|x| is finite.
+    const TANH_ONE_ABOVE: f32 = 9.1;
+
+    /// e^x: `micromath::F32::exp`, with the ends of the range made exact:
+    /// NaN stays NaN and overflow is +inf (where micromath would build a
+    /// NaN from the exponent bits in release builds and trip a
+    /// `debug_assert!` in debug builds), and results below the normal range
+    /// (x < -87.3) are 0 (micromath would write a wrong subnormal).
+    #[inline]
+    pub fn exp(x: f32) -> f32 {
+        let t = x * core::f32::consts::LOG2_E;
+        if t >= 128.0 {
+            f32::INFINITY
+        } else if t < -126.0 {
+            0.0
+        } else if x.is_nan() {
+            x
+        } else {
+            micromath::F32(x).exp().0
+        }
+    }
+
+    /// tanh x = sign(x) (1 - 2 / (e^2|x| + 1)), with the odd polynomial
+    /// x - x^3/3 + 2x^5/15 - 17x^7/315 below |x| = 0.25 and ±1 above 9.1.
+    /// e^+2|x| rather than the usual e^-2|x|: micromath's exp reduces its
+    /// argument by truncation, so for x < 0 its Taylor series runs on
+    /// (-ln 2, 0] where the relative error is up to 4x larger (2.4e-3
+    /// against 7.5e-4); the clamp at 9.1 keeps e^2|x| finite. Each operation
+    /// of 1 - 2 / (e + 1) is monotone, so tanh stays monotone up to ±1
+    /// ((e - 1) / (e + 1) is not, by an ulp, where e ± 1 round).
+    #[inline]
+    pub fn tanh(x: f32) -> f32 {
+        let a = x.abs();
+        if a < TANH_SERIES_BELOW {
+            let x2 = x * x;
+            x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0))))
+        } else if a > TANH_ONE_ABOVE {
+            1.0f32.copysign(x)
+        } else {
+            (1.0 - 2.0 / (exp(2.0 * a) + 1.0)).copysign(x)
+        }
+    }
 }
 
 /// The hardware square root of a hard-float Arm core (Cortex-M4F/M7/M33).
@@ -138,7 +242,9 @@ mod tests {
         assert_eq!(sigmoid(1000.0), 1.0);
         assert_eq!(sigmoid(-1000.0), 0.0);
         assert_eq!(sigmoid(0.0), 0.5);
-        assert!((sigmoid(-20.0) - 2.061_153_6e-9).abs() < 1e-15);
+        // Relative 5e-7 exact, FAST_EXP_MAX_REL_ERROR with `fast-math`.
+        let tolerance = if FAST_MATH { 2.1e-12 } else { 1e-15 };
+        assert!((sigmoid(-20.0) - 2.061_153_6e-9).abs() < tolerance);
     }
 
     #[test]
