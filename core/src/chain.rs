@@ -4,7 +4,7 @@
 use crate::activation::Activation;
 use crate::buffer::{Zeroed, prefix_mut};
 use crate::init::Init;
-use crate::layer::{Layer, LayerShape};
+use crate::layer::{GradientMode, Layer, LayerShape};
 use crate::params::Parameters;
 use rand_core::Rng;
 
@@ -146,6 +146,7 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
         x: &[X::Input],
         cache: &mut Self::Cache<B>,
         grads: &mut Self::Grads,
+        mode: GradientMode,
     ) {
         let hidden = prefix_mut(X::outputs_mut(&mut cache.first), x.len());
         self.second.backward_hidden(
@@ -154,8 +155,10 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
             &mut cache.delta,
             &mut cache.second,
             &mut grads.1,
+            mode,
         );
-        self.first.backward_first(x, &mut cache.first, &mut grads.0);
+        self.first
+            .backward_first(x, &mut cache.first, &mut grads.0, mode);
     }
 
     fn backward_hidden<const B: usize, P: Activation>(
@@ -165,6 +168,7 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
         delta: &mut X::Input,
         cache: &mut Self::Cache<B>,
         grads: &mut Self::Grads,
+        mode: GradientMode,
     ) {
         let hidden = prefix_mut(X::outputs_mut(&mut cache.first), x.len());
         self.second.backward_hidden(
@@ -173,9 +177,10 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
             &mut cache.delta,
             &mut cache.second,
             &mut grads.1,
+            mode,
         );
         self.first
-            .backward_hidden(x, prev, delta, &mut cache.first, &mut grads.0);
+            .backward_hidden(x, prev, delta, &mut cache.first, &mut grads.0, mode);
     }
 }
 

@@ -3,7 +3,8 @@
 use crate::activation::{Activation, Identity};
 use crate::buffer::{Zeroed, prefix};
 use crate::init::Init;
-use crate::layer::{Layer, LayerShape};
+use crate::kernel;
+use crate::layer::{GradientMode, Layer, LayerShape};
 use crate::params::Parameters;
 use rand_core::Rng;
 
@@ -76,28 +77,10 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
     }
 
     /// out = b + x W, summed over inputs in index order (a fixed order, so
-    /// every target gets the same bits); vectorises across units.
+    /// every target gets the same bits); see [`kernel::affine`].
     #[inline]
     fn affine(&self, x: &[f32; I], out: &mut [f32; O]) {
-        *out = self.params.bias;
-        for (xi, w_row) in x.iter().zip(&self.params.weights) {
-            for (o, w) in out.iter_mut().zip(w_row) {
-                *o += xi * w;
-            }
-        }
-    }
-
-    /// dW += x^T dz; db += dz for one row.
-    #[inline]
-    fn accumulate_row(x: &[f32; I], dz: &[f32; O], grads: &mut DenseParams<I, O>) {
-        for (xi, g_row) in x.iter().zip(grads.weights.iter_mut()) {
-            for (g, d) in g_row.iter_mut().zip(dz) {
-                *g += xi * d;
-            }
-        }
-        for (g, d) in grads.bias.iter_mut().zip(dz) {
-            *g += d;
-        }
+        kernel::affine(x, &self.params.weights, &self.params.bias, out);
     }
 }
 
@@ -173,10 +156,10 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         x: &[[f32; I]],
         cache: &mut [[f32; O]; B],
         grads: &mut DenseParams<I, O>,
+        mode: GradientMode,
     ) {
-        for (x_row, dz) in x.iter().zip(prefix(cache, x.len())) {
-            Self::accumulate_row(x_row, dz, grads);
-        }
+        let dz = prefix(cache, x.len());
+        kernel::weight_gradients(x, dz, &mut grads.weights, &mut grads.bias, mode);
     }
 
     fn backward_hidden<const B: usize, P: Activation>(
@@ -186,13 +169,14 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         delta: &mut [f32; I],
         cache: &mut [[f32; O]; B],
         grads: &mut DenseParams<I, O>,
+        mode: GradientMode,
     ) {
-        for (x_row, dz) in x.iter_mut().zip(cache.iter()) {
-            Self::accumulate_row(x_row, dz, grads);
-            // dX = dz W^T: each entry a dot product in unit order.
-            for (d, w_row) in delta.iter_mut().zip(&self.params.weights) {
-                *d = w_row.iter().zip(dz).fold(0.0, |acc, (w, g)| acc + w * g);
-            }
+        let dz = prefix(cache, x.len());
+        kernel::weight_gradients(x, dz, &mut grads.weights, &mut grads.bias, mode);
+        // Then each row of x (no longer needed) becomes dL/d(previous
+        // pre-activation).
+        for (x_row, dz) in x.iter_mut().zip(dz) {
+            kernel::input_gradient(&self.params.weights, dz, delta);
             prev.backward(x_row, delta);
             *x_row = *delta;
         }

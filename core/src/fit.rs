@@ -309,7 +309,7 @@ where
         let mut stop = None;
         while position < n {
             let step_end = (position + rows_per_step).min(n);
-            trainer.zero_grad();
+            trainer.discard_gradients();
             while position < step_end {
                 let rows = (step_end - position).min(B);
                 let (x, y) = buffers.read(

@@ -66,12 +66,14 @@ pub trait Layer: Parameters + Sized {
 
     /// Backward pass for the first layer of a network: the output rows of
     /// `cache` hold dL/dZ on entry; adds dL/dW and dL/db to `grads`. The input
-    /// gradient is not needed and not computed.
+    /// gradient is not needed and not computed. With
+    /// [`GradientMode::Overwrite`] the old contents of `grads` are ignored.
     fn backward_first<const B: usize>(
         &self,
         x: &[Self::Input],
         cache: &mut Self::Cache<B>,
         grads: &mut Self::Grads,
+        mode: GradientMode,
     );
 
     /// Backward pass for a layer behind another one: like
@@ -86,7 +88,23 @@ pub trait Layer: Parameters + Sized {
         delta: &mut Self::Input,
         cache: &mut Self::Cache<B>,
         grads: &mut Self::Grads,
+        mode: GradientMode,
     );
+}
+
+/// Whether a backward pass adds its gradient to the buffer or replaces the
+/// buffer's contents with it.
+///
+/// [`Trainer`](crate::Trainer) overwrites the first time after a step or
+/// [`Trainer::zero_grad`](crate::Trainer::zero_grad), so a training step
+/// never spends a pass clearing the gradient buffer. Both modes sum each
+/// entry in the same order; `Overwrite` equals `Accumulate` onto zeros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GradientMode {
+    /// `grads += dL/dθ`.
+    Accumulate,
+    /// `grads = dL/dθ` (the old contents are ignored).
+    Overwrite,
 }
 
 /// One layer's shape, as reported by [`Layer::visit_shapes`].

@@ -16,6 +16,7 @@ mod fit;
 pub mod guard;
 mod inference;
 pub mod init;
+mod kernel;
 mod layer;
 mod loss;
 pub mod math;
@@ -44,7 +45,7 @@ pub use fit::{
 };
 pub use inference::Inference;
 pub use init::Init;
-pub use layer::{Layer, LayerShape};
+pub use layer::{GradientMode, Layer, LayerShape};
 pub use loss::{
     AcceptsActivation, Loss, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
     argmax,

@@ -3,7 +3,7 @@
 use crate::activation::{Activation, Identity};
 use crate::buffer::{Zeroed, prefix};
 use crate::init::Init;
-use crate::layer::{Layer, LayerShape};
+use crate::layer::{GradientMode, Layer, LayerShape};
 use crate::params::Parameters;
 use rand_core::Rng;
 
@@ -209,7 +209,11 @@ impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
         x: &[[f32; I]],
         cache: &mut MaxoutCache<O, B>,
         grads: &mut MaxoutParams<I, O, K>,
+        mode: GradientMode,
     ) {
+        if mode == GradientMode::Overwrite {
+            grads.fill_zero();
+        }
         let rows = prefix(&cache.outputs, x.len()).iter().zip(&cache.winners);
         for (x_row, (dz, win)) in x.iter().zip(rows) {
             Self::accumulate_row(x_row, dz, win, grads);
@@ -223,7 +227,11 @@ impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
         delta: &mut [f32; I],
         cache: &mut MaxoutCache<O, B>,
         grads: &mut MaxoutParams<I, O, K>,
+        mode: GradientMode,
     ) {
+        if mode == GradientMode::Overwrite {
+            grads.fill_zero();
+        }
         for (x_row, (dz, win)) in x.iter_mut().zip(cache.outputs.iter().zip(&cache.winners)) {
             Self::accumulate_row(x_row, dz, win, grads);
             // dX = Σ_o dz_o · w[o][winner]: accumulated unit by unit.

@@ -6,7 +6,7 @@ use core::mem::size_of;
 use crate::activation::Activation;
 use crate::buffer::{Row, Zeroed, all_finite, prefix, prefix_mut};
 use crate::error::Error;
-use crate::layer::Layer;
+use crate::layer::{GradientMode, Layer};
 use crate::loss::{AcceptsActivation, Loss};
 use crate::optim::{Optimizer, StepContext};
 use crate::params::Parameters;
@@ -149,6 +149,11 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
 
     /// The gradient buffer: the **sum** over accumulated rows of dL_i/dθ.
     /// Multiply by `1 / accumulated_rows()` for the gradient of the mean loss.
+    ///
+    /// A step does not clear the buffer (that would cost a pass over it):
+    /// with `accumulated_rows() == 0` it still holds the gradient of the
+    /// last step, which the next backward pass overwrites.
+    /// [`Trainer::zero_grad`] clears it.
     pub fn gradients(&self) -> &N::Grads {
         &self.grads
     }
@@ -166,6 +171,13 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     /// Clears the gradient buffer and any half-done step.
     pub fn zero_grad(&mut self) {
         self.grads.fill_zero();
+        self.discard_gradients();
+    }
+
+    /// Forgets the accumulated rows and any half-done step without writing
+    /// the buffer: the next backward pass overwrites it
+    /// ([`GradientMode::Overwrite`]).
+    pub(crate) fn discard_gradients(&mut self) {
         self.accumulated_rows = 0;
         self.phase = Phase::Idle;
     }
@@ -260,7 +272,12 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
             _ => return Err(Error::OutOfOrder),
         }
         self.phase = Phase::Idle;
-        net.backward_first::<B>(x, &mut self.cache, &mut self.grads);
+        let mode = if self.accumulated_rows == 0 {
+            GradientMode::Overwrite
+        } else {
+            GradientMode::Accumulate
+        };
+        net.backward_first::<B>(x, &mut self.cache, &mut self.grads, mode);
         self.accumulated_rows += x.len() as u32;
         Ok(())
     }
@@ -345,7 +362,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
             f32::NAN
         };
         self.steps += 1;
-        self.zero_grad();
+        self.discard_gradients();
         Ok(StepReport {
             learning_rate: lr,
             grad_norm,
@@ -369,7 +386,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     where
         L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
     {
-        self.zero_grad();
+        self.discard_gradients();
         let stats = self.accumulate(net, x, targets)?;
         self.step(net, lr)?;
         Ok(stats)

@@ -154,29 +154,29 @@ impl Adam {
             ]))
         })()
         .unwrap_or(false);
-        update_with_two_states(
-            params,
-            grads,
-            m,
-            v,
-            ctx.grad_scale,
-            proven_finite,
-            measure,
-            |w, g, m, v| {
-                let g = g + l2 * w;
-                let w = w * shrink;
-                let m = beta1 * m + (1.0 - beta1) * g;
-                let v = beta2 * v + (1.0 - beta2) * g * g;
-                let denominator = match epsilon {
-                    Epsilon::Outside => math::sqrt(v) / sqrt_correction2 + eps,
-                    Epsilon::Inside => math::sqrt(v / correction2 + eps),
-                };
-                let update = match epsilon {
-                    Epsilon::Outside => step_size * m / denominator,
-                    Epsilon::Inside => lr * (m / correction1) / denominator,
-                };
-                (w - update, m, v)
-            },
-        )
+        let update = move |w: f32, g: f32, m: f32, v: f32| {
+            let m = beta1 * m + (1.0 - beta1) * g;
+            let v = beta2 * v + (1.0 - beta2) * g * g;
+            let denominator = match epsilon {
+                Epsilon::Outside => math::sqrt(v) / sqrt_correction2 + eps,
+                Epsilon::Inside => math::sqrt(v / correction2 + eps),
+            };
+            let update = match epsilon {
+                Epsilon::Outside => step_size * m / denominator,
+                Epsilon::Inside => lr * (m / correction1) / denominator,
+            };
+            (w - update, m, v)
+        };
+        let scale = ctx.grad_scale;
+        if l2 == 0.0 && shrink == 1.0 {
+            // Without weight decay, g + 0·w = g and w·1 = w for every finite
+            // w (a non-finite w makes the new w non-finite either way): the
+            // same bits, two operations fewer a parameter.
+            update_with_two_states(params, grads, m, v, scale, proven_finite, measure, update)
+        } else {
+            let decayed =
+                move |w: f32, g: f32, m: f32, v: f32| update(w * shrink, g + l2 * w, m, v);
+            update_with_two_states(params, grads, m, v, scale, proven_finite, measure, decayed)
+        }
     }
 }

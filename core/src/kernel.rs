@@ -1,0 +1,297 @@
+//! The dense layer's inner loops, tiled so that accumulators live in
+//! registers.
+//!
+//! Every sum keeps the order of the plain loop it replaces (inputs in index
+//! order, then rows in batch order), so the tiles change the instruction
+//! count, never a bit: each output `o` is still
+//! `((b[o] + x[0]·w[0][o]) + x[1]·w[1][o]) + …`, whatever the tile width.
+//! Rust never contracts `a * b + c` into a fused multiply-add, so the
+//! Cortex-M4F's `VMLA.F32` (which rounds the product) and x86's separate
+//! multiply and add give the same bits.
+//!
+//! Outputs are processed [`TILE`] at a time: one pass over the inputs keeps
+//! `TILE` partial sums in floating-point registers (the M4F has 32) and reads
+//! each weight once, so a multiply-accumulate costs a `VMLA` plus a share of
+//! one multiple-register load (`VLDM`), instead of a load, a multiply, an add
+//! and a store of the running output. Widths that are not a multiple of
+//! `TILE` finish with tiles of 4, 2 and 1 (chosen at compile time).
+
+use crate::layer::GradientMode;
+
+/// Outputs per tile: 8 accumulators + 8 weights + 1 input fit the M4F's 32
+/// single-precision registers; on x86-64 it is two SSE or one AVX register.
+pub(crate) const TILE: usize = 8;
+
+/// Calls `f::<T>(start)` for tiles covering `0..O`: full [`TILE`]s, then
+/// 4, 2 and 1 for the remainder. The branches depend on `O` only, so they
+/// fold away at compile time.
+macro_rules! for_each_tile {
+    ($o:expr, |$start:ident, $t:ident| $body:expr) => {{
+        let full = $o / TILE * TILE;
+        let mut $start = 0;
+        while $start < full {
+            {
+                const $t: usize = TILE;
+                $body;
+            }
+            $start += TILE;
+        }
+        let rest = $o - full;
+        if rest & 4 != 0 {
+            {
+                const $t: usize = 4;
+                $body;
+            }
+            $start += 4;
+        }
+        if rest & 2 != 0 {
+            {
+                const $t: usize = 2;
+                $body;
+            }
+            $start += 2;
+        }
+        if rest & 1 != 0 {
+            const $t: usize = 1;
+            $body;
+        }
+    }};
+}
+
+/// `T` consecutive values from `start` (a no-op copy the optimiser turns
+/// into register loads; the bounds are known at compile time).
+#[inline(always)]
+fn load<const T: usize>(s: &[f32], start: usize) -> [f32; T] {
+    let mut out = [0.0; T];
+    if let Some(chunk) = s.get(start..start + T) {
+        out.copy_from_slice(chunk);
+    }
+    out
+}
+
+#[inline(always)]
+fn store<const T: usize>(s: &mut [f32], start: usize, values: &[f32; T]) {
+    if let Some(chunk) = s.get_mut(start..start + T) {
+        chunk.copy_from_slice(values);
+    }
+}
+
+/// `out = bias + x W`: `out[o] = b[o] + Σ_i x[i]·w[i][o]`, inputs in index
+/// order.
+#[inline]
+pub(crate) fn affine<const I: usize, const O: usize>(
+    x: &[f32; I],
+    weights: &[[f32; O]; I],
+    bias: &[f32; O],
+    out: &mut [f32; O],
+) {
+    for_each_tile!(O, |start, T| {
+        let mut acc = load::<T>(bias, start);
+        for (xi, row) in x.iter().zip(weights) {
+            let w = load::<T>(row, start);
+            for (a, w) in acc.iter_mut().zip(&w) {
+                *a += xi * w;
+            }
+        }
+        store(out, start, &acc);
+    });
+}
+
+/// The weight and bias gradients of a batch:
+/// `dw[i][o] (+)= Σ_r x[r][i]·dz[r][o]` and `db[o] (+)= Σ_r dz[r][o]`,
+/// summed row by row in batch order (onto the buffer's value with
+/// [`GradientMode::Accumulate`], which is what adding one row at a time
+/// gives), each entry loaded and stored once per batch.
+#[inline]
+pub(crate) fn weight_gradients<const I: usize, const O: usize>(
+    x: &[[f32; I]],
+    dz: &[[f32; O]],
+    dw: &mut [[f32; O]; I],
+    db: &mut [f32; O],
+    mode: GradientMode,
+) {
+    match mode {
+        GradientMode::Accumulate => weight_gradients_onto::<I, O, true>(x, dz, dw, db),
+        GradientMode::Overwrite => weight_gradients_onto::<I, O, false>(x, dz, dw, db),
+    }
+}
+
+#[inline(always)]
+fn weight_gradients_onto<const I: usize, const O: usize, const ADD: bool>(
+    x: &[[f32; I]],
+    dz: &[[f32; O]],
+    dw: &mut [[f32; O]; I],
+    db: &mut [f32; O],
+) {
+    let Some(((x_first, x_rest), (dz_first, dz_rest))) = x.split_first().zip(dz.split_first())
+    else {
+        return;
+    };
+    for (i, g_row) in dw.iter_mut().enumerate() {
+        let x0 = x_first.get(i).copied().unwrap_or(0.0);
+        for_each_tile!(O, |start, T| {
+            let d = load::<T>(dz_first, start);
+            let mut acc = [0.0; T];
+            if ADD {
+                acc = load::<T>(g_row, start);
+                for (a, d) in acc.iter_mut().zip(&d) {
+                    *a += x0 * d;
+                }
+            } else {
+                for (a, d) in acc.iter_mut().zip(&d) {
+                    *a = x0 * d;
+                }
+            }
+            for (x_row, dz_row) in x_rest.iter().zip(dz_rest) {
+                let xi = x_row.get(i).copied().unwrap_or(0.0);
+                let d = load::<T>(dz_row, start);
+                for (a, d) in acc.iter_mut().zip(&d) {
+                    *a += xi * d;
+                }
+            }
+            store(g_row, start, &acc);
+        });
+    }
+    for_each_tile!(O, |start, T| {
+        let mut acc = load::<T>(dz_first, start);
+        if ADD {
+            let old = load::<T>(db, start);
+            for (a, o) in acc.iter_mut().zip(&old) {
+                *a += o;
+            }
+        }
+        for dz_row in dz_rest {
+            let d = load::<T>(dz_row, start);
+            for (a, d) in acc.iter_mut().zip(&d) {
+                *a += d;
+            }
+        }
+        store(db, start, &acc);
+    });
+}
+
+/// `delta = W dz` for one row: `delta[i] = Σ_o w[i][o]·dz[o]`, summed from
+/// 0 in unit order (the gradient with respect to the layer's input).
+#[inline]
+pub(crate) fn input_gradient<const I: usize, const O: usize>(
+    weights: &[[f32; O]; I],
+    dz: &[f32; O],
+    delta: &mut [f32; I],
+) {
+    for (d, w_row) in delta.iter_mut().zip(weights) {
+        *d = w_row.iter().zip(dz).fold(0.0, |acc, (w, g)| acc + w * g);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain loops the kernels replace, for bit-for-bit comparison.
+    fn affine_reference<const I: usize, const O: usize>(
+        x: &[f32; I],
+        w: &[[f32; O]; I],
+        b: &[f32; O],
+    ) -> [f32; O] {
+        let mut out = *b;
+        for (xi, row) in x.iter().zip(w) {
+            for (o, wv) in out.iter_mut().zip(row) {
+                *o += xi * wv;
+            }
+        }
+        out
+    }
+
+    fn values<const N: usize>(seed: u32) -> [f32; N] {
+        let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        core::array::from_fn(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            // Mixed magnitudes so that rounding differs with the order.
+            (s as f32 / u32::MAX as f32 - 0.5) * if s & 1 == 0 { 1e3 } else { 1e-2 }
+        })
+    }
+
+    fn check_affine<const I: usize, const O: usize>() {
+        let x = values::<I>(1);
+        let w: [[f32; O]; I] = core::array::from_fn(|i| values::<O>(i as u32 + 7));
+        let b = values::<O>(3);
+        let mut out = [f32::NAN; O];
+        affine(&x, &w, &b, &mut out);
+        let want = affine_reference(&x, &w, &b);
+        assert_eq!(out.map(f32::to_bits), want.map(f32::to_bits), "{I}x{O}");
+    }
+
+    #[test]
+    fn affine_equals_the_plain_loop_bit_for_bit_for_every_tile_remainder() {
+        check_affine::<3, 1>();
+        check_affine::<5, 2>();
+        check_affine::<4, 3>();
+        check_affine::<2, 7>();
+        check_affine::<9, 8>();
+        check_affine::<16, 15>();
+        check_affine::<64, 32>();
+        check_affine::<32, 10>();
+        check_affine::<7, 23>();
+    }
+
+    fn check_gradients<const I: usize, const O: usize>(rows: usize) {
+        let x: [[f32; I]; 3] = core::array::from_fn(|r| values::<I>(r as u32 + 11));
+        let dz: [[f32; O]; 3] = core::array::from_fn(|r| values::<O>(r as u32 + 17));
+        let start_w: [[f32; O]; I] = core::array::from_fn(|i| values::<O>(i as u32 + 23));
+        let start_b = values::<O>(29);
+        let (mut dw, mut db) = (start_w, start_b);
+        weight_gradients(
+            &x[..rows],
+            &dz[..rows],
+            &mut dw,
+            &mut db,
+            GradientMode::Accumulate,
+        );
+        // Overwriting garbage equals accumulating onto zeros.
+        let (mut over_w, mut over_b) = (start_w, start_b);
+        weight_gradients(
+            &x[..rows],
+            &dz[..rows],
+            &mut over_w,
+            &mut over_b,
+            GradientMode::Overwrite,
+        );
+        let (mut zero_w, mut zero_b) = ([[0.0; O]; I], [0.0; O]);
+        weight_gradients(
+            &x[..rows],
+            &dz[..rows],
+            &mut zero_w,
+            &mut zero_b,
+            GradientMode::Accumulate,
+        );
+        let (mut want_w, mut want_b) = (start_w, start_b);
+        for (x_row, dz_row) in x.iter().zip(&dz).take(rows) {
+            for (xi, g_row) in x_row.iter().zip(want_w.iter_mut()) {
+                for (g, d) in g_row.iter_mut().zip(dz_row) {
+                    *g += xi * d;
+                }
+            }
+            for (g, d) in want_b.iter_mut().zip(dz_row) {
+                *g += d;
+            }
+        }
+        let bits = |w: &[[f32; O]; I]| w.map(|r| r.map(f32::to_bits));
+        assert_eq!(bits(&dw), bits(&want_w), "{I}x{O}, {rows} rows");
+        assert_eq!(db.map(f32::to_bits), want_b.map(f32::to_bits));
+        // Equal up to the sign of zero (0 + -0 is +0).
+        assert_eq!(over_w, zero_w);
+        assert_eq!(over_b, zero_b);
+    }
+
+    #[test]
+    fn weight_gradients_equal_row_by_row_accumulation_bit_for_bit() {
+        for rows in 1..=3 {
+            check_gradients::<3, 1>(rows);
+            check_gradients::<2, 7>(rows);
+            check_gradients::<5, 10>(rows);
+            check_gradients::<4, 17>(rows);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Where a W2 training sample's instructions go: the phases of
+//! `Trainer::train_step` (zero_grad, forward, loss, backward, step) counted
+//! one at a time under QEMU, for SGD and Adam, batch 1, on the digits rows
+//! of the benchmarks. `cargo run --release --example phases` prints
+//! `bench w2-<optimizer> <phase>: <instructions> instructions / <n> samples`.
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use microprop::{Adam, Layer, Optimizer, SoftmaxCrossEntropy, Trainer};
+use microprop_device::digits::Net;
+use microprop_device::workloads::{DIGITS_ADAM_LR, DIGITS_SGD_LR};
+use microprop_firmware::bench::{self, finish, measure};
+use microprop_firmware::board::Mps2;
+use static_cell::ConstStaticCell;
+
+const SAMPLES: u32 = 256;
+
+static NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
+static SGD: ConstStaticCell<Trainer<Net, SoftmaxCrossEntropy, microprop::Sgd, 1>> =
+    ConstStaticCell::new(Trainer::new(SoftmaxCrossEntropy, microprop::Sgd));
+static ADAM: ConstStaticCell<Trainer<Net, SoftmaxCrossEntropy, Adam, 1>> =
+    ConstStaticCell::new(Trainer::new(
+        SoftmaxCrossEntropy,
+        Adam {
+            beta1: 0.0,
+            beta2: 0.0,
+            eps: 0.0,
+            epsilon: microprop::Epsilon::Outside,
+            weight_decay: 0.0,
+            decoupled: false,
+        },
+    ));
+static ROWS: ConstStaticCell<bench::DigitRows> = ConstStaticCell::new(bench::DigitRows::new());
+
+fn phases<O: Optimizer>(
+    name: &str,
+    trainer: &mut Trainer<Net, SoftmaxCrossEntropy, O, 1>,
+    net: &mut Net,
+    rows: &bench::DigitRows,
+    lr: f32,
+) -> bool {
+    let mut failed = false;
+    measure(name, "train_step", SAMPLES, |i| {
+        let (x, y) = rows.batch(i);
+        failed |= trainer.train_step(net, x, y, lr).is_err();
+    });
+    measure(name, "zero_grad", SAMPLES, |_| trainer.zero_grad());
+    measure(name, "forward", SAMPLES, |i| {
+        let (x, _) = rows.batch(i);
+        failed |= trainer.forward(net, x).is_err();
+    });
+    // loss, backward and step need the phases before them, so each is
+    // measured as (prefix + phase) - prefix.
+    let forward_loss = measure(name, "forward+loss", SAMPLES, |i| {
+        let (x, y) = rows.batch(i);
+        failed |= trainer.forward(net, x).is_err() || trainer.loss(net, y).is_err();
+    });
+    let _ = forward_loss;
+    measure(name, "forward+loss+backward", SAMPLES, |i| {
+        let (x, y) = rows.batch(i);
+        trainer.zero_grad();
+        failed |= trainer.accumulate(net, x, y).is_err();
+    });
+    failed
+}
+
+#[entry]
+fn main() -> ! {
+    let _board = Mps2::take();
+    let net = NET.take();
+    microprop_device::digits::init(net);
+    let rows = ROWS.take();
+    let mut failed = !rows.load();
+    failed |= phases("w2-sgd", SGD.take(), net, rows, DIGITS_SGD_LR);
+    let adam = ADAM.take();
+    adam.optimizer = Adam::PYTORCH;
+    failed |= phases("w2-adam", adam, net, rows, DIGITS_ADAM_LR);
+    finish(failed)
+}
