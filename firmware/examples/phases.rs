@@ -2,7 +2,8 @@
 //! `Trainer::train_step` (zero_grad, forward, loss, backward, step) counted
 //! one at a time under QEMU, for SGD and Adam, batch 1, on the digits rows
 //! of the benchmarks. `cargo run --release --example phases` prints
-//! `bench w2-<optimizer> <phase>: <instructions> instructions / <n> samples`.
+//! `bench w2-<optimizer> <phase>: <instructions> instructions / <n> samples`,
+//! and the cost of W2's 32 hidden-layer tanh on their own.
 #![no_std]
 #![no_main]
 
@@ -73,6 +74,16 @@ fn main() -> ! {
     let rows = ROWS.take();
     let mut failed = !rows.load();
     failed |= phases("w2-sgd", SGD.take(), net, rows, DIGITS_SGD_LR);
+    // The activation alone: 32 tanh, as in W2's hidden layer.
+    let mut z = [0.0_f32; 32];
+    measure("w2", "tanh-x32", SAMPLES, |i| {
+        for (k, v) in z.iter_mut().enumerate() {
+            *v = microprop::math::tanh(core::hint::black_box(
+                (k as f32 - 16.0) * 0.1 + i as f32 * 1e-4,
+            ));
+        }
+        core::hint::black_box(&z);
+    });
     let adam = ADAM.take();
     adam.optimizer = Adam::PYTORCH;
     failed |= phases("w2-adam", adam, net, rows, DIGITS_ADAM_LR);
