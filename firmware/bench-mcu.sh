@@ -47,7 +47,7 @@ elif [ "$clean" = 1 ]; then
 else
   target_dir=target
 fi
-bins=(bench-w1 bench-w2-sgd bench-w2-adam bench-w3)
+bins=(bench-w1 bench-w2-sgd bench-w2-adam bench-w2-fused bench-w3)
 build_args=()
 for bin in "${bins[@]}"; do build_args+=(--bin "$bin"); done
 if [ -n "$features" ]; then build_args+=(--features "$features"); fi
@@ -89,25 +89,28 @@ stack() { awk '/bench stack:/ { for (i = 1; i <= NF; i++) if ($i == "of") print 
 # MACs a sample (the performance issue's convention: training = 3 x forward).
 w1_macs=24 w2_macs=2368 w3_macs=288
 
-row() { # <label> <bin> <workload> <what> <macs> <aifes> <tinymind>
+row() { # <label> <bin> <workload> <what> <macs> <aifes> <tinymind> <goal>
   local n
   n=$(count "$2" "$3" "$4")
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$(thousands "$n")" "$(thousands "$5")" \
-    "$(per_mac "$n" "$5")" "$6" "$7"
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(thousands "$n")" "$(thousands "$5")" \
+    "$(per_mac "$n" "$5")" "$6" "$7" "$8"
 }
 
 if [ -n "$features" ]; then
   echo "Firmware features: \`$features\`"
   echo
 fi
-echo "| workload (batch 1) | instructions / sample | MACs / sample | instructions / MAC | AIfES 2.2 | tinymind |"
-echo "|---|---:|---:|---:|---:|---:|"
-row "W1 XOR 2-8-1 train, SGD" bench-w1 w1 train-sgd $((3 * w1_macs)) "8,094" "1,700"
-row "W1 inference" bench-w1 w1 infer $w1_macs "–" "–"
-row "W2 digits 64-32-10 train, SGD" bench-w2-sgd w2 train-sgd $((3 * w2_macs)) "287,442" "98,394"
-row "W2 train, Adam" bench-w2-adam w2 train-adam $((3 * w2_macs)) "2,935,947" "33,823,660"
-row "W2 inference" bench-w2-sgd w2 infer $w2_macs "19,292" "21,565"
-row "W3 sine 1-16-16-1 inference" bench-w3 w3 infer $w3_macs "3,661" "2,449"
+echo "| workload (batch 1) | instructions / sample | MACs / sample | instructions / MAC | AIfES 2.2 | tinymind | goal |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+row "W1 XOR 2-8-1 train, SGD" bench-w1 w1 train-sgd $((3 * w1_macs)) "8,094" "1,700" "400"
+row "W1 train, SGD, fused step" bench-w1 w1 train-sgd-fused $((3 * w1_macs)) "8,094" "1,700" "400"
+row "W1 inference" bench-w1 w1 infer $w1_macs "–" "–" "–"
+row "W2 digits 64-32-10 train, SGD" bench-w2-sgd w2 train-sgd $((3 * w2_macs)) "287,442" "98,394" "20,000"
+row "W2 train, SGD, fused step" bench-w2-fused w2 train-sgd-fused $((3 * w2_macs)) "287,442" "98,394" "20,000"
+row "W2 train, Adam" bench-w2-adam w2 train-adam $((3 * w2_macs)) "2,935,947" "33,823,660" "60,000"
+row "W2 train, Adam, fused step" bench-w2-fused w2 train-adam-fused $((3 * w2_macs)) "2,935,947" "33,823,660" "60,000"
+row "W2 inference" bench-w2-sgd w2 infer $w2_macs "19,292" "21,565" "5,000"
+row "W3 sine 1-16-16-1 inference" bench-w3 w3 infer $w3_macs "3,661" "2,449" "800"
 echo
 echo "| binary | code (vectors + .text) | .rodata (of which digits) | flash | RAM (.data + .bss) | stack high-water |"
 echo "|---|---:|---:|---:|---:|---:|"

@@ -2,7 +2,7 @@
 //! compiler.
 
 use crate::activation::Activation;
-use crate::buffer::{Zeroed, prefix_mut};
+use crate::buffer::{Row, Zeroed, prefix_mut};
 use crate::init::Init;
 use crate::layer::{GradientMode, Layer, LayerShape};
 use crate::params::Parameters;
@@ -105,6 +105,7 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
         second: Y::ZERO,
     };
     const DEPTH: usize = X::DEPTH + Y::DEPTH;
+    const FUSABLE: bool = X::FUSABLE && Y::FUSABLE;
 
     fn output_activation(&self) -> &Self::OutputActivation {
         self.second.output_activation()
@@ -181,6 +182,30 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
         );
         self.first
             .backward_hidden(x, prev, delta, &mut cache.first, &mut grads.0, mode);
+    }
+
+    fn fused_deltas(&self, cache: &mut Self::Cache<1>, dz: &Y::Output, dx: Option<&mut X::Input>) {
+        // The junction row keeps dL/dZ of the first part for the second
+        // pass; the first part's cached outputs stay (they are the second
+        // part's input).
+        self.second
+            .fused_deltas(&mut cache.second, dz, Some(&mut cache.delta));
+        let [hidden] = X::outputs(&cache.first);
+        self.first
+            .output_activation()
+            .backward(hidden.as_slice(), cache.delta.as_mut_slice());
+        self.first.fused_deltas(&mut cache.first, &cache.delta, dx);
+    }
+
+    fn outer_gradients<'a>(
+        x: &'a X::Input,
+        cache: &'a Self::Cache<1>,
+        dz: &'a Y::Output,
+        f: &mut impl FnMut(&'a [f32], &'a [f32]),
+    ) {
+        X::outer_gradients(x, &cache.first, &cache.delta, f);
+        let [hidden] = X::outputs(&cache.first);
+        Y::outer_gradients(hidden, &cache.second, dz, f);
     }
 }
 

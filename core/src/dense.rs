@@ -104,6 +104,7 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
 
     const ZERO: Self = Self::with_activation(A::DEFAULT);
     const DEPTH: usize = 1;
+    const FUSABLE: bool = true;
 
     fn output_activation(&self) -> &A {
         &self.activation
@@ -180,5 +181,23 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
             prev.backward(x_row, delta);
             *x_row = *delta;
         }
+    }
+
+    fn fused_deltas(&self, _cache: &mut [[f32; O]; 1], dz: &[f32; O], dx: Option<&mut [f32; I]>) {
+        if let Some(dx) = dx {
+            kernel::input_gradient(&self.params.weights, dz, dx);
+        }
+    }
+
+    fn outer_gradients<'a>(
+        x: &'a [f32; I],
+        _cache: &'a [[f32; O]; 1],
+        dz: &'a [f32; O],
+        f: &mut impl FnMut(&'a [f32], &'a [f32]),
+    ) {
+        // dW = x ⊗ dz, db = 1 ⊗ dz: what the unfused backward stores
+        // (1·dz = dz bit for bit).
+        f(x, dz);
+        f(&[1.0], dz);
     }
 }

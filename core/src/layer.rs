@@ -38,6 +38,11 @@ pub trait Layer: Parameters + Sized {
 
     /// All weights zero, default activation settings.
     const ZERO: Self;
+    /// Whether the layer supports the fused batch-1 step
+    /// ([`FusedTrainer`](crate::FusedTrainer)): its gradient is an outer
+    /// product per parameter slice ([`Layer::outer_gradients`]). Dense
+    /// layers and chains of them do; maxout does not.
+    const FUSABLE: bool;
     /// Number of layers (a chain counts its members).
     const DEPTH: usize;
 
@@ -89,6 +94,33 @@ pub trait Layer: Parameters + Sized {
         cache: &mut Self::Cache<B>,
         grads: &mut Self::Grads,
         mode: GradientMode,
+    );
+
+    /// Fused batch-1 step, first pass: `dz` is dL/dZ of this layer's output
+    /// row (after [`Layer::forward`] of one row). Stores dL/dZ of every
+    /// inner junction of a chain in `cache` (where
+    /// [`Layer::outer_gradients`] finds it), leaves the cached outputs
+    /// alone, and writes dL/d(input) — not yet through the previous
+    /// layer's activation — to `dx` if given. Reads the weights, writes
+    /// none.
+    fn fused_deltas(
+        &self,
+        cache: &mut Self::Cache<1>,
+        dz: &Self::Output,
+        dx: Option<&mut Self::Input>,
+    );
+
+    /// Fused batch-1 step, second pass: calls `f(a, d)` for each parameter
+    /// slice in [`Parameters::slices`] order, the slice's gradient being the
+    /// outer product `g[r·len(d) + o] = a[r]·d[o]` (for a dense layer: the
+    /// input row and dz for the weights, `[1]` and dz for the bias). `x` is
+    /// the input row and `dz` this layer's, as given to
+    /// [`Layer::fused_deltas`].
+    fn outer_gradients<'a>(
+        x: &'a Self::Input,
+        cache: &'a Self::Cache<1>,
+        dz: &'a Self::Output,
+        f: &mut impl FnMut(&'a [f32], &'a [f32]),
     );
 }
 

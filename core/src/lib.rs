@@ -13,6 +13,7 @@ mod dataset;
 mod dense;
 mod error;
 mod fit;
+mod fused;
 pub mod guard;
 mod inference;
 pub mod init;
@@ -43,6 +44,7 @@ pub use fit::{
     BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StopReason, Stopping,
     evaluate, fit, fit_with,
 };
+pub use fused::FusedTrainer;
 pub use inference::Inference;
 pub use init::Init;
 pub use layer::{GradientMode, Layer, LayerShape};
@@ -54,8 +56,8 @@ pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
 pub use model::Model;
 pub use normalize::{Normalizer, NormalizerFit, Scaling};
 pub use optim::{
-    AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, StepContext, clip_factor,
-    valid_learning_rate,
+    AdaGrad, Adam, Epsilon, Gradient, GradientBuffer, Momentum, Optimizer, RmsProp, Sgd,
+    StepContext, clip_factor, valid_learning_rate,
 };
 pub use params::{ParameterBuffer, Parameters};
 pub use schedule::{LrSchedule, Schedule, Warmup};

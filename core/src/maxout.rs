@@ -156,6 +156,7 @@ impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
         params: MaxoutParams::ZERO,
     };
     const DEPTH: usize = 1;
+    const FUSABLE: bool = false;
 
     fn output_activation(&self) -> &Identity {
         &Identity
@@ -246,5 +247,25 @@ impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
             prev.backward(x_row, delta);
             *x_row = *delta;
         }
+    }
+
+    /// Not supported ([`Layer::FUSABLE`] is false: a maxout gradient is not
+    /// an outer product); [`FusedTrainer`](crate::FusedTrainer) refuses a
+    /// network with a maxout layer at compile time.
+    fn fused_deltas(
+        &self,
+        _cache: &mut MaxoutCache<O, 1>,
+        _dz: &[f32; O],
+        _dx: Option<&mut [f32; I]>,
+    ) {
+    }
+
+    /// Not supported; see [`Maxout::fused_deltas`](Layer::fused_deltas).
+    fn outer_gradients<'a>(
+        _x: &'a [f32; I],
+        _cache: &'a MaxoutCache<O, 1>,
+        _dz: &'a [f32; O],
+        _f: &mut impl FnMut(&'a [f32], &'a [f32]),
+    ) {
     }
 }

@@ -17,10 +17,10 @@ use core::panic::PanicInfo;
 use microprop::checkpoint::{self, RamFlash, Store};
 use microprop::guard::{Divergence, Guard};
 use microprop::{
-    AdaGrad, Adam, BatchMode, Dense, Elu, FitBuffers, FitConfig, Identity, Inference, Init, Layer,
-    LeakyRelu, LrSchedule, Maxout, MeanSquaredError, Model, Momentum, NormalizerFit, Relu, RmsProp,
-    Scaling, Sgd, Sigmoid, SigmoidBinaryCrossEntropy, SliceDataset, Softmax, SoftmaxCrossEntropy,
-    Stopping, Tanh, Trainer, Warmup, fit, network,
+    AdaGrad, Adam, BatchMode, Dense, Elu, FitBuffers, FitConfig, FusedTrainer, Identity, Inference,
+    Init, Layer, LeakyRelu, LrSchedule, Maxout, MeanSquaredError, Model, Momentum, NormalizerFit,
+    Relu, RmsProp, Scaling, Sgd, Sigmoid, SigmoidBinaryCrossEntropy, SliceDataset, Softmax,
+    SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup, fit, network,
 };
 
 /// A small classifier: 16 features, 8 tanh units, 4 classes.
@@ -47,6 +47,14 @@ fn sgd_and_adam() {
         Trainer::<Net, SoftmaxCrossEntropy, Adam, B>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
     black_box(adam.train_step(&mut net, rows(&x, n), rows(&y, n), lr)).ok();
     black_box(adam.evaluate(&net, rows(&x, n), rows(&y, n))).ok();
+
+    // The fused batch-1 step (no gradient buffer), SGD and Adam.
+    let mut fused_sgd =
+        FusedTrainer::<Net, SoftmaxCrossEntropy, Sgd>::new(SoftmaxCrossEntropy, Sgd);
+    black_box(fused_sgd.train_step(&mut net, &x[n % B], &y[n % B], lr)).ok();
+    let mut fused_adam =
+        FusedTrainer::<Net, SoftmaxCrossEntropy, Adam>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    black_box(fused_adam.train_step(&mut net, &x[n % B], &y[n % B], lr)).ok();
 
     let mut run = Inference::<Net>::new();
     black_box(run.predict(&net, &x[0]).map(|o| o.first().copied())).ok();

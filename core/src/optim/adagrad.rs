@@ -1,6 +1,6 @@
 use super::{
-    Bounds, Epsilon, Optimizer, StepContext, abs64, all_below, check_step, denominator_floor,
-    sqrt_bound, update_with_one_state,
+    Bounds, Epsilon, Gradient, Optimizer, StepContext, abs64, all_below, check_step,
+    denominator_floor, gradient_bound, sqrt_bound, update_one_state,
 };
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
@@ -37,24 +37,15 @@ impl Default for AdaGrad {
 impl Optimizer for AdaGrad {
     type State<G: ParameterBuffer> = G;
 
-    fn step<P: Parameters, G: ParameterBuffer>(
+    fn update<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
-        grads: &G,
+        grads: &impl Gradient,
         sum_sq: &mut G,
         ctx: StepContext,
+        measure: bool,
     ) -> Result<f32, Error> {
-        self.apply(params, grads, sum_sq, ctx, true)
-    }
-
-    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &G,
-        sum_sq: &mut G,
-        ctx: StepContext,
-    ) -> Result<(), Error> {
-        self.apply(params, grads, sum_sq, ctx, false).map(|_| ())
+        self.apply(params, grads, sum_sq, ctx, measure)
     }
 }
 
@@ -64,7 +55,7 @@ impl AdaGrad {
     fn apply<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
-        grads: &G,
+        grads: &impl Gradient,
         sum_sq: &mut G,
         ctx: StepContext,
         measure: bool,
@@ -80,7 +71,7 @@ impl AdaGrad {
         // its floor.
         let proven_finite = (|| {
             let w = Bounds::of(params)?;
-            let g = Bounds::of(grads)? * abs64(ctx.grad_scale);
+            let g = gradient_bound(grads)? * abs64(ctx.grad_scale);
             let s = Bounds::of_non_negative(sum_sq)?;
             let g = g + abs64(weight_decay) * w;
             let g2 = g;
@@ -99,7 +90,7 @@ impl AdaGrad {
             ]))
         })()
         .unwrap_or(false);
-        update_with_one_state(
+        update_one_state(
             params,
             grads,
             sum_sq,

@@ -1,6 +1,6 @@
 use super::{
-    Bounds, Epsilon, Optimizer, StepContext, abs64, all_below, check_step, denominator_floor,
-    sqrt_bound, update_with_two_states,
+    Bounds, Epsilon, Gradient, Optimizer, StepContext, abs64, all_below, check_step,
+    denominator_floor, gradient_bound, sqrt_bound, update_two_states,
 };
 use crate::error::Error;
 use crate::math;
@@ -62,24 +62,15 @@ impl Default for Adam {
 impl Optimizer for Adam {
     type State<G: ParameterBuffer> = (G, G);
 
-    fn step<P: Parameters, G: ParameterBuffer>(
+    fn update<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
-        grads: &G,
+        grads: &impl Gradient,
         (m, v): &mut (G, G),
         ctx: StepContext,
+        measure: bool,
     ) -> Result<f32, Error> {
-        self.apply(params, grads, m, v, ctx, true)
-    }
-
-    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &G,
-        (m, v): &mut (G, G),
-        ctx: StepContext,
-    ) -> Result<(), Error> {
-        self.apply(params, grads, m, v, ctx, false).map(|_| ())
+        self.apply(params, grads, m, v, ctx, measure)
     }
 }
 
@@ -89,7 +80,7 @@ impl Adam {
     fn apply<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
-        grads: &G,
+        grads: &impl Gradient,
         m: &mut G,
         v: &mut G,
         ctx: StepContext,
@@ -122,8 +113,8 @@ impl Adam {
                 return None;
             }
             let w = Bounds::of(params)?;
-            let g = Bounds::of(grads)? * abs64(ctx.grad_scale);
-            let (m, v) = (Bounds::of(m)?, Bounds::of_non_negative(v)?);
+            let g = gradient_bound(grads)? * abs64(ctx.grad_scale);
+            let (m, v) = (Bounds::of_state(m)?, Bounds::of_non_negative(v)?);
             let g = g + abs64(l2) * w;
             let w = w * abs64(shrink);
             let m = abs64(beta1) * m + abs64(1.0 - beta1) * g;
@@ -172,11 +163,11 @@ impl Adam {
             // Without weight decay, g + 0·w = g and w·1 = w for every finite
             // w (a non-finite w makes the new w non-finite either way): the
             // same bits, two operations fewer a parameter.
-            update_with_two_states(params, grads, m, v, scale, proven_finite, measure, update)
+            update_two_states(params, grads, m, v, scale, proven_finite, measure, update)
         } else {
             let decayed =
                 move |w: f32, g: f32, m: f32, v: f32| update(w * shrink, g + l2 * w, m, v);
-            update_with_two_states(params, grads, m, v, scale, proven_finite, measure, decayed)
+            update_two_states(params, grads, m, v, scale, proven_finite, measure, decayed)
         }
     }
 }

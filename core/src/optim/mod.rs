@@ -13,17 +13,21 @@
 
 mod adagrad;
 mod adam;
+mod gradient;
 mod momentum;
 mod rmsprop;
 
 pub use adagrad::AdaGrad;
 pub use adam::Adam;
+pub use gradient::{Gradient, GradientBuffer};
 pub use momentum::Momentum;
 pub use rmsprop::RmsProp;
 
 use crate::buffer::Zeroed;
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
+use gradient::update_stateless;
+use gradient::{gradient_bound, update_one_state, update_two_states};
 
 /// What an optimizer needs to know about the step it is taking.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,32 +51,51 @@ pub trait Optimizer {
     /// Optimizer state for gradient buffers of type `G` (`()` for SGD).
     type State<G: ParameterBuffer>: Zeroed;
 
-    /// Applies one update to `params` from `grads`. `P` and `G` must have the
-    /// same layout (same [`Parameters::LEN`]; checked at compile time).
+    /// Applies one update to `params` from `grads`, a [`Gradient`]: a
+    /// materialised buffer ([`GradientBuffer`]) or the outer products of the
+    /// fused batch-1 step ([`crate::FusedTrainer`]). The state is shaped by
+    /// `G`, which must have the layout of `P` (same [`Parameters::LEN`];
+    /// checked at compile time).
     ///
-    /// Returns the squared L2 norm of the change it made to the parameters
-    /// (for the "weights stopped moving" stopping criterion).
+    /// With `measure`, returns the squared L2 norm of the change it made to
+    /// the parameters (for the "weights stopped moving" stopping criterion;
+    /// a serial sum over every parameter); 0.0 without.
     ///
     /// # Errors
     /// [`Error::InvalidLearningRate`], or [`Error::NonFiniteGradient`] if a
     /// gradient or an updated parameter would not be finite. Nothing is
     /// changed in either case.
+    fn update<P: Parameters, G: ParameterBuffer>(
+        &self,
+        params: &mut P,
+        grads: &impl Gradient,
+        state: &mut Self::State<G>,
+        ctx: StepContext,
+        measure: bool,
+    ) -> Result<f32, Error>;
+
+    /// Applies one update to `params` from the gradient buffer `grads` and
+    /// returns the squared L2 norm of the change. `P` and `G` must have the
+    /// same layout (same [`Parameters::LEN`]; checked at compile time).
+    ///
+    /// # Errors
+    /// As [`Optimizer::update`]; nothing is changed then.
     fn step<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
         grads: &G,
         state: &mut Self::State<G>,
         ctx: StepContext,
-    ) -> Result<f32, Error>;
+    ) -> Result<f32, Error> {
+        self.update(params, &GradientBuffer(grads), state, ctx, true)
+    }
 
     /// As [`Optimizer::step`] (same values written, same errors, nothing
-    /// changed on error), but without computing the change norm, which costs
-    /// a serial sum over every parameter. [`crate::Trainer::step`] uses it.
-    ///
-    /// The default calls [`Optimizer::step`] and drops the norm.
+    /// changed on error), but without computing the change norm.
+    /// [`crate::Trainer::step`] uses it.
     ///
     /// # Errors
-    /// As [`Optimizer::step`].
+    /// As [`Optimizer::update`].
     fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
@@ -80,7 +103,8 @@ pub trait Optimizer {
         state: &mut Self::State<G>,
         ctx: StepContext,
     ) -> Result<(), Error> {
-        self.step(params, grads, state, ctx).map(|_| ())
+        self.update(params, &GradientBuffer(grads), state, ctx, false)
+            .map(|_| ())
     }
 }
 
@@ -102,90 +126,27 @@ pub struct Sgd;
 impl Optimizer for Sgd {
     type State<G: ParameterBuffer> = ();
 
-    fn step<P: Parameters, G: ParameterBuffer>(
+    fn update<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
-        grads: &G,
+        grads: &impl Gradient,
         _state: &mut (),
         ctx: StepContext,
+        measure: bool,
     ) -> Result<f32, Error> {
-        sgd_step(params, grads, ctx, true)
+        let lr = check_step::<P, G>(&ctx)?;
+        let scale = ctx.grad_scale;
+        // |w − lr·(g·scale)| ≤ W + lr·G·|scale|.
+        let fast = Bounds::of(params)
+            .zip(gradient_bound(grads))
+            .map(|(w, g)| {
+                let g = g * abs64(scale);
+                let step = abs64(lr) * g;
+                all_below(&[g, step, w + step])
+            })
+            .unwrap_or(false);
+        update_stateless(params, grads, scale, fast, measure, |w, g| w - lr * g)
     }
-
-    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &G,
-        _state: &mut (),
-        ctx: StepContext,
-    ) -> Result<(), Error> {
-        sgd_step(params, grads, ctx, false).map(|_| ())
-    }
-}
-
-/// [`Sgd`]'s step; the change norm is only summed when `measure` is set
-/// (0.0 otherwise).
-fn sgd_step<P: Parameters, G: Parameters>(
-    params: &mut P,
-    grads: &G,
-    ctx: StepContext,
-    measure: bool,
-) -> Result<f32, Error> {
-    let lr = check_step::<P, G>(&ctx)?;
-    let scale = ctx.grad_scale;
-    // |w − lr·(g·scale)| ≤ W + lr·G·|scale|.
-    let fast = Bounds::of(params)
-        .zip(Bounds::of(grads))
-        .map(|(w, g)| {
-            let g = g * abs64(scale);
-            let step = abs64(lr) * g;
-            all_below(&[g, step, w + step])
-        })
-        .unwrap_or(false);
-    if scale == 1.0 {
-        sgd_update(params, grads, |g| lr * g, fast, measure)
-    } else {
-        sgd_update(params, grads, |g| lr * (g * scale), fast, measure)
-    }
-}
-
-/// `w -= step(g)` for every parameter (`step` is `lr·(g·scale)`, or `lr·g`
-/// when the scale is 1: the same bits, one multiply fewer); without `fast`,
-/// every new value is checked before any is written.
-fn sgd_update<P: Parameters, G: Parameters>(
-    params: &mut P,
-    grads: &G,
-    step: impl Fn(f32) -> f32,
-    fast: bool,
-    measure: bool,
-) -> Result<f32, Error> {
-    let update = |w: f32, g: f32| w - step(g);
-    if !fast {
-        // Check every new value before writing any, so a rejected step
-        // changes nothing.
-        let all_finite = params
-            .slices()
-            .zip(grads.slices())
-            .all(|(ws, gs)| ws.iter().zip(gs).all(|(&w, &g)| update(w, g).is_finite()));
-        if !all_finite {
-            return Err(Error::NonFiniteGradient);
-        }
-    }
-    let mut change = 0.0;
-    for (ws, gs) in params.slices_mut().zip(grads.slices()) {
-        if measure {
-            for (w, &g) in ws.iter_mut().zip(gs) {
-                let new = update(*w, g);
-                change += (new - *w) * (new - *w);
-                *w = new;
-            }
-        } else {
-            for (w, &g) in ws.iter_mut().zip(gs) {
-                *w = update(*w, g);
-            }
-        }
-    }
-    Ok(change)
 }
 
 /// `lr` if it is finite and non-negative.
@@ -257,8 +218,9 @@ const BOUND_LANES: usize = 8;
 
 impl Bounds {
     /// A bound on every `|x|` in `b`, or `None` if any value is NaN or
-    /// infinite (or the bound overflows). It is `Σ|x|`, added into
-    /// [`BOUND_LANES`] fixed lanes and then across them, in f32: rounding is
+    /// infinite (or the bound overflows). It is the largest over the slices
+    /// of `Σ|x|`, added into [`BOUND_LANES`] fixed lanes and then across
+    /// them, in f32: rounding is
     /// monotonic, so a rounded running sum of non-negative terms is never
     /// below any term added to it, and the result bounds the largest `|x|`.
     /// Three instructions a value on the M4F (load, `VABS`, `VADD`) against
@@ -266,32 +228,69 @@ impl Bounds {
     /// looser by at most the buffer's length, which [`LIMIT`] leaves room
     /// for.
     fn of<B: Parameters>(b: &B) -> Option<f64> {
+        b.slices()
+            .try_fold(0.0_f32, |largest, s| {
+                let bound = Bounds::of_slice(s)?;
+                Some(if bound > largest { bound } else { largest })
+            })
+            .map(f64::from)
+    }
+
+    /// [`Bounds::of`] for one slice, in f32 (combined in f32 too: f64 is
+    /// software arithmetic on the M4F).
+    fn of_slice(s: &[f32]) -> Option<f32> {
         let mut lanes = [0.0_f32; BOUND_LANES];
-        for s in b.slices() {
-            let (chunks, rest) = s.as_chunks::<BOUND_LANES>();
-            for chunk in chunks {
-                for (lane, x) in lanes.iter_mut().zip(chunk) {
-                    *lane += x.abs();
-                }
-            }
-            for (lane, x) in lanes.iter_mut().zip(rest) {
+        let (chunks, rest) = s.as_chunks::<BOUND_LANES>();
+        for chunk in chunks {
+            for (lane, x) in lanes.iter_mut().zip(chunk) {
                 *lane += x.abs();
             }
         }
+        for (lane, x) in lanes.iter_mut().zip(rest) {
+            *lane += x.abs();
+        }
         let total = lanes.iter().fold(0.0_f32, |sum, lane| sum + lane);
-        total.is_finite().then(|| f64::from(total))
+        total.is_finite().then_some(total)
     }
 
-    /// The largest value in `b`, or `None` unless every value is finite and
-    /// non-negative (a -0.0 counts as negative: this only makes the caller
-    /// take the checked path). The sign bit makes a negative pattern exceed
-    /// every positive one.
+    /// A bound on every `|x|` of an optimizer state buffer. First the
+    /// cheap one of [`Bounds::bits_or`] (the OR of the bit patterns, sign
+    /// cleared, read as a float): an integer OR is at least each operand,
+    /// and for non-negative floats the integer order is the float order.
+    /// It is finite unless values of 2 or more straddle a power of two
+    /// (1.5 | 2.0 has every exponent bit set); then [`Bounds::of`].
+    fn of_state<B: Parameters>(b: &B) -> Option<f64> {
+        let or = Bounds::bits_or(b) & 0x7fff_ffff;
+        if or < 0x7f80_0000 {
+            Some(f64::from(f32::from_bits(or)))
+        } else {
+            Bounds::of(b)
+        }
+    }
+
+    /// A bound on every value in `b`, or `None` unless every value is finite
+    /// and non-negative (a -0.0 counts as negative: this only makes the
+    /// caller take the checked path). First the OR of the bit patterns (a
+    /// clear sign bit in it proves every value non-negative; see
+    /// [`Bounds::of_state`]), then the largest pattern, in which the sign
+    /// bit makes a negative value exceed every positive one.
     fn of_non_negative<B: Parameters>(b: &B) -> Option<f64> {
+        let or = Bounds::bits_or(b);
+        if or < 0x7f80_0000 {
+            return Some(f64::from(f32::from_bits(or)));
+        }
         let bits = b
             .slices()
             .map(|s| s.iter().fold(0, |m: u32, x| m.max(x.to_bits())))
             .fold(0, u32::max);
         (bits < 0x7f80_0000).then(|| f64::from(f32::from_bits(bits)))
+    }
+
+    /// The OR of every bit pattern in `b`: two instructions a value on the
+    /// M4F (load, `ORR`), vectorised on the host.
+    fn bits_or<B: Parameters>(b: &B) -> u32 {
+        b.slices()
+            .fold(0, |acc, s| s.iter().fold(acc, |acc, x| acc | x.to_bits()))
     }
 }
 
@@ -313,152 +312,6 @@ fn denominator_floor(epsilon: Epsilon, eps: f32) -> f64 {
 /// Upper bound on `sqrt(x)` for `0 ≤ x` (no square root needed in f64).
 fn sqrt_bound(x: f64) -> f64 {
     if x > 1.0 { x } else { 1.0 }
-}
-
-/// Update with one state buffer: `f(w, g, s) -> (w', s')`; `g` is already
-/// multiplied by `scale`. With `proven_finite` (the caller has shown from
-/// [`Bounds`] that every result is finite) it computes and writes in one
-/// pass; otherwise it evaluates `f` once to check that every result is
-/// finite, and again to write, so a refused step changes nothing. The
-/// squared change norm is summed (in parameter order) only with `measure`;
-/// 0.0 otherwise.
-fn update_with_one_state<P: Parameters, G: Parameters>(
-    params: &mut P,
-    grads: &G,
-    state: &mut G,
-    scale: f32,
-    proven_finite: bool,
-    measure: bool,
-    f: impl Fn(f32, f32, f32) -> (f32, f32),
-) -> Result<f32, Error> {
-    if scale == 1.0 {
-        one_state(params, grads, state, |g| g, proven_finite, measure, f)
-    } else {
-        let scaled = |g: f32| g * scale;
-        one_state(params, grads, state, scaled, proven_finite, measure, f)
-    }
-}
-
-/// [`update_with_one_state`] with the scaling as a function: the identity
-/// when the scale is 1 (batch 1 without clipping), which saves a multiply a
-/// parameter and changes no bit (g · 1 = g).
-fn one_state<P: Parameters, G: Parameters>(
-    params: &mut P,
-    grads: &G,
-    state: &mut G,
-    scale: impl Fn(f32) -> f32,
-    proven_finite: bool,
-    measure: bool,
-    f: impl Fn(f32, f32, f32) -> (f32, f32),
-) -> Result<f32, Error> {
-    if !proven_finite {
-        let finite =
-            params
-                .slices()
-                .zip(grads.slices())
-                .zip(state.slices())
-                .all(|((ws, gs), ss)| {
-                    ws.iter().zip(gs).zip(ss).all(|((&w, &g), &s)| {
-                        let (w, s) = f(w, scale(g), s);
-                        w.is_finite() && s.is_finite()
-                    })
-                });
-        if !finite {
-            return Err(Error::NonFiniteGradient);
-        }
-    }
-    let mut change = 0.0;
-    for ((ws, gs), ss) in params
-        .slices_mut()
-        .zip(grads.slices())
-        .zip(state.slices_mut())
-    {
-        if measure {
-            for ((w, &g), s) in ws.iter_mut().zip(gs).zip(ss.iter_mut()) {
-                let (new, state) = f(*w, scale(g), *s);
-                change += (new - *w) * (new - *w);
-                (*w, *s) = (new, state);
-            }
-        } else {
-            for ((w, &g), s) in ws.iter_mut().zip(gs).zip(ss.iter_mut()) {
-                (*w, *s) = f(*w, scale(g), *s);
-            }
-        }
-    }
-    Ok(change)
-}
-
-/// As [`update_with_one_state`] with two state buffers:
-/// `f(w, g, a, b) -> (w', a', b')`.
-#[allow(clippy::too_many_arguments)]
-fn update_with_two_states<P: Parameters, G: Parameters>(
-    params: &mut P,
-    grads: &G,
-    first: &mut G,
-    second: &mut G,
-    scale: f32,
-    proven_finite: bool,
-    measure: bool,
-    f: impl Fn(f32, f32, f32, f32) -> (f32, f32, f32),
-) -> Result<f32, Error> {
-    let states = (first, second);
-    if scale == 1.0 {
-        two_states(params, grads, states, |g| g, proven_finite, measure, f)
-    } else {
-        let scaled = |g: f32| g * scale;
-        two_states(params, grads, states, scaled, proven_finite, measure, f)
-    }
-}
-
-/// [`update_with_two_states`] with the scaling as a function (see
-/// [`one_state`]).
-fn two_states<P: Parameters, G: Parameters>(
-    params: &mut P,
-    grads: &G,
-    (first, second): (&mut G, &mut G),
-    scale: impl Fn(f32) -> f32,
-    proven_finite: bool,
-    measure: bool,
-    f: impl Fn(f32, f32, f32, f32) -> (f32, f32, f32),
-) -> Result<f32, Error> {
-    if !proven_finite {
-        let finite = params
-            .slices()
-            .zip(grads.slices())
-            .zip(first.slices().zip(second.slices()))
-            .all(|((ws, gs), (as_, bs))| {
-                ws.iter()
-                    .zip(gs)
-                    .zip(as_.iter().zip(bs))
-                    .all(|((&w, &g), (&a, &b))| {
-                        let (w, a, b) = f(w, scale(g), a, b);
-                        w.is_finite() && a.is_finite() && b.is_finite()
-                    })
-            });
-        if !finite {
-            return Err(Error::NonFiniteGradient);
-        }
-    }
-    let mut change = 0.0;
-    for ((ws, gs), (as_, bs)) in params
-        .slices_mut()
-        .zip(grads.slices())
-        .zip(first.slices_mut().zip(second.slices_mut()))
-    {
-        let rows = ws.iter_mut().zip(gs).zip(as_.iter_mut().zip(bs.iter_mut()));
-        if measure {
-            for ((w, &g), (a, b)) in rows {
-                let (new, first, second) = f(*w, scale(g), *a, *b);
-                change += (new - *w) * (new - *w);
-                (*w, *a, *b) = (new, first, second);
-            }
-        } else {
-            for ((w, &g), (a, b)) in rows {
-                (*w, *a, *b) = f(*w, scale(g), *a, *b);
-            }
-        }
-    }
-    Ok(change)
 }
 
 /// Factor that scales a gradient of global L2 norm `norm` down to at most

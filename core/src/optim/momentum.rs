@@ -1,4 +1,7 @@
-use super::{Bounds, Optimizer, StepContext, abs64, all_below, check_step, update_with_one_state};
+use super::{
+    Bounds, Gradient, Optimizer, StepContext, abs64, all_below, check_step, gradient_bound,
+    update_one_state,
+};
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
 
@@ -47,24 +50,15 @@ impl Default for Momentum {
 impl Optimizer for Momentum {
     type State<G: ParameterBuffer> = G;
 
-    fn step<P: Parameters, G: ParameterBuffer>(
+    fn update<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
-        grads: &G,
+        grads: &impl Gradient,
         velocity: &mut G,
         ctx: StepContext,
+        measure: bool,
     ) -> Result<f32, Error> {
-        self.apply(params, grads, velocity, ctx, true)
-    }
-
-    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &G,
-        velocity: &mut G,
-        ctx: StepContext,
-    ) -> Result<(), Error> {
-        self.apply(params, grads, velocity, ctx, false).map(|_| ())
+        self.apply(params, grads, velocity, ctx, measure)
     }
 }
 
@@ -74,7 +68,7 @@ impl Momentum {
     fn apply<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
-        grads: &G,
+        grads: &impl Gradient,
         velocity: &mut G,
         ctx: StepContext,
         measure: bool,
@@ -88,8 +82,8 @@ impl Momentum {
         // Bounds on every intermediate of the closure below.
         let proven_finite = (|| {
             let w = Bounds::of(params)?;
-            let g = Bounds::of(grads)? * abs64(ctx.grad_scale);
-            let h = Bounds::of(velocity)?;
+            let g = gradient_bound(grads)? * abs64(ctx.grad_scale);
+            let h = Bounds::of_state(velocity)?;
             let g = g + abs64(weight_decay) * w;
             let h = abs64(beta) * h + g;
             let direction = if nesterov { g + abs64(beta) * h } else { h };
@@ -107,7 +101,7 @@ impl Momentum {
             // g + 0·w = g for every finite w (a non-finite w makes the new
             // w non-finite either way): the same bits, one multiply-add
             // fewer a parameter.
-            update_with_one_state(
+            update_one_state(
                 params,
                 grads,
                 velocity,
@@ -118,7 +112,7 @@ impl Momentum {
             )
         } else {
             let decayed = move |w: f32, g: f32, h: f32| update(w, g + weight_decay * w, h);
-            update_with_one_state(
+            update_one_state(
                 params,
                 grads,
                 velocity,

@@ -1,6 +1,6 @@
 use super::{
-    Bounds, Epsilon, Optimizer, StepContext, abs64, all_below, check_step, denominator_floor,
-    sqrt_bound, update_with_one_state,
+    Bounds, Epsilon, Gradient, Optimizer, StepContext, abs64, all_below, check_step,
+    denominator_floor, gradient_bound, sqrt_bound, update_one_state,
 };
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
@@ -47,24 +47,15 @@ impl Default for RmsProp {
 impl Optimizer for RmsProp {
     type State<G: ParameterBuffer> = G;
 
-    fn step<P: Parameters, G: ParameterBuffer>(
+    fn update<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
-        grads: &G,
+        grads: &impl Gradient,
         mean_sq: &mut G,
         ctx: StepContext,
+        measure: bool,
     ) -> Result<f32, Error> {
-        self.apply(params, grads, mean_sq, ctx, true)
-    }
-
-    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &G,
-        mean_sq: &mut G,
-        ctx: StepContext,
-    ) -> Result<(), Error> {
-        self.apply(params, grads, mean_sq, ctx, false).map(|_| ())
+        self.apply(params, grads, mean_sq, ctx, measure)
     }
 }
 
@@ -74,7 +65,7 @@ impl RmsProp {
     fn apply<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
-        grads: &G,
+        grads: &impl Gradient,
         mean_sq: &mut G,
         ctx: StepContext,
         measure: bool,
@@ -94,7 +85,7 @@ impl RmsProp {
                 return None;
             }
             let w = Bounds::of(params)?;
-            let g = Bounds::of(grads)? * abs64(ctx.grad_scale);
+            let g = gradient_bound(grads)? * abs64(ctx.grad_scale);
             let s = Bounds::of_non_negative(mean_sq)?;
             let g = g + abs64(weight_decay) * w;
             let g2 = abs64(1.0 - alpha) * g;
@@ -113,7 +104,7 @@ impl RmsProp {
             ]))
         })()
         .unwrap_or(false);
-        update_with_one_state(
+        update_one_state(
             params,
             grads,
             mean_sq,

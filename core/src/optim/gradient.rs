@@ -1,0 +1,357 @@
+//! What an optimizer reads its gradient from, and the loops that apply an
+//! element-wise update rule to every parameter.
+//!
+//! A gradient is a sequence of outer products, one per parameter slice (in
+//! [`Parameters::slices`] order): slice `k`'s gradient is `a ⊗ d`, i.e.
+//! `g[r·len(d) + o] = a[r]·d[o]`. A dense layer's weight gradient at batch 1
+//! is exactly that (`a` = the layer's input row, `d` = dL/dZ), so the fused
+//! step of [`FusedTrainer`](crate::FusedTrainer) never stores it; a
+//! materialised buffer ([`GradientBuffer`]) is the case `a = [1]`, and
+//! `1·g = g` bit for bit, so both go through the same loops.
+
+use super::Bounds;
+use crate::error::Error;
+use crate::params::Parameters;
+
+/// A gradient as outer products, one per parameter slice.
+///
+/// Implemented by [`GradientBuffer`] (a materialised gradient) and by the
+/// fused batch-1 step, which describes each dense layer's gradient by its
+/// input row and its dL/dZ row.
+pub trait Gradient {
+    /// Calls `f(a, d)` for each parameter slice, in [`Parameters::slices`]
+    /// order: the slice's gradient is `g[r·len(d) + o] = a[r]·d[o]`.
+    fn for_each_slice(&self, f: impl FnMut(&[f32], &[f32]));
+}
+
+/// Parameters a pass of the write loops handles (unrolled, so the four
+/// pointer increments and the loop test of a step are paid once per
+/// `UNROLL` parameters; the order of the updates does not change).
+const UNROLL: usize = 4;
+
+/// `a = [1]` for a materialised gradient slice.
+const ONE: [f32; 1] = [1.0];
+
+/// A gradient stored in a buffer shaped like the parameters: each slice is
+/// the outer product `[1] ⊗ g`.
+///
+/// ```
+/// use microprop::{Gradient, GradientBuffer};
+/// let g = [0.5_f32, -2.0];
+/// let mut seen = Vec::new();
+/// GradientBuffer(&g).for_each_slice(|a, d| seen.push((a.to_vec(), d.to_vec())));
+/// assert_eq!(seen, [(vec![1.0], vec![0.5, -2.0])]);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct GradientBuffer<'a, G>(pub &'a G);
+
+impl<G: Parameters> Gradient for GradientBuffer<'_, G> {
+    #[inline]
+    fn for_each_slice(&self, mut f: impl FnMut(&[f32], &[f32])) {
+        for g in self.0.slices() {
+            f(&ONE, g);
+        }
+    }
+}
+
+/// A bound on every `|g|` of `grads` (before scaling), or `None` if a value
+/// is not finite or the bound overflows: the largest `bound(a)·bound(d)`
+/// over the slices. In f32: rounding is monotonic, so every computed
+/// `a[r]·d[o]` is at most the rounded product of the bounds.
+pub(super) fn gradient_bound(grads: &impl Gradient) -> Option<f64> {
+    let mut largest = Some(0.0_f32);
+    grads.for_each_slice(|a, d| {
+        let a = if a == ONE {
+            Some(1.0)
+        } else {
+            Bounds::of_slice(a)
+        };
+        let bound = a.zip(Bounds::of_slice(d)).map(|(a, d)| a * d);
+        largest = match (largest, bound) {
+            (Some(l), Some(b)) if b.is_finite() => Some(if b > l { b } else { l }),
+            _ => None,
+        };
+    });
+    largest.map(f64::from)
+}
+
+/// The rows of one outer-product slice: `(values, a_r)` for each `r`, each
+/// `values` `len(d)` long. Empty if `d` is (no parameter then).
+fn rows<'a>(values: &'a [f32], a: &'a [f32], d: &[f32]) -> impl Iterator<Item = (&'a [f32], f32)> {
+    values.chunks_exact(d.len().max(1)).zip(a.iter().copied())
+}
+
+fn rows_mut<'a>(
+    values: &'a mut [f32],
+    a: &'a [f32],
+    d: &[f32],
+) -> impl Iterator<Item = (&'a mut [f32], f32)> {
+    values
+        .chunks_exact_mut(d.len().max(1))
+        .zip(a.iter().copied())
+}
+
+/// `w ← f(w, g)` for every parameter, `g` scaled by `scale`. With `proven`
+/// (the caller has shown from bounds that every result is finite) it writes
+/// in one pass; otherwise it evaluates `f` once to check every result and
+/// again to write, so a refused step changes nothing. The squared change
+/// norm is summed (in parameter order) only with `measure`; 0.0 otherwise.
+pub(super) fn update_stateless<P: Parameters>(
+    params: &mut P,
+    grads: &impl Gradient,
+    scale: f32,
+    proven: bool,
+    measure: bool,
+    f: impl Fn(f32, f32) -> f32 + Copy,
+) -> Result<f32, Error> {
+    // g·1 = g: the identity when the scale is 1 (batch 1 without clipping)
+    // saves a multiply a parameter and changes no bit.
+    if scale == 1.0 {
+        stateless(params, grads, |g| g, proven, measure, f)
+    } else {
+        stateless(params, grads, |g| g * scale, proven, measure, f)
+    }
+}
+
+fn stateless<P: Parameters>(
+    params: &mut P,
+    grads: &impl Gradient,
+    scale: impl Fn(f32) -> f32 + Copy,
+    proven: bool,
+    measure: bool,
+    f: impl Fn(f32, f32) -> f32 + Copy,
+) -> Result<f32, Error> {
+    if !proven {
+        let mut finite = true;
+        let mut slices = params.slices();
+        grads.for_each_slice(|a, d| {
+            // Copies of the rule and its constants in locals: read through the
+            // closure's environment they would be reloaded from memory after
+            // every store to the parameters (possible aliasing).
+            let (f, scale) = (f, scale);
+            let Some(ws) = slices.next() else { return };
+            finite &= rows(ws, a, d).all(|(ws, ar)| {
+                ws.iter()
+                    .zip(d)
+                    .all(|(&w, &dv)| f(w, scale(ar * dv)).is_finite())
+            });
+        });
+        if !finite {
+            return Err(Error::NonFiniteGradient);
+        }
+    }
+    let mut change = 0.0;
+    let mut slices = params.slices_mut();
+    grads.for_each_slice(|a, d| {
+        // Copies of the rule and its constants in locals: read through the
+        // closure's environment they would be reloaded from memory after
+        // every store to the parameters (possible aliasing).
+        let (f, scale) = (f, scale);
+        let Some(ws) = slices.next() else { return };
+        for (ws, ar) in rows_mut(ws, a, d) {
+            if measure {
+                for (w, &dv) in ws.iter_mut().zip(d) {
+                    let new = f(*w, scale(ar * dv));
+                    change += (new - *w) * (new - *w);
+                    *w = new;
+                }
+            } else {
+                let ((w4, w1), (d4, d1)) = (ws.as_chunks_mut::<UNROLL>(), d.as_chunks::<UNROLL>());
+                for (w4, d4) in w4.iter_mut().zip(d4) {
+                    for (w, &dv) in w4.iter_mut().zip(d4) {
+                        *w = f(*w, scale(ar * dv));
+                    }
+                }
+                for (w, &dv) in w1.iter_mut().zip(d1) {
+                    *w = f(*w, scale(ar * dv));
+                }
+            }
+        }
+    });
+    Ok(change)
+}
+
+/// As [`update_stateless`] with one state buffer: `f(w, g, s) -> (w', s')`.
+pub(super) fn update_one_state<P: Parameters, G: Parameters>(
+    params: &mut P,
+    grads: &impl Gradient,
+    state: &mut G,
+    scale: f32,
+    proven: bool,
+    measure: bool,
+    f: impl Fn(f32, f32, f32) -> (f32, f32) + Copy,
+) -> Result<f32, Error> {
+    if scale == 1.0 {
+        one_state(params, grads, state, |g| g, proven, measure, f)
+    } else {
+        one_state(params, grads, state, |g| g * scale, proven, measure, f)
+    }
+}
+
+fn one_state<P: Parameters, G: Parameters>(
+    params: &mut P,
+    grads: &impl Gradient,
+    state: &mut G,
+    scale: impl Fn(f32) -> f32 + Copy,
+    proven: bool,
+    measure: bool,
+    f: impl Fn(f32, f32, f32) -> (f32, f32) + Copy,
+) -> Result<f32, Error> {
+    if !proven {
+        let mut finite = true;
+        let mut slices = params.slices().zip(state.slices());
+        grads.for_each_slice(|a, d| {
+            // Copies of the rule and its constants in locals: read through the
+            // closure's environment they would be reloaded from memory after
+            // every store to the parameters (possible aliasing).
+            let (f, scale) = (f, scale);
+            let Some((ws, ss)) = slices.next() else {
+                return;
+            };
+            finite &= rows(ws, a, d)
+                .zip(rows(ss, a, d))
+                .all(|((ws, ar), (ss, _))| {
+                    ws.iter().zip(ss).zip(d).all(|((&w, &s), &dv)| {
+                        let (w, s) = f(w, scale(ar * dv), s);
+                        w.is_finite() && s.is_finite()
+                    })
+                });
+        });
+        if !finite {
+            return Err(Error::NonFiniteGradient);
+        }
+    }
+    let mut change = 0.0;
+    let mut slices = params.slices_mut().zip(state.slices_mut());
+    grads.for_each_slice(|a, d| {
+        // Copies of the rule and its constants in locals: read through the
+        // closure's environment they would be reloaded from memory after
+        // every store to the parameters (possible aliasing).
+        let (f, scale) = (f, scale);
+        let Some((ws, ss)) = slices.next() else {
+            return;
+        };
+        for ((ws, ar), (ss, _)) in rows_mut(ws, a, d).zip(rows_mut(ss, a, d)) {
+            if measure {
+                for ((w, s), &dv) in ws.iter_mut().zip(ss.iter_mut()).zip(d) {
+                    let (new, state) = f(*w, scale(ar * dv), *s);
+                    change += (new - *w) * (new - *w);
+                    (*w, *s) = (new, state);
+                }
+            } else {
+                let (w4, w1) = ws.as_chunks_mut::<UNROLL>();
+                let (s4, s1) = ss.as_chunks_mut::<UNROLL>();
+                let (d4, d1) = d.as_chunks::<UNROLL>();
+                for ((w4, s4), d4) in w4.iter_mut().zip(s4.iter_mut()).zip(d4) {
+                    for ((w, s), &dv) in w4.iter_mut().zip(s4.iter_mut()).zip(d4) {
+                        (*w, *s) = f(*w, scale(ar * dv), *s);
+                    }
+                }
+                for ((w, s), &dv) in w1.iter_mut().zip(s1.iter_mut()).zip(d1) {
+                    (*w, *s) = f(*w, scale(ar * dv), *s);
+                }
+            }
+        }
+    });
+    Ok(change)
+}
+
+/// As [`update_stateless`] with two state buffers:
+/// `f(w, g, a, b) -> (w', a', b')`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn update_two_states<P: Parameters, G: Parameters>(
+    params: &mut P,
+    grads: &impl Gradient,
+    first: &mut G,
+    second: &mut G,
+    scale: f32,
+    proven: bool,
+    measure: bool,
+    f: impl Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy,
+) -> Result<f32, Error> {
+    let states = (first, second);
+    if scale == 1.0 {
+        two_states(params, grads, states, |g| g, proven, measure, f)
+    } else {
+        two_states(params, grads, states, |g| g * scale, proven, measure, f)
+    }
+}
+
+fn two_states<P: Parameters, G: Parameters>(
+    params: &mut P,
+    grads: &impl Gradient,
+    (first, second): (&mut G, &mut G),
+    scale: impl Fn(f32) -> f32 + Copy,
+    proven: bool,
+    measure: bool,
+    f: impl Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy,
+) -> Result<f32, Error> {
+    if !proven {
+        let mut finite = true;
+        let mut slices = params.slices().zip(first.slices().zip(second.slices()));
+        grads.for_each_slice(|a, d| {
+            // Copies of the rule and its constants in locals: read through the
+            // closure's environment they would be reloaded from memory after
+            // every store to the parameters (possible aliasing).
+            let (f, scale) = (f, scale);
+            let Some((ws, (ps, qs))) = slices.next() else {
+                return;
+            };
+            finite &= rows(ws, a, d).zip(rows(ps, a, d).zip(rows(qs, a, d))).all(
+                |((ws, ar), ((ps, _), (qs, _)))| {
+                    ws.iter()
+                        .zip(ps.iter().zip(qs))
+                        .zip(d)
+                        .all(|((&w, (&p, &q)), &dv)| {
+                            let (w, p, q) = f(w, scale(ar * dv), p, q);
+                            w.is_finite() && p.is_finite() && q.is_finite()
+                        })
+                },
+            );
+        });
+        if !finite {
+            return Err(Error::NonFiniteGradient);
+        }
+    }
+    let mut change = 0.0;
+    let mut slices = params
+        .slices_mut()
+        .zip(first.slices_mut().zip(second.slices_mut()));
+    grads.for_each_slice(|a, d| {
+        // Copies of the rule and its constants in locals: read through the
+        // closure's environment they would be reloaded from memory after
+        // every store to the parameters (possible aliasing).
+        let (f, scale) = (f, scale);
+        let Some((ws, (ps, qs))) = slices.next() else {
+            return;
+        };
+        let all_rows = rows_mut(ws, a, d).zip(rows_mut(ps, a, d).zip(rows_mut(qs, a, d)));
+        for ((ws, ar), ((ps, _), (qs, _))) in all_rows {
+            if measure {
+                let elements = ws.iter_mut().zip(ps.iter_mut().zip(qs.iter_mut())).zip(d);
+                for ((w, (p, q)), &dv) in elements {
+                    let (new, first, second) = f(*w, scale(ar * dv), *p, *q);
+                    change += (new - *w) * (new - *w);
+                    (*w, *p, *q) = (new, first, second);
+                }
+            } else {
+                let (w4, w1) = ws.as_chunks_mut::<UNROLL>();
+                let (p4, p1) = ps.as_chunks_mut::<UNROLL>();
+                let (q4, q1) = qs.as_chunks_mut::<UNROLL>();
+                let (d4, d1) = d.as_chunks::<UNROLL>();
+                let quads = w4.iter_mut().zip(p4.iter_mut().zip(q4.iter_mut())).zip(d4);
+                for ((w4, (p4, q4)), d4) in quads {
+                    let elements = w4.iter_mut().zip(p4.iter_mut().zip(q4.iter_mut())).zip(d4);
+                    for ((w, (p, q)), &dv) in elements {
+                        (*w, *p, *q) = f(*w, scale(ar * dv), *p, *q);
+                    }
+                }
+                let elements = w1.iter_mut().zip(p1.iter_mut().zip(q1.iter_mut())).zip(d1);
+                for ((w, (p, q)), &dv) in elements {
+                    (*w, *p, *q) = f(*w, scale(ar * dv), *p, *q);
+                }
+            }
+        }
+    });
+    Ok(change)
+}

@@ -1,0 +1,273 @@
+//! The fused batch-1 step (`FusedTrainer`, no gradient buffer) gives the
+//! same bits as `Trainer::train_step` with batch capacity 1, for every
+//! optimizer, and refuses bad steps without changing anything.
+
+use microprop::init::{Init, seeded};
+use microprop::{
+    AdaGrad, Adam, Dense, Epsilon, Error, FusedTrainer, Identity, Layer, LeakyRelu,
+    MeanSquaredError, Momentum, Optimizer, Parameters, Relu, RmsProp, Sgd, Sigmoid,
+    SoftmaxCrossEntropy, Tanh, Trainer, network,
+};
+use microprop_sim::bundled_data_dir;
+use microprop_sim::demo::{self, DemoConfig};
+
+type Digits = network![Dense<64, 32, Tanh>, Dense<32, 10, Identity>];
+type Deep = network![
+    Dense<3, 9, Relu>,
+    Dense<9, 7, LeakyRelu>,
+    Dense<7, 5, Sigmoid>,
+    Dense<5, 2, Identity>
+];
+
+fn bits<P: Parameters>(p: &P) -> Vec<u32> {
+    p.slices().flatten().map(|v| v.to_bits()).collect()
+}
+
+type MakeOptimizer = Box<dyn Fn() -> AnyOptimizer>;
+
+fn optimizers() -> Vec<(&'static str, MakeOptimizer)> {
+    vec![
+        ("sgd", Box::new(|| AnyOptimizer::Sgd(Sgd))),
+        (
+            "momentum",
+            Box::new(|| AnyOptimizer::Momentum(Momentum::new(0.9))),
+        ),
+        (
+            "nesterov + decay",
+            Box::new(|| {
+                AnyOptimizer::Momentum(Momentum {
+                    nesterov: true,
+                    weight_decay: 1e-3,
+                    ..Momentum::new(0.8)
+                })
+            }),
+        ),
+        (
+            "adagrad",
+            Box::new(|| AnyOptimizer::AdaGrad(AdaGrad::default())),
+        ),
+        (
+            "rmsprop (lecture)",
+            Box::new(|| AnyOptimizer::RmsProp(RmsProp::LECTURE)),
+        ),
+        ("adam", Box::new(|| AnyOptimizer::Adam(Adam::PYTORCH))),
+        (
+            "adam, eps inside, L2",
+            Box::new(|| {
+                AnyOptimizer::Adam(Adam {
+                    epsilon: Epsilon::Inside,
+                    weight_decay: 1e-2,
+                    ..Adam::PYTORCH
+                })
+            }),
+        ),
+        ("adamw", Box::new(|| AnyOptimizer::Adam(Adam::adamw(1e-2)))),
+    ]
+}
+
+/// The optimizers as one type so one generic function runs them all.
+enum AnyOptimizer {
+    Sgd(Sgd),
+    Momentum(Momentum),
+    AdaGrad(AdaGrad),
+    RmsProp(RmsProp),
+    Adam(Adam),
+}
+
+/// Trains `net` on `rows` both ways, `epochs` times over, comparing the
+/// weights, the optimizer state and the step statistics after every step.
+fn same_bits<N, L, O>(
+    what: &str,
+    net: N,
+    loss: L,
+    optimizer: O,
+    rows: &[(N::Input, L::Target)],
+    lr: f32,
+) where
+    N: Layer + Clone,
+    L: microprop::Loss<N::Output> + microprop::AcceptsActivation<N::OutputActivation> + Clone,
+    O: Optimizer + Clone,
+    O::State<N::Grads>: Parameters,
+{
+    let mut unfused_net = net.clone();
+    let mut fused_net = net;
+    let mut unfused = Box::new(Trainer::<N, L, O, 1>::new(loss.clone(), optimizer.clone()));
+    let mut fused = Box::new(FusedTrainer::<N, L, O>::new(loss, optimizer));
+    for (step, (x, y)) in rows.iter().enumerate() {
+        let a = unfused
+            .train_step(
+                &mut unfused_net,
+                core::slice::from_ref(x),
+                core::slice::from_ref(y),
+                lr,
+            )
+            .unwrap();
+        let b = fused.train_step(&mut fused_net, x, y, lr).unwrap();
+        assert_eq!(
+            a.loss.to_bits(),
+            b.loss.to_bits(),
+            "{what}: loss at step {step}"
+        );
+        assert_eq!(a.correct, b.correct, "{what}: step {step}");
+        assert_eq!(
+            bits(&fused_net),
+            bits(&unfused_net),
+            "{what}: weights after step {step}"
+        );
+        assert_eq!(
+            bits(fused.optimizer_state()),
+            bits(unfused.optimizer_state()),
+            "{what}: optimizer state after step {step}"
+        );
+    }
+    assert_eq!(fused.steps(), unfused.steps());
+}
+
+fn run_all<N, L>(name: &str, net: &N, loss: L, rows: &[(N::Input, L::Target)], lr: f32)
+where
+    N: Layer + Clone,
+    L: microprop::Loss<N::Output> + microprop::AcceptsActivation<N::OutputActivation> + Clone,
+{
+    for (label, make) in optimizers() {
+        let what = format!("{name}, {label}");
+        let lr = if matches!(make(), AnyOptimizer::Sgd(_) | AnyOptimizer::Momentum(_)) {
+            lr
+        } else {
+            lr / 10.0
+        };
+        match make() {
+            AnyOptimizer::Sgd(o) => same_bits(&what, net.clone(), loss.clone(), o, rows, lr),
+            AnyOptimizer::Momentum(o) => same_bits(&what, net.clone(), loss.clone(), o, rows, lr),
+            AnyOptimizer::AdaGrad(o) => same_bits(&what, net.clone(), loss.clone(), o, rows, lr),
+            AnyOptimizer::RmsProp(o) => same_bits(&what, net.clone(), loss.clone(), o, rows, lr),
+            AnyOptimizer::Adam(o) => same_bits(&what, net.clone(), loss.clone(), o, rows, lr),
+        }
+    }
+}
+
+#[test]
+fn fused_step_equals_the_unfused_step_bit_for_bit_on_digits() {
+    let (train, _) = demo::load_digits(&bundled_data_dir(), &DemoConfig::default()).unwrap();
+    let rows: Vec<([f32; 64], usize)> = train
+        .features
+        .iter()
+        .copied()
+        .zip(train.labels.iter().copied())
+        .take(150)
+        .collect();
+    let mut net = Digits::ZERO;
+    net.init(Init::Xavier, &mut seeded(11));
+    run_all("digits 64-32-10", &net, SoftmaxCrossEntropy, &rows, 0.1);
+}
+
+#[test]
+fn fused_step_equals_the_unfused_step_bit_for_bit_on_a_deep_regression() {
+    // Inputs of mixed magnitude and sign, zeros included (dead ReLUs, -0
+    // products), so the rounding and the signs of zero are exercised.
+    let mut rng = seeded(5);
+    let rows: Vec<([f32; 3], [f32; 2])> = (0..120)
+        .map(|i| {
+            let x = [
+                Init::Normal {
+                    mean: 0.0,
+                    std: 2.0,
+                }
+                .sample(1, 1, &mut rng),
+                if i % 4 == 0 {
+                    0.0
+                } else {
+                    Init::Normal {
+                        mean: 0.0,
+                        std: 0.1,
+                    }
+                    .sample(1, 1, &mut rng)
+                },
+                (i as f32 * 0.37).sin() * 30.0,
+            ];
+            (
+                [x[0], x[1], x[2]],
+                [x[0] * x[2] * 0.01, (x[1] - x[0]).tanh()],
+            )
+        })
+        .collect();
+    let mut net = Deep::ZERO;
+    net.init(Init::HeNormal, &mut seeded(8));
+    run_all("deep 3-9-7-5-2", &net, MeanSquaredError, &rows, 0.02);
+}
+
+#[test]
+fn a_refused_fused_step_changes_nothing() {
+    let (train, _) = demo::load_digits(&bundled_data_dir(), &DemoConfig::default()).unwrap();
+    let mut net = Digits::ZERO;
+    net.init(Init::Xavier, &mut seeded(2));
+    let mut trainer = Box::new(FusedTrainer::<Digits, _, _>::new(
+        SoftmaxCrossEntropy,
+        Adam::PYTORCH,
+    ));
+    for (x, &y) in train.features.iter().zip(&train.labels).take(5) {
+        trainer.train_step(&mut net, x, &y, 1e-3).unwrap();
+    }
+    let (weights, state, steps) = (bits(&net), bits(trainer.optimizer_state()), trainer.steps());
+    let unchanged = |net: &Digits, trainer: &FusedTrainer<Digits, SoftmaxCrossEntropy, Adam>| {
+        assert_eq!(bits(net), weights);
+        assert_eq!(bits(trainer.optimizer_state()), state);
+        assert_eq!(trainer.steps(), steps);
+    };
+    let x = train.features[0];
+
+    let mut bad = x;
+    bad[17] = f32::NAN;
+    assert_eq!(
+        trainer.train_step(&mut net, &bad, &3, 1e-3),
+        Err(Error::NonFiniteInput { row: 0 })
+    );
+    unchanged(&net, &trainer);
+
+    assert_eq!(
+        trainer.train_step(&mut net, &x, &10, 1e-3),
+        Err(Error::LabelOutOfRange {
+            row: 0,
+            label: 10,
+            classes: 10
+        })
+    );
+    unchanged(&net, &trainer);
+
+    for lr in [f32::NAN, -1.0, f32::INFINITY] {
+        assert_eq!(
+            trainer.train_step(&mut net, &x, &3, lr),
+            Err(Error::InvalidLearningRate)
+        );
+        unchanged(&net, &trainer);
+    }
+
+    // A finite step that overflows a weight (target 1e18, learning rate
+    // 1e25): refused, nothing written.
+    let mut deep = Deep::ZERO;
+    deep.init(Init::HeNormal, &mut seeded(3));
+    let mut sgd = Box::new(FusedTrainer::<Deep, _, _>::new(MeanSquaredError, Sgd));
+    let before = bits(&deep);
+    let result = sgd.train_step(&mut deep, &[0.5, -1.0, 2.0], &[1e18, 0.0], 1e25);
+    assert_eq!(result, Err(Error::NonFiniteGradient));
+    assert_eq!(bits(&deep), before);
+    assert_eq!(sgd.steps(), 0);
+}
+
+#[test]
+fn the_fused_trainer_holds_no_gradient() {
+    type Fused = FusedTrainer<Digits, SoftmaxCrossEntropy, Adam>;
+    type Unfused = Trainer<Digits, SoftmaxCrossEntropy, Adam, 1>;
+    let params = size_of::<Digits>();
+    assert_eq!(params, 2410 * 4);
+    assert_eq!(Fused::MEMORY.gradients, 0);
+    assert_eq!(Fused::MEMORY.optimizer_state, 2 * params);
+    // Parameters + moments + one row of activations per layer and the
+    // junction row: 3x the parameters plus 74 floats.
+    assert_eq!(Fused::MEMORY.caches, (32 + 10 + 32) * 4);
+    let overhead = Fused::MEMORY.total - (3 * params + Fused::MEMORY.caches);
+    assert!(
+        overhead <= 64,
+        "{overhead} bytes besides weights, moments and rows"
+    );
+    assert!(Unfused::MEMORY.total >= Fused::MEMORY.total + params);
+}
