@@ -5,6 +5,11 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+// The `std` feature (host builds only) links std for `f32::sqrt`, which the
+// host's vectoriser understands; the library itself stays `no_std` code.
+#[cfg(feature = "std")]
+extern crate std;
+
 mod activation;
 mod buffer;
 mod chain;

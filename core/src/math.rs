@@ -93,15 +93,22 @@ pub fn tanh(x: f32) -> f32 {
 
 /// Square root, correctly rounded (IEEE 754), so every target gets the same
 /// bits: the FPU's `VSQRT.F32` on a hard-float Arm target (one instruction
-/// instead of the ~90-instruction software routine of `libm`),
-/// `libm::sqrtf` elsewhere (which is `sqrtss` on x86-64).
+/// instead of the ~90-instruction software routine of `libm`); with the
+/// `std` feature, `f32::sqrt` (LLVM's `sqrt` intrinsic, which the host's
+/// vectoriser turns into `sqrtps` over four or eight parameters of an
+/// optimizer step); `libm::sqrtf` otherwise (`sqrtss` on x86-64, opaque to
+/// the vectoriser).
 #[inline]
 pub fn sqrt(x: f32) -> f32 {
     #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
     {
         fpu::sqrt(x)
     }
-    #[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
+    #[cfg(all(feature = "std", not(all(target_arch = "arm", target_abi = "eabihf"))))]
+    {
+        x.sqrt()
+    }
+    #[cfg(not(any(feature = "std", all(target_arch = "arm", target_abi = "eabihf"))))]
     {
         libm::sqrtf(x)
     }
