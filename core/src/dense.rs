@@ -139,6 +139,18 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
     }
 
     fn forward<const B: usize>(&self, x: &[[f32; I]], cache: &mut [[f32; O]; B]) {
+        // Several rows per pass over the weights off Arm (same bits as one
+        // row at a time; see `kernel::affine_rows`).
+        if cfg!(not(target_arch = "arm")) && B >= kernel::ROWS && x.len() >= kernel::ROWS {
+            let rows = x.len().min(B);
+            if let (Some(x), Some(out)) = (x.get(..rows), cache.get_mut(..rows)) {
+                kernel::affine_rows(x, &self.params.weights, &self.params.bias, out);
+                for out in out.iter_mut() {
+                    self.activation.forward(out);
+                }
+                return;
+            }
+        }
         for (x_row, out) in x.iter().zip(cache.iter_mut()) {
             self.infer(x_row, out, &mut ());
         }
