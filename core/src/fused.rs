@@ -19,7 +19,7 @@ use crate::trainer::MemoryReport;
 /// parameters instead of 4x with [`Trainer`](crate::Trainer)); the gradient
 /// is never written or read back, and no pass clears it.
 ///
-/// A step gives **the same bits** as [`Trainer::train_step`] with batch
+/// A step gives **the same bits** as [`Trainer::train_step`](crate::Trainer::train_step) with batch
 /// capacity 1 (same forward, same dL/dZ, same input gradients, and the
 /// optimizer sees the same gradient values in the same order); the tests
 /// compare the two for every optimizer. It is also atomic in the same way:
