@@ -11,7 +11,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use microprop_bench::{Workload, mnist_adam, mnist_infer, w2_momentum, xor_sgd};
+use microprop_bench::{Workload, mnist_adam, mnist_adam_fused, mnist_infer, w2_momentum, xor_sgd};
 
 /// Benchmarks one workload under its own group, monomorphised (no dynamic
 /// dispatch in the timed loop).
@@ -25,6 +25,7 @@ fn bench<W: Workload>(c: &mut Criterion, mut workload: W) {
 fn host(c: &mut Criterion) {
     bench(c, mnist_adam::<32>("mnist_adam_b32"));
     bench(c, mnist_adam::<1>("mnist_adam_b1"));
+    bench(c, mnist_adam_fused("mnist_adam_b1_fused"));
     bench(c, w2_momentum::<1>("w2_momentum_b1"));
     bench(c, w2_momentum::<16>("w2_momentum_b16"));
     bench(c, xor_sgd());

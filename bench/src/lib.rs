@@ -23,8 +23,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use microprop::{
-    Adam, Dense, Identity, Inference, Init, Layer, Loss, MeanSquaredError, Momentum, Optimizer,
-    Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, Zeroed, init::SeededRng, network,
+    Adam, Dense, FusedTrainer, Identity, Inference, Init, Layer, Loss, MeanSquaredError, Momentum,
+    Optimizer, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, Zeroed, init::SeededRng,
+    network,
 };
 
 /// 784-128-10, ReLU hidden layer, logits out (MNIST).
@@ -415,6 +416,81 @@ where
     }
 }
 
+/// A batch-1 training workload with [`FusedTrainer`] (no gradient buffer):
+/// the same data, start and restart cycle as [`Train`] with `B = 1`, and
+/// the same bits (the tests compare the two step by step).
+pub struct TrainFused<N: Layer, L: Loss<N::Output, Target: 'static>, O: Optimizer> {
+    name: &'static str,
+    macs_per_row: usize,
+    initial: Box<N>,
+    net: Box<N>,
+    trainer: Box<FusedTrainer<N, L, O>>,
+    x: &'static [N::Input],
+    y: &'static [L::Target],
+    lr: f32,
+    step: usize,
+}
+
+impl<N, L, O> Workload for TrainFused<N, L, O>
+where
+    N: Layer + Copy,
+    L: Loss<N::Output, Target: 'static> + microprop::AcceptsActivation<N::OutputActivation>,
+    O: Optimizer,
+{
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn samples_per_run(&self) -> usize {
+        1
+    }
+
+    fn macs_per_run(&self) -> usize {
+        self.macs_per_row
+    }
+
+    fn checksum(&self) -> u64 {
+        fnv1a(self.net.slices().flatten())
+    }
+
+    #[inline]
+    fn run(&mut self) -> f32 {
+        if self.step == self.x.len() {
+            *self.net = *self.initial;
+            *self.trainer.optimizer_state_mut() = Zeroed::ZERO;
+            self.trainer.set_steps(0);
+            self.step = 0;
+        }
+        let i = self.step;
+        self.step += 1;
+        match self
+            .trainer
+            .train_step(&mut self.net, &self.x[i], &self.y[i], self.lr)
+        {
+            Ok(stats) => stats.loss,
+            Err(e) => panic!("{}: training step refused: {e}", self.name),
+        }
+    }
+}
+
+/// 784-128-10 ReLU, softmax + cross-entropy, Adam, batch 1 with the fused
+/// step ([`FusedTrainer`]): one epoch of the MNIST rows, then a restart.
+pub fn mnist_adam_fused(name: &'static str) -> TrainFused<Mnist, SoftmaxCrossEntropy, Adam> {
+    let mut initial = Box::new(Mnist::ZERO);
+    initial.init(Init::GlorotUniform, &mut rng(INIT_SEED));
+    TrainFused {
+        name,
+        macs_per_row: train_macs(&[784, 128, 10]),
+        net: initial.clone(),
+        initial,
+        trainer: Box::new(FusedTrainer::new(SoftmaxCrossEntropy, Adam::PYTORCH)),
+        x: &mnist().x,
+        y: &mnist().y,
+        lr: ADAM_LR,
+        step: 0,
+    }
+}
+
 /// 784-128-10 ReLU, softmax + cross-entropy, Adam, batch `B`.
 pub fn mnist_adam<const B: usize>(
     name: &'static str,
@@ -517,6 +593,7 @@ pub fn all() -> Vec<Box<dyn Workload>> {
     vec![
         Box::new(mnist_adam::<32>("mnist_adam_b32")),
         Box::new(mnist_adam::<1>("mnist_adam_b1")),
+        Box::new(mnist_adam_fused("mnist_adam_b1_fused")),
         Box::new(w2_momentum::<1>("w2_momentum_b1")),
         Box::new(w2_momentum::<16>("w2_momentum_b16")),
         Box::new(xor_sgd()),
