@@ -148,10 +148,26 @@ pub fn sigmoid(x: f32) -> f32 {
     }
 }
 
+/// The larger of `m` and `x`, keeping `m` if `x` is NaN (as `f32::max`
+/// ignores a NaN) and for equal values (so `-0.0` vs `+0.0` is decided by
+/// the order, the same on every target). A compare and a select: `f32::max`
+/// is a call to `fmaxf` on the M4F.
+///
+/// ```
+/// use microprop::math::larger;
+/// assert_eq!(larger(1.0, 2.0), 2.0);
+/// assert_eq!(larger(1.0, f32::NAN), 1.0);
+/// assert_eq!(larger(f32::NEG_INFINITY, -3.0), -3.0);
+/// ```
+#[inline]
+pub fn larger(m: f32, x: f32) -> f32 {
+    if x > m { x } else { m }
+}
+
 /// ln(1 + e^x) without overflow: max(x, 0) + ln(1 + e^-|x|).
 #[inline]
 pub fn softplus(x: f32) -> f32 {
-    x.max(0.0) + ln_1p(exp(-x.abs()))
+    larger(0.0, x) + ln_1p(exp(-x.abs()))
 }
 
 /// The `fast-math` versions of [`exp`] and [`tanh`].

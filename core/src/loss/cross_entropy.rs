@@ -39,7 +39,7 @@ impl<const O: usize> Loss<[f32; O]> for SoftmaxCrossEntropy {
                 classes: O,
             });
         };
-        let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let max = out.iter().copied().fold(f32::NEG_INFINITY, math::larger);
         let mut sum = 0.0;
         for (g, z) in grad.iter_mut().zip(out) {
             *g = math::exp(z - max);
