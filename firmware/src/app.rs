@@ -44,7 +44,11 @@ pub fn log_digest(name: &str, d: &Digest) {
 static NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
 static TRAINER: ConstStaticCell<DigitsTrainer> =
     ConstStaticCell::new(Trainer::new(SoftmaxCrossEntropy, ALL_ZERO_ADAM));
-const ALL_ZERO_ADAM: Adam = Adam {
+/// An `Adam` with every field zero, for `static` trainers: a trainer built
+/// with it is all zeros and lands in `.bss` (not tens of KB of zeros in
+/// flash for `.data`); set the real hyperparameters (`Adam::PYTORCH`) before
+/// training.
+pub const ALL_ZERO_ADAM: Adam = Adam {
     beta1: 0.0,
     beta2: 0.0,
     eps: 0.0,

@@ -26,8 +26,7 @@ pub use rmsprop::RmsProp;
 use crate::buffer::Zeroed;
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
-use gradient::update_stateless;
-use gradient::{gradient_bound, update_one_state, update_two_states};
+use gradient::{gradient_bound, update_one_state, update_stateless, update_two_states};
 
 /// What an optimizer needs to know about the step it is taking.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -230,8 +229,7 @@ impl Bounds {
     fn of<B: Parameters>(b: &B) -> Option<f64> {
         b.slices()
             .try_fold(0.0_f32, |largest, s| {
-                let bound = Bounds::of_slice(s)?;
-                Some(if bound > largest { bound } else { largest })
+                Bounds::of_slice(s).map(|bound| crate::math::larger(largest, bound))
             })
             .map(f64::from)
     }

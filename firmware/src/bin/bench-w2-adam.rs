@@ -4,9 +4,10 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use microprop::{Adam, Epsilon, Layer, SoftmaxCrossEntropy, Trainer};
+use microprop::{Adam, Layer, SoftmaxCrossEntropy, Trainer};
 use microprop_device::digits::Net;
 use microprop_device::workloads::{DIGITS_ADAM_LR, DigitsAdamTrainer};
+use microprop_firmware::app::ALL_ZERO_ADAM;
 use microprop_firmware::bench::{self, finish, measure};
 use microprop_firmware::board::Mps2;
 use static_cell::ConstStaticCell;
@@ -14,17 +15,8 @@ use static_cell::ConstStaticCell;
 static NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
 // All zeros (in .bss, not 19 KB of zeros in flash); the real
 // hyperparameters are set in `main`.
-static TRAINER: ConstStaticCell<DigitsAdamTrainer> = ConstStaticCell::new(Trainer::new(
-    SoftmaxCrossEntropy,
-    Adam {
-        beta1: 0.0,
-        beta2: 0.0,
-        eps: 0.0,
-        epsilon: Epsilon::Outside,
-        weight_decay: 0.0,
-        decoupled: false,
-    },
-));
+static TRAINER: ConstStaticCell<DigitsAdamTrainer> =
+    ConstStaticCell::new(Trainer::new(SoftmaxCrossEntropy, ALL_ZERO_ADAM));
 static ROWS: ConstStaticCell<bench::DigitRows> = ConstStaticCell::new(bench::DigitRows::new());
 
 const SAMPLES: u32 = 640;
