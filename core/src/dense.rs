@@ -1,7 +1,7 @@
 //! The fully connected layer H = f(X W + b).
 
 use crate::activation::{Activation, Identity};
-use crate::buffer::{Zeroed, prefix};
+use crate::buffer::{Zeroed, prefix, prefix_mut};
 use crate::init::Init;
 use crate::kernel;
 use crate::layer::{GradientMode, Layer, LayerShape};
@@ -80,7 +80,12 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
     /// every target gets the same bits); see [`kernel::affine`].
     #[inline]
     fn affine(&self, x: &[f32; I], out: &mut [f32; O]) {
-        kernel::affine(x, &self.params.weights, &self.params.bias, out);
+        kernel::affine(
+            x,
+            self.params.weights.as_flattened(),
+            &self.params.bias,
+            out,
+        );
     }
 }
 
@@ -139,20 +144,16 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
     }
 
     fn forward<const B: usize>(&self, x: &[[f32; I]], cache: &mut [[f32; O]; B]) {
-        // Several rows per pass over the weights off Arm (same bits as one
-        // row at a time; see `kernel::affine_rows`).
-        if cfg!(not(target_arch = "arm")) && B >= kernel::ROWS && x.len() >= kernel::ROWS {
-            let rows = x.len().min(B);
-            if let (Some(x), Some(out)) = (x.get(..rows), cache.get_mut(..rows)) {
-                kernel::affine_rows(x, &self.params.weights, &self.params.bias, out);
-                for out in out.iter_mut() {
-                    self.activation.forward(out);
-                }
-                return;
-            }
-        }
-        for (x_row, out) in x.iter().zip(cache.iter_mut()) {
-            self.infer(x_row, out, &mut ());
+        let out = prefix_mut(cache, x.len());
+        kernel::affine_rows(
+            x.as_flattened(),
+            I,
+            self.params.weights.as_flattened(),
+            &self.params.bias,
+            out.as_flattened_mut(),
+        );
+        for out in out.iter_mut() {
+            self.activation.forward(out);
         }
     }
 
@@ -172,7 +173,13 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         mode: GradientMode,
     ) {
         let dz = prefix(cache, x.len());
-        kernel::weight_gradients(x, dz, &mut grads.weights, &mut grads.bias, mode);
+        kernel::weight_gradients(
+            x.as_flattened(),
+            dz.as_flattened(),
+            grads.weights.as_flattened_mut(),
+            &mut grads.bias,
+            mode,
+        );
     }
 
     fn backward_hidden<const B: usize, P: Activation>(
@@ -185,11 +192,17 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         mode: GradientMode,
     ) {
         let dz = prefix(cache, x.len());
-        kernel::weight_gradients(x, dz, &mut grads.weights, &mut grads.bias, mode);
+        kernel::weight_gradients(
+            x.as_flattened(),
+            dz.as_flattened(),
+            grads.weights.as_flattened_mut(),
+            &mut grads.bias,
+            mode,
+        );
         // Then each row of x (no longer needed) becomes dL/d(previous
         // pre-activation).
         for (x_row, dz) in x.iter_mut().zip(dz) {
-            kernel::input_gradient(&self.params.weights, dz, delta);
+            kernel::input_gradient(self.params.weights.as_flattened(), dz, delta);
             prev.backward(x_row, delta);
             *x_row = *delta;
         }
@@ -197,7 +210,7 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
 
     fn fused_deltas(&self, _cache: &mut [[f32; O]; 1], dz: &[f32; O], dx: Option<&mut [f32; I]>) {
         if let Some(dx) = dx {
-            kernel::input_gradient(&self.params.weights, dz, dx);
+            kernel::input_gradient(self.params.weights.as_flattened(), dz, dx);
         }
     }
 

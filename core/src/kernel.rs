@@ -1,20 +1,27 @@
-//! The dense layer's inner loops, tiled so that accumulators live in
-//! registers.
+//! The dense layer's inner loops over slices with run-time lengths, tiled so
+//! that accumulators live in registers.
 //!
-//! Every sum keeps the order of the plain loop it replaces (inputs in index
-//! order, then rows in batch order), so the tiles change the instruction
-//! count, never a bit: each output `o` is still
-//! `((b[o] + x[0]·w[0][o]) + x[1]·w[1][o]) + …`, whatever the tile width.
-//! Rust never contracts `a * b + c` into a fused multiply-add, so the
-//! Cortex-M4F's `VMLA.F32` (which rounds the product) and x86's separate
-//! multiply and add give the same bits.
+//! Contract: every function takes flat row-major slices and derives the
+//! shape from their lengths (a layer of `I` inputs and `O` units has `I·O`
+//! weights, input-major: `w[i·O + o]`). A slice that is too short for the
+//! shape shortens the work instead of panicking; the callers (the
+//! const-generic layers and the run-time [`crate::dynamic`] front end) check
+//! the lengths first. The functions are not generic over the shape and are
+//! kept out of line, so a firmware holds one copy of each loop whatever its
+//! layer widths are (one per tile width, below).
+//!
+//! Every sum keeps the order of the plain loop (inputs in index order, then
+//! rows in batch order), so the tiles change the instruction count, never a
+//! bit: each output `o` is `((b[o] + x[0]·w[0][o]) + x[1]·w[1][o]) + …`,
+//! whatever the tile width. Rust never contracts `a * b + c` into a fused
+//! multiply-add, so the Cortex-M4F's `VMLA.F32` (which rounds the product)
+//! and x86's separate multiply and add give the same bits.
 //!
 //! Outputs are processed [`TILE`] at a time: one pass over the inputs keeps
 //! `TILE` partial sums in floating-point registers (the M4F has 32) and reads
-//! each weight once, so a multiply-accumulate costs a `VMLA` plus a share of
-//! one multiple-register load (`VLDM`), instead of a load, a multiply, an add
-//! and a store of the running output. Widths that are not a multiple of
-//! `TILE` finish with tiles of 4, 2 and 1 (chosen at compile time).
+//! each weight once. Widths that are not a multiple of `TILE` finish with one
+//! tile of each smaller power of two that the remainder needs (at most one
+//! each).
 
 use crate::layer::GradientMode;
 
@@ -23,12 +30,9 @@ use crate::layer::GradientMode;
 #[cfg(target_arch = "arm")]
 pub(crate) const TILE: usize = 8;
 /// Outputs per tile on other targets: 32 accumulators are 8 SSE registers,
-/// and a 784-128 layer takes 4 passes over its inputs instead of 16
-/// (measured with criterion on x86-64: inference 784-128-10 at 8 outputs a
-/// tile ran at half the speed of an untiled loop). With AVX2 (16 registers
-/// of 8) tiles of 64, with AVX-512 (32 of 16) of 128: one pass over a
-/// 128-wide layer's weights, row after row. The tile width changes no bit:
-/// each output's sum keeps its order.
+/// and a 784-128 layer takes 4 passes over its inputs instead of 16. With
+/// AVX2 (16 registers of 8) tiles of 64, with AVX-512 (32 of 16) of 128: one
+/// pass over a 128-wide layer's weights. The tile width changes no bit.
 #[cfg(all(not(target_arch = "arm"), not(target_feature = "avx2")))]
 pub(crate) const TILE: usize = 32;
 /// See the SSE `TILE` above.
@@ -42,110 +46,82 @@ pub(crate) const TILE: usize = 64;
 #[cfg(all(not(target_arch = "arm"), target_feature = "avx512f"))]
 pub(crate) const TILE: usize = 128;
 
-/// Calls `f::<T>(start)` for tiles covering `0..O`: full [`TILE`]s, then
-/// 16 (on a 32-wide target), 8, 4, 2 and 1 for the remainder. The branches depend on `O` only, so they
-/// fold away at compile time.
+/// Runs `$body` with `$t` a `const usize` tile width and `$start` its first
+/// output, for tiles covering `0..$o`: full tiles of `$width`, then one tile
+/// of each smaller power of two the remainder needs. The loop count is a
+/// run-time value; each tile width is compiled once.
 macro_rules! for_each_tile {
-    ($o:expr, |$start:ident, $t:ident| $body:expr) => {
-        for_each_tile!($o, TILE, |$start, $t| $body)
-    };
     ($o:expr, $width:expr, |$start:ident, $t:ident| $body:expr) => {{
         const WIDTH: usize = $width;
-        let full = $o / WIDTH * WIDTH;
+        let o: usize = $o;
         let mut $start = 0;
-        while $start < full {
+        while o - $start >= WIDTH {
             {
                 const $t: usize = WIDTH;
                 $body;
             }
             $start += WIDTH;
         }
-        let rest = $o - full;
-        if WIDTH > 64 && rest & 64 != 0 {
-            {
-                const $t: usize = 64;
-                $body;
-            }
-            $start += 64;
-        }
-        if WIDTH > 32 && rest & 32 != 0 {
-            {
-                const $t: usize = 32;
-                $body;
-            }
-            $start += 32;
-        }
-        if WIDTH > 16 && rest & 16 != 0 {
-            {
-                const $t: usize = 16;
-                $body;
-            }
-            $start += 16;
-        }
-        if WIDTH > 8 && rest & 8 != 0 {
-            {
-                const $t: usize = 8;
-                $body;
-            }
-            $start += 8;
-        }
-        if rest & 4 != 0 {
-            {
-                const $t: usize = 4;
-                $body;
-            }
-            $start += 4;
-        }
-        if rest & 2 != 0 {
-            {
-                const $t: usize = 2;
-                $body;
-            }
-            $start += 2;
-        }
-        if rest & 1 != 0 {
+        for_each_tile!(@rest o, $start, WIDTH, 64, $t, $body);
+        for_each_tile!(@rest o, $start, WIDTH, 32, $t, $body);
+        for_each_tile!(@rest o, $start, WIDTH, 16, $t, $body);
+        for_each_tile!(@rest o, $start, WIDTH, 8, $t, $body);
+        for_each_tile!(@rest o, $start, WIDTH, 4, $t, $body);
+        for_each_tile!(@rest o, $start, WIDTH, 2, $t, $body);
+        if WIDTH > 1 && o - $start >= 1 {
             const $t: usize = 1;
             $body;
         }
     }};
+    (@rest $o:ident, $start:ident, $width:ident, $n:literal, $t:ident, $body:expr) => {
+        if $width > $n && $o - $start >= $n {
+            {
+                const $t: usize = $n;
+                $body;
+            }
+            $start += $n;
+        }
+    };
 }
 
-/// `T` consecutive values from `start` (a no-op copy the optimiser turns
-/// into register loads; the bounds are known at compile time).
+/// The `T` values of `s` from `start`, if there are that many.
 #[inline(always)]
-fn load<const T: usize>(s: &[f32], start: usize) -> [f32; T] {
-    let mut out = [0.0; T];
-    if let Some(chunk) = s.get(start..start + T) {
-        out.copy_from_slice(chunk);
-    }
-    out
+fn tile<const T: usize>(s: &[f32], start: usize) -> Option<&[f32; T]> {
+    s.get(start..).and_then(<[f32]>::first_chunk)
 }
 
+/// Mutable [`tile`].
 #[inline(always)]
-fn store<const T: usize>(s: &mut [f32], start: usize, values: &[f32; T]) {
-    if let Some(chunk) = s.get_mut(start..start + T) {
-        chunk.copy_from_slice(values);
-    }
+fn tile_mut<const T: usize>(s: &mut [f32], start: usize) -> Option<&mut [f32; T]> {
+    s.get_mut(start..).and_then(<[f32]>::first_chunk_mut)
 }
 
-/// `out = bias + x W`: `out[o] = b[o] + Σ_i x[i]·w[i][o]`, inputs in index
-/// order.
-#[inline]
-pub(crate) fn affine<const I: usize, const O: usize>(
-    x: &[f32; I],
-    weights: &[[f32; O]; I],
-    bias: &[f32; O],
-    out: &mut [f32; O],
-) {
-    for_each_tile!(O, |start, T| {
-        let mut acc = load::<T>(bias, start);
-        for (xi, row) in x.iter().zip(weights) {
-            let w = load::<T>(row, start);
-            for (a, w) in acc.iter_mut().zip(&w) {
+/// `out = bias + x W` for one row: `out[o] = b[o] + Σ_i x[i]·w[i·O + o]`,
+/// inputs in index order. `O = min(bias.len(), out.len())`, `I = x.len()`;
+/// nothing is written unless `weights` holds `I·O` values.
+#[inline(never)]
+pub(crate) fn affine(x: &[f32], weights: &[f32], bias: &[f32], out: &mut [f32]) {
+    let o = bias.len().min(out.len());
+    let Some(weights) = weights.get(..x.len() * o) else {
+        return;
+    };
+    if o == 0 {
+        return;
+    }
+    for_each_tile!(o, TILE, |start, T| {
+        let (Some(b), Some(out)) = (tile::<T>(bias, start), tile_mut::<T>(out, start)) else {
+            return;
+        };
+        let mut acc = *b;
+        for (xi, row) in x.iter().zip(weights.chunks_exact(o)) {
+            let Some(w) = tile::<T>(row, start) else {
+                return;
+            };
+            for (a, w) in acc.iter_mut().zip(w) {
                 *a += xi * w;
             }
         }
-        store(out, start, &acc);
+        *out = acc;
     });
 }
 
@@ -159,123 +135,178 @@ pub(crate) const ROWS: usize = 4;
 /// SSE registers of partial sums.
 const ROW_TILE: usize = 16;
 
-/// [`affine`] for several rows: `out[r] = bias + x[r] W`, each output of
-/// each row summed in exactly the order of [`affine`] (so the same bits),
-/// [`ROWS`] rows per pass over a weight tile, the rest one by one.
-#[inline]
-pub(crate) fn affine_rows<const I: usize, const O: usize>(
-    x: &[[f32; I]],
-    weights: &[[f32; O]; I],
-    bias: &[f32; O],
-    out: &mut [[f32; O]],
+/// [`affine`] for the rows of `x` (`rows·I` values, `I = x.len() / rows`
+/// where `rows = out.len() / O`): `out[r] = bias + x[r] W`, each output of
+/// each row summed in exactly the order of [`affine`] (so the same bits).
+/// Off Arm [`ROWS`] rows share each pass over a weight tile; on Arm the rows
+/// go one by one.
+#[inline(never)]
+pub(crate) fn affine_rows(
+    x: &[f32],
+    inputs: usize,
+    weights: &[f32],
+    bias: &[f32],
+    out: &mut [f32],
 ) {
-    let (x4, x1) = x.as_chunks::<ROWS>();
-    let (out4, out1) = out.as_chunks_mut::<ROWS>();
-    for (x, out) in x4.iter().zip(out4.iter_mut()) {
-        for_each_tile!(O, ROW_TILE, |start, T| {
-            let b = load::<T>(bias, start);
-            let mut acc = [b; ROWS];
-            for (i, row) in weights.iter().enumerate() {
-                let w = load::<T>(row, start);
-                for (acc, x) in acc.iter_mut().zip(x) {
-                    let xi = x.get(i).copied().unwrap_or(0.0);
-                    for (a, w) in acc.iter_mut().zip(&w) {
-                        *a += xi * w;
-                    }
-                }
-            }
-            for (acc, out) in acc.iter().zip(out.iter_mut()) {
-                store(out, start, acc);
-            }
-        });
+    let o = bias.len();
+    if o == 0 || inputs == 0 {
+        return;
     }
-    for (x, out) in x1.iter().zip(out1.iter_mut()) {
+    let rows = (x.len() / inputs).min(out.len() / o);
+    let (Some(x), Some(out)) = (x.get(..rows * inputs), out.get_mut(..rows * o)) else {
+        return;
+    };
+    let mut done = 0;
+    if cfg!(not(target_arch = "arm")) {
+        let Some(weights) = weights.get(..inputs * o) else {
+            return;
+        };
+        for (x, out) in x
+            .chunks_exact(ROWS * inputs)
+            .zip(out.chunks_exact_mut(ROWS * o))
+        {
+            affine_four_rows(x, inputs, weights, bias, out);
+            done += ROWS;
+        }
+    }
+    let x = x.get(done * inputs..).unwrap_or(&[]);
+    let out = out.get_mut(done * o..).unwrap_or(&mut []);
+    for (x, out) in x.chunks_exact(inputs).zip(out.chunks_exact_mut(o)) {
         affine(x, weights, bias, out);
     }
 }
 
+/// Four rows of [`affine_rows`] sharing each weight tile.
+#[inline(always)]
+fn affine_four_rows(x: &[f32], inputs: usize, weights: &[f32], bias: &[f32], out: &mut [f32]) {
+    let o = bias.len();
+    let x: [&[f32]; ROWS] = core::array::from_fn(|r| x.get(r * inputs..).unwrap_or(&[]));
+    for_each_tile!(o, ROW_TILE, |start, T| {
+        let Some(b) = tile::<T>(bias, start) else {
+            return;
+        };
+        let mut acc = [*b; ROWS];
+        for (i, row) in weights.chunks_exact(o).enumerate() {
+            let Some(w) = tile::<T>(row, start) else {
+                return;
+            };
+            for (acc, x) in acc.iter_mut().zip(&x) {
+                let xi = x.get(i).copied().unwrap_or(0.0);
+                for (a, w) in acc.iter_mut().zip(w) {
+                    *a += xi * w;
+                }
+            }
+        }
+        for (r, acc) in acc.iter().enumerate() {
+            if let Some(out) = tile_mut::<T>(out, r * o + start) {
+                *out = *acc;
+            }
+        }
+    });
+}
+
 /// The weight and bias gradients of a batch:
-/// `dw[i][o] (+)= Σ_r x[r][i]·dz[r][o]` and `db[o] (+)= Σ_r dz[r][o]`,
+/// `dw[i·O + o] (+)= Σ_r x[r][i]·dz[r][o]` and `db[o] (+)= Σ_r dz[r][o]`,
 /// summed row by row in batch order (onto the buffer's value with
 /// [`GradientMode::Accumulate`], which is what adding one row at a time
-/// gives), each entry loaded and stored once per batch.
-#[inline]
-pub(crate) fn weight_gradients<const I: usize, const O: usize>(
-    x: &[[f32; I]],
-    dz: &[[f32; O]],
-    dw: &mut [[f32; O]; I],
-    db: &mut [f32; O],
+/// gives), each entry loaded and stored once per batch. `O = db.len()`,
+/// `I = dw.len() / O`, rows = `dz.len() / O`; `x` holds `rows·I` values.
+#[inline(never)]
+pub(crate) fn weight_gradients(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
     mode: GradientMode,
 ) {
     match mode {
-        GradientMode::Accumulate => weight_gradients_onto::<I, O, true>(x, dz, dw, db),
-        GradientMode::Overwrite => weight_gradients_onto::<I, O, false>(x, dz, dw, db),
+        GradientMode::Accumulate => weight_gradients_onto::<true>(x, dz, dw, db),
+        GradientMode::Overwrite => weight_gradients_onto::<false>(x, dz, dw, db),
     }
 }
 
 #[inline(always)]
-fn weight_gradients_onto<const I: usize, const O: usize, const ADD: bool>(
-    x: &[[f32; I]],
-    dz: &[[f32; O]],
-    dw: &mut [[f32; O]; I],
-    db: &mut [f32; O],
-) {
-    let Some(((x_first, x_rest), (dz_first, dz_rest))) = x.split_first().zip(dz.split_first())
-    else {
+fn weight_gradients_onto<const ADD: bool>(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32]) {
+    let o = db.len();
+    if o == 0 {
+        return;
+    }
+    let inputs = dw.len() / o;
+    let rows = (dz.len() / o).min(x.len().checked_div(inputs).unwrap_or(0));
+    if rows == 0 || inputs == 0 {
+        return;
+    }
+    let (Some(x), Some(dz), Some(dw)) = (
+        x.get(..rows * inputs),
+        dz.get(..rows * o),
+        dw.get_mut(..inputs * o),
+    ) else {
         return;
     };
-    for (i, g_row) in dw.iter_mut().enumerate() {
-        let x0 = x_first.get(i).copied().unwrap_or(0.0);
-        for_each_tile!(O, |start, T| {
-            let d = load::<T>(dz_first, start);
+    let (x_first, x_rest) = x.split_at(inputs);
+    let (dz_first, dz_rest) = dz.split_at(o);
+    for (i, (g_row, &x0)) in dw.chunks_exact_mut(o).zip(x_first).enumerate() {
+        for_each_tile!(o, TILE, |start, T| {
+            let (Some(d), Some(g)) = (tile::<T>(dz_first, start), tile_mut::<T>(g_row, start))
+            else {
+                return;
+            };
             let mut acc = [0.0; T];
             if ADD {
-                acc = load::<T>(g_row, start);
-                for (a, d) in acc.iter_mut().zip(&d) {
+                acc = *g;
+                for (a, d) in acc.iter_mut().zip(d) {
                     *a += x0 * d;
                 }
             } else {
-                for (a, d) in acc.iter_mut().zip(&d) {
+                for (a, d) in acc.iter_mut().zip(d) {
                     *a = x0 * d;
                 }
             }
-            for (x_row, dz_row) in x_rest.iter().zip(dz_rest) {
+            for (x_row, dz_row) in x_rest.chunks_exact(inputs).zip(dz_rest.chunks_exact(o)) {
                 let xi = x_row.get(i).copied().unwrap_or(0.0);
-                let d = load::<T>(dz_row, start);
-                for (a, d) in acc.iter_mut().zip(&d) {
+                let Some(d) = tile::<T>(dz_row, start) else {
+                    return;
+                };
+                for (a, d) in acc.iter_mut().zip(d) {
                     *a += xi * d;
                 }
             }
-            store(g_row, start, &acc);
+            *g = acc;
         });
     }
-    for_each_tile!(O, |start, T| {
-        let mut acc = load::<T>(dz_first, start);
+    for_each_tile!(o, TILE, |start, T| {
+        let (Some(d), Some(b)) = (tile::<T>(dz_first, start), tile_mut::<T>(db, start)) else {
+            return;
+        };
+        let mut acc = *d;
         if ADD {
-            let old = load::<T>(db, start);
-            for (a, o) in acc.iter_mut().zip(&old) {
+            for (a, o) in acc.iter_mut().zip(b.iter()) {
                 *a += o;
             }
         }
-        for dz_row in dz_rest {
-            let d = load::<T>(dz_row, start);
-            for (a, d) in acc.iter_mut().zip(&d) {
+        for dz_row in dz_rest.chunks_exact(o) {
+            let Some(d) = tile::<T>(dz_row, start) else {
+                return;
+            };
+            for (a, d) in acc.iter_mut().zip(d) {
                 *a += d;
             }
         }
-        store(db, start, &acc);
+        *b = acc;
     });
 }
 
-/// `delta = W dz` for one row: `delta[i] = Σ_o w[i][o]·dz[o]`, summed from
-/// 0 in unit order (the gradient with respect to the layer's input).
-#[inline]
-pub(crate) fn input_gradient<const I: usize, const O: usize>(
-    weights: &[[f32; O]; I],
-    dz: &[f32; O],
-    delta: &mut [f32; I],
-) {
-    for (d, w_row) in delta.iter_mut().zip(weights) {
+/// `delta = W dz` for one row: `delta[i] = Σ_o w[i·O + o]·dz[o]`, summed
+/// from 0 in unit order (the gradient with respect to the layer's input).
+/// `O = dz.len()`, `I = delta.len()`.
+#[inline(never)]
+pub(crate) fn input_gradient(weights: &[f32], dz: &[f32], delta: &mut [f32]) {
+    let o = dz.len();
+    if o == 0 {
+        delta.fill(0.0);
+        return;
+    }
+    for (d, w_row) in delta.iter_mut().zip(weights.chunks_exact(o)) {
         *d = w_row.iter().zip(dz).fold(0.0, |acc, (w, g)| acc + w * g);
     }
 }
@@ -315,7 +346,7 @@ mod tests {
         let w: [[f32; O]; I] = core::array::from_fn(|i| values::<O>(i as u32 + 7));
         let b = values::<O>(3);
         let mut out = [f32::NAN; O];
-        affine(&x, &w, &b, &mut out);
+        affine(&x, w.as_flattened(), &b, &mut out);
         let want = affine_reference(&x, &w, &b);
         assert_eq!(out.map(f32::to_bits), want.map(f32::to_bits), "{I}x{O}");
     }
@@ -331,6 +362,15 @@ mod tests {
         check_affine::<64, 32>();
         check_affine::<32, 10>();
         check_affine::<7, 23>();
+        check_affine::<3, 127>();
+        check_affine::<2, 255>();
+    }
+
+    #[test]
+    fn short_weights_write_nothing() {
+        let mut out = [7.0; 3];
+        affine(&[1.0, 2.0], &[1.0; 5], &[0.0; 3], &mut out);
+        assert_eq!(out, [7.0; 3]);
     }
 
     fn check_affine_rows<const I: usize, const O: usize>() {
@@ -339,7 +379,13 @@ mod tests {
         let b = values::<O>(41);
         for rows in 1..=7 {
             let mut out = [[f32::NAN; O]; 7];
-            affine_rows(&x[..rows], &w, &b, &mut out[..rows]);
+            affine_rows(
+                x[..rows].as_flattened(),
+                I,
+                w.as_flattened(),
+                &b,
+                out[..rows].as_flattened_mut(),
+            );
             for (x, out) in x.iter().zip(&out).take(rows) {
                 let want = affine_reference(x, &w, &b);
                 assert_eq!(
@@ -365,31 +411,22 @@ mod tests {
         let dz: [[f32; O]; 3] = core::array::from_fn(|r| values::<O>(r as u32 + 17));
         let start_w: [[f32; O]; I] = core::array::from_fn(|i| values::<O>(i as u32 + 23));
         let start_b = values::<O>(29);
+        let run = |w: &mut [[f32; O]; I], b: &mut [f32; O], mode| {
+            weight_gradients(
+                x[..rows].as_flattened(),
+                dz[..rows].as_flattened(),
+                w.as_flattened_mut(),
+                b,
+                mode,
+            );
+        };
         let (mut dw, mut db) = (start_w, start_b);
-        weight_gradients(
-            &x[..rows],
-            &dz[..rows],
-            &mut dw,
-            &mut db,
-            GradientMode::Accumulate,
-        );
+        run(&mut dw, &mut db, GradientMode::Accumulate);
         // Overwriting garbage equals accumulating onto zeros.
         let (mut over_w, mut over_b) = (start_w, start_b);
-        weight_gradients(
-            &x[..rows],
-            &dz[..rows],
-            &mut over_w,
-            &mut over_b,
-            GradientMode::Overwrite,
-        );
+        run(&mut over_w, &mut over_b, GradientMode::Overwrite);
         let (mut zero_w, mut zero_b) = ([[0.0; O]; I], [0.0; O]);
-        weight_gradients(
-            &x[..rows],
-            &dz[..rows],
-            &mut zero_w,
-            &mut zero_b,
-            GradientMode::Accumulate,
-        );
+        run(&mut zero_w, &mut zero_b, GradientMode::Accumulate);
         let (mut want_w, mut want_b) = (start_w, start_b);
         for (x_row, dz_row) in x.iter().zip(&dz).take(rows) {
             for (xi, g_row) in x_row.iter().zip(want_w.iter_mut()) {
@@ -416,6 +453,19 @@ mod tests {
             check_gradients::<2, 7>(rows);
             check_gradients::<5, 10>(rows);
             check_gradients::<4, 17>(rows);
+            check_gradients::<3, 45>(rows);
+        }
+    }
+
+    #[test]
+    fn input_gradient_sums_units_in_order() {
+        let w: [[f32; 5]; 3] = core::array::from_fn(|i| values::<5>(i as u32 + 3));
+        let dz = values::<5>(9);
+        let mut delta = [f32::NAN; 3];
+        input_gradient(w.as_flattened(), &dz, &mut delta);
+        for (d, row) in delta.iter().zip(&w) {
+            let want = row.iter().zip(&dz).fold(0.0, |a, (w, g)| a + w * g);
+            assert_eq!(d.to_bits(), want.to_bits());
         }
     }
 }

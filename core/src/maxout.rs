@@ -90,24 +90,14 @@ impl<const I: usize, const O: usize, const K: usize> Maxout<I, O, K> {
             );
             assert!(K >= 1 && K <= 256, "maxout needs 1..=256 pieces");
         };
-        for (((o, win), w_unit), b_unit) in out
-            .iter_mut()
-            .zip(winners.iter_mut())
-            .zip(&self.params.weights)
-            .zip(&self.params.bias)
-        {
-            let mut best = f32::NEG_INFINITY;
-            let mut best_k = 0u8;
-            for (k, (w, b)) in w_unit.iter().zip(b_unit).enumerate() {
-                let z = x.iter().zip(w).fold(*b, |acc, (xi, wi)| acc + xi * wi);
-                if k == 0 || z > best {
-                    best = z;
-                    best_k = k as u8;
-                }
-            }
-            *o = best;
-            *win = best_k;
-        }
+        forward_row(
+            x,
+            self.params.weights.as_flattened().as_flattened(),
+            self.params.bias.as_flattened(),
+            K,
+            out,
+            winners,
+        );
     }
 
     /// dW and db of the winning pieces for one row.
@@ -118,17 +108,114 @@ impl<const I: usize, const O: usize, const K: usize> Maxout<I, O, K> {
         winners: &[u8; O],
         grads: &mut MaxoutParams<I, O, K>,
     ) {
-        for (((d, &k), gw), gb) in dz
-            .iter()
-            .zip(winners)
-            .zip(grads.weights.iter_mut())
-            .zip(grads.bias.iter_mut())
-        {
-            if let (Some(gw), Some(gb)) = (gw.get_mut(k as usize), gb.get_mut(k as usize)) {
-                for (g, xi) in gw.iter_mut().zip(x) {
-                    *g += xi * d;
-                }
-                *gb += d;
+        accumulate_row(
+            x,
+            dz,
+            winners,
+            grads.weights.as_flattened_mut().as_flattened_mut(),
+            grads.bias.as_flattened_mut(),
+        );
+    }
+}
+
+/// One row of a maxout layer over flat slices: unit `o`'s output is
+/// `max_k (b[o·K + k] + Σ_i x[i]·w[(o·K + k)·I + i])`, inputs in index
+/// order, and `winners[o]` the first `k` reaching it. `I = x.len()`,
+/// `K = pieces`, `O = min(out.len(), winners.len())` (fewer if the
+/// parameter slices are shorter).
+#[inline(never)]
+pub(crate) fn forward_row(
+    x: &[f32],
+    weights: &[f32],
+    bias: &[f32],
+    pieces: usize,
+    out: &mut [f32],
+    winners: &mut [u8],
+) {
+    let inputs = x.len();
+    if inputs == 0 || pieces == 0 {
+        return;
+    }
+    for (((o, win), w_unit), b_unit) in out
+        .iter_mut()
+        .zip(winners.iter_mut())
+        .zip(weights.chunks_exact(pieces * inputs))
+        .zip(bias.chunks_exact(pieces))
+    {
+        let mut best = f32::NEG_INFINITY;
+        let mut best_k = 0u8;
+        for (k, (w, b)) in w_unit.chunks_exact(inputs).zip(b_unit).enumerate() {
+            let z = x.iter().zip(w).fold(*b, |acc, (xi, wi)| acc + xi * wi);
+            if k == 0 || z > best {
+                best = z;
+                best_k = k as u8;
+            }
+        }
+        *o = best;
+        *win = best_k;
+    }
+}
+
+/// Adds one row's gradient to the winning pieces of a maxout layer (flat
+/// slices laid out as in [`forward_row`]): `dw[piece] += x·dz[o]`,
+/// `db[piece] += dz[o]`.
+#[inline(never)]
+pub(crate) fn accumulate_row(
+    x: &[f32],
+    dz: &[f32],
+    winners: &[u8],
+    dw: &mut [f32],
+    db: &mut [f32],
+) {
+    let (inputs, units) = (x.len(), dz.len());
+    if inputs == 0 || units == 0 {
+        return;
+    }
+    let pieces = db.len() / units;
+    if pieces == 0 {
+        return;
+    }
+    for (((d, &k), gw), gb) in dz
+        .iter()
+        .zip(winners)
+        .zip(dw.chunks_exact_mut(pieces * inputs))
+        .zip(db.chunks_exact_mut(pieces))
+    {
+        if let (Some(gw), Some(gb)) = (
+            gw.chunks_exact_mut(inputs).nth(k as usize),
+            gb.get_mut(k as usize),
+        ) {
+            for (g, xi) in gw.iter_mut().zip(x) {
+                *g += xi * d;
+            }
+            *gb += d;
+        }
+    }
+}
+
+/// dL/d(input) of one row of a maxout layer: `delta = Σ_o dz[o]·w[o][winner]`,
+/// accumulated unit by unit from zero. `I = delta.len()`, `O = dz.len()`.
+#[inline(never)]
+pub(crate) fn input_gradient(
+    weights: &[f32],
+    pieces: usize,
+    dz: &[f32],
+    winners: &[u8],
+    delta: &mut [f32],
+) {
+    delta.fill(0.0);
+    let inputs = delta.len();
+    if inputs == 0 || pieces == 0 {
+        return;
+    }
+    for ((d, &k), w_unit) in dz
+        .iter()
+        .zip(winners)
+        .zip(weights.chunks_exact(pieces * inputs))
+    {
+        if let Some(w) = w_unit.chunks_exact(inputs).nth(k as usize) {
+            for (di, wi) in delta.iter_mut().zip(w) {
+                *di += d * wi;
             }
         }
     }
@@ -235,15 +322,13 @@ impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
         }
         for (x_row, (dz, win)) in x.iter_mut().zip(cache.outputs.iter().zip(&cache.winners)) {
             Self::accumulate_row(x_row, dz, win, grads);
-            // dX = Σ_o dz_o · w[o][winner]: accumulated unit by unit.
-            *delta = [0.0; I];
-            for ((d, &k), w_unit) in dz.iter().zip(win).zip(&self.params.weights) {
-                if let Some(w) = w_unit.get(k as usize) {
-                    for (di, wi) in delta.iter_mut().zip(w) {
-                        *di += d * wi;
-                    }
-                }
-            }
+            input_gradient(
+                self.params.weights.as_flattened().as_flattened(),
+                K,
+                dz,
+                win,
+                delta,
+            );
             prev.backward(x_row, delta);
             *x_row = *delta;
         }
