@@ -206,6 +206,16 @@ impl LeakyRelu {
         LeakyRelu { slope }
     }
 
+    /// A Leaky ReLU with the given slope, or `None` if it is negative or
+    /// not finite (the checked form of [`LeakyRelu::new`]).
+    pub const fn try_new(slope: f32) -> Option<Self> {
+        if slope >= 0.0 && slope.is_finite() {
+            Some(LeakyRelu { slope })
+        } else {
+            None
+        }
+    }
+
     /// The negative-side slope.
     pub const fn slope(&self) -> f32 {
         self.slope
@@ -262,6 +272,16 @@ impl Elu {
             "alpha must be finite and >= 0"
         );
         Elu { alpha }
+    }
+
+    /// An ELU with the given alpha, or `None` if it is negative or not
+    /// finite (the checked form of [`Elu::new`]).
+    pub const fn try_new(alpha: f32) -> Option<Self> {
+        if alpha >= 0.0 && alpha.is_finite() {
+            Some(Elu { alpha })
+        } else {
+            None
+        }
     }
 
     /// The saturation value for large negative inputs is `-alpha`.

@@ -73,6 +73,71 @@ pub enum Error {
     /// A training phase was called out of order (e.g. `backward` before `loss`,
     /// or with a different number of rows than `forward`).
     OutOfOrder,
+    /// A run-time layer list ([`crate::dynamic::Topology`]) is not a valid
+    /// network: no layers, a zero width, a maxout layer with 0 or more than
+    /// 256 pieces or an activation, an activation setting out of range, or
+    /// a size beyond `usize`.
+    InvalidLayer {
+        /// The offending layer, from 0 (the input width counts as layer 0).
+        layer: usize,
+    },
+    /// A caller-owned buffer of the run-time front end has the wrong length.
+    BufferLength {
+        /// Which buffer.
+        buffer: Buffer,
+        /// The length the network needs, in elements.
+        needed: usize,
+        /// The length given.
+        given: usize,
+    },
+    /// The loss does not fit the network or the targets: a fused loss
+    /// (softmax or sigmoid cross-entropy) behind an output activation other
+    /// than identity, or labels given to a loss that takes value rows (or
+    /// the other way round).
+    LossMismatch,
+}
+
+/// The caller-owned buffers of the run-time front end, named in
+/// [`Error::BufferLength`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Buffer {
+    /// The parameters.
+    Parameters,
+    /// The gradient buffer.
+    Gradients,
+    /// The optimizer state.
+    OptimizerState,
+    /// The activation caches.
+    Cache,
+    /// The winning-piece indices of maxout layers.
+    Winners,
+    /// An input row or batch.
+    Input,
+    /// The output row.
+    Output,
+    /// Target rows.
+    Targets,
+    /// The inference workspace.
+    Scratch,
+}
+
+impl Buffer {
+    /// Lowercase name, e.g. `"optimizer state"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Buffer::Parameters => "parameters",
+            Buffer::Gradients => "gradients",
+            Buffer::OptimizerState => "optimizer state",
+            Buffer::Cache => "cache",
+            Buffer::Winners => "maxout winners",
+            Buffer::Input => "input",
+            Buffer::Output => "output",
+            Buffer::Targets => "targets",
+            Buffer::Scratch => "scratch",
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -106,6 +171,19 @@ impl fmt::Display for Error {
             Error::NothingAccumulated => f.write_str("no gradient has been accumulated"),
             Error::SampleUnavailable { index } => write!(f, "data set has no sample {index}"),
             Error::OutOfOrder => f.write_str("training phases called out of order"),
+            Error::InvalidLayer { layer } => write!(f, "layer {layer} is not a valid layer"),
+            Error::BufferLength {
+                buffer,
+                needed,
+                given,
+            } => write!(
+                f,
+                "{} buffer holds {given} values, the network needs {needed}",
+                buffer.name()
+            ),
+            Error::LossMismatch => {
+                f.write_str("the loss does not fit the output activation or the targets")
+            }
         }
     }
 }

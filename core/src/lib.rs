@@ -16,6 +16,7 @@ mod chain;
 pub mod checkpoint;
 mod dataset;
 mod dense;
+pub mod dynamic;
 mod error;
 mod fit;
 mod fused;
@@ -44,7 +45,7 @@ pub use buffer::{Row, Zeroed};
 pub use chain::{Chain, ChainCache, ChainScratch};
 pub use dataset::{Dataset, SliceDataset};
 pub use dense::{Dense, DenseParams};
-pub use error::Error;
+pub use error::{Buffer, Error};
 pub use fit::{
     BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StopReason, Stopping,
     evaluate, fit, fit_with,

@@ -14,7 +14,7 @@ use crate::stats::StepStats;
 
 /// Where a trainer is within a step; makes out-of-order calls an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
+pub(crate) enum Phase {
     Idle,
     Forwarded { rows: usize },
     Scored { rows: usize },
@@ -331,26 +331,14 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     /// The step; the gradient norm is only computed when `measure` is set
     /// or clipping needs it (it costs a pass over the gradients).
     fn apply_step(&mut self, net: &mut N, lr: f32, measure: bool) -> Result<StepReport, Error> {
-        if self.accumulated_rows == 0 {
-            return Err(Error::NothingAccumulated);
-        }
-        let mut grad_scale = 1.0 / self.accumulated_rows as f32;
-        let grad_norm = if measure || self.max_grad_norm.is_some() {
-            global_norm(&self.grads) * grad_scale
-        } else {
-            f32::NAN
-        };
-        if let Some(max_norm) = self.max_grad_norm {
-            if !(max_norm > 0.0 && max_norm.is_finite()) {
-                return Err(Error::InvalidHyperparameter);
-            }
-            grad_scale *= crate::optim::clip_factor(grad_norm, max_norm);
-        }
-        let ctx = StepContext {
-            learning_rate: lr,
-            grad_scale,
-            step: self.steps + 1,
-        };
+        let (ctx, grad_norm) = step_context(
+            &self.grads,
+            self.accumulated_rows,
+            self.steps,
+            self.max_grad_norm,
+            lr,
+            measure,
+        )?;
         // The change norm is a serial sum over every parameter: only
         // computed when asked for.
         let change = if measure {
@@ -412,11 +400,46 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     }
 }
 
+/// The context of the step after `steps` steps over a gradient buffer
+/// holding the sum of `accumulated_rows` rows' gradients, and the mean
+/// gradient's L2 norm (computed only with `measure` or clipping; NaN
+/// otherwise). Clipping to `max_grad_norm` folds into the gradient scale.
+pub(crate) fn step_context<P: Parameters>(
+    grads: &P,
+    accumulated_rows: u32,
+    steps: u32,
+    max_grad_norm: Option<f32>,
+    lr: f32,
+    measure: bool,
+) -> Result<(StepContext, f32), Error> {
+    if accumulated_rows == 0 {
+        return Err(Error::NothingAccumulated);
+    }
+    let mut grad_scale = 1.0 / accumulated_rows as f32;
+    let grad_norm = if measure || max_grad_norm.is_some() {
+        global_norm(grads) * grad_scale
+    } else {
+        f32::NAN
+    };
+    if let Some(max_norm) = max_grad_norm {
+        if !(max_norm > 0.0 && max_norm.is_finite()) {
+            return Err(Error::InvalidHyperparameter);
+        }
+        grad_scale *= crate::optim::clip_factor(grad_norm, max_norm);
+    }
+    let ctx = StepContext {
+        learning_rate: lr,
+        grad_scale,
+        step: steps + 1,
+    };
+    Ok((ctx, grad_norm))
+}
+
 /// L2 norm of all gradients. The plain sum of squares overflows for
 /// components beyond ~1.8e19; then the norm is recomputed scaled by the
 /// largest magnitude, so any finite gradient has a finite norm (up to
 /// `f32::MAX`) and only non-finite gradients give a non-finite norm.
-fn global_norm<P: Parameters>(grads: &P) -> f32 {
+pub(crate) fn global_norm<P: Parameters>(grads: &P) -> f32 {
     let sum = grads.sum_of_squares();
     if sum.is_finite() {
         return crate::math::sqrt(sum);
@@ -437,7 +460,7 @@ fn global_norm<P: Parameters>(grads: &P) -> f32 {
 }
 
 /// Checks that inputs and targets have as many rows.
-fn check_same_rows(inputs: usize, targets: usize) -> Result<(), Error> {
+pub(crate) fn check_same_rows(inputs: usize, targets: usize) -> Result<(), Error> {
     if inputs == targets {
         Ok(())
     } else {
@@ -446,7 +469,7 @@ fn check_same_rows(inputs: usize, targets: usize) -> Result<(), Error> {
 }
 
 /// Checks `1 <= rows <= capacity`.
-fn check_rows(rows: usize, capacity: usize) -> Result<(), Error> {
+pub(crate) fn check_rows(rows: usize, capacity: usize) -> Result<(), Error> {
     if rows == 0 {
         Err(Error::EmptyBatch)
     } else if rows > capacity {

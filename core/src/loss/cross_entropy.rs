@@ -32,11 +32,30 @@ impl<const O: usize> Loss<[f32; O]> for SoftmaxCrossEntropy {
         grad: &mut [f32; O],
         row: usize,
     ) -> Result<f32, Error> {
+        self.row_label(out, label, grad, row)
+    }
+
+    fn correct(&self, out: &[f32; O], &label: &usize) -> Option<bool> {
+        Some(argmax(out) == label)
+    }
+}
+
+impl SoftmaxCrossEntropy {
+    /// [`Loss::row`] over slices of one length (`out`'s): the run-time
+    /// front end and the typed impl share it.
+    #[inline(never)]
+    pub(crate) fn row_label(
+        &self,
+        out: &[f32],
+        label: usize,
+        grad: &mut [f32],
+        row: usize,
+    ) -> Result<f32, Error> {
         let Some(&z_label) = out.get(label) else {
             return Err(Error::LabelOutOfRange {
                 row,
                 label,
-                classes: O,
+                classes: out.len(),
             });
         };
         let max = out.iter().copied().fold(f32::NEG_INFINITY, math::larger);
@@ -51,9 +70,5 @@ impl<const O: usize> Loss<[f32; O]> for SoftmaxCrossEntropy {
             *g -= 1.0;
         }
         finite_loss(max + math::ln(sum) - z_label, out, row)
-    }
-
-    fn correct(&self, out: &[f32; O], &label: &usize) -> Option<bool> {
-        Some(argmax(out) == label)
     }
 }

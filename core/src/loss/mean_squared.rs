@@ -22,10 +22,25 @@ impl<const O: usize> Loss<[f32; O]> for MeanSquaredError {
         grad: &mut [f32; O],
         row: usize,
     ) -> Result<f32, Error> {
+        self.row_values(out, target, grad, row)
+    }
+}
+
+impl MeanSquaredError {
+    /// [`Loss::row`] over slices of one length (`out`'s): the run-time
+    /// front end and the typed impl share it.
+    #[inline(never)]
+    pub(crate) fn row_values(
+        &self,
+        out: &[f32],
+        target: &[f32],
+        grad: &mut [f32],
+        row: usize,
+    ) -> Result<f32, Error> {
         if !crate::buffer::all_finite(target) {
             return Err(Error::NonFiniteTarget { row });
         }
-        let inv_o = 1.0 / O as f32;
+        let inv_o = 1.0 / out.len() as f32;
         let mut sum = 0.0;
         for ((g, o), y) in grad.iter_mut().zip(out).zip(target) {
             let diff = o - y;

@@ -1,0 +1,111 @@
+//! The loss of a run-time network, chosen at run time, and its targets.
+
+use crate::activation::ActivationKind;
+use crate::error::{Buffer, Error};
+use crate::loss::{MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, argmax};
+
+/// Which loss a run-time [`Trainer`](super::Trainer) minimises: the same
+/// code as the loss types of the same names (same bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LossKind {
+    /// [`MeanSquaredError`]: value targets, any output activation.
+    MeanSquaredError,
+    /// [`SoftmaxCrossEntropy`]: class labels, identity (logit) outputs.
+    SoftmaxCrossEntropy,
+    /// [`SigmoidBinaryCrossEntropy`]: value targets in [0, 1], identity
+    /// (logit) outputs.
+    SigmoidBinaryCrossEntropy,
+}
+
+/// The targets of a batch: one label per row, or one row of values per row
+/// (`rows · outputs` floats, row after row).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Targets<'t> {
+    /// Class labels, for [`LossKind::SoftmaxCrossEntropy`].
+    Labels(&'t [usize]),
+    /// Value rows, for [`LossKind::MeanSquaredError`] and
+    /// [`LossKind::SigmoidBinaryCrossEntropy`].
+    Values(&'t [f32]),
+}
+
+impl LossKind {
+    /// Checks that the loss can follow an output activation (the run-time
+    /// form of [`AcceptsActivation`](crate::AcceptsActivation)).
+    ///
+    /// # Errors
+    /// [`Error::LossMismatch`] for a fused loss behind anything but identity.
+    pub fn check_output(self, activation: ActivationKind) -> Result<(), Error> {
+        match (self, activation) {
+            (LossKind::MeanSquaredError, _) | (_, ActivationKind::Identity) => Ok(()),
+            _ => Err(Error::LossMismatch),
+        }
+    }
+
+    /// Rows in `targets` for a network of `outputs` outputs.
+    ///
+    /// # Errors
+    /// [`Error::LossMismatch`] for labels given to a value loss or the other
+    /// way round; [`Error::BufferLength`] for value rows that do not divide
+    /// into rows of `outputs`.
+    pub(crate) fn rows(self, targets: Targets<'_>, outputs: usize) -> Result<usize, Error> {
+        match (self, targets) {
+            (LossKind::SoftmaxCrossEntropy, Targets::Labels(labels)) => Ok(labels.len()),
+            (
+                LossKind::MeanSquaredError | LossKind::SigmoidBinaryCrossEntropy,
+                Targets::Values(values),
+            ) => {
+                let rows = values.len() / outputs.max(1);
+                if rows * outputs == values.len() {
+                    Ok(rows)
+                } else {
+                    Err(Error::BufferLength {
+                        buffer: Buffer::Targets,
+                        needed: (rows + 1) * outputs,
+                        given: values.len(),
+                    })
+                }
+            }
+            _ => Err(Error::LossMismatch),
+        }
+    }
+
+    /// The loss of row `row` of `targets` for the output row `out`; writes
+    /// dL/d(output) to `grad`. Also says whether the row is classified
+    /// correctly (`None` for regression).
+    pub(crate) fn row(
+        self,
+        out: &[f32],
+        targets: Targets<'_>,
+        grad: &mut [f32],
+        row: usize,
+    ) -> Result<(f32, Option<bool>), Error> {
+        let width = out.len();
+        match (self, targets) {
+            (LossKind::SoftmaxCrossEntropy, Targets::Labels(labels)) => {
+                let label = labels.get(row).copied().ok_or(Error::LossMismatch)?;
+                let loss = SoftmaxCrossEntropy.row_label(out, label, grad, row)?;
+                Ok((loss, Some(argmax(out) == label)))
+            }
+            (LossKind::MeanSquaredError, Targets::Values(values)) => {
+                let target = values
+                    .chunks_exact(width)
+                    .nth(row)
+                    .ok_or(Error::LossMismatch)?;
+                Ok((MeanSquaredError.row_values(out, target, grad, row)?, None))
+            }
+            (LossKind::SigmoidBinaryCrossEntropy, Targets::Values(values)) => {
+                let target = values
+                    .chunks_exact(width)
+                    .nth(row)
+                    .ok_or(Error::LossMismatch)?;
+                let loss = SigmoidBinaryCrossEntropy.row_values(out, target, grad, row)?;
+                Ok((
+                    loss,
+                    Some(SigmoidBinaryCrossEntropy::correct_values(out, target)),
+                ))
+            }
+            _ => Err(Error::LossMismatch),
+        }
+    }
+}
