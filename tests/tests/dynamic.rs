@@ -605,3 +605,103 @@ fn bad_input_changes_nothing() {
     assert_eq!(run.optimizer_state(), &state_before[..]);
     assert_eq!(run.steps(), 1);
 }
+
+#[test]
+fn checkpoints_cross_between_the_front_ends() {
+    use microprop::checkpoint;
+    type Net = MaxoutNet;
+    let topology = Topology::new(4, &MAXOUT).unwrap();
+    let mut typed = Net::ZERO;
+    typed.init(Init::Xavier, &mut seeded(9));
+    let mut trainer =
+        Trainer::<Net, SoftmaxCrossEntropy, Adam, 2>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    let (x, labels, _) = data(4, 3, 2, 31);
+    let typed_x = [
+        <[f32; 4]>::try_from(&x[..4]).unwrap(),
+        <[f32; 4]>::try_from(&x[4..]).unwrap(),
+    ];
+    trainer
+        .train_step(&mut typed, &typed_x, &labels, 0.01)
+        .unwrap();
+
+    // Typed -> run-time, with the optimizer state and step count.
+    let mut blob = vec![0u8; checkpoint::training_len::<Net, Adam>()];
+    let len = checkpoint::save_training(&typed, &trainer, &mut blob).unwrap();
+    assert_eq!(
+        len,
+        checkpoint::network_len(&topology, Some(2 * topology.params_len()))
+    );
+    let mut specs = [LayerSpec::dense(1, Id); 4];
+    assert_eq!(checkpoint::layers(&blob, &mut specs).unwrap(), (4, 4));
+    assert_eq!(specs, MAXOUT);
+    let loaded = Topology::new(4, &specs).unwrap();
+    let mut params = vec![0.0; loaded.params_len()];
+    let mut net = Network::new(loaded, &mut params).unwrap();
+    let mut state = vec![0.0; 2 * loaded.params_len()];
+    let mut steps = 0;
+    checkpoint::load_network_training(&mut net, &mut state, &mut steps, &blob).unwrap();
+    assert_eq!(steps, 1);
+    assert_eq!(bits(net.params().iter().copied()), typed_bits(&typed));
+
+    // Both continue and stay equal.
+    let (mut grads, mut cache) = (
+        vec![0.0; loaded.params_len()],
+        vec![0.0; loaded.cache_len(2).unwrap()],
+    );
+    let mut winners = vec![0; loaded.winners_len(2).unwrap()];
+    let buffers = Buffers {
+        gradients: &mut grads,
+        optimizer_state: &mut state,
+        cache: &mut cache,
+        winners: &mut winners,
+    };
+    let mut run = dynamic::Trainer::new(
+        loaded,
+        buffers,
+        2,
+        LossKind::SoftmaxCrossEntropy,
+        Adam::PYTORCH,
+    )
+    .unwrap();
+    run.set_steps(steps);
+    trainer
+        .train_step(&mut typed, &typed_x, &labels, 0.01)
+        .unwrap();
+    run.train_step(&mut net, &x, Targets::Labels(&labels), 0.01)
+        .unwrap();
+    assert_eq!(bits(net.params().iter().copied()), typed_bits(&typed));
+
+    // Run-time -> typed: the very same bytes.
+    let mut again = vec![0u8; blob.len()];
+    checkpoint::save_network_training(&net, run.optimizer_state(), run.steps(), &mut again)
+        .unwrap();
+    let mut blob2 = vec![0u8; blob.len()];
+    checkpoint::save_training(&typed, &trainer, &mut blob2).unwrap();
+    assert_eq!(again, blob2);
+    let mut copy = Net::ZERO;
+    checkpoint::load(&mut copy, &again).unwrap();
+    assert_eq!(typed_bits(&copy), typed_bits(&typed));
+
+    // A checkpoint of another shape is refused and changes nothing.
+    let before = net.params().to_vec();
+    let mut other = vec![0u8; checkpoint::params_len::<Digits>()];
+    checkpoint::save(&Digits::ZERO, &mut other).unwrap();
+    let err = checkpoint::load_network(&mut net, &other).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            checkpoint::CheckpointError::ArchitectureMismatch { .. }
+        ),
+        "{err}"
+    );
+    assert_eq!(net.params(), &before[..]);
+    // A state buffer of the wrong length is refused too.
+    let mut short = vec![0.0; 3];
+    let err =
+        checkpoint::load_network_training(&mut net, &mut short, &mut steps, &blob).unwrap_err();
+    assert!(matches!(
+        err,
+        checkpoint::CheckpointError::OptimizerStateMismatch { .. }
+    ));
+    assert_eq!(net.params(), &before[..]);
+}

@@ -61,6 +61,7 @@ pub use store::{SlotInfo, Store, StoreError};
 use codec::{Reader, Writer};
 
 use crate::activation::ActivationKind;
+use crate::dynamic::{LayerSpec, Network, Topology};
 use crate::layer::{Layer, LayerShape};
 use crate::model::Model;
 use crate::normalize::{Normalizer, Scaling};
@@ -81,6 +82,11 @@ const LAYER_RECORD: usize = 16;
 
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
+/// No optimizer state to write.
+const NO_STATE: Option<(usize, core::iter::Empty<&[f32]>, u32)> = None;
+/// No optimizer state to read.
+const NO_STATE_MUT: Option<(usize, core::iter::Empty<&mut [f32]>, &mut u32)> = None;
+
 /// Bytes of a checkpoint of network `N`, with optimizer state of
 /// `optimizer_values` floats, and normalisers of `input_features` and
 /// `target_outputs` features (`None` = part not saved). A `const fn`, so it
@@ -91,7 +97,24 @@ pub const fn encoded_len<N: Layer>(
     input_features: Option<usize>,
     target_outputs: Option<usize>,
 ) -> usize {
-    let mut len = FIXED_HEADER + LAYER_RECORD * N::DEPTH + 4 + 4 * N::LEN + 4;
+    encoded_len_of(
+        N::DEPTH,
+        N::LEN,
+        optimizer_values,
+        input_features,
+        target_outputs,
+    )
+}
+
+/// [`encoded_len`] for a network of `depth` layers and `params` parameters.
+const fn encoded_len_of(
+    depth: usize,
+    params: usize,
+    optimizer_values: Option<usize>,
+    input_features: Option<usize>,
+    target_outputs: Option<usize>,
+) -> usize {
+    let mut len = FIXED_HEADER + LAYER_RECORD * depth + 4 + 4 * params + 4;
     if let Some(values) = optimizer_values {
         len += 8 + 4 * values;
     }
@@ -156,7 +179,7 @@ fn scaling_from_code(c: u8) -> Option<Scaling> {
 /// # Errors
 /// [`CheckpointError::BufferTooSmall`].
 pub fn save<N: Layer>(net: &N, buf: &mut [u8]) -> Result<usize, CheckpointError> {
-    encode::<N, ()>(net, None, None, None, buf)
+    encode(net, NO_STATE, None, None, buf)
 }
 
 /// Reads parameters saved by any of the `save` functions into `net`.
@@ -164,7 +187,7 @@ pub fn save<N: Layer>(net: &N, buf: &mut [u8]) -> Result<usize, CheckpointError>
 /// # Errors
 /// Any [`CheckpointError`] but `BufferTooSmall`; `net` is unchanged then.
 pub fn load<N: Layer>(net: &mut N, buf: &[u8]) -> Result<(), CheckpointError> {
-    decode::<N, ()>(buf, net, None, None, None)
+    decode(buf, net, NO_STATE_MUT, None, None)
 }
 
 /// Writes the parameters, the optimizer state and the step count, so
@@ -182,9 +205,10 @@ where
     O: Optimizer,
     O::State<N::Grads>: Parameters,
 {
+    let state = trainer.optimizer_state();
     encode(
         net,
-        Some((trainer.optimizer_state(), trainer.steps())),
+        Some((<O::State<N::Grads>>::LEN, state.slices(), trainer.steps())),
         None,
         None,
         buf,
@@ -209,10 +233,11 @@ where
     O::State<N::Grads>: Parameters,
 {
     let mut steps = trainer.steps();
+    let state = trainer.optimizer_state_mut();
     decode(
         buf,
         net,
-        Some((trainer.optimizer_state_mut(), &mut steps)),
+        Some((<O::State<N::Grads>>::LEN, state.slices_mut(), &mut steps)),
         None,
         None,
     )?;
@@ -242,7 +267,7 @@ where
         offset: &model.target.offset,
         scale: &model.target.scale,
     };
-    encode::<N, ()>(&model.net, None, Some(input), Some(target), buf)
+    encode(&model.net, NO_STATE, Some(input), Some(target), buf)
 }
 
 /// Reads a [`Model`] saved by [`save_model`].
@@ -259,10 +284,10 @@ where
     let Model { net, input, target } = model;
     let input: &mut Normalizer<D> = input;
     let target: &mut Normalizer<O> = target;
-    decode::<N, ()>(
+    decode(
         buf,
         net,
-        None,
+        NO_STATE_MUT,
         Some(NormTarget {
             scaling: &mut input.scaling,
             offset: &mut input.offset,
@@ -300,23 +325,229 @@ pub fn inspect(buf: &[u8]) -> Result<Architecture, CheckpointError> {
     Ok(arch)
 }
 
-fn model_architecture<N: Layer>(net: &N) -> Architecture {
+/// A network as the format sees it: a const-generic [`Layer`] or a
+/// run-time [`Network`].
+trait Saved {
+    fn depth(&self) -> usize;
+    fn len(&self) -> usize;
+    fn each_shape(&self, f: &mut dyn FnMut(LayerShape));
+    fn values(&self) -> impl Iterator<Item = &[f32]>;
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut [f32]>;
+}
+
+impl<N: Layer> Saved for N {
+    fn depth(&self) -> usize {
+        N::DEPTH
+    }
+    fn len(&self) -> usize {
+        N::LEN
+    }
+    fn each_shape(&self, f: &mut dyn FnMut(LayerShape)) {
+        self.visit_shapes(0, f);
+    }
+    fn values(&self) -> impl Iterator<Item = &[f32]> {
+        self.slices()
+    }
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
+        self.slices_mut()
+    }
+}
+
+impl Saved for Network<'_> {
+    fn depth(&self) -> usize {
+        self.topology().depth()
+    }
+    fn len(&self) -> usize {
+        self.topology().params_len()
+    }
+    fn each_shape(&self, f: &mut dyn FnMut(LayerShape)) {
+        self.topology().shapes().for_each(f);
+    }
+    fn values(&self) -> impl Iterator<Item = &[f32]> {
+        core::iter::once(self.params())
+    }
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
+        core::iter::once(self.params_mut())
+    }
+}
+
+/// Bytes of a checkpoint of a run-time network of `topology` (with
+/// `optimizer_values` floats of optimizer state, if saved).
+///
+/// ```
+/// use microprop::{checkpoint, network, ActivationKind, Dense, Identity, Tanh};
+/// use microprop::dynamic::{LayerSpec, Topology};
+/// type Net = network![Dense<4, 8, Tanh>, Dense<8, 3, Identity>];
+/// let layers = [LayerSpec::dense(8, ActivationKind::Tanh), LayerSpec::dense(3, ActivationKind::Identity)];
+/// let topology = Topology::new(4, &layers).unwrap();
+/// assert_eq!(checkpoint::network_len(&topology, None), checkpoint::params_len::<Net>());
+/// ```
+pub const fn network_len(topology: &Topology<'_>, optimizer_values: Option<usize>) -> usize {
+    encoded_len_of(
+        topology.depth(),
+        topology.params_len(),
+        optimizer_values,
+        None,
+        None,
+    )
+}
+
+/// Writes the parameters of a run-time network: the same bytes [`save`]
+/// writes for the const-generic network of that shape, so either front
+/// end loads the other's checkpoints.
+///
+/// ```
+/// use microprop::{checkpoint, network, ActivationKind, Dense, Identity, Init, Layer, Tanh};
+/// use microprop::dynamic::{LayerSpec, Network, Topology};
+/// type Net = network![Dense<4, 8, Tanh>, Dense<8, 3, Identity>];
+/// let mut typed = Net::ZERO;
+/// typed.init(Init::Xavier, &mut microprop::init::seeded(1));
+/// let mut blob = [0u8; checkpoint::params_len::<Net>()];
+/// checkpoint::save(&typed, &mut blob).unwrap();
+///
+/// let layers = [LayerSpec::dense(8, ActivationKind::Tanh), LayerSpec::dense(3, ActivationKind::Identity)];
+/// let topology = Topology::new(4, &layers).unwrap();
+/// let mut params = [0.0; 67];
+/// let mut net = Network::new(topology, &mut params).unwrap();
+/// checkpoint::load_network(&mut net, &blob).unwrap();
+/// let mut again = [0u8; checkpoint::params_len::<Net>()];
+/// checkpoint::save_network(&net, &mut again).unwrap();
+/// assert_eq!(blob, again);
+/// ```
+///
+/// # Errors
+/// [`CheckpointError::BufferTooSmall`].
+pub fn save_network(net: &Network<'_>, buf: &mut [u8]) -> Result<usize, CheckpointError> {
+    encode(net, NO_STATE, None, None, buf)
+}
+
+/// Reads parameters saved by any `save` function into a run-time network
+/// of the same shape.
+///
+/// # Errors
+/// Any [`CheckpointError`] but `BufferTooSmall`; `net` is unchanged then.
+pub fn load_network(net: &mut Network<'_>, buf: &[u8]) -> Result<(), CheckpointError> {
+    decode(buf, net, NO_STATE_MUT, None, None)
+}
+
+/// Writes a run-time network with its optimizer state (the flat buffer of
+/// a [`dynamic::Trainer`](crate::dynamic::Trainer)) and step count: the
+/// bytes [`save_training`] writes for the same state.
+///
+/// # Errors
+/// [`CheckpointError::BufferTooSmall`].
+pub fn save_network_training(
+    net: &Network<'_>,
+    optimizer_state: &[f32],
+    steps: u32,
+    buf: &mut [u8],
+) -> Result<usize, CheckpointError> {
+    let state = (
+        optimizer_state.len(),
+        core::iter::once(optimizer_state),
+        steps,
+    );
+    encode(net, Some(state), None, None, buf)
+}
+
+/// Restores a run-time network, its optimizer state and step count.
+///
+/// # Errors
+/// Any [`CheckpointError`] but `BufferTooSmall`, including
+/// [`CheckpointError::MissingPart`] without saved optimizer state and
+/// [`CheckpointError::OptimizerStateMismatch`] if `optimizer_state` is not
+/// the saved length; nothing is changed then.
+pub fn load_network_training(
+    net: &mut Network<'_>,
+    optimizer_state: &mut [f32],
+    steps: &mut u32,
+    buf: &[u8],
+) -> Result<(), CheckpointError> {
+    let state = (
+        optimizer_state.len(),
+        core::iter::once(optimizer_state),
+        steps,
+    );
+    decode(buf, net, Some(state), None, None)
+}
+
+/// The layer list a checkpoint was saved for (to build the matching
+/// run-time network before loading it), written to the front of `layers`:
+/// returns the input width and the number of layers.
+///
+/// ```
+/// use microprop::{checkpoint, network, ActivationKind, Dense, Identity, Layer, Tanh};
+/// use microprop::dynamic::LayerSpec;
+/// type Net = network![Dense<4, 8, Tanh>, Dense<8, 3, Identity>];
+/// let mut blob = [0u8; checkpoint::params_len::<Net>()];
+/// checkpoint::save(&Net::ZERO, &mut blob).unwrap();
+/// let mut layers = [LayerSpec::dense(1, ActivationKind::Identity); 8];
+/// let (inputs, depth) = checkpoint::layers(&blob, &mut layers).unwrap();
+/// assert_eq!((inputs, depth), (4, 2));
+/// assert_eq!(layers[0], LayerSpec::dense(8, ActivationKind::Tanh));
+/// ```
+///
+/// # Errors
+/// As the first checks of [`load`]; [`CheckpointError::Malformed`] for an
+/// unknown activation code or a layer list that does not chain;
+/// [`CheckpointError::BufferTooSmall`] if `layers` is too short (`needed`
+/// counts layers).
+pub fn layers(buf: &[u8], layers: &mut [LayerSpec]) -> Result<(usize, usize), CheckpointError> {
+    let (body, _) = verify_envelope(buf)?;
+    let mut r = Reader::new(body);
+    r.u32()?;
+    r.u32()?;
+    r.u32()?;
+    let depth = usize::from(r.u16()?);
+    r.u16()?;
+    if depth > layers.len() {
+        return Err(CheckpointError::BufferTooSmall {
+            needed: depth,
+            available: layers.len(),
+        });
+    }
+    let mut inputs = 0;
+    let mut width = 0;
+    for (index, spec) in layers.iter_mut().take(depth).enumerate() {
+        let layer_inputs = r.u32()? as usize;
+        let units = r.u32()? as usize;
+        let pieces = usize::from(r.u16()?);
+        let activation = ActivationKind::from_code(r.u8()?).ok_or(CheckpointError::Malformed)?;
+        r.u8()?;
+        let parameter = r.f32()?;
+        if index == 0 {
+            inputs = layer_inputs;
+        } else if layer_inputs != width {
+            return Err(CheckpointError::Malformed);
+        }
+        width = units;
+        *spec = LayerSpec {
+            units,
+            activation,
+            parameter,
+            pieces,
+        };
+    }
+    Ok((inputs, depth))
+}
+
+fn model_architecture<N: Saved>(net: &N) -> Architecture {
     let mut arch = Architecture::EMPTY;
-    net.visit_shapes(0, &mut |s: LayerShape| {
-        arch.push(s.inputs as u32, s.outputs as u32)
-    });
+    net.each_shape(&mut |s: LayerShape| arch.push(s.inputs as u32, s.outputs as u32));
     arch
 }
 
-fn encode<N: Layer, S: Parameters>(
+fn encode<'s, N: Saved, S: Iterator<Item = &'s [f32]>>(
     net: &N,
-    state: Option<(&S, u32)>,
+    state: Option<(usize, S, u32)>,
     input: Option<NormView<'_>>,
     target: Option<NormView<'_>>,
     buf: &mut [u8],
 ) -> Result<usize, CheckpointError> {
-    let needed = encoded_len::<N>(
-        state.as_ref().map(|_| S::LEN),
+    let needed = encoded_len_of(
+        net.depth(),
+        net.len(),
+        state.as_ref().map(|(len, _, _)| *len),
         input.as_ref().map(|n| n.offset.len()),
         target.as_ref().map(|n| n.offset.len()),
     );
@@ -341,10 +572,10 @@ fn encode<N: Layer, S: Parameters>(
     w.u16(FORMAT_VERSION)?;
     w.u16(flags)?;
     w.u32(0)?; // total length, patched below
-    w.u16(N::DEPTH as u16)?;
+    w.u16(net.depth() as u16)?;
     w.u16(0)?;
     let mut shape_result = Ok(());
-    net.visit_shapes(0, &mut |s: LayerShape| {
+    net.each_shape(&mut |s: LayerShape| {
         if shape_result.is_ok() {
             shape_result = (|| {
                 w.u32(s.inputs as u32)?;
@@ -357,18 +588,20 @@ fn encode<N: Layer, S: Parameters>(
         }
     });
     shape_result?;
-    w.u32(N::LEN as u32)?;
-    if let Some((_, steps)) = state {
-        w.u32(S::LEN as u32)?;
+    w.u32(net.len() as u32)?;
+    let mut state_values = None;
+    if let Some((len, values, steps)) = state {
+        w.u32(len as u32)?;
         w.u32(steps)?;
+        state_values = Some(values);
     }
     for norm in [&input, &target].into_iter().flatten() {
         w.u32(norm.offset.len() as u32)?;
         w.bytes(&[scaling_code(norm.scaling), 0, 0, 0])?;
     }
-    w.f32s(net.slices())?;
-    if let Some((s, _)) = state {
-        w.f32s(s.slices())?;
+    w.f32s(net.values())?;
+    if let Some(values) = state_values {
+        w.f32s(values)?;
     }
     for norm in [&input, &target].into_iter().flatten() {
         w.f32s([norm.offset, norm.scale].into_iter())?;
@@ -415,10 +648,10 @@ fn verify_envelope(buf: &[u8]) -> Result<(&[u8], usize), CheckpointError> {
     Ok((body, total))
 }
 
-fn decode<N: Layer, S: Parameters>(
+fn decode<'s, N: Saved, S: Iterator<Item = &'s mut [f32]>>(
     buf: &[u8],
     net: &mut N,
-    state: Option<(&mut S, &mut u32)>,
+    state: Option<(usize, S, &mut u32)>,
     input: Option<NormTarget<'_>>,
     target: Option<NormTarget<'_>>,
 ) -> Result<(), CheckpointError> {
@@ -445,10 +678,10 @@ fn decode<N: Layer, S: Parameters>(
         r.u32()?;
         stored_arch.push(inputs, outputs);
     }
-    let widths_match = stored_arch == model_arch && usize::from(layers) == N::DEPTH && {
+    let widths_match = stored_arch == model_arch && usize::from(layers) == net.depth() && {
         let mut all_equal = true;
         let mut check = Reader::new(body.get(layer_start..).unwrap_or(&[]));
-        net.visit_shapes(0, &mut |s: LayerShape| {
+        net.each_shape(&mut |s: LayerShape| {
             let (i, o) = (check.u32(), check.u32());
             let _ = check.u32();
             let _ = check.u32();
@@ -464,7 +697,7 @@ fn decode<N: Layer, S: Parameters>(
     }
     let mut layer_error = None;
     let mut check = Reader::new(body.get(layer_start..).unwrap_or(&[]));
-    net.visit_shapes(0, &mut |s: LayerShape| {
+    net.each_shape(&mut |s: LayerShape| {
         let _ = check.u32();
         let _ = check.u32();
         let pieces = check.u16();
@@ -487,17 +720,20 @@ fn decode<N: Layer, S: Parameters>(
         return Err(e);
     }
 
-    if r.u32()? as usize != N::LEN {
+    let params = net.len();
+    if r.u32()? as usize != params {
         return Err(CheckpointError::Malformed);
     }
     let (mut state_values, mut stored_steps) = (0usize, 0u32);
     if flags & FLAG_OPTIMIZER != 0 {
         state_values = r.u32()? as usize;
         stored_steps = r.u32()?;
-        if state.is_some() && state_values != S::LEN {
+        if let Some((len, _, _)) = &state
+            && state_values != *len
+        {
             return Err(CheckpointError::OptimizerStateMismatch {
                 checkpoint: state_values as u32,
-                model: S::LEN as u32,
+                model: *len as u32,
             });
         }
     } else if state.is_some() {
@@ -543,7 +779,7 @@ fn decode<N: Layer, S: Parameters>(
         }
     }
     let payload_start = r.position();
-    let floats = N::LEN + state_values + 2 * norm_dims.iter().sum::<usize>();
+    let floats = params + state_values + 2 * norm_dims.iter().sum::<usize>();
     if payload_start + 4 * floats != body.len() {
         return Err(CheckpointError::Malformed);
     }
@@ -551,10 +787,10 @@ fn decode<N: Layer, S: Parameters>(
 
     // Everything checks out: write.
     let mut r = Reader::new(body.get(payload_start..).unwrap_or(&[]));
-    r.f32s_into(net.slices_mut())?;
+    r.f32s_into(net.values_mut())?;
     match state {
-        Some((s, steps)) => {
-            r.f32s_into(s.slices_mut())?;
+        Some((_, values, steps)) => {
+            r.f32s_into(values)?;
             *steps = stored_steps;
         }
         // Skip stored optimizer values the caller did not ask for.

@@ -57,10 +57,7 @@ fn lengths<'t>(topology: &'t Topology<'_>) -> impl Iterator<Item = usize> + 't {
 }
 
 /// Cuts `data` into consecutive slices of the given lengths.
-fn cut(
-    mut data: &[f32],
-    lengths: impl Iterator<Item = usize>,
-) -> impl Iterator<Item = &[f32]> {
+fn cut(mut data: &[f32], lengths: impl Iterator<Item = usize>) -> impl Iterator<Item = &[f32]> {
     lengths.map(move |len| {
         let (head, tail) = data.split_at(len.min(data.len()));
         data = tail;
