@@ -73,7 +73,7 @@ fi
 
 # The binaries, all run (qemu-digits, the digits job, for its sizes and
 # stack high-water: it has no per-sample count; ~4 s).
-bins=(bench-w1 bench-w2-sgd bench-w2-adam bench-w2-fused bench-w2-adam-fused bench-w2-infer bench-w3 bench-base qemu-digits)
+bins=(bench-w1 bench-w2-sgd bench-w2-adam bench-w2-fused bench-w2-adam-fused bench-w2-infer bench-w2-deep bench-w3 bench-base qemu-digits)
 build_args=()
 for bin in "${bins[@]}"; do build_args+=(--bin "$bin"); done
 if [ -n "$features" ]; then build_args+=(--features "$features"); fi
@@ -170,6 +170,7 @@ WHAT = {
     "bench-w2-fused": "W2: FusedTrainer with SGD and with Adam",
     "bench-w2-adam-fused": "W2: FusedTrainer with Adam only (the Adam training firmware)",
     "bench-w2-infer": "W2: inference only, no weight initialisation (the inference-only firmware)",
+    "bench-w2-deep": "W2 with a second 32-wide tanh hidden layer, FusedTrainer with Adam (the extra layer's code)",
     "bench-w3": "W3: inference",
     "bench-base": "board, logging, handlers, no network (subtracted for 'without board/logging')",
     "qemu-digits": "the digits job (sizes and stack only; it carries the training and test digits)",

@@ -99,9 +99,9 @@ def firmware_goals(m, goals):
     binaries = m["binaries"]
     for g in goals["firmware"]:
         measure, value, how = g.get("measure"), None, "no binary measures it yet"
-        if measure == "text_minus_base" and g["binary"] in binaries:
-            value = binaries[g["binary"]]["text_bytes"] - binaries["bench-base"]["text_bytes"]
-            how = f"code of `{g['binary']}` − `bench-base`"
+        if measure == "text_minus" and g["binary"] in binaries and g["baseline"] in binaries:
+            value = binaries[g["binary"]]["text_bytes"] - binaries[g["baseline"]]["text_bytes"]
+            how = f"code of `{g['binary']}` − `{g['baseline']}`"
         elif measure == "stack" and g["binary"] in binaries:
             value = binaries[g["binary"]]["stack_bytes"]
             how = f"`{g['binary']}`"
