@@ -1,6 +1,6 @@
 //! Puts the board's memory map on the linker's search path as `memory.x`
-//! (`memory.x` for QEMU mps2-an386, `memory-nrf52840.x` with feature
-//! `nrf52840-dk`) and turns
+//! (`memory-mps2.x` for QEMU mps2-an386, `memory-nrf52840.x` with feature
+//! `nrf52840-dk`, `memory-microbit.x` with feature `microbit`) and turns
 //! `../data/digits8x8.csv` into the byte tables the firmware keeps in flash:
 //! `digits-{train,test}-{pixels,labels}.bin` in `OUT_DIR`, one byte a pixel
 //! (0..=16) and one a label, rows in the split order of
@@ -19,9 +19,14 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let memory = if env::var_os("CARGO_FEATURE_NRF52840_DK").is_some() {
         "memory-nrf52840.x"
+    } else if env::var_os("CARGO_FEATURE_MICROBIT").is_some() {
+        "memory-microbit.x"
     } else {
-        "memory.x"
+        "memory-mps2.x"
     };
+    // No file in this directory may be called `memory.x`: the linker (and
+    // flip-link) look in the working directory before the search path, so
+    // one there would win over the board's map copied to OUT_DIR.
     fs::copy(manifest.join(memory), out.join("memory.x"))?;
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed={memory}");

@@ -2,10 +2,14 @@
 # Firmware CI, runnable on a clean Debian machine with rustup:
 #   bash firmware/ci.sh
 # Installs what is missing (QEMU, the Cortex-M targets, flip-link,
-# defmt-print), lints firmware/ (both boards) and device/ (host, Cortex-M4F,
-# Cortex-M0), builds the nRF52840-DK binary, runs under QEMU the digits job,
-# the online-learning job, the on-target tests, the failure handlers, the
-# host-vs-QEMU bit-identity test and the MCU benchmarks, and prints one
+# defmt-print), lints firmware/ (all three boards) and device/ (host,
+# Cortex-M4F, Cortex-M0), checks that the READMEs' MCU tables are what
+# bench/mcu.json gives (bench-tables.py --check), builds the nRF52840-DK
+# binary, runs under QEMU the digits job, the online-learning job, the
+# on-target tests, the failure handlers, the host-vs-QEMU bit-identity test
+# on the Cortex-M4F (mps2-an386) and on a Cortex-M0 (microbit), and with
+# MICROPROP_CI_BENCH=1 the MCU benchmarks (bench-mcu.sh, then the tables
+# regenerated from their JSON and printed as a diff), and prints one
 # "qemu: N passed, N failed" line. Any failure, a missing QEMU included,
 # exits non-zero.
 #
@@ -35,11 +39,13 @@ rustup component add rustfmt clippy
 command -v flip-link >/dev/null || cargo install flip-link --locked --version "$FLIP_LINK_VERSION"
 command -v defmt-print >/dev/null || cargo install defmt-print --locked --version "$DEFMT_PRINT_VERSION"
 rustc --version
+python3 --version # bench-tables.py (standard library only)
 
-step "format and clippy: firmware/ (QEMU and nRF52840-DK) and device/ (host and Cortex-M)"
+step "format and clippy: firmware/ (QEMU, nRF52840-DK, micro:bit) and device/ (host and Cortex-M)"
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --no-default-features --features nrf52840-dk --all-targets --locked -- -D warnings
+cargo clippy --target thumbv6m-none-eabi --no-default-features --features microbit --all-targets --locked -- -D warnings
 (
   cd ../device
   cargo fmt --check
@@ -49,6 +55,9 @@ cargo clippy --no-default-features --features nrf52840-dk --all-targets --locked
     cargo clippy --target "$target" --features defmt --locked -- -D warnings
   done
 )
+
+step "MCU tables: README.md and firmware/README.md as bench/mcu.json gives them"
+python3 bench-tables.py --check
 
 step "build (release)"
 cargo build --release --locked
@@ -155,26 +164,42 @@ for case in panic:101 hardfault:102 overflow:any; do
   fi
 done
 
-step "host vs QEMU: every final weight bit for bit (device/tests/host_vs_qemu.rs)"
-# Runs qemu-crosscheck, qemu-digits and qemu-online under QEMU and the same
-# runs on the host; one "<name>: identical" or "<name>: DIFFERENT" line per
-# model. Ignored by a plain `cargo test` because it needs QEMU.
+# Runs one test of device/tests/host_vs_qemu.rs: firmware under QEMU and the
+# same runs on the host; one "<name>: identical" or "<name>: DIFFERENT" line
+# per model. Ignored by a plain `cargo test` because it needs QEMU.
 in_dir() { (cd "$1" && shift && "$@"); }
-run_logged in_dir ../device cargo test --locked --test host_vs_qemu -- --ignored --nocapture
-identical=$(grep -c ': identical$' "$log" || true)
-different=$(grep -c ': DIFFERENT$' "$log" || true)
-passed=$((passed + identical))
-failed=$((failed + different))
-if [ "$status" -ne 0 ] && [ "$different" -eq 0 ]; then
-  fail "host-vs-QEMU test exited $status without a compared model (QEMU or build missing?)"
-elif [ "$identical" -eq 0 ]; then
-  fail "host-vs-QEMU test compared no model"
-fi
+host_vs_qemu() { # <test name> <what>
+  run_logged in_dir ../device cargo test --locked --test host_vs_qemu -- --ignored --exact "$1" --nocapture
+  local identical different
+  identical=$(grep -c ': identical$' "$log" || true)
+  different=$(grep -c ': DIFFERENT$' "$log" || true)
+  passed=$((passed + identical))
+  failed=$((failed + different))
+  if [ "$status" -ne 0 ] && [ "$different" -eq 0 ]; then
+    fail "host-vs-QEMU test ($2) exited $status without a compared model (QEMU or build missing?)"
+  elif [ "$identical" -eq 0 ]; then
+    fail "host-vs-QEMU test ($2) compared no model"
+  fi
+}
 
-# The MCU benchmark table (bench-mcu.sh) builds four more binaries; it is
-# run on demand, or here with MICROPROP_CI_BENCH=1, to keep CI short.
+step "host vs QEMU, Cortex-M4F (mps2-an386): every final weight bit for bit"
+# qemu-crosscheck, qemu-digits and qemu-online.
+host_vs_qemu every_weight_is_bit_identical_on_the_host_and_under_qemu "Cortex-M4F"
+
+step "host vs QEMU, Cortex-M0 (thumbv6m-none-eabi, microbit): every final weight bit for bit"
+# Builds microbit-crosscheck (cargo microbit-crosscheck: soft-float, 16 KiB
+# of RAM), runs it under qemu-system-arm -machine microbit (qemu-run.sh
+# picks the machine from the thumbv6m target directory) and compares its
+# digests (xor-sgd, digits-sgd-fused) with the host's.
+host_vs_qemu every_weight_is_bit_identical_on_the_host_and_on_a_cortex_m0 "Cortex-M0"
+
+# The MCU benchmarks (bench-mcu.sh) build nine binaries in the `firmware`
+# profile (a second build of every dependency); they are run on demand, or
+# here with MICROPROP_CI_BENCH=1, to keep CI short. bench-mcu.sh writes
+# target/bench-mcu.json and prints the tables bench-tables.py makes of it
+# (committing new numbers is a deliberate `python3 firmware/bench-tables.py`).
 if [ "${MICROPROP_CI_BENCH:-0}" = 1 ]; then
-  step "MCU benchmarks in QEMU (bench-mcu.sh --no-clean)"
+  step "MCU benchmarks in QEMU (bench-mcu.sh --no-clean): target/bench-mcu.json"
   if bash bench-mcu.sh --no-clean; then
     pass "bench-mcu"
   else

@@ -12,8 +12,8 @@ use microprop::{Dataset, Error, Parameters, Permutation, Zeroed};
 
 use crate::digits::{self, Data};
 use crate::workloads::{
-    self, DIGITS_ADAM_LR, DIGITS_SGD_LR, DigitsAdamTrainer, DigitsSgdTrainer, XOR_LR, XOR_X, XOR_Y,
-    XorNet, XorTrainer,
+    self, DIGITS_ADAM_LR, DIGITS_SGD_LR, DigitsAdamTrainer, DigitsSgdFusedTrainer,
+    DigitsSgdTrainer, XOR_LR, XOR_X, XOR_Y, XorNet, XorTrainer,
 };
 
 /// Optimizer steps of each cross-check run.
@@ -142,6 +142,31 @@ pub fn digits_sgd(
     data: &Data<'_>,
 ) -> Result<Digest, Error> {
     digits_steps(net, trainer, data, DIGITS_SGD_LR)
+}
+
+/// W2 with SGD (lr 0.05), batch 1, [`STEPS`] steps from [`digits::init`]'s
+/// weights over the rows of [`digits_sgd`], with the fused step
+/// ([`microprop::FusedTrainer`]: no gradient buffer, so network and trainer
+/// fit the 16 KB of RAM of the Cortex-M0 run, `microbit-crosscheck`).
+///
+/// # Errors
+/// As [`digits_sgd`].
+pub fn digits_sgd_fused(
+    net: &mut digits::Net,
+    trainer: &mut DigitsSgdFusedTrainer,
+    data: &Data<'_>,
+) -> Result<Digest, Error> {
+    digits::init(net);
+    let order = Permutation::new(data.len(), ORDER_SEED);
+    let mut x = <[f32; digits::FEATURES] as Zeroed>::ZERO;
+    for step in 0..STEPS as usize {
+        let index = order.index(step % data.len());
+        let label = data
+            .sample(index, &mut x)
+            .ok_or(Error::SampleUnavailable { index })?;
+        trainer.train_step(net, &x, &label, DIGITS_SGD_LR)?;
+    }
+    Ok(digest(net))
 }
 
 /// W2 with Adam (PyTorch defaults, lr 0.001), batch 1, [`STEPS`] steps.

@@ -13,8 +13,8 @@
 //! three times that (forward, weight gradients, input gradients).
 
 use microprop::{
-    Adam, Dense, Identity, Init, Layer, MeanSquaredError, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy,
-    Trainer, network,
+    Adam, Dense, FusedTrainer, Identity, Init, Layer, MeanSquaredError, Relu, Sgd, Sigmoid,
+    SoftmaxCrossEntropy, Trainer, network,
 };
 
 use crate::digits;
@@ -34,6 +34,9 @@ pub const XOR_MACS: u32 = 2 * 8 + 8;
 
 /// W2 with SGD, batch 1.
 pub type DigitsSgdTrainer = Trainer<digits::Net, SoftmaxCrossEntropy, Sgd, 1>;
+/// W2 with SGD, batch 1, the fused step (no gradient buffer: small enough
+/// for the 16 KB of RAM of the Cortex-M0 cross-check).
+pub type DigitsSgdFusedTrainer = FusedTrainer<digits::Net, SoftmaxCrossEntropy, Sgd>;
 /// W2 with Adam (PyTorch defaults), batch 1.
 pub type DigitsAdamTrainer = Trainer<digits::Net, SoftmaxCrossEntropy, Adam, 1>;
 /// W2's SGD learning rate.
@@ -58,6 +61,11 @@ pub const fn xor_trainer() -> XorTrainer {
 /// A zeroed W2 SGD trainer.
 pub const fn digits_sgd_trainer() -> DigitsSgdTrainer {
     Trainer::new(SoftmaxCrossEntropy, Sgd)
+}
+
+/// A zeroed fused W2 SGD trainer.
+pub const fn digits_sgd_fused_trainer() -> DigitsSgdFusedTrainer {
+    FusedTrainer::new(SoftmaxCrossEntropy, Sgd)
 }
 
 /// A zeroed W2 Adam trainer.

@@ -9,7 +9,10 @@
 //! - `digits-job`: the whole digits job (1800 Adam steps of 16 rows,
 //!   warmup + cosine);
 //! - `online-no-replay`, `online-replay`: the online-learning job (3000
-//!   samples each).
+//!   samples each);
+//! - on a Cortex-M0 (`thumbv6m-none-eabi`, QEMU `microbit`, no FPU, 16 KB
+//!   of RAM), `microbit-crosscheck`: `xor-sgd` again and
+//!   `digits-sgd-fused` (W2 with SGD through the fused step, 300 steps).
 //!
 //! Ignored by `cargo test` (it needs QEMU, flip-link and defmt-print);
 //! `firmware/ci.sh` runs it with
@@ -36,11 +39,17 @@ use common::{Led, NoDelay, load};
 /// Runs `bin` of the firmware under QEMU (its cargo runner) and returns its
 /// decoded defmt log; panics unless it exits 0.
 fn qemu(bin: &str) -> String {
+    qemu_with(bin, &[])
+}
+
+/// [`qemu`] with more `cargo run` arguments (target, features).
+fn qemu_with(bin: &str, args: &[&str]) -> String {
     let firmware = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../firmware");
     let mut cargo = Command::new(env!("CARGO"));
     cargo
         .current_dir(&firmware)
-        .args(["run", "--release", "--locked", "--bin", bin]);
+        .args(["run", "--release", "--locked", "--bin", bin])
+        .args(args);
     // This test's own cargo environment must not leak into the firmware's
     // build (it has its own target, linker and runner).
     for (key, _) in std::env::vars_os() {
@@ -157,4 +166,38 @@ fn every_weight_is_bit_identical_on_the_host_and_under_qemu() {
         "weights differ between the host and QEMU: {mismatches:?}"
     );
     println!("host vs qemu: 6 of 6 final models bit-identical");
+}
+
+#[test]
+#[ignore = "needs QEMU, flip-link and defmt-print; firmware/ci.sh runs it"]
+fn every_weight_is_bit_identical_on_the_host_and_on_a_cortex_m0() {
+    let (train_x, train_y, _, _) = load();
+    let train = Data::new(&train_x, &train_y, digits::PIXEL_SCALE).unwrap();
+    let mut mismatches = Vec::new();
+
+    // Soft-float f32 on the M0 (thumbv6m, QEMU microbit): W1 with SGD and W2
+    // with SGD through the fused step, 300 steps of batch 1 each.
+    let log = qemu_with(
+        "microbit-crosscheck",
+        &[
+            "--target",
+            "thumbv6m-none-eabi",
+            "--no-default-features",
+            "--features",
+            "microbit",
+        ],
+    );
+    let mut xor = workloads::XorNet::ZERO;
+    let host = crosscheck::xor_sgd(&mut xor, &mut workloads::xor_trainer()).unwrap();
+    compare(&log, "xor-sgd", &host, &mut mismatches);
+    let mut net = digits::Net::ZERO;
+    let mut fused = Box::new(workloads::digits_sgd_fused_trainer());
+    let host = crosscheck::digits_sgd_fused(&mut net, &mut fused, &train).unwrap();
+    compare(&log, "digits-sgd-fused", &host, &mut mismatches);
+
+    assert!(
+        mismatches.is_empty(),
+        "weights differ between the host and the Cortex-M0: {mismatches:?}"
+    );
+    println!("host vs cortex-m0: 2 of 2 final models bit-identical");
 }

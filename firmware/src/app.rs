@@ -353,3 +353,51 @@ pub fn crosscheck() -> ! {
     }
     fw::exit(fw::EXIT_OK)
 }
+
+static M0_NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
+static SGD_FUSED: ConstStaticCell<microprop_device::workloads::DigitsSgdFusedTrainer> =
+    ConstStaticCell::new(microprop_device::workloads::digits_sgd_fused_trainer());
+
+/// The Cortex-M0 cross-check (QEMU `microbit`, 16 KB of RAM): W1 with SGD
+/// as in [`crosscheck`] and W2 with SGD through the fused step
+/// (`microprop_device::crosscheck::digits_sgd_fused`: no gradient buffer, so
+/// the network and trainer take about 10 KB), 300 steps of batch 1 each;
+/// logs the digest of every final weight; exits 0 unless a step was refused.
+pub fn crosscheck_m0() -> ! {
+    use microprop_device::crosscheck as check;
+    defmt::info!(
+        "cross-check (Cortex-M0): {=u32} steps of batch 1 each",
+        check::STEPS
+    );
+    let runs = [
+        (
+            "xor-sgd",
+            check::xor_sgd(XOR_NET.take(), XOR_TRAINER.take()),
+        ),
+        (
+            "digits-sgd-fused",
+            check::digits_sgd_fused(M0_NET.take(), SGD_FUSED.take(), &data::TRAIN),
+        ),
+    ];
+    let mut failed = false;
+    for (name, result) in runs {
+        match result {
+            Ok(d) => log_digest(name, &d),
+            Err(e) => {
+                defmt::error!("{=str}: {}", name, e);
+                failed = true;
+            }
+        }
+    }
+    defmt::info!(
+        "{=u64} M {=str} in all; stack high-water {=usize} of {=usize} B",
+        clock::now() / 1_000_000,
+        clock::UNIT,
+        fw::stack_high_water(),
+        fw::stack_capacity()
+    );
+    if failed {
+        fw::exit(fw::EXIT_TRAINING_ERROR)
+    }
+    fw::exit(fw::EXIT_OK)
+}

@@ -1,6 +1,7 @@
 //! Board support for running microprop on a Cortex-M4F: QEMU's
 //! `mps2-an386` (feature `qemu`, the default) or the nRF52840-DK (feature
-//! `nrf52840-dk`). Each brings a status LED, a delay and a clock; shared
+//! `nrf52840-dk`); and on a Cortex-M0, QEMU's `microbit` (feature
+//! `microbit`, target `thumbv6m-none-eabi`, the cross-check only). Each brings a status LED, a delay and a clock; shared
 //! are the digits data in flash, the applications ([`app`]), defmt logging
 //! of the learning loops, exit codes, and exiting panic and HardFault
 //! handlers.
@@ -9,12 +10,16 @@
 //! (board-independent); this crate only maps them to a board.
 #![no_std]
 
-#[cfg(all(feature = "qemu", feature = "nrf52840-dk"))]
+#[cfg(any(
+    all(feature = "qemu", feature = "nrf52840-dk"),
+    all(feature = "qemu", feature = "microbit"),
+    all(feature = "nrf52840-dk", feature = "microbit")
+))]
 compile_error!(
-    "features `qemu` and `nrf52840-dk` pick the board: enable one (`--no-default-features --features nrf52840-dk` for the DK)"
+    "features `qemu`, `nrf52840-dk` and `microbit` pick the board: enable one (`--no-default-features --features nrf52840-dk` for the DK)"
 );
-#[cfg(not(any(feature = "qemu", feature = "nrf52840-dk")))]
-compile_error!("enable a board feature: `qemu` (the default) or `nrf52840-dk`");
+#[cfg(not(any(feature = "qemu", feature = "nrf52840-dk", feature = "microbit")))]
+compile_error!("enable a board feature: `qemu` (the default), `nrf52840-dk` or `microbit`");
 
 pub mod app;
 #[cfg(feature = "qemu")]
@@ -24,6 +29,8 @@ pub mod board;
 pub mod clock;
 pub mod data;
 pub mod log;
+#[cfg(feature = "microbit")]
+pub mod microbit;
 #[cfg(feature = "nrf52840-dk")]
 pub mod nrf52840dk;
 
@@ -34,8 +41,12 @@ use cortex_m_rt::{ExceptionFrame, exception};
 // (read by probe-rs) on the board.
 #[cfg(feature = "nrf52840-dk")]
 use defmt_rtt as _;
-#[cfg(feature = "qemu")]
+#[cfg(any(feature = "qemu", feature = "microbit"))]
 use defmt_semihosting as _;
+// Linked for its critical-section based compare-and-swap (the Cortex-M0 has
+// none), which `static_cell` uses through it.
+#[cfg(feature = "microbit")]
+use portable_atomic as _;
 
 /// Exit status of a run whose test accuracy cleared the floor / whose tests
 /// passed.
@@ -69,7 +80,13 @@ pub fn exit(code: i32) -> ! {
 static FAILING: AtomicBool = AtomicBool::new(false);
 
 fn first_failure() -> bool {
-    !FAILING.swap(true, Ordering::Relaxed)
+    // Load and store in a critical section, not `swap`: the Cortex-M0
+    // (thumbv6m) has no atomic read-modify-write.
+    cortex_m::interrupt::free(|_| {
+        let first = !FAILING.load(Ordering::Relaxed);
+        FAILING.store(true, Ordering::Relaxed);
+        first
+    })
 }
 
 #[panic_handler]

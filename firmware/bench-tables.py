@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Regenerates the MCU benchmark tables of README.md and firmware/README.md.
+
+    bash firmware/bench-mcu.sh            # measures: firmware/target/bench-mcu.json
+    python3 firmware/bench-tables.py      # copies it to bench/mcu.json, rewrites both READMEs
+    python3 firmware/bench-tables.py --check   # READMEs == what bench/mcu.json gives? (CI)
+    python3 firmware/bench-tables.py --print [--json PATH]   # the tables on stdout only
+
+Inputs: the measurement (bench-mcu.sh's JSON; bench/mcu.json is the committed
+copy the READMEs were generated from), bench/peers-mcu.json (AIfES and
+tinymind at -O2 and -Os, transcribed from shared/peers/RESULTS.md with their
+provenance) and bench/goals-mcu.json (issue 11's goals). Output: the text
+between `<!-- bench-mcu:begin ... -->` and `<!-- bench-mcu:end -->` (the
+tables) and between `<!-- bench-mcu-digits:begin ... -->` and
+`<!-- bench-mcu-digits:end -->` (the digits job's size sentence) in both
+READMEs. Nothing else in them is touched; no figure inside the markers is
+typed by hand. Python 3 standard library only.
+"""
+
+import argparse
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MEASURED = ROOT / "firmware/target/bench-mcu.json"
+SNAPSHOT = ROOT / "bench/mcu.json"
+PEERS = ROOT / "bench/peers-mcu.json"
+GOALS = ROOT / "bench/goals-mcu.json"
+READMES = [ROOT / "README.md", ROOT / "firmware/README.md"]
+GENERATOR = "python3 firmware/bench-tables.py"
+
+
+def n(value, digits=0):
+    """1234567.8 -> '1,234,568' (or with `digits` decimals)."""
+    return f"{value:,.{digits}f}"
+
+
+def ratio(a, b):
+    return f"{a / b:.1f}x" if a >= b else f"{a / b:.2f}x"
+
+
+def profile_text(m):
+    s = m.get("profile_settings", {})
+    parts = []
+    if "opt-level" in s:
+        parts.append(f"opt-level {json.dumps(s['opt-level'])}")
+    if "lto" in s:
+        parts.append(f"{s['lto']} LTO" if isinstance(s["lto"], str) else f"lto {json.dumps(s['lto'])}")
+    if "codegen-units" in s:
+        parts.append(f"codegen-units {s['codegen-units']}")
+    text = f"`{m['profile']}` ({', '.join(parts)})" if parts else f"`{m['profile']}`"
+    if m.get("features"):
+        text += f", features `{','.join(m['features'])}`"
+    return text
+
+
+def provenance(m):
+    return (
+        f"Profile {profile_text(m)} of `firmware/Cargo.toml` for every number; "
+        f"{m['rustc'].split(' (')[0]}, {m['qemu'].replace('QEMU emulator version', 'QEMU')}, "
+        f"commit `{m['git_commit'][:12]}{'-dirty' if m['git_commit'].endswith('-dirty') else ''}`, {m['date'][:10]}."
+    )
+
+
+def peer_value(peers, key, peer, opt):
+    comparable = peers["comparable_workload"].get(key)
+    if comparable is None:
+        return None
+    return peers["instructions_per_sample"][comparable][peer][opt]
+
+
+def speed_table(m, peers, goals):
+    rows = [
+        "| workload (batch 1) | instructions / sample | MACs / sample | instructions / MAC "
+        "| AIfES 2.2 -O2 | AIfES -Os | tinymind -O2 | tinymind -Os | goal | met? |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for key, w in m["workloads"].items():
+        cells = [w["label"], n(w["instructions_per_sample"]), n(w["macs_per_sample"]), n(w["instructions_per_mac"], 2)]
+        for peer in ("aifes", "tinymind"):
+            for opt in ("O2", "Os"):
+                v = peer_value(peers, key, peer, opt)
+                cells.append("–" if v is None else n(v))
+        goal = goals["instructions_per_sample"].get(key)
+        if goal is None:
+            cells += ["–", "–"]
+        else:
+            cells += [f"≤ {n(goal)}", "yes" if w["instructions_per_sample"] <= goal else "no"]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def firmware_goals(m, goals):
+    """[(label, how, measured bytes or None, max bytes, met or None)]"""
+    out = []
+    binaries = m["binaries"]
+    for g in goals["firmware"]:
+        measure, value, how = g.get("measure"), None, "no binary measures it yet"
+        if measure == "text_minus" and g["binary"] in binaries and g["baseline"] in binaries:
+            value = binaries[g["binary"]]["text_bytes"] - binaries[g["baseline"]]["text_bytes"]
+            how = f"code of `{g['binary']}` − `{g['baseline']}`"
+        elif measure == "stack" and g["binary"] in binaries:
+            value = binaries[g["binary"]]["stack_bytes"]
+            how = f"`{g['binary']}`"
+        met = None if value is None else value <= g["max_bytes"]
+        out.append((g["label"], how, value, g["max_bytes"], met))
+    return out
+
+
+def goals_table(m, goals):
+    rows = ["| goal (issue 11) | measured on | measured | goal | met? |", "|---|---|---:|---:|---|"]
+    for label, how, value, limit, met in firmware_goals(m, goals):
+        rows.append(
+            f"| {label} | {how} | {'not measured' if value is None else n(value) + ' B'} "
+            f"| ≤ {n(limit)} B | {'–' if met is None else ('yes' if met else 'no')} |"
+        )
+    return rows
+
+
+def firmware_vs_peers(m, peers):
+    b = m["binaries"]["bench-w2-adam-fused"]
+    rows_bytes = b.get("bench_rows_bytes", 0)
+    rows = [
+        "| W2 Adam training firmware | flash B | flash without data set | RAM B | RAM without data set | stack B |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| microprop `bench-w2-adam-fused`, profile `{m['profile']}` | {n(b['flash_bytes'])} "
+        f"| {n(b['flash_bytes'] - b['data_set_bytes'])} | {n(b['ram_bytes'])} "
+        f"| {n(b['ram_bytes'] - rows_bytes)} | {n(b['stack_bytes'])} |",
+    ]
+    fw = peers["w2_adam_training_firmware"]
+    for peer, name in (("aifes", "AIfES 2.2"), ("tinymind", "tinymind")):
+        for opt in ("O2", "Os"):
+            p = fw[peer][opt]
+            rows.append(
+                f"| {name} -{opt} | {n(p['flash_bytes'])} | {n(p['flash_bytes'])} | {n(p['ram_bytes'])} "
+                f"| {n(p['ram_without_data_set_bytes'])} | {n(p['stack_bytes'])} |"
+            )
+    return rows
+
+
+def binaries_table(m):
+    rows = [
+        "| binary | code (vectors + .text) | .rodata (of which data set) | flash | RAM (.data + .bss) | stack high-water |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, b in m["binaries"].items():
+        stack = "–" if b.get("stack_bytes") is None else n(b["stack_bytes"])
+        rows.append(
+            f"| `{name}` | {n(b['text_bytes'])} | {n(b['rodata_bytes'])} ({n(b['data_set_bytes'])}) "
+            f"| {n(b['flash_bytes'])} | {n(b['ram_bytes'])} | {stack} |"
+        )
+    return rows
+
+
+def summary(m, peers, goals):
+    """Generated prose: how the workloads compare and which goals are met."""
+    lines = []
+    for peer, name in (("aifes", "AIfES"), ("tinymind", "tinymind")):
+        faster, slower = [], []
+        for key, w in m["workloads"].items():
+            values = [peer_value(peers, key, peer, opt) for opt in ("O2", "Os")]
+            if None in values:
+                continue
+            best = min(values)
+            r = best / w["instructions_per_sample"]
+            (faster if r > 1 else slower).append((r, w["label"]))
+        text = f"Against {name}'s faster build: fewer instructions on {len(faster)} of {len(faster) + len(slower)} workloads"
+        if faster:
+            text += f" ({ratio(min(faster)[0], 1)} to {ratio(max(faster)[0], 1)} fewer)"
+        if slower:
+            text += "; more on " + ", ".join(f"{label} ({ratio(1, r)} as many)" for r, label in sorted(slower))
+        lines.append(text + ".")
+    speed = [
+        (w["label"], w["instructions_per_sample"] <= goals["instructions_per_sample"][key])
+        for key, w in m["workloads"].items()
+        if key in goals["instructions_per_sample"]
+    ]
+    sizes = firmware_goals(m, goals)
+    met = [label for label, ok in speed if ok] + [g[0] for g in sizes if g[4]]
+    unmet = [label for label, ok in speed if not ok] + [g[0] for g in sizes if g[4] is False]
+    unmeasured = [g[0] for g in sizes if g[4] is None]
+    text = f"Issue 11's goals: {len(met)} of {len(met) + len(unmet) + len(unmeasured)} met"
+    if met:
+        text += " (" + "; ".join(met) + ")"
+    if unmeasured:
+        text += f", {len(unmeasured)} not measured yet (" + "; ".join(unmeasured) + ")"
+    lines.append(text + ".")
+    return lines
+
+
+def tables_block(m, peers, goals, source):
+    out = [
+        f"Generated by `{GENERATOR}` from `{source}`, the output of `{m['command']}`. "
+        + provenance(m)
+        + " Peers: `bench/peers-mcu.json` (shared/peers/RESULTS.md: AIfES "
+        f"`{peers['peers']['aifes']['commit'][:12]}`, tinymind `{peers['peers']['tinymind']['commit'][:12]}`, "
+        f"{peers['toolchain'].split(' (')[0]} -O2 / -Os, QEMU 7.2 mps2-an386, every instruction counted); "
+        "goals: `bench/goals-mcu.json` (issue 11).",
+        "",
+    ]
+    out += speed_table(m, peers, goals)
+    out += [""]
+    out += goals_table(m, goals)
+    out += [""]
+    out += summary(m, peers, goals)
+    out += [""]
+    out += firmware_vs_peers(m, peers)
+    out += [""]
+    out += binaries_table(m)
+    return out
+
+
+def digits_block(m):
+    b = m["binaries"].get("qemu-digits")
+    if b is None:
+        return ["(no `qemu-digits` entry in the measurement)"]
+    stack = "" if b.get("stack_bytes") is None else f" and {n(b['stack_bytes'])} B of stack at its high-water mark"
+    return [
+        f"Size of the digits job's Cortex-M4F firmware (`qemu-digits`, profile `{m['profile']}`): "
+        f"{n(b['text_bytes'])} B of code (vector table + `.text`) and {n(b['rodata_bytes'])} B of "
+        f"`.rodata`, {n(b['data_set_bytes'])} B of which are the digits, so {n(b['flash_bytes'])} B of "
+        f"flash; {n(b['ram_bytes'])} B of RAM (`.data` + `.bss`){stack} "
+        f"(generated by `{GENERATOR}` from `{m['command']}`, commit `{m['git_commit'][:12]}`)."
+    ]
+
+
+def replace_block(text, name, lines, path):
+    pattern = re.compile(rf"(<!-- {name}:begin[^>]*-->\n)(.*?)(<!-- {name}:end -->)", re.S)
+    if not pattern.search(text):
+        sys.exit(f"{path}: no <!-- {name}:begin --> ... <!-- {name}:end --> markers")
+    body = "\n".join(lines) + "\n"
+    return pattern.sub(lambda mo: mo.group(1) + body + mo.group(3), text, count=1)
+
+
+def render(readme, m, peers, goals, source):
+    text = readme.read_text()
+    text = replace_block(text, "bench-mcu", tables_block(m, peers, goals, source), readme)
+    text = replace_block(text, "bench-mcu-digits", digits_block(m), readme)
+    return text
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", type=Path, help="the measurement (default: firmware/target/bench-mcu.json)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="fail if a README differs from what bench/mcu.json gives")
+    mode.add_argument("--print", action="store_true", help="print the tables, write nothing")
+    args = parser.parse_args()
+
+    peers = json.loads(PEERS.read_text())
+    goals = json.loads(GOALS.read_text())
+    if args.check:
+        source = args.json or SNAPSHOT
+    else:
+        source = args.json or MEASURED
+    if not source.exists():
+        sys.exit(f"{source}: missing (run `bash firmware/bench-mcu.sh` first)")
+    m = json.loads(source.read_text())
+    shown = "bench/mcu.json"
+
+    if args.print:
+        print("\n".join(tables_block(m, peers, goals, source) + [""] + digits_block(m)))
+        return
+    if args.check:
+        stale = [r for r in READMES if r.read_text() != render(r, m, peers, goals, shown)]
+        for r in stale:
+            print(f"{r.relative_to(ROOT)}: MCU tables differ from {source.relative_to(ROOT)}; run {GENERATOR}")
+        if stale:
+            sys.exit(1)
+        print(f"bench-tables: README.md and firmware/README.md match {source.relative_to(ROOT)}")
+        return
+    if m["profile"] != "firmware" or m.get("features"):
+        print(f"note: {source} was measured with profile {m['profile']!r}, features {m.get('features')}", file=sys.stderr)
+    if source.resolve() != SNAPSHOT.resolve():
+        shutil.copyfile(source, SNAPSHOT)
+    for r in READMES:
+        r.write_text(render(r, m, peers, goals, shown))
+        print(f"bench-tables: rewrote {r.relative_to(ROOT)} from {source}")
+
+
+if __name__ == "__main__":
+    main()
