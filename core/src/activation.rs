@@ -115,12 +115,36 @@ impl Activation for Sigmoid {
     }
     #[inline]
     fn forward(&self, z: &mut [f32]) {
-        z.iter_mut().for_each(|v| *v = math::sigmoid(*v));
+        sigmoid_in_place(z);
     }
     #[inline]
     fn backward(&self, out: &[f32], grad: &mut [f32]) {
         for (g, &o) in grad.iter_mut().zip(out) {
             *g *= o * (1.0 - o);
+        }
+    }
+}
+
+/// The element loops that call a `libm` function are out of line: one copy
+/// in a firmware whatever the number of layers using them (inlined, each
+/// layer would carry its own copy of `tanhf` or `expf`).
+#[inline(never)]
+fn sigmoid_in_place(z: &mut [f32]) {
+    z.iter_mut().for_each(|v| *v = math::sigmoid(*v));
+}
+
+/// See [`sigmoid_in_place`].
+#[inline(never)]
+fn tanh_in_place(z: &mut [f32]) {
+    z.iter_mut().for_each(|v| *v = math::tanh(*v));
+}
+
+/// See [`sigmoid_in_place`].
+#[inline(never)]
+fn elu_in_place(z: &mut [f32], alpha: f32) {
+    for v in z.iter_mut() {
+        if *v <= 0.0 {
+            *v = alpha * math::exp_m1(*v);
         }
     }
 }
@@ -136,7 +160,7 @@ impl Activation for Tanh {
     }
     #[inline]
     fn forward(&self, z: &mut [f32]) {
-        z.iter_mut().for_each(|v| *v = math::tanh(*v));
+        tanh_in_place(z);
     }
     #[inline]
     fn backward(&self, out: &[f32], grad: &mut [f32]) {
@@ -306,11 +330,7 @@ impl Activation for Elu {
     }
     #[inline]
     fn forward(&self, z: &mut [f32]) {
-        for v in z.iter_mut() {
-            if *v <= 0.0 {
-                *v = self.alpha * math::exp_m1(*v);
-            }
-        }
+        elu_in_place(z, self.alpha);
     }
     #[inline]
     fn backward(&self, out: &[f32], grad: &mut [f32]) {

@@ -8,7 +8,8 @@
 
 use core::fmt;
 
-use microprop::{Dataset, Error, Parameters, Permutation, Zeroed};
+use microprop::dynamic::{Buffers, LayerSpec, LossKind, Network, Targets, Topology, Trainer};
+use microprop::{ActivationKind, Adam, Dataset, Error, Init, Parameters, Permutation, Zeroed};
 
 use crate::digits::{self, Data};
 use crate::workloads::{
@@ -46,11 +47,21 @@ const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// The [`Digest`] of `params` (a network, gradients, optimizer state).
 pub fn digest<P: Parameters>(params: &P) -> Digest {
+    digest_of(params.slices().flatten())
+}
+
+/// The [`Digest`] of a flat parameter buffer (a run-time network's): equal
+/// to [`digest`] of the const-generic network holding the same values.
+pub fn digest_values(values: &[f32]) -> Digest {
+    digest_of(values.iter())
+}
+
+fn digest_of<'a>(values: impl Iterator<Item = &'a f32>) -> Digest {
     let mut crc = CRC.digest();
     let mut count = 0u32;
     let mut first = [0u32; ENDS];
     let mut last = [0u32; ENDS];
-    for &v in params.slices().flatten() {
+    for &v in values {
         let bits = v.to_bits();
         crc.update(&bits.to_le_bytes());
         if let Some(slot) = first.get_mut(count as usize) {
@@ -179,6 +190,86 @@ pub fn digits_adam(
     data: &Data<'_>,
 ) -> Result<Digest, Error> {
     digits_steps(net, trainer, data, DIGITS_ADAM_LR)
+}
+
+/// W2's layers as a run-time layer list (`microprop::dynamic`).
+pub const DIGITS_LAYERS: [LayerSpec; 2] = [
+    LayerSpec::dense(32, ActivationKind::Tanh),
+    LayerSpec::dense(digits::CLASSES, ActivationKind::Identity),
+];
+
+/// Parameters of W2.
+const DIGITS_PARAMS: usize = digits::FEATURES * 32 + 32 + 32 * digits::CLASSES + digits::CLASSES;
+
+/// The caller-owned buffers of [`digits_adam_dynamic`]: W2's parameters,
+/// gradients, Adam's two moments and the batch-1 cache, sized as
+/// `Topology::params_len` and `Topology::cache_len(1)` say (checked when
+/// the run starts).
+pub struct DynamicDigits {
+    /// Parameters.
+    pub params: [f32; DIGITS_PARAMS],
+    /// Gradients.
+    pub gradients: [f32; DIGITS_PARAMS],
+    /// Adam's moments, back to back.
+    pub state: [f32; 2 * DIGITS_PARAMS],
+    /// Output rows and scratch.
+    pub cache: [f32; 2 * (32 + digits::CLASSES)],
+}
+
+impl DynamicDigits {
+    /// All zero (for a `static`).
+    pub const ZERO: Self = DynamicDigits {
+        params: [0.0; DIGITS_PARAMS],
+        gradients: [0.0; DIGITS_PARAMS],
+        state: [0.0; 2 * DIGITS_PARAMS],
+        cache: [0.0; 2 * (32 + digits::CLASSES)],
+    };
+}
+
+/// [`digits_adam`] through the run-time front end (`microprop::dynamic`):
+/// the same weights, rows, optimizer and step count, so the same digest as
+/// the const-generic run, on the host and on the device.
+///
+/// # Errors
+/// As [`digits_adam`], and [`Error::BufferLength`] if the buffers do not
+/// fit the topology (a bug).
+pub fn digits_adam_dynamic(buffers: &mut DynamicDigits, data: &Data<'_>) -> Result<Digest, Error> {
+    let topology = Topology::new(digits::FEATURES, &DIGITS_LAYERS)?;
+    let DynamicDigits {
+        params,
+        gradients,
+        state,
+        cache,
+    } = buffers;
+    state.fill(0.0);
+    let mut net = Network::new(topology, params)?;
+    net.init(
+        Init::Xavier,
+        &mut microprop::init::seeded(digits::INIT_SEED),
+    );
+    let buffers = Buffers {
+        gradients,
+        optimizer_state: state,
+        cache,
+        winners: &mut [],
+    };
+    let mut trainer = Trainer::new(
+        topology,
+        buffers,
+        1,
+        LossKind::SoftmaxCrossEntropy,
+        Adam::PYTORCH,
+    )?;
+    let order = Permutation::new(data.len(), ORDER_SEED);
+    let mut x = <[f32; digits::FEATURES] as Zeroed>::ZERO;
+    for step in 0..STEPS as usize {
+        let index = order.index(step % data.len());
+        let label = data
+            .sample(index, &mut x)
+            .ok_or(Error::SampleUnavailable { index })?;
+        trainer.train_step(&mut net, &x, Targets::Labels(&[label]), DIGITS_ADAM_LR)?;
+    }
+    Ok(digest_values(net.params()))
 }
 
 #[cfg(test)]

@@ -84,7 +84,14 @@ fn logged<'a>(log: &'a str, name: &str) -> &'a str {
     line[start..].trim_end()
 }
 
+thread_local! {
+    /// Digests compared so far by [`compare`] in this test (each test runs
+    /// on a thread of its own), for the summary lines.
+    static COMPARED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 fn compare(log: &str, name: &str, host: &Digest, mismatches: &mut Vec<String>) {
+    COMPARED.set(COMPARED.get() + 1);
     let device = logged(log, name);
     let host = host.to_string();
     let verdict = if device == host {
@@ -96,6 +103,18 @@ fn compare(log: &str, name: &str, host: &Digest, mismatches: &mut Vec<String>) {
     if device != host {
         mismatches.push(name.to_owned());
     }
+}
+
+#[test]
+fn the_run_time_front_end_trains_the_digits_to_the_same_bits() {
+    let (train_x, train_y, _, _) = load();
+    let train = Data::new(&train_x, &train_y, digits::PIXEL_SCALE).unwrap();
+    let mut net = digits::Net::ZERO;
+    let mut adam = Box::new(workloads::digits_adam_trainer());
+    let typed = crosscheck::digits_adam(&mut net, &mut adam, &train).unwrap();
+    let mut buffers = Box::new(crosscheck::DynamicDigits::ZERO);
+    let dynamic = crosscheck::digits_adam_dynamic(&mut buffers, &train).unwrap();
+    assert_eq!(dynamic, typed);
 }
 
 #[test]
@@ -118,6 +137,8 @@ fn every_weight_is_bit_identical_on_the_host_and_under_qemu() {
     let mut adam = Box::new(workloads::digits_adam_trainer());
     let host = crosscheck::digits_adam(&mut net, &mut adam, &train).unwrap();
     compare(&log, "digits-adam", &host, &mut mismatches);
+    // The run-time front end on the device gives the typed host run's bits.
+    compare(&log, "digits-adam-dynamic", &host, &mut mismatches);
 
     // The digits job: 1800 Adam steps of 16 rows.
     let log = qemu("qemu-digits");
@@ -165,7 +186,8 @@ fn every_weight_is_bit_identical_on_the_host_and_under_qemu() {
         mismatches.is_empty(),
         "weights differ between the host and QEMU: {mismatches:?}"
     );
-    println!("host vs qemu: 6 of 6 final models bit-identical");
+    let n = COMPARED.take();
+    println!("host vs qemu: {n} of {n} final models bit-identical");
 }
 
 #[test]
@@ -199,5 +221,6 @@ fn every_weight_is_bit_identical_on_the_host_and_on_a_cortex_m0() {
         mismatches.is_empty(),
         "weights differ between the host and the Cortex-M0: {mismatches:?}"
     );
-    println!("host vs cortex-m0: 2 of 2 final models bit-identical");
+    let n = COMPARED.take();
+    println!("host vs cortex-m0: {n} of {n} final models bit-identical");
 }

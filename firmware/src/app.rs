@@ -316,9 +316,12 @@ static SGD_TRAINER: ConstStaticCell<microprop_device::workloads::DigitsSgdTraine
     ConstStaticCell::new(microprop_device::workloads::digits_sgd_trainer());
 static ADAM_TRAINER: ConstStaticCell<microprop_device::workloads::DigitsAdamTrainer> =
     ConstStaticCell::new(microprop_device::workloads::digits_adam_trainer());
+static DYNAMIC_DIGITS: ConstStaticCell<microprop_device::crosscheck::DynamicDigits> =
+    ConstStaticCell::new(microprop_device::crosscheck::DynamicDigits::ZERO);
 
 /// The host-vs-device runs of `microprop_device::crosscheck` (W1 with SGD,
-/// W2 with SGD and with Adam, 300 steps of batch 1 each): logs the digest
+/// W2 with SGD and with Adam, and W2 with Adam through the run-time front
+/// end, 300 steps of batch 1 each): logs the digest
 /// of every final weight; exits 0 unless a step was refused.
 pub fn crosscheck() -> ! {
     use microprop_device::crosscheck as check;
@@ -336,6 +339,10 @@ pub fn crosscheck() -> ! {
         (
             "digits-adam",
             check::digits_adam(net, ADAM_TRAINER.take(), &data::TRAIN),
+        ),
+        (
+            "digits-adam-dynamic",
+            check::digits_adam_dynamic(DYNAMIC_DIGITS.take(), &data::TRAIN),
         ),
     ];
     let mut failed = false;
