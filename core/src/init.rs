@@ -1,7 +1,9 @@
 //! Weight initialisation from a seeded, `no_std` random-number generator.
 //!
-//! Sampling uses only integer PRNG output and `libm`, so the same seed gives
-//! bit-identical weights on the host and on every MCU.
+//! Sampling uses only integer PRNG output and f32 arithmetic (`libm`'s
+//! `logf`, the correctly rounded square root and [`math::cos_turns`]), so
+//! the same seed gives bit-identical weights on the host and on every MCU,
+//! and nothing links f64 software arithmetic.
 
 use crate::math;
 use rand_core::Rng;
@@ -99,11 +101,13 @@ fn symmetric_uniform<R: Rng + ?Sized>(rng: &mut R, limit: f32) -> f32 {
 }
 
 /// N(0, 1) by the Box–Muller transform (one of the pair is used, so every
-/// call consumes exactly two PRNG words).
+/// call consumes exactly two PRNG words): sqrt(−2 ln u1)·cos(2π u2), the
+/// cosine as [`math::cos_turns`] of `u2` turns, so sampling needs f32
+/// arithmetic only.
 pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f32 {
     let u1 = 1.0 - unit_uniform(rng); // (0, 1]: ln never sees 0
     let u2 = unit_uniform(rng);
-    math::sqrt(-2.0 * math::ln(u1)) * math::cos(2.0 * core::f32::consts::PI * u2)
+    math::sqrt(-2.0 * math::ln(u1)) * math::cos_turns(u2)
 }
 
 #[cfg(test)]
