@@ -77,7 +77,24 @@ impl Init {
     }
 
     /// Fills `weights` with samples for units of `fan_in` inputs in a layer
-    /// of `fan_out` units.
+    /// of `fan_out` units: the same values as [`Init::sample`] called for
+    /// each weight in turn.
+    ///
+    /// The scheme is chosen once, and each scheme's loop is its own
+    /// function; this dispatch is always inlined, so when the scheme is a
+    /// constant at the call (`net.init(Init::Xavier, ..)` in a firmware),
+    /// the optimizer keeps that scheme's loop only and the others are not
+    /// linked. With a scheme chosen at run time every loop is linked, as
+    /// with [`Init::sample`].
+    ///
+    /// ```
+    /// use microprop::init::{seeded, Init};
+    /// let mut w = [0.0_f32; 6];
+    /// Init::HeUniform.fill(&mut w, 3, 2, &mut seeded(5));
+    /// let mut rng = seeded(5);
+    /// assert!(w.iter().all(|&x| x == Init::HeUniform.sample(3, 2, &mut rng)));
+    /// ```
+    #[inline(always)]
     pub fn fill<R: Rng + ?Sized>(
         &self,
         weights: &mut [f32],
@@ -85,9 +102,41 @@ impl Init {
         fan_out: usize,
         rng: &mut R,
     ) {
-        for w in weights {
-            *w = self.sample(fan_in, fan_out, rng);
+        // As in `sample`, term for term, so both give the same bits.
+        let fan_in = fan_in.max(1) as f32;
+        let fan_sum = fan_in + fan_out as f32;
+        match *self {
+            Init::Constant(c) => weights.fill(c),
+            Init::Normal { mean, std } => fill_normal(weights, rng, mean, std),
+            Init::Uniform { limit } => fill_uniform(weights, rng, limit),
+            Init::Xavier => fill_scaled_normal(weights, rng, math::sqrt(1.0 / fan_in)),
+            Init::GlorotUniform => fill_uniform(weights, rng, math::sqrt(6.0 / fan_sum)),
+            Init::GlorotNormal => fill_scaled_normal(weights, rng, math::sqrt(2.0 / fan_sum)),
+            Init::HeNormal => fill_scaled_normal(weights, rng, math::sqrt(2.0 / fan_in)),
+            Init::HeUniform => fill_uniform(weights, rng, math::sqrt(6.0 / fan_in)),
         }
+    }
+}
+
+/// `mean + std·z` for each weight, z standard normal (as [`Init::Normal`]).
+fn fill_normal<R: Rng + ?Sized>(weights: &mut [f32], rng: &mut R, mean: f32, std: f32) {
+    for w in weights {
+        *w = mean + std * standard_normal(rng);
+    }
+}
+
+/// `scale·z` for each weight, z standard normal (Xavier, Glorot and He
+/// normal; no `0 +`, which would turn a -0.0 into +0.0).
+fn fill_scaled_normal<R: Rng + ?Sized>(weights: &mut [f32], rng: &mut R, scale: f32) {
+    for w in weights {
+        *w = scale * standard_normal(rng);
+    }
+}
+
+/// U(-limit, limit) for each weight.
+fn fill_uniform<R: Rng + ?Sized>(weights: &mut [f32], rng: &mut R, limit: f32) {
+    for w in weights {
+        *w = symmetric_uniform(rng, limit);
     }
 }
 
@@ -146,6 +195,31 @@ mod tests {
         assert!((m - 1.0).abs() < 0.05 && (v - 4.0).abs() < 0.15, "{m} {v}");
         let (m, v) = moments(Init::Uniform { limit: 3.0 }, 1, 1);
         assert!(m.abs() < 0.05 && (v - 3.0).abs() < 0.1, "{m} {v}");
+    }
+
+    #[test]
+    fn fill_gives_the_bits_of_sample() {
+        let schemes = [
+            Init::Constant(-0.5),
+            Init::Normal {
+                mean: 1.0,
+                std: 2.0,
+            },
+            Init::Uniform { limit: 3.0 },
+            Init::Xavier,
+            Init::GlorotUniform,
+            Init::GlorotNormal,
+            Init::HeNormal,
+            Init::HeUniform,
+        ];
+        for init in schemes {
+            let mut filled = [0.0_f32; 50];
+            init.fill(&mut filled, 7, 5, &mut seeded(9));
+            let mut rng = seeded(9);
+            for w in filled {
+                assert_eq!(w.to_bits(), init.sample(7, 5, &mut rng).to_bits());
+            }
+        }
     }
 
     #[test]
