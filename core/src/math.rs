@@ -243,8 +243,11 @@ pub fn cos_turns(x: f32) -> f32 {
     const ROUND: f32 = 12_582_912.0;
     // cos is even; from 2²³ up every float is a whole number of turns.
     let a = x.abs();
-    if !(a < INTEGER) {
+    if a >= INTEGER {
         return if a.is_finite() { 1.0 } else { f32::NAN };
+    }
+    if a.is_nan() {
+        return a;
     }
     let r = a - ((a + INTEGER) - INTEGER); // [-½, ½], exact
     let quarter = (4.0 * r + ROUND) - ROUND; // -2..=2
