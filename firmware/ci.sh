@@ -3,7 +3,8 @@
 #   bash firmware/ci.sh
 # Installs what is missing (QEMU, the Cortex-M targets, flip-link,
 # defmt-print), lints firmware/ (all three boards) and device/ (host,
-# Cortex-M4F, Cortex-M0), checks that the READMEs' MCU tables are what
+# Cortex-M4F, Cortex-M0), checks that no binary links soft-float f64
+# (check-no-f64.sh) and that the READMEs' MCU tables are what
 # bench/mcu.json gives (bench-tables.py --check), builds the nRF52840-DK
 # binary, runs under QEMU the digits job, the online-learning job, the
 # on-target tests, the failure handlers, the host-vs-QEMU bit-identity test
@@ -64,6 +65,18 @@ cargo build --release --locked
 elf=target/thumbv7em-none-eabihf/release/qemu-digits
 if command -v arm-none-eabi-size >/dev/null; then arm-none-eabi-size "$elf"; fi
 
+step "no soft-float f64 in any firmware binary (check-no-f64.sh)"
+# The symbol check needs an ARM-aware nm: binutils-arm-none-eabi, or llvm-nm.
+if ! command -v arm-none-eabi-nm >/dev/null && ! command -v llvm-nm >/dev/null; then
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends binutils-arm-none-eabi
+fi
+release=target/thumbv7em-none-eabihf/release
+bash check-no-f64.sh "$release"/qemu-{digits,online,crosscheck} "$release"/bench-{w1,w2-sgd,w2-adam,w2-fused,w2-adam-fused,w2-infer,w2-deep,w3,base}
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 passed=0
@@ -85,6 +98,11 @@ if cargo build-nrf52840-dk --locked; then
   nrf=target/thumbv7em-none-eabihf/release/nrf52840-dk
   if command -v arm-none-eabi-size >/dev/null; then arm-none-eabi-size "$nrf"; fi
   pass "nrf52840-dk builds"
+  if bash check-no-f64.sh "$nrf"; then
+    pass "nrf52840-dk has no soft-float f64"
+  else
+    fail "nrf52840-dk links soft-float f64"
+  fi
 else
   fail "nrf52840-dk build"
 fi

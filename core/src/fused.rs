@@ -56,6 +56,38 @@ pub struct FusedTrainer<N: Layer, L, O: Optimizer> {
     steps: u32,
 }
 
+impl<N: Layer, L: Zeroed, O: Optimizer + Zeroed> FusedTrainer<N, L, O> {
+    /// A trainer whose every byte is zero, for a `static`: the loss and the
+    /// optimizer are their [`Zeroed::ZERO`] values, so the linker puts the
+    /// whole trainer in `.bss` (RAM cleared at start-up) instead of storing
+    /// an image of it in flash for `.data`, as it must for
+    /// [`FusedTrainer::new`] with non-zero hyperparameters
+    /// (`Adam::PYTORCH`). Set the real hyperparameters through the public
+    /// [`optimizer`](FusedTrainer::optimizer) field before the first step;
+    /// an all-zero [`Adam`](crate::Adam) refuses to step
+    /// ([`Error::InvalidHyperparameter`]) rather than train with β = 0 and
+    /// eps = 0.
+    ///
+    /// ```
+    /// use microprop::{network, Adam, Dense, Error, FusedTrainer, Identity, Layer, SoftmaxCrossEntropy, Tanh};
+    /// type Net = network![Dense<4, 8, Tanh>, Dense<8, 3, Identity>];
+    /// type T = FusedTrainer<Net, SoftmaxCrossEntropy, Adam>;
+    /// // All zeros: in `.bss` on an MCU (with a `ConstStaticCell` or a
+    /// // `Mutex` around it for mutable access).
+    /// static TRAINER: T = T::ZEROED;
+    ///
+    /// let mut net = Net::ZERO;
+    /// net.init(microprop::Init::Xavier, &mut microprop::init::seeded(1));
+    /// let (x, y) = ([0.5, -1.0, 0.25, 0.0], 2);
+    /// let mut trainer = T::ZEROED;
+    /// let refused = trainer.train_step(&mut net, &x, &y, 1e-3);
+    /// assert!(matches!(refused, Err(Error::InvalidHyperparameter)));
+    /// trainer.optimizer = Adam::PYTORCH;
+    /// assert!(trainer.train_step(&mut net, &x, &y, 1e-3).is_ok());
+    /// ```
+    pub const ZEROED: Self = Self::new(L::ZERO, O::ZERO);
+}
+
 impl<N: Layer, L, O: Optimizer> FusedTrainer<N, L, O> {
     /// A trainer with zeroed buffers. Usable in `const` and `static`.
     pub const fn new(loss: L, optimizer: O) -> Self {

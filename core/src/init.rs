@@ -1,7 +1,9 @@
 //! Weight initialisation from a seeded, `no_std` random-number generator.
 //!
-//! Sampling uses only integer PRNG output and `libm`, so the same seed gives
-//! bit-identical weights on the host and on every MCU.
+//! Sampling uses only integer PRNG output and f32 arithmetic (`libm`'s
+//! `logf`, the correctly rounded square root and [`math::cos_turns`]), so
+//! the same seed gives bit-identical weights on the host and on every MCU,
+//! and nothing links f64 software arithmetic.
 
 use crate::math;
 use rand_core::Rng;
@@ -75,7 +77,24 @@ impl Init {
     }
 
     /// Fills `weights` with samples for units of `fan_in` inputs in a layer
-    /// of `fan_out` units.
+    /// of `fan_out` units: the same values as [`Init::sample`] called for
+    /// each weight in turn.
+    ///
+    /// The scheme is chosen once, and each scheme's loop is its own
+    /// function; this dispatch is always inlined, so when the scheme is a
+    /// constant at the call (`net.init(Init::Xavier, ..)` in a firmware),
+    /// the optimizer keeps that scheme's loop only and the others are not
+    /// linked. With a scheme chosen at run time every loop is linked, as
+    /// with [`Init::sample`].
+    ///
+    /// ```
+    /// use microprop::init::{seeded, Init};
+    /// let mut w = [0.0_f32; 6];
+    /// Init::HeUniform.fill(&mut w, 3, 2, &mut seeded(5));
+    /// let mut rng = seeded(5);
+    /// assert!(w.iter().all(|&x| x == Init::HeUniform.sample(3, 2, &mut rng)));
+    /// ```
+    #[inline(always)]
     pub fn fill<R: Rng + ?Sized>(
         &self,
         weights: &mut [f32],
@@ -83,9 +102,41 @@ impl Init {
         fan_out: usize,
         rng: &mut R,
     ) {
-        for w in weights {
-            *w = self.sample(fan_in, fan_out, rng);
+        // As in `sample`, term for term, so both give the same bits.
+        let fan_in = fan_in.max(1) as f32;
+        let fan_sum = fan_in + fan_out as f32;
+        match *self {
+            Init::Constant(c) => weights.fill(c),
+            Init::Normal { mean, std } => fill_normal(weights, rng, mean, std),
+            Init::Uniform { limit } => fill_uniform(weights, rng, limit),
+            Init::Xavier => fill_scaled_normal(weights, rng, math::sqrt(1.0 / fan_in)),
+            Init::GlorotUniform => fill_uniform(weights, rng, math::sqrt(6.0 / fan_sum)),
+            Init::GlorotNormal => fill_scaled_normal(weights, rng, math::sqrt(2.0 / fan_sum)),
+            Init::HeNormal => fill_scaled_normal(weights, rng, math::sqrt(2.0 / fan_in)),
+            Init::HeUniform => fill_uniform(weights, rng, math::sqrt(6.0 / fan_in)),
         }
+    }
+}
+
+/// `mean + std·z` for each weight, z standard normal (as [`Init::Normal`]).
+fn fill_normal<R: Rng + ?Sized>(weights: &mut [f32], rng: &mut R, mean: f32, std: f32) {
+    for w in weights {
+        *w = mean + std * standard_normal(rng);
+    }
+}
+
+/// `scale·z` for each weight, z standard normal (Xavier, Glorot and He
+/// normal; no `0 +`, which would turn a -0.0 into +0.0).
+fn fill_scaled_normal<R: Rng + ?Sized>(weights: &mut [f32], rng: &mut R, scale: f32) {
+    for w in weights {
+        *w = scale * standard_normal(rng);
+    }
+}
+
+/// U(-limit, limit) for each weight.
+fn fill_uniform<R: Rng + ?Sized>(weights: &mut [f32], rng: &mut R, limit: f32) {
+    for w in weights {
+        *w = symmetric_uniform(rng, limit);
     }
 }
 
@@ -99,11 +150,13 @@ fn symmetric_uniform<R: Rng + ?Sized>(rng: &mut R, limit: f32) -> f32 {
 }
 
 /// N(0, 1) by the Box–Muller transform (one of the pair is used, so every
-/// call consumes exactly two PRNG words).
+/// call consumes exactly two PRNG words): sqrt(−2 ln u1)·cos(2π u2), the
+/// cosine as [`math::cos_turns`] of `u2` turns, so sampling needs f32
+/// arithmetic only.
 pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f32 {
     let u1 = 1.0 - unit_uniform(rng); // (0, 1]: ln never sees 0
     let u2 = unit_uniform(rng);
-    math::sqrt(-2.0 * math::ln(u1)) * math::cos(2.0 * core::f32::consts::PI * u2)
+    math::sqrt(-2.0 * math::ln(u1)) * math::cos_turns(u2)
 }
 
 #[cfg(test)]
@@ -142,6 +195,31 @@ mod tests {
         assert!((m - 1.0).abs() < 0.05 && (v - 4.0).abs() < 0.15, "{m} {v}");
         let (m, v) = moments(Init::Uniform { limit: 3.0 }, 1, 1);
         assert!(m.abs() < 0.05 && (v - 3.0).abs() < 0.1, "{m} {v}");
+    }
+
+    #[test]
+    fn fill_gives_the_bits_of_sample() {
+        let schemes = [
+            Init::Constant(-0.5),
+            Init::Normal {
+                mean: 1.0,
+                std: 2.0,
+            },
+            Init::Uniform { limit: 3.0 },
+            Init::Xavier,
+            Init::GlorotUniform,
+            Init::GlorotNormal,
+            Init::HeNormal,
+            Init::HeUniform,
+        ];
+        for init in schemes {
+            let mut filled = [0.0_f32; 50];
+            init.fill(&mut filled, 7, 5, &mut seeded(9));
+            let mut rng = seeded(9);
+            for w in filled {
+                assert_eq!(w.to_bits(), init.sample(7, 5, &mut rng).to_bits());
+            }
+        }
     }
 
     #[test]

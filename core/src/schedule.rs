@@ -93,8 +93,9 @@ impl Schedule for LrSchedule {
                 if t >= period {
                     last
                 } else {
-                    let phase = core::f32::consts::PI * t as f32 / period as f32;
-                    last + (initial - last) * 0.5 * (1.0 + math::cos(phase))
+                    // cos(π t / T) as t / 2T turns: f32 arithmetic only.
+                    let turns = 0.5 * t as f32 / period as f32;
+                    last + (initial - last) * 0.5 * (1.0 + math::cos_turns(turns))
                 }
             }
             LrSchedule::Custom(f) => f(t),

@@ -94,6 +94,38 @@ pub struct MemoryReport {
     pub total: usize,
 }
 
+impl<N: Layer, L: Zeroed, O: Optimizer + Zeroed, const B: usize> Trainer<N, L, O, B> {
+    /// A trainer whose every byte is zero, for a `static`: the loss and the
+    /// optimizer are their [`Zeroed::ZERO`] values, so the whole value is
+    /// zeros and the linker puts it in `.bss` (RAM cleared at start-up)
+    /// instead of storing an image of it in flash for `.data`, as it must
+    /// for [`Trainer::new`] with non-zero hyperparameters (`Adam::PYTORCH`).
+    /// Set the real hyperparameters through the public
+    /// [`optimizer`](Trainer::optimizer) field before the first step; an
+    /// all-zero [`Adam`](crate::Adam) refuses to step
+    /// ([`Error::InvalidHyperparameter`]) rather than train with β = 0 and
+    /// eps = 0.
+    ///
+    /// ```
+    /// use microprop::{network, Adam, Dense, Error, Identity, Layer, SoftmaxCrossEntropy, Tanh, Trainer};
+    /// type Net = network![Dense<4, 8, Tanh>, Dense<8, 3, Identity>];
+    /// type T = Trainer<Net, SoftmaxCrossEntropy, Adam, 1>;
+    /// // All zeros: in `.bss` on an MCU (with a `ConstStaticCell` or a
+    /// // `Mutex` around it for mutable access).
+    /// static TRAINER: T = T::ZEROED;
+    ///
+    /// let mut net = Net::ZERO;
+    /// net.init(microprop::Init::Xavier, &mut microprop::init::seeded(1));
+    /// let (x, y) = ([[0.5, -1.0, 0.25, 0.0]], [2]);
+    /// let mut trainer = T::ZEROED;
+    /// let refused = trainer.train_step(&mut net, &x, &y, 1e-3);
+    /// assert!(matches!(refused, Err(Error::InvalidHyperparameter)));
+    /// trainer.optimizer = Adam::PYTORCH;
+    /// assert!(trainer.train_step(&mut net, &x, &y, 1e-3).is_ok());
+    /// ```
+    pub const ZEROED: Self = Self::new(L::ZERO, O::ZERO);
+}
+
 impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     /// A trainer with zeroed buffers. Usable in `const` and `static`.
     pub const fn new(loss: L, optimizer: O) -> Self {

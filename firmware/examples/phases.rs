@@ -11,7 +11,6 @@ use cortex_m_rt::entry;
 use microprop::{Adam, Layer, Optimizer, SoftmaxCrossEntropy, Trainer};
 use microprop_device::digits::Net;
 use microprop_device::workloads::{DIGITS_ADAM_LR, DIGITS_SGD_LR};
-use microprop_firmware::app::ALL_ZERO_ADAM;
 use microprop_firmware::bench::{self, finish, measure};
 use microprop_firmware::board::Mps2;
 use static_cell::ConstStaticCell;
@@ -22,7 +21,7 @@ static NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
 static SGD: ConstStaticCell<Trainer<Net, SoftmaxCrossEntropy, microprop::Sgd, 1>> =
     ConstStaticCell::new(Trainer::new(SoftmaxCrossEntropy, microprop::Sgd));
 static ADAM: ConstStaticCell<Trainer<Net, SoftmaxCrossEntropy, Adam, 1>> =
-    ConstStaticCell::new(Trainer::new(SoftmaxCrossEntropy, ALL_ZERO_ADAM));
+    ConstStaticCell::new(Trainer::ZEROED);
 static ROWS: ConstStaticCell<bench::DigitRows> = ConstStaticCell::new(bench::DigitRows::new());
 
 fn phases<O: Optimizer>(

@@ -5,7 +5,7 @@
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
 use microprop::checkpoint::{self, RamFlash, Store};
-use microprop::{Adam, Epsilon, FitBuffers, Layer, SoftmaxCrossEntropy, Trainer};
+use microprop::{Adam, FitBuffers, Layer};
 use microprop_device::crosscheck::{Digest, digest};
 use microprop_device::digits::online::{self, OnlineEvent, PhaseEnd};
 use microprop_device::digits::{self, DigitsTrainer, FEATURES, Net};
@@ -37,25 +37,11 @@ pub fn log_digest(name: &str, d: &Digest) {
     );
 }
 
-// The digits job's buffers. A fresh trainer is all zeros except Adam's
-// hyperparameters: built with an all-zero `Adam` the static lands in
-// `.bss` (no 31 KB image of zeros in flash for `.data`), and `digits_job`
-// sets the real hyperparameters.
+// The digits job's buffers. `Trainer::ZEROED` is all zeros (an all-zero
+// `Adam` included), so the static lands in `.bss` (no image of zeros in
+// flash for `.data`); `digits_job` sets the real hyperparameters.
 static NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
-static TRAINER: ConstStaticCell<DigitsTrainer> =
-    ConstStaticCell::new(Trainer::new(SoftmaxCrossEntropy, ALL_ZERO_ADAM));
-/// An `Adam` with every field zero, for `static` trainers: a trainer built
-/// with it is all zeros and lands in `.bss` (not tens of KB of zeros in
-/// flash for `.data`); set the real hyperparameters (`Adam::PYTORCH`) before
-/// training.
-pub const ALL_ZERO_ADAM: Adam = Adam {
-    beta1: 0.0,
-    beta2: 0.0,
-    eps: 0.0,
-    epsilon: Epsilon::Outside,
-    weight_decay: 0.0,
-    decoupled: false,
-};
+static TRAINER: ConstStaticCell<DigitsTrainer> = ConstStaticCell::new(DigitsTrainer::ZEROED);
 static BUFFERS: ConstStaticCell<FitBuffers<[f32; FEATURES], usize, { digits::BATCH }>> =
     ConstStaticCell::new(FitBuffers::new());
 
@@ -314,8 +300,9 @@ static XOR_TRAINER: ConstStaticCell<microprop_device::workloads::XorTrainer> =
 static CHECK_NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
 static SGD_TRAINER: ConstStaticCell<microprop_device::workloads::DigitsSgdTrainer> =
     ConstStaticCell::new(microprop_device::workloads::digits_sgd_trainer());
+// All zeros, in `.bss`; `crosscheck` sets Adam's hyperparameters.
 static ADAM_TRAINER: ConstStaticCell<microprop_device::workloads::DigitsAdamTrainer> =
-    ConstStaticCell::new(microprop_device::workloads::digits_adam_trainer());
+    ConstStaticCell::new(microprop_device::workloads::DigitsAdamTrainer::ZEROED);
 static DYNAMIC_DIGITS: ConstStaticCell<microprop_device::crosscheck::DynamicDigits> =
     ConstStaticCell::new(microprop_device::crosscheck::DynamicDigits::ZERO);
 
@@ -336,10 +323,11 @@ pub fn crosscheck() -> ! {
             "digits-sgd",
             check::digits_sgd(net, SGD_TRAINER.take(), &data::TRAIN),
         ),
-        (
-            "digits-adam",
-            check::digits_adam(net, ADAM_TRAINER.take(), &data::TRAIN),
-        ),
+        ("digits-adam", {
+            let trainer = ADAM_TRAINER.take();
+            trainer.optimizer = Adam::PYTORCH;
+            check::digits_adam(net, trainer, &data::TRAIN)
+        }),
         (
             "digits-adam-dynamic",
             check::digits_adam_dynamic(DYNAMIC_DIGITS.take(), &data::TRAIN),

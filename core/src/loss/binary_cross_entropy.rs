@@ -12,6 +12,10 @@ use crate::math;
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct SigmoidBinaryCrossEntropy;
 
+impl crate::buffer::Zeroed for SigmoidBinaryCrossEntropy {
+    const ZERO: Self = SigmoidBinaryCrossEntropy;
+}
+
 impl AcceptsActivation<Identity> for SigmoidBinaryCrossEntropy {}
 
 impl<const O: usize> Loss<[f32; O]> for SigmoidBinaryCrossEntropy {

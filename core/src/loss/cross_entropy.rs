@@ -20,6 +20,10 @@ use crate::math;
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct SoftmaxCrossEntropy;
 
+impl crate::buffer::Zeroed for SoftmaxCrossEntropy {
+    const ZERO: Self = SoftmaxCrossEntropy;
+}
+
 impl AcceptsActivation<Identity> for SoftmaxCrossEntropy {}
 
 impl<const O: usize> Loss<[f32; O]> for SoftmaxCrossEntropy {

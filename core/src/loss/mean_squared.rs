@@ -10,6 +10,10 @@ use crate::error::Error;
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct MeanSquaredError;
 
+impl crate::buffer::Zeroed for MeanSquaredError {
+    const ZERO: Self = MeanSquaredError;
+}
+
 impl<A: Activation> AcceptsActivation<A> for MeanSquaredError {}
 
 impl<const O: usize> Loss<[f32; O]> for MeanSquaredError {

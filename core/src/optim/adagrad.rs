@@ -1,6 +1,6 @@
 use super::{
-    Bounds, Epsilon, Gradient, Optimizer, StepContext, abs64, all_below, check_step,
-    denominator_floor, gradient_bound, sqrt_bound, update_one_state,
+    Bounds, Epsilon, Gradient, Optimizer, StepContext, all_below, check_step, denominator_floor,
+    gradient_bound, sqrt_bound, update_one_state,
 };
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
@@ -71,19 +71,19 @@ impl AdaGrad {
         // its floor.
         let proven_finite = (|| {
             let w = Bounds::of(params)?;
-            let g = gradient_bound(grads)? * abs64(ctx.grad_scale);
+            let g = gradient_bound(grads)? * ctx.grad_scale.abs();
             let s = Bounds::of_non_negative(sum_sq)?;
-            let g = g + abs64(weight_decay) * w;
+            let g = g + weight_decay.abs() * w;
             let g2 = g;
             let s = s + g * g;
-            let root = sqrt_bound(s + abs64(eps));
-            let numerator = abs64(lr) * g;
+            let root = sqrt_bound(s + eps.abs());
+            let numerator = lr.abs() * g;
             let update = numerator / denominator_floor(epsilon, eps);
             Some(all_below(&[
                 g,
                 g2,
                 s,
-                root + abs64(eps),
+                root + eps.abs(),
                 numerator,
                 update,
                 w + update,

@@ -1,7 +1,8 @@
 use super::{
-    Bounds, Epsilon, Gradient, Optimizer, StepContext, abs64, all_below, check_step,
-    denominator_floor, gradient_bound, sqrt_bound, update_two_states,
+    Bounds, Epsilon, Gradient, Optimizer, StepContext, all_below, check_step, denominator_floor,
+    gradient_bound, sqrt_bound, update_two_states,
 };
+use crate::buffer::Zeroed;
 use crate::error::Error;
 use crate::math;
 use crate::params::{ParameterBuffer, Parameters};
@@ -11,7 +12,10 @@ use crate::params::{ParameterBuffer, Parameters};
 /// m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g²,
 /// w ← w − lr/(1 − β1ᵗ) · m / (sqrt(v)/sqrt(1 − β2ᵗ) + eps), exactly PyTorch's
 /// arithmetic; t counts optimizer steps ([`StepContext::step`]), and the bias
-/// corrections are computed once per step, not per weight.
+/// corrections are computed once per step, not per weight, in f32 only
+/// ([`math::one_minus_pow`](crate::math::one_minus_pow)). A step with
+/// hyperparameters out of range fails with [`Error::InvalidHyperparameter`]
+/// ([`Adam::check`]).
 /// `Epsilon::Inside` gives the lecture's w − lr / sqrt(v̂ + eps) · m̂.
 /// `weight_decay` is L2 (added to the gradient) for Adam and decoupled
 /// (w ← w − lr·λ·w before the update) for AdamW.
@@ -53,6 +57,22 @@ impl Adam {
     }
 }
 
+/// Every field zero (`Epsilon::Outside`, not decoupled): not a usable
+/// configuration (a step refuses it with [`Error::InvalidHyperparameter`],
+/// see [`Adam::check`]), but all-zero bytes, so a `static` trainer built with
+/// it goes to `.bss` instead of flash; set the real hyperparameters before
+/// the first step.
+impl Zeroed for Adam {
+    const ZERO: Self = Adam {
+        beta1: 0.0,
+        beta2: 0.0,
+        eps: 0.0,
+        epsilon: Epsilon::Outside,
+        weight_decay: 0.0,
+        decoupled: false,
+    };
+}
+
 impl Default for Adam {
     fn default() -> Self {
         Adam::PYTORCH
@@ -75,6 +95,37 @@ impl Optimizer for Adam {
 }
 
 impl Adam {
+    /// Checks the hyperparameters: β1 and β2 in [0, 1) and a finite,
+    /// non-negative weight decay (as `torch.optim.Adam`), and `eps`
+    /// positive and finite. PyTorch also accepts `eps = 0`, but then a
+    /// parameter whose gradient and moments are zero (a dead unit, an input
+    /// that is always 0) gets `0 / 0`; refusing it also catches an all-zero
+    /// `Adam` ([`Zeroed::ZERO`], as in [`Trainer::ZEROED`](crate::Trainer::ZEROED))
+    /// whose hyperparameters were never set.
+    ///
+    /// ```
+    /// use microprop::{Adam, Error, Zeroed};
+    /// assert_eq!(Adam::PYTORCH.check(), Ok(()));
+    /// assert_eq!(Adam::ZERO.check(), Err(Error::InvalidHyperparameter));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidHyperparameter`] if a value is out of range.
+    pub fn check(&self) -> Result<(), Error> {
+        let unit = |beta: f32| (0.0..1.0).contains(&beta);
+        let valid = unit(self.beta1)
+            && unit(self.beta2)
+            && self.eps > 0.0
+            && self.eps.is_finite()
+            && self.weight_decay >= 0.0
+            && self.weight_decay.is_finite();
+        if valid {
+            Ok(())
+        } else {
+            Err(Error::InvalidHyperparameter)
+        }
+    }
+
     /// The step; the squared change norm is only summed with `measure`
     /// (0.0 otherwise).
     fn apply<P: Parameters, G: ParameterBuffer>(
@@ -87,6 +138,7 @@ impl Adam {
         measure: bool,
     ) -> Result<f32, Error> {
         let lr = check_step::<P, G>(&ctx)?;
+        self.check()?;
         let Adam {
             beta1,
             beta2,
@@ -113,22 +165,19 @@ impl Adam {
                 return None;
             }
             let w = Bounds::of(params)?;
-            let g = gradient_bound(grads)? * abs64(ctx.grad_scale);
+            let g = gradient_bound(grads)? * ctx.grad_scale.abs();
             let (m, v) = (Bounds::of_state(m)?, Bounds::of_non_negative(v)?);
-            let g = g + abs64(l2) * w;
-            let w = w * abs64(shrink);
-            let m = abs64(beta1) * m + abs64(1.0 - beta1) * g;
-            let g2 = abs64(1.0 - beta2) * g;
-            let v = abs64(beta2) * v + g2 * g;
+            let g = g + l2.abs() * w;
+            let w = w * shrink.abs();
+            let m = beta1.abs() * m + (1.0 - beta1).abs() * g;
+            let g2 = (1.0 - beta2).abs() * g;
+            let v = beta2.abs() * v + g2 * g;
             let floor = denominator_floor(epsilon, eps);
             let (root, numerator) = match epsilon {
-                Epsilon::Outside => (
-                    sqrt_bound(v) / f64::from(sqrt_correction2),
-                    abs64(step_size) * m,
-                ),
+                Epsilon::Outside => (sqrt_bound(v) / sqrt_correction2, step_size.abs() * m),
                 Epsilon::Inside => (
-                    sqrt_bound(v / f64::from(correction2) + abs64(eps)),
-                    abs64(lr) * (m / abs64(correction1)),
+                    sqrt_bound(v / correction2 + eps.abs()),
+                    lr.abs() * (m / correction1.abs()),
                 ),
             };
             let update = numerator / floor;
@@ -138,7 +187,7 @@ impl Adam {
                 m,
                 g2,
                 v,
-                root + abs64(eps),
+                root + eps.abs(),
                 numerator,
                 update,
                 w + update,

@@ -61,7 +61,7 @@ impl<G: Parameters> Gradient for GradientBuffer<'_, G> {
 /// is not finite or the bound overflows: the largest `bound(a)·bound(d)`
 /// over the slices. In f32: rounding is monotonic, so every computed
 /// `a[r]·d[o]` is at most the rounded product of the bounds.
-pub(super) fn gradient_bound(grads: &impl Gradient) -> Option<f64> {
+pub(super) fn gradient_bound(grads: &impl Gradient) -> Option<f32> {
     let mut largest = Some(0.0_f32);
     grads.for_each_slice(|a, d| {
         let a = if a == ONE {
@@ -75,7 +75,7 @@ pub(super) fn gradient_bound(grads: &impl Gradient) -> Option<f64> {
             _ => None,
         };
     });
-    largest.map(f64::from)
+    largest
 }
 
 /// The rows of one outer-product slice: `(values, a_r)` for each `r`, each

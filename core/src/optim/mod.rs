@@ -61,9 +61,10 @@ pub trait Optimizer {
     /// a serial sum over every parameter); 0.0 without.
     ///
     /// # Errors
-    /// [`Error::InvalidLearningRate`], or [`Error::NonFiniteGradient`] if a
+    /// [`Error::InvalidLearningRate`], [`Error::InvalidHyperparameter`]
+    /// (e.g. [`Adam::check`]), or [`Error::NonFiniteGradient`] if a
     /// gradient or an updated parameter would not be finite. Nothing is
-    /// changed in either case.
+    /// changed in any case.
     fn update<P: Parameters, G: ParameterBuffer>(
         &self,
         params: &mut P,
@@ -122,6 +123,10 @@ pub trait Optimizer {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Sgd;
 
+impl Zeroed for Sgd {
+    const ZERO: Self = Sgd;
+}
+
 impl Optimizer for Sgd {
     type State<G: ParameterBuffer> = ();
 
@@ -139,8 +144,8 @@ impl Optimizer for Sgd {
         let fast = Bounds::of(params)
             .zip(gradient_bound(grads))
             .map(|(w, g)| {
-                let g = g * abs64(scale);
-                let step = abs64(lr) * g;
+                let g = g * scale.abs();
+                let step = lr.abs() * g;
                 all_below(&[g, step, w + step])
             })
             .unwrap_or(false);
@@ -191,19 +196,29 @@ fn check_step<P: Parameters, G: Parameters>(ctx: &StepContext) -> Result<f32, Er
     valid_learning_rate(ctx.learning_rate)
 }
 
-/// Magnitudes below this (about 2^100, against f32's 2^128) are far enough
-/// from overflow that the rounding of a dozen f32 operations (each at most a
-/// factor 1 + 2^-24) cannot carry a value bounded here to infinity.
-const LIMIT: f64 = 1e30;
-
-/// `|x|` in f64 (NaN stays NaN, so a bound built from it fails
-/// [`all_below`]).
-fn abs64(x: f32) -> f64 {
-    f64::from(x).abs()
-}
+/// The fast path's limit on every bound: 2^100, against f32's largest
+/// finite 2^128·(1 − 2^-24).
+///
+/// The bounds are computed in f32 from the magnitudes of the operands with
+/// the same operations, in the same order, as the update rule computes its
+/// values (`|β·m + (1 − β)·g|` is bounded by `|β|·M + |1 − β|·G`). IEEE
+/// rounding is monotone and symmetric, so `|fl(a ∘ b)| ≤ fl(A ∘ B)` for
+/// `|a| ≤ A`, `|b| ≤ B` and `∘` in `+`, `−`, `·` (for `/`: a divisor at
+/// least the bound's); where the bound takes a shortcut instead (a sum of
+/// magnitudes for the largest one, `max(x, 1)` for `sqrt(x)`, a floor for a
+/// denominator) the shortcut is a float at least the exact value, which
+/// rounding cannot cross. So every bound is at least the value the update
+/// computes, rounding included, and a finite bound proves a finite result.
+/// The limit, 2^28 times below overflow, is a margin on top: a bound
+/// evaluated in a different order than its update (each rounding a factor
+/// of at most 1 + 2^-24) would have to be off by a factor of 2^28 to let an
+/// overflow through. The bounds only choose between the one-pass path and
+/// the checked path, which write the same bits and refuse the same steps;
+/// a loose bound only costs the second pass.
+const LIMIT: f32 = 1.267_650_6e30; // 2^100
 
 /// Whether every bound is below [`LIMIT`] (false for NaN).
-fn all_below(bounds: &[f64]) -> bool {
+fn all_below(bounds: &[f32]) -> bool {
     bounds.iter().all(|&b| b < LIMIT)
 }
 
@@ -226,16 +241,13 @@ impl Bounds {
     /// five for a maximum, which needs a compare and a conditional move;
     /// looser by at most the buffer's length, which [`LIMIT`] leaves room
     /// for.
-    fn of<B: Parameters>(b: &B) -> Option<f64> {
-        b.slices()
-            .try_fold(0.0_f32, |largest, s| {
-                Bounds::of_slice(s).map(|bound| crate::math::larger(largest, bound))
-            })
-            .map(f64::from)
+    fn of<B: Parameters>(b: &B) -> Option<f32> {
+        b.slices().try_fold(0.0_f32, |largest, s| {
+            Bounds::of_slice(s).map(|bound| crate::math::larger(largest, bound))
+        })
     }
 
-    /// [`Bounds::of`] for one slice, in f32 (combined in f32 too: f64 is
-    /// software arithmetic on the M4F).
+    /// [`Bounds::of`] for one slice.
     fn of_slice(s: &[f32]) -> Option<f32> {
         let mut lanes = [0.0_f32; BOUND_LANES];
         let (chunks, rest) = s.as_chunks::<BOUND_LANES>();
@@ -257,10 +269,10 @@ impl Bounds {
     /// and for non-negative floats the integer order is the float order.
     /// It is finite unless values of 2 or more straddle a power of two
     /// (1.5 | 2.0 has every exponent bit set); then [`Bounds::of`].
-    fn of_state<B: Parameters>(b: &B) -> Option<f64> {
+    fn of_state<B: Parameters>(b: &B) -> Option<f32> {
         let or = Bounds::bits_or(b) & 0x7fff_ffff;
         if or < 0x7f80_0000 {
-            Some(f64::from(f32::from_bits(or)))
+            Some(f32::from_bits(or))
         } else {
             Bounds::of(b)
         }
@@ -272,16 +284,16 @@ impl Bounds {
     /// clear sign bit in it proves every value non-negative; see
     /// [`Bounds::of_state`]), then the largest pattern, in which the sign
     /// bit makes a negative value exceed every positive one.
-    fn of_non_negative<B: Parameters>(b: &B) -> Option<f64> {
+    fn of_non_negative<B: Parameters>(b: &B) -> Option<f32> {
         let or = Bounds::bits_or(b);
         if or < 0x7f80_0000 {
-            return Some(f64::from(f32::from_bits(or)));
+            return Some(f32::from_bits(or));
         }
         let bits = b
             .slices()
             .map(|s| s.iter().fold(0, |m: u32, x| m.max(x.to_bits())))
             .fold(0, u32::max);
-        (bits < 0x7f80_0000).then(|| f64::from(f32::from_bits(bits)))
+        (bits < 0x7f80_0000).then(|| f32::from_bits(bits))
     }
 
     /// The OR of every bit pattern in `b`: two instructions a value on the
@@ -295,21 +307,19 @@ impl Bounds {
 /// A lower bound on the denominator [`Epsilon::denominator`]`(s, eps)` for
 /// any `s ≥ +0` (or -0.0), if it is positive: the f32 operations are
 /// monotone, so `sqrt(s) + eps ≥ eps` and `sqrt(s + eps) ≥ sqrt(eps)`.
-fn denominator_floor(epsilon: Epsilon, eps: f32) -> f64 {
+fn denominator_floor(epsilon: Epsilon, eps: f32) -> f32 {
     let floor = match epsilon {
         Epsilon::Outside => eps,
         Epsilon::Inside => crate::math::sqrt(eps),
     };
-    if floor > 0.0 {
-        f64::from(floor)
-    } else {
-        f64::NAN
-    }
+    if floor > 0.0 { floor } else { f32::NAN }
 }
 
-/// Upper bound on `sqrt(x)` for `0 ≤ x` (no square root needed in f64).
-fn sqrt_bound(x: f64) -> f64 {
-    if x > 1.0 { x } else { 1.0 }
+/// Upper bound on `sqrt(x)` for `0 ≤ x`, rounding included (the correctly
+/// rounded square root of `x ≤ 1` is at most 1, of `x > 1` at most `x`);
+/// NaN stays NaN.
+fn sqrt_bound(x: f32) -> f32 {
+    if x <= 1.0 { 1.0 } else { x }
 }
 
 /// Factor that scales a gradient of global L2 norm `norm` down to at most

@@ -1,5 +1,5 @@
 use super::{
-    Bounds, Gradient, Optimizer, StepContext, abs64, all_below, check_step, gradient_bound,
+    Bounds, Gradient, Optimizer, StepContext, all_below, check_step, gradient_bound,
     update_one_state,
 };
 use crate::error::Error;
@@ -82,12 +82,12 @@ impl Momentum {
         // Bounds on every intermediate of the closure below.
         let proven_finite = (|| {
             let w = Bounds::of(params)?;
-            let g = gradient_bound(grads)? * abs64(ctx.grad_scale);
+            let g = gradient_bound(grads)? * ctx.grad_scale.abs();
             let h = Bounds::of_state(velocity)?;
-            let g = g + abs64(weight_decay) * w;
-            let h = abs64(beta) * h + g;
-            let direction = if nesterov { g + abs64(beta) * h } else { h };
-            let step = abs64(lr) * direction;
+            let g = g + weight_decay.abs() * w;
+            let h = beta.abs() * h + g;
+            let direction = if nesterov { g + beta.abs() * h } else { h };
+            let step = lr.abs() * direction;
             Some(all_below(&[g, h, direction, step, w + step]))
         })()
         .unwrap_or(false);

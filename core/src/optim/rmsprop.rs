@@ -1,6 +1,6 @@
 use super::{
-    Bounds, Epsilon, Gradient, Optimizer, StepContext, abs64, all_below, check_step,
-    denominator_floor, gradient_bound, sqrt_bound, update_one_state,
+    Bounds, Epsilon, Gradient, Optimizer, StepContext, all_below, check_step, denominator_floor,
+    gradient_bound, sqrt_bound, update_one_state,
 };
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
@@ -85,19 +85,19 @@ impl RmsProp {
                 return None;
             }
             let w = Bounds::of(params)?;
-            let g = gradient_bound(grads)? * abs64(ctx.grad_scale);
+            let g = gradient_bound(grads)? * ctx.grad_scale.abs();
             let s = Bounds::of_non_negative(mean_sq)?;
-            let g = g + abs64(weight_decay) * w;
-            let g2 = abs64(1.0 - alpha) * g;
-            let s = abs64(alpha) * s + g2 * g;
-            let root = sqrt_bound(s + abs64(eps));
-            let numerator = abs64(lr) * g;
+            let g = g + weight_decay.abs() * w;
+            let g2 = (1.0 - alpha).abs() * g;
+            let s = alpha.abs() * s + g2 * g;
+            let root = sqrt_bound(s + eps.abs());
+            let numerator = lr.abs() * g;
             let update = numerator / denominator_floor(epsilon, eps);
             Some(all_below(&[
                 g,
                 g2,
                 s,
-                root + abs64(eps),
+                root + eps.abs(),
                 numerator,
                 update,
                 w + update,

@@ -4,10 +4,9 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use microprop::{Adam, Layer, SoftmaxCrossEntropy, Trainer};
+use microprop::{Adam, Layer};
 use microprop_device::digits::Net;
 use microprop_device::workloads::{DIGITS_ADAM_LR, DigitsAdamTrainer};
-use microprop_firmware::app::ALL_ZERO_ADAM;
 use microprop_firmware::bench::{self, finish, measure};
 use microprop_firmware::board::Mps2;
 use static_cell::ConstStaticCell;
@@ -16,7 +15,7 @@ static NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
 // All zeros (in .bss, not 19 KB of zeros in flash); the real
 // hyperparameters are set in `main`.
 static TRAINER: ConstStaticCell<DigitsAdamTrainer> =
-    ConstStaticCell::new(Trainer::new(SoftmaxCrossEntropy, ALL_ZERO_ADAM));
+    ConstStaticCell::new(DigitsAdamTrainer::ZEROED);
 static ROWS: ConstStaticCell<bench::DigitRows> = ConstStaticCell::new(bench::DigitRows::new());
 
 const SAMPLES: u32 = 640;
