@@ -97,11 +97,22 @@ impl AdaGrad {
             ctx.grad_scale,
             proven_finite,
             measure,
-            |w, g, s| {
-                let g = g + weight_decay * w;
-                let s = s + g * g;
-                (w - lr * g / epsilon.denominator(s, eps), s)
-            },
+            adagrad_rule(weight_decay, lr, epsilon, eps),
         )
+    }
+}
+
+/// `(w, g, s) -> (w', s')`: a non-generic function, so the rule's type, and
+/// the update loops compiled for it, are the same for every network.
+fn adagrad_rule(
+    weight_decay: f32,
+    lr: f32,
+    epsilon: Epsilon,
+    eps: f32,
+) -> impl Fn(f32, f32, f32) -> (f32, f32) + Copy {
+    move |w, g, s| {
+        let g = g + weight_decay * w;
+        let s = s + g * g;
+        (w - lr * g / epsilon.denominator(s, eps), s)
     }
 }

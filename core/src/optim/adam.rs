@@ -194,7 +194,62 @@ impl Adam {
             ]))
         })()
         .unwrap_or(false);
-        let update = move |w: f32, g: f32, m: f32, v: f32| {
+        let update = AdamStep {
+            beta1,
+            beta2,
+            eps,
+            epsilon,
+            correction1,
+            correction2,
+            sqrt_correction2,
+            step_size,
+            lr,
+        };
+        let scale = ctx.grad_scale;
+        if l2 == 0.0 && shrink == 1.0 {
+            // Without weight decay, g + 0·w = g and w·1 = w for every finite
+            // w (a non-finite w makes the new w non-finite either way): the
+            // same bits, two operations fewer a parameter.
+            let rule = update.rule();
+            update_two_states(params, grads, m, v, scale, proven_finite, measure, rule)
+        } else {
+            let rule = update.decayed(shrink, l2);
+            update_two_states(params, grads, m, v, scale, proven_finite, measure, rule)
+        }
+    }
+}
+
+/// The constants of one Adam step. Its rules are built by non-generic
+/// methods, so their types, and the update loops compiled for them, are
+/// the same for every network.
+#[derive(Clone, Copy)]
+struct AdamStep {
+    beta1: f32,
+    beta2: f32,
+    eps: f32,
+    epsilon: Epsilon,
+    correction1: f32,
+    correction2: f32,
+    sqrt_correction2: f32,
+    step_size: f32,
+    lr: f32,
+}
+
+impl AdamStep {
+    /// `(w, g, m, v) -> (w', m', v')`.
+    fn rule(self) -> impl Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy {
+        let AdamStep {
+            beta1,
+            beta2,
+            eps,
+            epsilon,
+            correction1,
+            correction2,
+            sqrt_correction2,
+            step_size,
+            lr,
+        } = self;
+        move |w: f32, g: f32, m: f32, v: f32| {
             let m = beta1 * m + (1.0 - beta1) * g;
             let v = beta2 * v + (1.0 - beta2) * g * g;
             let denominator = match epsilon {
@@ -206,17 +261,16 @@ impl Adam {
                 Epsilon::Inside => lr * (m / correction1) / denominator,
             };
             (w - update, m, v)
-        };
-        let scale = ctx.grad_scale;
-        if l2 == 0.0 && shrink == 1.0 {
-            // Without weight decay, g + 0·w = g and w·1 = w for every finite
-            // w (a non-finite w makes the new w non-finite either way): the
-            // same bits, two operations fewer a parameter.
-            update_two_states(params, grads, m, v, scale, proven_finite, measure, update)
-        } else {
-            let decayed =
-                move |w: f32, g: f32, m: f32, v: f32| update(w * shrink, g + l2 * w, m, v);
-            update_two_states(params, grads, m, v, scale, proven_finite, measure, decayed)
         }
+    }
+
+    /// [`AdamStep::rule`] on `w · shrink` with `g + l2 · w`.
+    fn decayed(
+        self,
+        shrink: f32,
+        l2: f32,
+    ) -> impl Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy {
+        let update = self.rule();
+        move |w: f32, g: f32, m: f32, v: f32| update(w * shrink, g + l2 * w, m, v)
     }
 }

@@ -94,11 +94,29 @@ fn rows_mut<'a>(
         .zip(a.iter().copied())
 }
 
+/// The gradient scale as a function: the identity when it is 1 (batch 1
+/// without clipping; `g·1 = g`, so a multiply a parameter is saved and no bit
+/// changes), else a multiply. Non-generic, so the per-slice loops below are
+/// compiled once per update rule whatever the network type.
+fn unit_scale() -> impl Fn(f32) -> f32 + Copy {
+    |g| g
+}
+
+/// See [`unit_scale`].
+fn times(scale: f32) -> impl Fn(f32) -> f32 + Copy {
+    move |g| g * scale
+}
+
 /// `w ← f(w, g)` for every parameter, `g` scaled by `scale`. With `proven`
 /// (the caller has shown from bounds that every result is finite) it writes
 /// in one pass; otherwise it evaluates `f` once to check every result and
 /// again to write, so a refused step changes nothing. The squared change
 /// norm is summed (in parameter order) only with `measure`; 0.0 otherwise.
+///
+/// The walk over the slices is generic over the network; the loops over one
+/// slice ([`stateless_finite`], [`stateless_write`]) are out of line and
+/// generic over the rule only, so a network of any depth, and the run-time
+/// front end, share one copy of them.
 pub(super) fn update_stateless<P: Parameters>(
     params: &mut P,
     grads: &impl Gradient,
@@ -107,37 +125,28 @@ pub(super) fn update_stateless<P: Parameters>(
     measure: bool,
     f: impl Fn(f32, f32) -> f32 + Copy,
 ) -> Result<f32, Error> {
-    // g·1 = g: the identity when the scale is 1 (batch 1 without clipping)
-    // saves a multiply a parameter and changes no bit.
     if scale == 1.0 {
-        stateless(params, grads, |g| g, proven, measure, f)
+        stateless(params, grads, unit_scale(), proven, measure, f)
     } else {
-        stateless(params, grads, |g| g * scale, proven, measure, f)
+        stateless(params, grads, times(scale), proven, measure, f)
     }
 }
 
-fn stateless<P: Parameters>(
+fn stateless<P: Parameters, S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32) -> f32 + Copy>(
     params: &mut P,
     grads: &impl Gradient,
-    scale: impl Fn(f32) -> f32 + Copy,
+    scale: S,
     proven: bool,
     measure: bool,
-    f: impl Fn(f32, f32) -> f32 + Copy,
+    f: F,
 ) -> Result<f32, Error> {
     if !proven {
         let mut finite = true;
         let mut slices = params.slices();
         grads.for_each_slice(|a, d| {
-            // Copies of the rule and its constants in locals: read through the
-            // closure's environment they would be reloaded from memory after
-            // every store to the parameters (possible aliasing).
-            let (f, scale) = (f, scale);
-            let Some(ws) = slices.next() else { return };
-            finite &= rows(ws, a, d).all(|(ws, ar)| {
-                ws.iter()
-                    .zip(d)
-                    .all(|(&w, &dv)| f(w, scale(ar * dv)).is_finite())
-            });
+            if let Some(ws) = slices.next() {
+                finite &= stateless_finite(ws, a, d, scale, f);
+            }
         });
         if !finite {
             return Err(Error::NonFiniteGradient);
@@ -146,32 +155,61 @@ fn stateless<P: Parameters>(
     let mut change = 0.0;
     let mut slices = params.slices_mut();
     grads.for_each_slice(|a, d| {
-        // Copies of the rule and its constants in locals: read through the
-        // closure's environment they would be reloaded from memory after
-        // every store to the parameters (possible aliasing).
-        let (f, scale) = (f, scale);
-        let Some(ws) = slices.next() else { return };
-        for (ws, ar) in rows_mut(ws, a, d) {
-            if measure {
-                for (w, &dv) in ws.iter_mut().zip(d) {
-                    let new = f(*w, scale(ar * dv));
-                    change += (new - *w) * (new - *w);
-                    *w = new;
-                }
-            } else {
-                let ((w4, w1), (d4, d1)) = (ws.as_chunks_mut::<UNROLL>(), d.as_chunks::<UNROLL>());
-                for (w4, d4) in w4.iter_mut().zip(d4) {
-                    for (w, &dv) in w4.iter_mut().zip(d4) {
-                        *w = f(*w, scale(ar * dv));
-                    }
-                }
-                for (w, &dv) in w1.iter_mut().zip(d1) {
-                    *w = f(*w, scale(ar * dv));
-                }
-            }
+        if let Some(ws) = slices.next() {
+            change = stateless_write(ws, a, d, scale, f, measure, change);
         }
     });
     Ok(change)
+}
+
+/// Whether every `f(w, g)` of one slice is finite.
+#[inline(never)]
+fn stateless_finite<S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32) -> f32 + Copy>(
+    ws: &[f32],
+    a: &[f32],
+    d: &[f32],
+    scale: S,
+    f: F,
+) -> bool {
+    rows(ws, a, d).all(|(ws, ar)| {
+        ws.iter()
+            .zip(d)
+            .all(|(&w, &dv)| f(w, scale(ar * dv)).is_finite())
+    })
+}
+
+/// Writes `w ← f(w, g)` over one slice; returns `change` plus the squared
+/// changes (added in parameter order) with `measure`, else `change`.
+#[inline(never)]
+fn stateless_write<S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32) -> f32 + Copy>(
+    ws: &mut [f32],
+    a: &[f32],
+    d: &[f32],
+    scale: S,
+    f: F,
+    measure: bool,
+    mut change: f32,
+) -> f32 {
+    for (ws, ar) in rows_mut(ws, a, d) {
+        if measure {
+            for (w, &dv) in ws.iter_mut().zip(d) {
+                let new = f(*w, scale(ar * dv));
+                change += (new - *w) * (new - *w);
+                *w = new;
+            }
+        } else {
+            let ((w4, w1), (d4, d1)) = (ws.as_chunks_mut::<UNROLL>(), d.as_chunks::<UNROLL>());
+            for (w4, d4) in w4.iter_mut().zip(d4) {
+                for (w, &dv) in w4.iter_mut().zip(d4) {
+                    *w = f(*w, scale(ar * dv));
+                }
+            }
+            for (w, &dv) in w1.iter_mut().zip(d1) {
+                *w = f(*w, scale(ar * dv));
+            }
+        }
+    }
+    change
 }
 
 /// As [`update_stateless`] with one state buffer: `f(w, g, s) -> (w', s')`.
@@ -185,40 +223,33 @@ pub(super) fn update_one_state<P: Parameters, G: Parameters>(
     f: impl Fn(f32, f32, f32) -> (f32, f32) + Copy,
 ) -> Result<f32, Error> {
     if scale == 1.0 {
-        one_state(params, grads, state, |g| g, proven, measure, f)
+        one_state(params, grads, state, unit_scale(), proven, measure, f)
     } else {
-        one_state(params, grads, state, |g| g * scale, proven, measure, f)
+        one_state(params, grads, state, times(scale), proven, measure, f)
     }
 }
 
-fn one_state<P: Parameters, G: Parameters>(
+fn one_state<
+    P: Parameters,
+    G: Parameters,
+    S: Fn(f32) -> f32 + Copy,
+    F: Fn(f32, f32, f32) -> (f32, f32) + Copy,
+>(
     params: &mut P,
     grads: &impl Gradient,
     state: &mut G,
-    scale: impl Fn(f32) -> f32 + Copy,
+    scale: S,
     proven: bool,
     measure: bool,
-    f: impl Fn(f32, f32, f32) -> (f32, f32) + Copy,
+    f: F,
 ) -> Result<f32, Error> {
     if !proven {
         let mut finite = true;
         let mut slices = params.slices().zip(state.slices());
         grads.for_each_slice(|a, d| {
-            // Copies of the rule and its constants in locals: read through the
-            // closure's environment they would be reloaded from memory after
-            // every store to the parameters (possible aliasing).
-            let (f, scale) = (f, scale);
-            let Some((ws, ss)) = slices.next() else {
-                return;
-            };
-            finite &= rows(ws, a, d)
-                .zip(rows(ss, a, d))
-                .all(|((ws, ar), (ss, _))| {
-                    ws.iter().zip(ss).zip(d).all(|((&w, &s), &dv)| {
-                        let (w, s) = f(w, scale(ar * dv), s);
-                        w.is_finite() && s.is_finite()
-                    })
-                });
+            if let Some((ws, ss)) = slices.next() {
+                finite &= one_state_finite(ws, ss, a, d, scale, f);
+            }
         });
         if !finite {
             return Err(Error::NonFiniteGradient);
@@ -227,36 +258,68 @@ fn one_state<P: Parameters, G: Parameters>(
     let mut change = 0.0;
     let mut slices = params.slices_mut().zip(state.slices_mut());
     grads.for_each_slice(|a, d| {
-        // Copies of the rule and its constants in locals: read through the
-        // closure's environment they would be reloaded from memory after
-        // every store to the parameters (possible aliasing).
-        let (f, scale) = (f, scale);
-        let Some((ws, ss)) = slices.next() else {
-            return;
-        };
-        for ((ws, ar), (ss, _)) in rows_mut(ws, a, d).zip(rows_mut(ss, a, d)) {
-            if measure {
-                for ((w, s), &dv) in ws.iter_mut().zip(ss.iter_mut()).zip(d) {
-                    let (new, state) = f(*w, scale(ar * dv), *s);
-                    change += (new - *w) * (new - *w);
-                    (*w, *s) = (new, state);
-                }
-            } else {
-                let (w4, w1) = ws.as_chunks_mut::<UNROLL>();
-                let (s4, s1) = ss.as_chunks_mut::<UNROLL>();
-                let (d4, d1) = d.as_chunks::<UNROLL>();
-                for ((w4, s4), d4) in w4.iter_mut().zip(s4.iter_mut()).zip(d4) {
-                    for ((w, s), &dv) in w4.iter_mut().zip(s4.iter_mut()).zip(d4) {
-                        (*w, *s) = f(*w, scale(ar * dv), *s);
-                    }
-                }
-                for ((w, s), &dv) in w1.iter_mut().zip(s1.iter_mut()).zip(d1) {
-                    (*w, *s) = f(*w, scale(ar * dv), *s);
-                }
-            }
+        if let Some((ws, ss)) = slices.next() {
+            change = one_state_write(ws, ss, a, d, scale, f, measure, change);
         }
     });
     Ok(change)
+}
+
+/// Whether every result of `f` over one slice is finite.
+#[inline(never)]
+fn one_state_finite<S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32, f32) -> (f32, f32) + Copy>(
+    ws: &[f32],
+    ss: &[f32],
+    a: &[f32],
+    d: &[f32],
+    scale: S,
+    f: F,
+) -> bool {
+    rows(ws, a, d)
+        .zip(rows(ss, a, d))
+        .all(|((ws, ar), (ss, _))| {
+            ws.iter().zip(ss).zip(d).all(|((&w, &s), &dv)| {
+                let (w, s) = f(w, scale(ar * dv), s);
+                w.is_finite() && s.is_finite()
+            })
+        })
+}
+
+/// Writes `(w, s) ← f(w, g, s)` over one slice (see [`stateless_write`]).
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn one_state_write<S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32, f32) -> (f32, f32) + Copy>(
+    ws: &mut [f32],
+    ss: &mut [f32],
+    a: &[f32],
+    d: &[f32],
+    scale: S,
+    f: F,
+    measure: bool,
+    mut change: f32,
+) -> f32 {
+    for ((ws, ar), (ss, _)) in rows_mut(ws, a, d).zip(rows_mut(ss, a, d)) {
+        if measure {
+            for ((w, s), &dv) in ws.iter_mut().zip(ss.iter_mut()).zip(d) {
+                let (new, state) = f(*w, scale(ar * dv), *s);
+                change += (new - *w) * (new - *w);
+                (*w, *s) = (new, state);
+            }
+        } else {
+            let (w4, w1) = ws.as_chunks_mut::<UNROLL>();
+            let (s4, s1) = ss.as_chunks_mut::<UNROLL>();
+            let (d4, d1) = d.as_chunks::<UNROLL>();
+            for ((w4, s4), d4) in w4.iter_mut().zip(s4.iter_mut()).zip(d4) {
+                for ((w, s), &dv) in w4.iter_mut().zip(s4.iter_mut()).zip(d4) {
+                    (*w, *s) = f(*w, scale(ar * dv), *s);
+                }
+            }
+            for ((w, s), &dv) in w1.iter_mut().zip(s1.iter_mut()).zip(d1) {
+                (*w, *s) = f(*w, scale(ar * dv), *s);
+            }
+        }
+    }
+    change
 }
 
 /// As [`update_stateless`] with two state buffers:
@@ -274,43 +337,33 @@ pub(super) fn update_two_states<P: Parameters, G: Parameters>(
 ) -> Result<f32, Error> {
     let states = (first, second);
     if scale == 1.0 {
-        two_states(params, grads, states, |g| g, proven, measure, f)
+        two_states(params, grads, states, unit_scale(), proven, measure, f)
     } else {
-        two_states(params, grads, states, |g| g * scale, proven, measure, f)
+        two_states(params, grads, states, times(scale), proven, measure, f)
     }
 }
 
-fn two_states<P: Parameters, G: Parameters>(
+fn two_states<
+    P: Parameters,
+    G: Parameters,
+    S: Fn(f32) -> f32 + Copy,
+    F: Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy,
+>(
     params: &mut P,
     grads: &impl Gradient,
     (first, second): (&mut G, &mut G),
-    scale: impl Fn(f32) -> f32 + Copy,
+    scale: S,
     proven: bool,
     measure: bool,
-    f: impl Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy,
+    f: F,
 ) -> Result<f32, Error> {
     if !proven {
         let mut finite = true;
         let mut slices = params.slices().zip(first.slices().zip(second.slices()));
         grads.for_each_slice(|a, d| {
-            // Copies of the rule and its constants in locals: read through the
-            // closure's environment they would be reloaded from memory after
-            // every store to the parameters (possible aliasing).
-            let (f, scale) = (f, scale);
-            let Some((ws, (ps, qs))) = slices.next() else {
-                return;
-            };
-            finite &= rows(ws, a, d).zip(rows(ps, a, d).zip(rows(qs, a, d))).all(
-                |((ws, ar), ((ps, _), (qs, _)))| {
-                    ws.iter()
-                        .zip(ps.iter().zip(qs))
-                        .zip(d)
-                        .all(|((&w, (&p, &q)), &dv)| {
-                            let (w, p, q) = f(w, scale(ar * dv), p, q);
-                            w.is_finite() && p.is_finite() && q.is_finite()
-                        })
-                },
-            );
+            if let Some((ws, (ps, qs))) = slices.next() {
+                finite &= two_states_finite(ws, ps, qs, a, d, scale, f);
+            }
         });
         if !finite {
             return Err(Error::NonFiniteGradient);
@@ -321,40 +374,82 @@ fn two_states<P: Parameters, G: Parameters>(
         .slices_mut()
         .zip(first.slices_mut().zip(second.slices_mut()));
     grads.for_each_slice(|a, d| {
-        // Copies of the rule and its constants in locals: read through the
-        // closure's environment they would be reloaded from memory after
-        // every store to the parameters (possible aliasing).
-        let (f, scale) = (f, scale);
-        let Some((ws, (ps, qs))) = slices.next() else {
-            return;
-        };
-        let all_rows = rows_mut(ws, a, d).zip(rows_mut(ps, a, d).zip(rows_mut(qs, a, d)));
-        for ((ws, ar), ((ps, _), (qs, _))) in all_rows {
-            if measure {
-                let elements = ws.iter_mut().zip(ps.iter_mut().zip(qs.iter_mut())).zip(d);
-                for ((w, (p, q)), &dv) in elements {
-                    let (new, first, second) = f(*w, scale(ar * dv), *p, *q);
-                    change += (new - *w) * (new - *w);
-                    (*w, *p, *q) = (new, first, second);
-                }
-            } else {
-                let (w4, w1) = ws.as_chunks_mut::<UNROLL>();
-                let (p4, p1) = ps.as_chunks_mut::<UNROLL>();
-                let (q4, q1) = qs.as_chunks_mut::<UNROLL>();
-                let (d4, d1) = d.as_chunks::<UNROLL>();
-                let quads = w4.iter_mut().zip(p4.iter_mut().zip(q4.iter_mut())).zip(d4);
-                for ((w4, (p4, q4)), d4) in quads {
-                    let elements = w4.iter_mut().zip(p4.iter_mut().zip(q4.iter_mut())).zip(d4);
-                    for ((w, (p, q)), &dv) in elements {
-                        (*w, *p, *q) = f(*w, scale(ar * dv), *p, *q);
-                    }
-                }
-                let elements = w1.iter_mut().zip(p1.iter_mut().zip(q1.iter_mut())).zip(d1);
+        if let Some((ws, (ps, qs))) = slices.next() {
+            change = two_states_write([ws, ps, qs], a, d, scale, f, measure, change);
+        }
+    });
+    Ok(change)
+}
+
+/// Whether every result of `f` over one slice is finite.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn two_states_finite<
+    S: Fn(f32) -> f32 + Copy,
+    F: Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy,
+>(
+    ws: &[f32],
+    ps: &[f32],
+    qs: &[f32],
+    a: &[f32],
+    d: &[f32],
+    scale: S,
+    f: F,
+) -> bool {
+    rows(ws, a, d)
+        .zip(rows(ps, a, d).zip(rows(qs, a, d)))
+        .all(|((ws, ar), ((ps, _), (qs, _)))| {
+            ws.iter()
+                .zip(ps.iter().zip(qs))
+                .zip(d)
+                .all(|((&w, (&p, &q)), &dv)| {
+                    let (w, p, q) = f(w, scale(ar * dv), p, q);
+                    w.is_finite() && p.is_finite() && q.is_finite()
+                })
+        })
+}
+
+/// Writes `(w, p, q) ← f(w, g, p, q)` over one slice (see
+/// [`stateless_write`]).
+#[inline(never)]
+fn two_states_write<
+    S: Fn(f32) -> f32 + Copy,
+    F: Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy,
+>(
+    [ws, ps, qs]: [&mut [f32]; 3],
+    a: &[f32],
+    d: &[f32],
+    scale: S,
+    f: F,
+    measure: bool,
+    mut change: f32,
+) -> f32 {
+    let all_rows = rows_mut(ws, a, d).zip(rows_mut(ps, a, d).zip(rows_mut(qs, a, d)));
+    for ((ws, ar), ((ps, _), (qs, _))) in all_rows {
+        if measure {
+            let elements = ws.iter_mut().zip(ps.iter_mut().zip(qs.iter_mut())).zip(d);
+            for ((w, (p, q)), &dv) in elements {
+                let (new, first, second) = f(*w, scale(ar * dv), *p, *q);
+                change += (new - *w) * (new - *w);
+                (*w, *p, *q) = (new, first, second);
+            }
+        } else {
+            let (w4, w1) = ws.as_chunks_mut::<UNROLL>();
+            let (p4, p1) = ps.as_chunks_mut::<UNROLL>();
+            let (q4, q1) = qs.as_chunks_mut::<UNROLL>();
+            let (d4, d1) = d.as_chunks::<UNROLL>();
+            let quads = w4.iter_mut().zip(p4.iter_mut().zip(q4.iter_mut())).zip(d4);
+            for ((w4, (p4, q4)), d4) in quads {
+                let elements = w4.iter_mut().zip(p4.iter_mut().zip(q4.iter_mut())).zip(d4);
                 for ((w, (p, q)), &dv) in elements {
                     (*w, *p, *q) = f(*w, scale(ar * dv), *p, *q);
                 }
             }
+            let elements = w1.iter_mut().zip(p1.iter_mut().zip(q1.iter_mut())).zip(d1);
+            for ((w, (p, q)), &dv) in elements {
+                (*w, *p, *q) = f(*w, scale(ar * dv), *p, *q);
+            }
         }
-    });
-    Ok(change)
+    }
+    change
 }

@@ -149,8 +149,14 @@ impl Optimizer for Sgd {
                 all_below(&[g, step, w + step])
             })
             .unwrap_or(false);
-        update_stateless(params, grads, scale, fast, measure, |w, g| w - lr * g)
+        update_stateless(params, grads, scale, fast, measure, sgd_rule(lr))
     }
+}
+
+/// `(w, g) -> w − lr·g`: a non-generic function, so the rule's type, and the
+/// update loops compiled for it, are the same for every network.
+fn sgd_rule(lr: f32) -> impl Fn(f32, f32) -> f32 + Copy {
+    move |w, g| w - lr * g
 }
 
 /// `lr` if it is finite and non-negative.

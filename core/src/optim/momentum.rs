@@ -91,11 +91,7 @@ impl Momentum {
             Some(all_below(&[g, h, direction, step, w + step]))
         })()
         .unwrap_or(false);
-        let update = move |w: f32, g: f32, h: f32| {
-            let h = beta * h + g;
-            let direction = if nesterov { g + beta * h } else { h };
-            (w - lr * direction, h)
-        };
+        let update = momentum_rule(beta, nesterov, lr);
         let scale = ctx.grad_scale;
         if weight_decay == 0.0 {
             // g + 0·w = g for every finite w (a non-finite w makes the new
@@ -111,7 +107,7 @@ impl Momentum {
                 update,
             )
         } else {
-            let decayed = move |w: f32, g: f32, h: f32| update(w, g + weight_decay * w, h);
+            let decayed = with_decay(update, weight_decay);
             update_one_state(
                 params,
                 grads,
@@ -123,4 +119,26 @@ impl Momentum {
             )
         }
     }
+}
+
+/// `(w, g, h) -> (w', h')`: a non-generic function, so the rule's type, and
+/// the update loops compiled for it, are the same for every network.
+fn momentum_rule(
+    beta: f32,
+    nesterov: bool,
+    lr: f32,
+) -> impl Fn(f32, f32, f32) -> (f32, f32) + Copy {
+    move |w: f32, g: f32, h: f32| {
+        let h = beta * h + g;
+        let direction = if nesterov { g + beta * h } else { h };
+        (w - lr * direction, h)
+    }
+}
+
+/// `update` with L2 weight decay added to the gradient.
+fn with_decay(
+    update: impl Fn(f32, f32, f32) -> (f32, f32) + Copy,
+    weight_decay: f32,
+) -> impl Fn(f32, f32, f32) -> (f32, f32) + Copy {
+    move |w: f32, g: f32, h: f32| update(w, g + weight_decay * w, h)
 }
