@@ -111,6 +111,9 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
         self.second.output_activation()
     }
 
+    // Always inlined down to `Init::fill`, so a constant scheme at the
+    // caller's `init` links only that scheme's loop, for any depth.
+    #[inline(always)]
     fn init<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
         self.first.init(init, rng);
         self.second.init(init, rng);

@@ -115,6 +115,9 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         &self.activation
     }
 
+    // Always inlined down to `Init::fill`, so a constant scheme at the
+    // caller's `init` links only that scheme's loop, for any depth.
+    #[inline(always)]
     fn init<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
         init.fill(self.params.weights.as_flattened_mut(), I, O, rng);
         self.params.bias = [0.0; O];

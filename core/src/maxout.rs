@@ -249,6 +249,9 @@ impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
         &Identity
     }
 
+    // Always inlined down to `Init::fill`, so a constant scheme at the
+    // caller's `init` links only that scheme's loop, for any depth.
+    #[inline(always)]
     fn init<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
         init.fill(
             self.params.weights.as_flattened_mut().as_flattened_mut(),

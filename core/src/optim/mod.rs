@@ -253,7 +253,9 @@ impl Bounds {
         })
     }
 
-    /// [`Bounds::of`] for one slice.
+    /// [`Bounds::of`] for one slice. Out of line, as the other per-slice
+    /// loops here: one copy whatever the network type.
+    #[inline(never)]
     fn of_slice(s: &[f32]) -> Option<f32> {
         let mut lanes = [0.0_f32; BOUND_LANES];
         let (chunks, rest) = s.as_chunks::<BOUND_LANES>();
@@ -295,18 +297,26 @@ impl Bounds {
         if or < 0x7f80_0000 {
             return Some(f32::from_bits(or));
         }
-        let bits = b
-            .slices()
-            .map(|s| s.iter().fold(0, |m: u32, x| m.max(x.to_bits())))
-            .fold(0, u32::max);
+        let bits = b.slices().map(Bounds::max_bits).fold(0, u32::max);
         (bits < 0x7f80_0000).then(|| f32::from_bits(bits))
+    }
+
+    /// The largest bit pattern in `s` (0 if empty).
+    #[inline(never)]
+    fn max_bits(s: &[f32]) -> u32 {
+        s.iter().fold(0, |m: u32, x| m.max(x.to_bits()))
     }
 
     /// The OR of every bit pattern in `b`: two instructions a value on the
     /// M4F (load, `ORR`), vectorised on the host.
     fn bits_or<B: Parameters>(b: &B) -> u32 {
-        b.slices()
-            .fold(0, |acc, s| s.iter().fold(acc, |acc, x| acc | x.to_bits()))
+        b.slices().fold(0, |acc, s| acc | Bounds::slice_bits_or(s))
+    }
+
+    /// [`Bounds::bits_or`] of one slice.
+    #[inline(never)]
+    fn slice_bits_or(s: &[f32]) -> u32 {
+        s.iter().fold(0, |acc, x| acc | x.to_bits())
     }
 }
 

@@ -11,7 +11,6 @@ use cortex_m_rt::entry;
 use microprop::{Adam, FusedTrainer, Layer, SoftmaxCrossEntropy};
 use microprop_device::digits::Net;
 use microprop_device::workloads::DIGITS_ADAM_LR;
-use microprop_firmware::app::ALL_ZERO_ADAM;
 use microprop_firmware::bench::{self, finish, measure};
 use microprop_firmware::board::Mps2;
 use static_cell::ConstStaticCell;
@@ -20,7 +19,7 @@ static NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
 // All zeros (in .bss, not 19 KB of zeros in flash); the real
 // hyperparameters are set in `main`.
 static ADAM: ConstStaticCell<FusedTrainer<Net, SoftmaxCrossEntropy, Adam>> =
-    ConstStaticCell::new(FusedTrainer::new(SoftmaxCrossEntropy, ALL_ZERO_ADAM));
+    ConstStaticCell::new(FusedTrainer::ZEROED);
 static ROWS: ConstStaticCell<bench::DigitRows> = ConstStaticCell::new(bench::DigitRows::new());
 
 const SAMPLES: u32 = 640;

@@ -12,7 +12,6 @@ use microprop::{
 };
 use microprop_device::digits::{CLASSES, FEATURES, INIT_SEED};
 use microprop_device::workloads::DIGITS_ADAM_LR;
-use microprop_firmware::app::ALL_ZERO_ADAM;
 use microprop_firmware::bench::{self, finish, measure};
 use microprop_firmware::board::Mps2;
 use static_cell::ConstStaticCell;
@@ -24,7 +23,7 @@ type DeepNet =
 static NET: ConstStaticCell<DeepNet> = ConstStaticCell::new(DeepNet::ZERO);
 // All zeros (in .bss); the real hyperparameters are set in `main`.
 static ADAM: ConstStaticCell<FusedTrainer<DeepNet, SoftmaxCrossEntropy, Adam>> =
-    ConstStaticCell::new(FusedTrainer::new(SoftmaxCrossEntropy, ALL_ZERO_ADAM));
+    ConstStaticCell::new(FusedTrainer::ZEROED);
 static ROWS: ConstStaticCell<bench::DigitRows> = ConstStaticCell::new(bench::DigitRows::new());
 
 const SAMPLES: u32 = 640;
