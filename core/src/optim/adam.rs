@@ -3,6 +3,7 @@ use super::{
     denominator_floor, gradient_bound, sqrt_bound, update_two_states,
 };
 use crate::error::Error;
+use crate::kernel::AdamStep;
 use crate::math;
 use crate::params::{ParameterBuffer, Parameters};
 
@@ -145,20 +146,32 @@ impl Adam {
             ]))
         })()
         .unwrap_or(false);
-        let update = move |w: f32, g: f32, m: f32, v: f32| {
-            let m = beta1 * m + (1.0 - beta1) * g;
-            let v = beta2 * v + (1.0 - beta2) * g * g;
-            let denominator = match epsilon {
-                Epsilon::Outside => math::sqrt(v) / sqrt_correction2 + eps,
-                Epsilon::Inside => math::sqrt(v / correction2 + eps),
-            };
-            let update = match epsilon {
-                Epsilon::Outside => step_size * m / denominator,
-                Epsilon::Inside => lr * (m / correction1) / denominator,
-            };
-            (w - update, m, v)
-        };
         let scale = ctx.grad_scale;
+        let rule = AdamStep {
+            beta1,
+            beta2,
+            eps,
+            epsilon,
+            lr,
+            step_size,
+            correction1,
+            correction2,
+            sqrt_correction2,
+            l2,
+            shrink,
+            scale,
+        };
+        // Off Arm, the proven single pass goes through the kernel hook
+        // (`kernel::install`): the same rule, maybe compiled for wider
+        // vector units.
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        if proven_finite && !measure {
+            super::gradient::for_each_row_two_states(params, grads, m, v, |ar, w, m, v, d| {
+                crate::kernel::adam_rows(&rule, ar, w, m, v, d);
+            });
+            return Ok(0.0);
+        }
+        let update = move |w: f32, g: f32, m: f32, v: f32| rule.rule(w, g, m, v);
         if l2 == 0.0 && shrink == 1.0 {
             // Without weight decay, g + 0·w = g and w·1 = w for every finite
             // w (a non-finite w makes the new w non-finite either way): the
