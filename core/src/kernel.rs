@@ -140,15 +140,31 @@ static INSTALLED: once_cell::race::OnceRef<'static, Kernels> = once_cell::race::
 pub struct Kernels {
     /// What they are compiled for, e.g. `"avx2"` (for reports).
     pub name: &'static str,
-    /// Replaces [`affine_tiled`]: `(x, weights, bias, out)`.
-    pub affine: fn(&[f32], &[f32], &[f32], &mut [f32]),
-    /// Replaces [`affine_rows_tiled`]: `(x, inputs, weights, bias, out)`.
-    pub affine_rows: fn(&[f32], usize, &[f32], &[f32], &mut [f32]),
-    /// Replaces [`weight_gradients_tiled`]: `(x, dz, dw, db, mode)`.
-    pub weight_gradients: fn(&[f32], &[f32], &mut [f32], &mut [f32], GradientMode),
-    /// Replaces [`AdamStep::update_rows`]: `(step, a_r, w, m, v, d)`.
-    pub adam: fn(&AdamStep, f32, &mut [f32], &mut [f32], &mut [f32], &[f32]),
+    /// Replaces [`affine_tiled`].
+    pub affine: AffineFn,
+    /// Replaces [`affine_rows_tiled`].
+    pub affine_rows: AffineRowsFn,
+    /// Replaces [`weight_gradients_tiled`].
+    pub weight_gradients: WeightGradientsFn,
+    /// Replaces [`AdamStep::update_rows`].
+    pub adam: AdamFn,
 }
+
+/// [`Kernels::affine`]: `(x, weights, bias, out)` as [`affine_tiled`].
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub type AffineFn = fn(&[f32], &[f32], &[f32], &mut [f32]);
+/// [`Kernels::affine_rows`]: `(x, inputs, weights, bias, out)` as
+/// [`affine_rows_tiled`].
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub type AffineRowsFn = fn(&[f32], usize, &[f32], &[f32], &mut [f32]);
+/// [`Kernels::weight_gradients`]: `(x, dz, dw, db, mode)` as
+/// [`weight_gradients_tiled`].
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub type WeightGradientsFn = fn(&[f32], &[f32], &mut [f32], &mut [f32], GradientMode);
+/// [`Kernels::adam`]: `(step, a_r, w, m, v, d)` as
+/// [`AdamStep::update_rows`] `(a_r, w, m, v, d)`.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub type AdamFn = fn(&AdamStep, f32, &mut [f32], &mut [f32], &mut [f32], &[f32]);
 
 /// Makes every later kernel call (from any thread) use `kernels` instead of
 /// the built-in loops. The first installation wins: returns `false` (and

@@ -133,6 +133,13 @@ pub fn active() -> String {
     }
 }
 
+/// [`init`], then [`active`]: one call for a program's start that also
+/// says what runs.
+pub fn active_after_init() -> String {
+    init();
+    active()
+}
+
 /// Writes one module of kernels compiled with `target_feature(enable =
 /// $feature)`: a `#[target_feature]` function per kernel that instantiates
 /// microprop's generic loop with the given tile widths, a safe wrapper
