@@ -33,8 +33,8 @@
 //! with the tile widths as const parameters, `#[inline(always)]`, so a crate
 //! that instantiates them inside a `#[target_feature(enable = "avx2")]`
 //! function gets them vectorised for AVX2. Such a crate (`microprop-host`
-//! does it for AVX2 and AVX-512) fills a [`Kernels`] table with safe
-//! wrappers and [`install`]s it once after checking the CPU; from then on
+//! does it for AVX2 and AVX-512) fills a `Kernels` table with safe
+//! wrappers and `install`s it once after checking the CPU; from then on
 //! the layers and Adam call the table's functions instead of the built-in
 //! ones. Tile widths change no bit, and `target_feature(enable = "avx2")`
 //! does not enable FMA, so the results stay those of the SSE2 build. The
@@ -186,10 +186,8 @@ pub fn installed() -> Option<&'static Kernels> {
     INSTALLED.get()
 }
 
-/// `out = bias + x W` for one row: `out[o] = b[o] + Σ_i x[i]·w[i·O + o]`,
-/// inputs in index order. `O = min(bias.len(), out.len())`, `I = x.len()`;
-/// nothing is written unless `weights` holds `I·O` values. The installed
-/// kernel if any, else [`affine_tiled`] with [`TILE`].
+/// [`affine_tiled`]: the installed kernel if any, else the built-in one
+/// with [`TILE`].
 #[inline(never)]
 pub(crate) fn affine(x: &[f32], weights: &[f32], bias: &[f32], out: &mut [f32]) {
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
@@ -199,9 +197,12 @@ pub(crate) fn affine(x: &[f32], weights: &[f32], bias: &[f32], out: &mut [f32]) 
     affine_tiled::<TILE>(x, weights, bias, out);
 }
 
-/// [`affine`] with tiles of `TILE` outputs (a power of two, at most 128;
-/// checked at compile time). Generic and always inlined: the extension
-/// point for [`Kernels`]; the layers call the built-in instance.
+/// `out = bias + x W` for one row: `out[o] = b[o] + Σ_i x[i]·w[i·O + o]`,
+/// inputs in index order. `O = min(bias.len(), out.len())`, `I = x.len()`;
+/// nothing is written unless `weights` holds `I·O` values. Tiles of `TILE`
+/// outputs (a power of two, at most 128; checked at compile time), which
+/// change no bit. Generic and always inlined: the extension point for
+/// `Kernels` (x86); the layers call one built-in instance.
 #[inline(always)]
 pub fn affine_tiled<const TILE: usize>(x: &[f32], weights: &[f32], bias: &[f32], out: &mut [f32]) {
     let o = bias.len().min(out.len());
@@ -239,11 +240,8 @@ fn affine_tile<const T: usize>(
     *out = acc;
 }
 
-/// [`affine`] for the rows of `x` (`rows·I` values, `I = inputs`, `rows =
-/// min(x.len() / I, out.len() / O)`, `O = bias.len()`): `out[r] = bias +
-/// x[r] W`, each output of each row summed in exactly the order of
-/// [`affine`] (so the same bits). The installed kernel if any, else
-/// [`affine_rows_tiled`] with [`TILE`] and [`ROW_TILE`].
+/// [`affine_rows_tiled`]: the installed kernel if any, else the built-in
+/// one with [`TILE`] and [`ROW_TILE`].
 #[inline(never)]
 pub(crate) fn affine_rows(
     x: &[f32],
@@ -259,11 +257,14 @@ pub(crate) fn affine_rows(
     affine_rows_tiled::<TILE, ROW_TILE>(x, inputs, weights, bias, out);
 }
 
-/// [`affine_rows`] with tiles of `TILE` outputs for single rows and of
-/// `ROW_TILE` outputs for the passes that share each weight tile among
-/// [`ROWS`] rows (off Arm; on Arm the rows go one by one). Both powers of
-/// two, at most 128. Generic and always inlined: the extension point for
-/// [`Kernels`].
+/// [`affine_tiled`] for the rows of `x` (`rows·I` values, `I = inputs`,
+/// `rows = min(x.len() / I, out.len() / O)`, `O = bias.len()`):
+/// `out[r] = bias + x[r] W`, each output of each row summed in exactly the
+/// order of [`affine_tiled`] (so the same bits). Tiles of `TILE` outputs
+/// for single rows and of `ROW_TILE` outputs for the passes that share each
+/// weight tile among [`ROWS`] rows (off Arm; on Arm the rows go one by
+/// one); both powers of two, at most 128. Generic and always inlined: the
+/// extension point for `Kernels` (x86).
 #[inline(always)]
 pub fn affine_rows_tiled<const TILE: usize, const ROW_TILE: usize>(
     x: &[f32],
@@ -334,14 +335,8 @@ fn four_rows_tile<const T: usize>(
     }
 }
 
-/// The weight and bias gradients of a batch:
-/// `dw[i·O + o] (+)= Σ_r x[r][i]·dz[r][o]` and `db[o] (+)= Σ_r dz[r][o]`,
-/// summed row by row in batch order (onto the buffer's value with
-/// [`GradientMode::Accumulate`], which is what adding one row at a time
-/// gives), each entry loaded and stored once per batch. `O = db.len()`,
-/// `I = dw.len() / O`, rows = `dz.len() / O`; `x` holds `rows·I` values.
-/// The installed kernel if any, else [`weight_gradients_tiled`] with
-/// [`TILE`].
+/// [`weight_gradients_tiled`]: the installed kernel if any, else the
+/// built-in one with [`TILE`].
 #[inline(never)]
 pub(crate) fn weight_gradients(
     x: &[f32],
@@ -357,9 +352,15 @@ pub(crate) fn weight_gradients(
     weight_gradients_tiled::<TILE>(x, dz, dw, db, mode);
 }
 
-/// [`weight_gradients`] with tiles of `TILE` outputs (a power of two, at
-/// most 128). Generic and always inlined: the extension point for
-/// [`Kernels`].
+/// The weight and bias gradients of a batch:
+/// `dw[i·O + o] (+)= Σ_r x[r][i]·dz[r][o]` and `db[o] (+)= Σ_r dz[r][o]`,
+/// summed row by row in batch order (onto the buffer's value with
+/// [`GradientMode::Accumulate`], which is what adding one row at a time
+/// gives), each entry loaded and stored once per batch. `O = db.len()`,
+/// `I = dw.len() / O`, rows = `dz.len() / O`; `x` holds `rows·I` values.
+/// Tiles of `TILE` outputs (a power of two, at most 128), which change no
+/// bit. Generic and always inlined: the extension point for `Kernels`
+/// (x86).
 #[inline(always)]
 pub fn weight_gradients_tiled<const TILE: usize>(
     x: &[f32],
@@ -496,7 +497,7 @@ pub(crate) fn input_gradient(weights: &[f32], dz: &[f32], delta: &mut [f32]) {
 }
 
 /// The constants of one Adam step, built by [`crate::Adam`] (fields
-/// private), and its per-parameter rule: what [`Kernels::adam`] applies.
+/// private), and its per-parameter rule: what `Kernels::adam` (x86) applies.
 ///
 /// For each parameter, `g = a_r·d[o]` (times the gradient scale unless it
 /// is 1), then with weight decay `w' = w·shrink`, `g' = g + l2·w`, and
@@ -551,7 +552,7 @@ impl AdamStep {
     /// [`crate::Gradient`]), element by element over the shortest of the
     /// four slices. Generic over nothing but always inlined: instantiated
     /// in a function with more target features it is vectorised for them
-    /// (the extension point for [`Kernels::adam`]).
+    /// (the extension point for `Kernels::adam`, x86).
     #[inline(always)]
     pub fn update_rows(&self, a_r: f32, w: &mut [f32], m: &mut [f32], v: &mut [f32], d: &[f32]) {
         match (self.decays(), self.scale == 1.0, self.epsilon) {
