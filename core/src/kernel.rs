@@ -76,8 +76,9 @@ pub const ROWS: usize = 4;
 /// partial sums.
 pub const ROW_TILE: usize = 16;
 
-/// Calls `$f::<T>(args.., start)` with `T` a const tile width and `start`
-/// its first output, for tiles covering `0..$o`: full tiles of `$width` (a
+/// Calls `$f::<T>(args.., start)` (which answers `None` if a slice is too
+/// short, and then the calling kernel returns) with `T` a const tile width
+/// and `start` its first output, for tiles covering `0..$o`: full tiles of `$width` (a
 /// power of two, at most 128), then one tile of each smaller power of two
 /// the remainder needs. The loop count is a run-time value; each tile width
 /// is compiled once.
@@ -87,7 +88,9 @@ macro_rules! for_each_tile {
         let o: usize = $o;
         let mut start = 0;
         while o - start >= $width {
-            $f::<$($($g,)+)? $width>($($arg,)* start);
+            if $f::<$($($g,)+)? $width>($($arg,)* start).is_none() {
+                return;
+            }
             start += $width;
         }
         for_each_tile!(@rest o, start, $width, 64, $f::<$($($g,)+)?>($($arg),*));
@@ -96,13 +99,15 @@ macro_rules! for_each_tile {
         for_each_tile!(@rest o, start, $width, 8, $f::<$($($g,)+)?>($($arg),*));
         for_each_tile!(@rest o, start, $width, 4, $f::<$($($g,)+)?>($($arg),*));
         for_each_tile!(@rest o, start, $width, 2, $f::<$($($g,)+)?>($($arg),*));
-        if $width > 1 && o - start >= 1 {
-            $f::<$($($g,)+)? 1>($($arg,)* start);
+        if $width > 1 && o - start >= 1 && $f::<$($($g,)+)? 1>($($arg,)* start).is_none() {
+            return;
         }
     }};
     (@rest $o:ident, $start:ident, $width:ident, $n:literal, $f:ident::<$($g:ident,)*>($($arg:expr),*)) => {
         if $width > $n && $o - $start >= $n {
-            $f::<$($g,)* $n>($($arg,)* $start);
+            if $f::<$($g,)* $n>($($arg,)* $start).is_none() {
+                return;
+            }
             $start += $n;
         }
     };
@@ -224,20 +229,19 @@ fn affine_tile<const T: usize>(
     bias: &[f32],
     out: &mut [f32],
     start: usize,
-) {
+) -> Option<()> {
     let (Some(b), Some(out)) = (tile::<T>(bias, start), tile_mut::<T>(out, start)) else {
-        return;
+        return None;
     };
     let mut acc = *b;
     for (xi, row) in x.iter().zip(weights.chunks_exact(o)) {
-        let Some(w) = tile::<T>(row, start) else {
-            return;
-        };
+        let w = tile::<T>(row, start)?;
         for (a, w) in acc.iter_mut().zip(w) {
             *a += xi * w;
         }
     }
     *out = acc;
+    Some(())
 }
 
 /// [`affine_rows_tiled`]: the installed kernel if any, else the built-in
@@ -311,16 +315,12 @@ fn four_rows_tile<const T: usize>(
     bias: &[f32],
     out: &mut [f32],
     start: usize,
-) {
+) -> Option<()> {
     let o = bias.len();
-    let Some(b) = tile::<T>(bias, start) else {
-        return;
-    };
+    let b = tile::<T>(bias, start)?;
     let mut acc = [*b; ROWS];
     for (i, row) in weights.chunks_exact(o).enumerate() {
-        let Some(w) = tile::<T>(row, start) else {
-            return;
-        };
+        let w = tile::<T>(row, start)?;
         for (acc, x) in acc.iter_mut().zip(x) {
             let xi = x.get(i).copied().unwrap_or(0.0);
             for (a, w) in acc.iter_mut().zip(w) {
@@ -333,6 +333,7 @@ fn four_rows_tile<const T: usize>(
             *out = *acc;
         }
     }
+    Some(())
 }
 
 /// [`weight_gradients_tiled`]: the installed kernel if any, else the
@@ -422,10 +423,10 @@ fn weight_tile<const ADD: bool, const T: usize>(
     dz_rest: &[f32],
     g_row: &mut [f32],
     start: usize,
-) {
+) -> Option<()> {
     let o = dz_first.len();
     let (Some(d), Some(g)) = (tile::<T>(dz_first, start), tile_mut::<T>(g_row, start)) else {
-        return;
+        return None;
     };
     let mut acc = [0.0; T];
     if ADD {
@@ -440,14 +441,13 @@ fn weight_tile<const ADD: bool, const T: usize>(
     }
     for (x_row, dz_row) in x_rest.chunks_exact(inputs).zip(dz_rest.chunks_exact(o)) {
         let xi = x_row.get(i).copied().unwrap_or(0.0);
-        let Some(d) = tile::<T>(dz_row, start) else {
-            return;
-        };
+        let d = tile::<T>(dz_row, start)?;
         for (a, d) in acc.iter_mut().zip(d) {
             *a += xi * d;
         }
     }
     *g = acc;
+    Some(())
 }
 
 /// Outputs `start..start + T` of the bias gradient in
@@ -458,10 +458,10 @@ fn bias_tile<const ADD: bool, const T: usize>(
     dz_rest: &[f32],
     db: &mut [f32],
     start: usize,
-) {
+) -> Option<()> {
     let o = dz_first.len();
     let (Some(d), Some(b)) = (tile::<T>(dz_first, start), tile_mut::<T>(db, start)) else {
-        return;
+        return None;
     };
     let mut acc = *d;
     if ADD {
@@ -470,14 +470,13 @@ fn bias_tile<const ADD: bool, const T: usize>(
         }
     }
     for dz_row in dz_rest.chunks_exact(o) {
-        let Some(d) = tile::<T>(dz_row, start) else {
-            return;
-        };
+        let d = tile::<T>(dz_row, start)?;
         for (a, d) in acc.iter_mut().zip(d) {
             *a += d;
         }
     }
     *b = acc;
+    Some(())
 }
 
 /// `delta = W dz` for one row: `delta[i] = Σ_o w[i·O + o]·dz[o]`, summed
