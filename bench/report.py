@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints the table of issue 7 from criterion's results and pytorch_bench.py's.
 
-  python3 bench/report.py [--stat median|fast] CRITERION_DIR [PYTORCH_JSON]
+  python3 bench/report.py [--stat median|fast] [--json OUT --meta KEY=VALUE...]
+                          CRITERION_DIR [PYTORCH_JSON]
 
 CRITERION_DIR is target/criterion: each workload's
 <workload>/microprop/new/estimates.json holds the time per step in ns and
@@ -11,6 +12,13 @@ uses the fastest tenth of both (criterion's sample.json: 10th percentile of
 the time per step; the script's 90th percentile of samples/s), the less
 disturbed figure on a machine shared with other work. Standard library
 only, so the table prints even where torch is not installed.
+
+--json OUT also writes the table's numbers as JSON (bench/run.sh writes
+target/bench/host.json): {"meta": {...the --meta pairs, the statistic,
+torch/numpy versions}, "workloads": {name: {"label", "microprop",
+"pytorch", "numpy" (samples/s or null), "goals": [{"reference",
+"minimum", "strict", "ratio", "met"}]}}}. bench/host-table.py turns it
+into the README's table.
 """
 
 import json
@@ -57,18 +65,29 @@ def fmt(v):
 
 def main():
     args = sys.argv[1:]
-    stat = "median"
-    if args[:1] == ["--stat"] and len(args) > 1:
-        stat, args = args[1], args[2:]
+    stat, json_out, meta = "median", None, {}
+    while args[:1] and args[0].startswith("--") and len(args) > 1:
+        if args[0] == "--stat":
+            stat = args[1]
+        elif args[0] == "--json":
+            json_out = Path(args[1])
+        elif args[0] == "--meta" and "=" in args[1]:
+            k, v = args[1].split("=", 1)
+            meta[k] = v
+        else:
+            raise SystemExit(__doc__)
+        args = args[2:]
     if stat not in ("median", "fast") or not args:
         raise SystemExit(__doc__)
     key = "samples_per_second_fast" if stat == "fast" else "samples_per_second"
     ours = criterion_results(args[0], stat)
     theirs = {}
+    meta["statistic"] = stat
     if len(args) > 1 and Path(args[1]).is_file():
         doc = json.loads(Path(args[1]).read_text())
         theirs = doc.get("results", {})
         m = doc.get("meta", {})
+        meta.update({k: m.get(k) for k in ("torch", "numpy", "python", "torch_threads")})
         print(
             f"torch {m.get('torch')}, numpy {m.get('numpy')}, python {m.get('python')}, "
             f"{m.get('torch_threads')} torch thread(s), BLAS limited to 1 thread"
@@ -77,6 +96,7 @@ def main():
     print()
     header = ["workload", "microprop samples/s", "PyTorch samples/s", "numpy samples/s", "ratio", "goal", "met?"]
     rows = []
+    results = {}
     for name, (label, goals) in GOALS.items():
         mine = ours.get(name)
         ref_name = REFERENCE.get(name, name)
@@ -91,6 +111,23 @@ def main():
             r = mine / ref[lib]
             ratios.append(f"{r:.2f}x {SHORT[lib]}")
             met.append(r > minimum if strict else r >= minimum)
+        results[name] = {
+            "label": label,
+            "microprop": mine,
+            "pytorch": ref["pytorch"],
+            "numpy": ref["numpy"],
+            "reference_workload": ref_name,
+            "goals": [
+                {
+                    "reference": lib,
+                    "minimum": minimum,
+                    "strict": strict,
+                    "ratio": None if mine is None or not ref[lib] else mine / ref[lib],
+                    "met": m,
+                }
+                for (lib, minimum, strict), m in zip(goals, met)
+            ],
+        }
         verdict = "?" if None in met else ("yes" if all(met) else "no")
         rows.append([label, fmt(mine), fmt(ref["pytorch"]), fmt(ref["numpy"]), ", ".join(ratios), ", ".join(wanted), verdict])
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
@@ -103,6 +140,8 @@ def main():
     print("|" + "|".join(("-" * (w + 1) + ":") if i in right else "-" * (w + 2) for i, w in enumerate(widths)) + "|")
     for r in rows:
         print(line(r))
+    if json_out is not None:
+        json_out.write_text(json.dumps({"meta": meta, "workloads": results}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

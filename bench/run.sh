@@ -15,8 +15,15 @@
 # PYTHON (default: python3) must have torch and numpy as pinned in
 # bench/requirements.txt (pip install -r bench/requirements.txt); without
 # them the PyTorch and numpy columns read n/a. The table is also written to
-# target/bench/table.md, criterion's results go to target/bench/criterion/
-# and PyTorch's to target/bench/pytorch.json.
+# target/bench/table.md and as JSON to target/bench/host.json (workload ->
+# samples/s of microprop, PyTorch and numpy, the goals, and the build flags,
+# kernels, CPU, date and commit; bench/host-table.py turns it into the
+# README's table); criterion's results go to target/bench/criterion/ and
+# PyTorch's to target/bench/pytorch.json.
+#
+# The default build dispatches at run time to AVX2 / AVX-512 kernels
+# (microprop-host; same bits); MICROPROP_KERNELS=baseline bash bench/run.sh
+# measures the built-in SSE2 loops instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +39,7 @@ while [ $# -gt 0 ]; do
     --no-python) python_side=0 ;;
     --target-cpu) target_cpu="$2"; shift ;;
     --stat) stat="$2"; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -65,7 +72,9 @@ echo "==> microprop (criterion)" >&2
 # A fresh results directory per run: the table shows exactly this run.
 export CRITERION_HOME="$out/criterion"
 rm -rf "$CRITERION_HOME"
-cargo bench --locked -p microprop-bench --bench host -- "${criterion_args[@]}" >&2
+cargo bench --locked -p microprop-bench --bench host -- "${criterion_args[@]}" 2>&1 |
+  tee "$out/criterion.log" >&2
+kernels=$(sed -n 's/^microprop kernels: //p' "$out/criterion.log" | head -1)
 
 rm -f "$out/pytorch.json"
 if [ "$python_side" = 1 ]; then
@@ -87,11 +96,32 @@ EOF
   fi
 fi
 
+cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
+family=$(lscpu 2>/dev/null | sed -n 's/^CPU family: *//p' | head -1)
+model=$(lscpu 2>/dev/null | sed -n 's/^Model: *//p' | head -1)
+flags="${RUSTFLAGS:-}"
+flags="${flags# }"
+commit="$(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- core host bench 2>/dev/null || echo '-dirty')"
+command="bash bench/run.sh"
+[ "$quick" = 1 ] && command+=" --quick"
+[ -n "$only" ] && command+=" --only $only"
+[ -n "$target_cpu" ] && command+=" --target-cpu $target_cpu"
+[ "$stat" != median ] && command+=" --stat $stat"
+[ -n "${MICROPROP_KERNELS:-}" ] && command="MICROPROP_KERNELS=$MICROPROP_KERNELS $command"
 {
-  cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
-  family=$(lscpu 2>/dev/null | sed -n 's/^CPU family: *//p' | head -1)
-  model=$(lscpu 2>/dev/null | sed -n 's/^Model: *//p' | head -1)
   echo "machine: $cpu (family $family, model $model), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(rustc --version)${target_cpu:+, -C target-cpu=$target_cpu}"
-  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- core 2>/dev/null || echo ' (core/ modified)')"
-  "$PYTHON" bench/report.py --stat "$stat" "$CRITERION_HOME" "$out/pytorch.json"
+  echo "kernels: ${kernels:-unknown}; RUSTFLAGS: ${flags:-none}"
+  echo "commit: $commit"
+  "$PYTHON" bench/report.py --stat "$stat" --json "$out/host.json" \
+    --meta "command=$command" \
+    --meta "cpu=$cpu (family $family, model $model)" \
+    --meta "cpus=$(nproc)" \
+    --meta "load_average_end=$(cut -d' ' -f1-3 /proc/loadavg)" \
+    --meta "rustc=$(rustc --version)" \
+    --meta "rustflags=${flags}" \
+    --meta "target_cpu=${target_cpu}" \
+    --meta "kernels=${kernels:-unknown}" \
+    --meta "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    --meta "commit=$commit" \
+    "$CRITERION_HOME" "$out/pytorch.json"
 } | tee "$out/table.md"

@@ -10,7 +10,7 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use microprop_bench::{Workload, mnist_adam, mnist_adam_fused, mnist_infer, w2_momentum, xor_sgd};
 
 /// Benchmarks one workload under its own group, monomorphised (no dynamic
@@ -33,4 +33,11 @@ fn host(c: &mut Criterion) {
 }
 
 criterion_group!(benches, host);
-criterion_main!(benches);
+
+fn main() {
+    // The CPU's vector units, as every host program of the workspace
+    // (MICROPROP_KERNELS=baseline for the built-in SSE2 loops).
+    eprintln!("microprop kernels: {}", microprop_host::active_after_init());
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,14 +1,15 @@
 //! The dense layer's inner loops over slices with run-time lengths, tiled so
-//! that accumulators live in registers.
+//! that accumulators live in registers, and (on x86) the hook through which
+//! a std crate installs copies of them compiled for the CPU's vector units.
 //!
 //! Contract: every function takes flat row-major slices and derives the
 //! shape from their lengths (a layer of `I` inputs and `O` units has `I·O`
 //! weights, input-major: `w[i·O + o]`). A slice that is too short for the
 //! shape shortens the work instead of panicking; the callers (the
 //! const-generic layers and the run-time [`crate::dynamic`] front end) check
-//! the lengths first. The functions are not generic over the shape and are
-//! kept out of line, so a firmware holds one copy of each loop whatever its
-//! layer widths are (one per tile width, below).
+//! the lengths first. The entry points the layers call are not generic over
+//! the shape and are kept out of line, so a firmware holds one copy of each
+//! loop whatever its layer widths are (one per tile width, below).
 //!
 //! Every sum keeps the order of the plain loop (inputs in index order, then
 //! rows in batch order), so the tiles change the instruction count, never a
@@ -22,62 +23,90 @@
 //! each weight once. Widths that are not a multiple of `TILE` finish with one
 //! tile of each smaller power of two that the remainder needs (at most one
 //! each).
+//!
+//! # Run-time dispatch (x86 only): the extension point
+//!
+//! `TILE` is chosen when `microprop` is compiled, from the target features
+//! (`-C target-cpu`); a default x86-64 build is SSE2 only. The generic
+//! `*_tiled` functions ([`affine_tiled`], [`affine_rows_tiled`],
+//! [`weight_gradients_tiled`], [`AdamStep::update_rows`]) are the same loops
+//! with the tile widths as const parameters, `#[inline(always)]`, so a crate
+//! that instantiates them inside a `#[target_feature(enable = "avx2")]`
+//! function gets them vectorised for AVX2. Such a crate (`microprop-host`
+//! does it for AVX2 and AVX-512) fills a `Kernels` table with safe
+//! wrappers and `install`s it once after checking the CPU; from then on
+//! the layers and Adam call the table's functions instead of the built-in
+//! ones. Tile widths change no bit, and `target_feature(enable = "avx2")`
+//! does not enable FMA, so the results stay those of the SSE2 build. The
+//! core itself detects nothing and holds no `unsafe` for this: the table is
+//! a `once_cell::race::OnceRef`, and on Arm none of it exists.
 
 use crate::layer::GradientMode;
+use crate::optim::Epsilon;
 
 /// Outputs per tile: 8 accumulators + 8 weights + 1 input fit the M4F's 32
 /// single-precision registers.
 #[cfg(target_arch = "arm")]
-pub(crate) const TILE: usize = 8;
+pub const TILE: usize = 8;
 /// Outputs per tile on other targets: 32 accumulators are 8 SSE registers,
 /// and a 784-128 layer takes 4 passes over its inputs instead of 16. With
 /// AVX2 (16 registers of 8) tiles of 64, with AVX-512 (32 of 16) of 128: one
 /// pass over a 128-wide layer's weights. The tile width changes no bit.
 #[cfg(all(not(target_arch = "arm"), not(target_feature = "avx2")))]
-pub(crate) const TILE: usize = 32;
+pub const TILE: usize = 32;
 /// See the SSE `TILE` above.
 #[cfg(all(
     not(target_arch = "arm"),
     target_feature = "avx2",
     not(target_feature = "avx512f")
 ))]
-pub(crate) const TILE: usize = 64;
+pub const TILE: usize = 64;
 /// See the SSE `TILE` above.
 #[cfg(all(not(target_arch = "arm"), target_feature = "avx512f"))]
-pub(crate) const TILE: usize = 128;
+pub const TILE: usize = 128;
 
-/// Runs `$body` with `$t` a `const usize` tile width and `$start` its first
-/// output, for tiles covering `0..$o`: full tiles of `$width`, then one tile
-/// of each smaller power of two the remainder needs. The loop count is a
-/// run-time value; each tile width is compiled once.
+/// Rows [`affine_rows_tiled`] takes at a time: each weight tile it loads
+/// serves four rows, which quarters the weight traffic of a batch (a 784-128
+/// layer is 401 KB, more than L1). Off Arm only: the M4F has no registers
+/// for 4 x 8 partial sums beside the weights, and its benchmarks are batch 1.
+pub const ROWS: usize = 4;
+
+/// Outputs per tile of the four-row pass of [`affine_rows_tiled`] in the
+/// built-in kernels: 4 rows x 16 outputs = 8 AVX or 16 SSE registers of
+/// partial sums.
+pub const ROW_TILE: usize = 16;
+
+/// Calls `$f::<T>(args.., start)` (which answers `None` if a slice is too
+/// short, and then the calling kernel returns) with `T` a const tile width
+/// and `start` its first output, for tiles covering `0..$o`: full tiles of `$width` (a
+/// power of two, at most 128), then one tile of each smaller power of two
+/// the remainder needs. The loop count is a run-time value; each tile width
+/// is compiled once.
 macro_rules! for_each_tile {
-    ($o:expr, $width:expr, |$start:ident, $t:ident| $body:expr) => {{
-        const WIDTH: usize = $width;
+    ($o:expr, $width:ident, $f:ident $(::<$($g:ident),+>)? ($($arg:expr),*)) => {{
+        const { assert!($width.is_power_of_two() && $width <= 128) };
         let o: usize = $o;
-        let mut $start = 0;
-        while o - $start >= WIDTH {
-            {
-                const $t: usize = WIDTH;
-                $body;
+        let mut start = 0;
+        while o - start >= $width {
+            if $f::<$($($g,)+)? $width>($($arg,)* start).is_none() {
+                return;
             }
-            $start += WIDTH;
+            start += $width;
         }
-        for_each_tile!(@rest o, $start, WIDTH, 64, $t, $body);
-        for_each_tile!(@rest o, $start, WIDTH, 32, $t, $body);
-        for_each_tile!(@rest o, $start, WIDTH, 16, $t, $body);
-        for_each_tile!(@rest o, $start, WIDTH, 8, $t, $body);
-        for_each_tile!(@rest o, $start, WIDTH, 4, $t, $body);
-        for_each_tile!(@rest o, $start, WIDTH, 2, $t, $body);
-        if WIDTH > 1 && o - $start >= 1 {
-            const $t: usize = 1;
-            $body;
+        for_each_tile!(@rest o, start, $width, 64, $f::<$($($g,)+)?>($($arg),*));
+        for_each_tile!(@rest o, start, $width, 32, $f::<$($($g,)+)?>($($arg),*));
+        for_each_tile!(@rest o, start, $width, 16, $f::<$($($g,)+)?>($($arg),*));
+        for_each_tile!(@rest o, start, $width, 8, $f::<$($($g,)+)?>($($arg),*));
+        for_each_tile!(@rest o, start, $width, 4, $f::<$($($g,)+)?>($($arg),*));
+        for_each_tile!(@rest o, start, $width, 2, $f::<$($($g,)+)?>($($arg),*));
+        if $width > 1 && o - start >= 1 && $f::<$($($g,)+)? 1>($($arg,)* start).is_none() {
+            return;
         }
     }};
-    (@rest $o:ident, $start:ident, $width:ident, $n:literal, $t:ident, $body:expr) => {
+    (@rest $o:ident, $start:ident, $width:ident, $n:literal, $f:ident::<$($g:ident,)*>($($arg:expr),*)) => {
         if $width > $n && $o - $start >= $n {
-            {
-                const $t: usize = $n;
-                $body;
+            if $f::<$($g,)* $n>($($arg,)* $start).is_none() {
+                return;
             }
             $start += $n;
         }
@@ -96,11 +125,91 @@ fn tile_mut<const T: usize>(s: &mut [f32], start: usize) -> Option<&mut [f32; T]
     s.get_mut(start..).and_then(<[f32]>::first_chunk_mut)
 }
 
-/// `out = bias + x W` for one row: `out[o] = b[o] + Σ_i x[i]·w[i·O + o]`,
-/// inputs in index order. `O = min(bias.len(), out.len())`, `I = x.len()`;
-/// nothing is written unless `weights` holds `I·O` values.
+/// The kernels installed with [`install`], if any (x86 only).
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+static INSTALLED: once_cell::race::OnceRef<'static, Kernels> = once_cell::race::OnceRef::new();
+
+/// Copies of the hot loops for one set of vector units, installed with
+/// [`install`] (x86 only; `microprop-host` builds them for AVX2 and
+/// AVX-512).
+///
+/// Every function must compute exactly what the generic kernel it replaces
+/// computes, bit for bit: instantiate [`affine_tiled`],
+/// [`affine_rows_tiled`], [`weight_gradients_tiled`] and
+/// [`AdamStep::update_rows`] (any tile widths) inside functions compiled
+/// with more target features, and enable no feature that changes float
+/// results (`fma` is not needed for, and not used by, these loops: Rust
+/// never contracts `a * b + c`).
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+#[derive(Debug, Clone, Copy)]
+pub struct Kernels {
+    /// What they are compiled for, e.g. `"avx2"` (for reports).
+    pub name: &'static str,
+    /// Replaces [`affine_tiled`].
+    pub affine: AffineFn,
+    /// Replaces [`affine_rows_tiled`].
+    pub affine_rows: AffineRowsFn,
+    /// Replaces [`weight_gradients_tiled`].
+    pub weight_gradients: WeightGradientsFn,
+    /// Replaces [`AdamStep::update_rows`].
+    pub adam: AdamFn,
+}
+
+/// [`Kernels::affine`]: `(x, weights, bias, out)` as [`affine_tiled`].
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub type AffineFn = fn(&[f32], &[f32], &[f32], &mut [f32]);
+/// [`Kernels::affine_rows`]: `(x, inputs, weights, bias, out)` as
+/// [`affine_rows_tiled`].
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub type AffineRowsFn = fn(&[f32], usize, &[f32], &[f32], &mut [f32]);
+/// [`Kernels::weight_gradients`]: `(x, dz, dw, db, mode)` as
+/// [`weight_gradients_tiled`].
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub type WeightGradientsFn = fn(&[f32], &[f32], &mut [f32], &mut [f32], GradientMode);
+/// [`Kernels::adam`]: `(step, a_r, w, m, v, d)` as
+/// [`AdamStep::update_rows`] `(a_r, w, m, v, d)`.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub type AdamFn = fn(&AdamStep, f32, &mut [f32], &mut [f32], &mut [f32], &[f32]);
+
+/// Makes every later kernel call (from any thread) use `kernels` instead of
+/// the built-in loops. The first installation wins: returns `false` (and
+/// changes nothing) if a table is already installed. x86 only.
+///
+/// The caller promises that `kernels` computes the same bits as the
+/// built-in loops (see [`Kernels`]); the results of the whole library rest
+/// on it.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub fn install(kernels: &'static Kernels) -> bool {
+    INSTALLED.set(kernels).is_ok()
+}
+
+/// The installed [`Kernels`], or `None` while the built-in loops (tile
+/// width [`TILE`]) run. x86 only.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+#[inline]
+pub fn installed() -> Option<&'static Kernels> {
+    INSTALLED.get()
+}
+
+/// [`affine_tiled`]: the installed kernel if any, else the built-in one
+/// with [`TILE`].
 #[inline(never)]
 pub(crate) fn affine(x: &[f32], weights: &[f32], bias: &[f32], out: &mut [f32]) {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    if let Some(k) = installed() {
+        return (k.affine)(x, weights, bias, out);
+    }
+    affine_tiled::<TILE>(x, weights, bias, out);
+}
+
+/// `out = bias + x W` for one row: `out[o] = b[o] + Σ_i x[i]·w[i·O + o]`,
+/// inputs in index order. `O = min(bias.len(), out.len())`, `I = x.len()`;
+/// nothing is written unless `weights` holds `I·O` values. Tiles of `TILE`
+/// outputs (a power of two, at most 128; checked at compile time), which
+/// change no bit. Generic and always inlined: the extension point for
+/// `Kernels` (x86); the layers call one built-in instance.
+#[inline(always)]
+pub fn affine_tiled<const TILE: usize>(x: &[f32], weights: &[f32], bias: &[f32], out: &mut [f32]) {
     let o = bias.len().min(out.len());
     let Some(weights) = weights.get(..x.len() * o) else {
         return;
@@ -108,40 +217,60 @@ pub(crate) fn affine(x: &[f32], weights: &[f32], bias: &[f32], out: &mut [f32]) 
     if o == 0 {
         return;
     }
-    for_each_tile!(o, TILE, |start, T| {
-        let (Some(b), Some(out)) = (tile::<T>(bias, start), tile_mut::<T>(out, start)) else {
-            return;
-        };
-        let mut acc = *b;
-        for (xi, row) in x.iter().zip(weights.chunks_exact(o)) {
-            let Some(w) = tile::<T>(row, start) else {
-                return;
-            };
-            for (a, w) in acc.iter_mut().zip(w) {
-                *a += xi * w;
-            }
-        }
-        *out = acc;
-    });
+    for_each_tile!(o, TILE, affine_tile(x, weights, o, bias, out));
 }
 
-/// Rows [`affine_rows`] takes at a time: each weight tile it loads serves
-/// four rows, which quarters the weight traffic of a batch (a 784-128 layer
-/// is 401 KB, more than L1). Off Arm only: the M4F has no registers for 4 x
-/// 8 partial sums beside the weights, and its benchmarks are batch 1.
-pub(crate) const ROWS: usize = 4;
+/// The outputs `start..start + T` of [`affine_tiled`].
+#[inline(always)]
+fn affine_tile<const T: usize>(
+    x: &[f32],
+    weights: &[f32],
+    o: usize,
+    bias: &[f32],
+    out: &mut [f32],
+    start: usize,
+) -> Option<()> {
+    let (Some(b), Some(out)) = (tile::<T>(bias, start), tile_mut::<T>(out, start)) else {
+        return None;
+    };
+    let mut acc = *b;
+    for (xi, row) in x.iter().zip(weights.chunks_exact(o)) {
+        let w = tile::<T>(row, start)?;
+        for (a, w) in acc.iter_mut().zip(w) {
+            *a += xi * w;
+        }
+    }
+    *out = acc;
+    Some(())
+}
 
-/// Outputs per tile in [`affine_rows`]: 4 rows x 16 outputs = 8 AVX or 16
-/// SSE registers of partial sums.
-const ROW_TILE: usize = 16;
-
-/// [`affine`] for the rows of `x` (`rows·I` values, `I = x.len() / rows`
-/// where `rows = out.len() / O`): `out[r] = bias + x[r] W`, each output of
-/// each row summed in exactly the order of [`affine`] (so the same bits).
-/// Off Arm [`ROWS`] rows share each pass over a weight tile; on Arm the rows
-/// go one by one.
+/// [`affine_rows_tiled`]: the installed kernel if any, else the built-in
+/// one with [`TILE`] and [`ROW_TILE`].
 #[inline(never)]
 pub(crate) fn affine_rows(
+    x: &[f32],
+    inputs: usize,
+    weights: &[f32],
+    bias: &[f32],
+    out: &mut [f32],
+) {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    if let Some(k) = installed() {
+        return (k.affine_rows)(x, inputs, weights, bias, out);
+    }
+    affine_rows_tiled::<TILE, ROW_TILE>(x, inputs, weights, bias, out);
+}
+
+/// [`affine_tiled`] for the rows of `x` (`rows·I` values, `I = inputs`,
+/// `rows = min(x.len() / I, out.len() / O)`, `O = bias.len()`):
+/// `out[r] = bias + x[r] W`, each output of each row summed in exactly the
+/// order of [`affine_tiled`] (so the same bits). Tiles of `TILE` outputs
+/// for single rows and of `ROW_TILE` outputs for the passes that share each
+/// weight tile among [`ROWS`] rows (off Arm; on Arm the rows go one by
+/// one); both powers of two, at most 128. Generic and always inlined: the
+/// extension point for `Kernels` (x86).
+#[inline(always)]
+pub fn affine_rows_tiled<const TILE: usize, const ROW_TILE: usize>(
     x: &[f32],
     inputs: usize,
     weights: &[f32],
@@ -165,52 +294,50 @@ pub(crate) fn affine_rows(
             .chunks_exact(ROWS * inputs)
             .zip(out.chunks_exact_mut(ROWS * o))
         {
-            affine_four_rows(x, inputs, weights, bias, out);
+            let x: [&[f32]; ROWS] = core::array::from_fn(|r| x.get(r * inputs..).unwrap_or(&[]));
+            for_each_tile!(o, ROW_TILE, four_rows_tile(&x, weights, bias, out));
             done += ROWS;
         }
     }
     let x = x.get(done * inputs..).unwrap_or(&[]);
     let out = out.get_mut(done * o..).unwrap_or(&mut []);
     for (x, out) in x.chunks_exact(inputs).zip(out.chunks_exact_mut(o)) {
-        affine(x, weights, bias, out);
+        affine_tiled::<TILE>(x, weights, bias, out);
     }
 }
 
-/// Four rows of [`affine_rows`] sharing each weight tile.
+/// The outputs `start..start + T` of [`ROWS`] rows of [`affine_rows_tiled`]
+/// sharing each weight tile.
 #[inline(always)]
-fn affine_four_rows(x: &[f32], inputs: usize, weights: &[f32], bias: &[f32], out: &mut [f32]) {
+fn four_rows_tile<const T: usize>(
+    x: &[&[f32]; ROWS],
+    weights: &[f32],
+    bias: &[f32],
+    out: &mut [f32],
+    start: usize,
+) -> Option<()> {
     let o = bias.len();
-    let x: [&[f32]; ROWS] = core::array::from_fn(|r| x.get(r * inputs..).unwrap_or(&[]));
-    for_each_tile!(o, ROW_TILE, |start, T| {
-        let Some(b) = tile::<T>(bias, start) else {
-            return;
-        };
-        let mut acc = [*b; ROWS];
-        for (i, row) in weights.chunks_exact(o).enumerate() {
-            let Some(w) = tile::<T>(row, start) else {
-                return;
-            };
-            for (acc, x) in acc.iter_mut().zip(&x) {
-                let xi = x.get(i).copied().unwrap_or(0.0);
-                for (a, w) in acc.iter_mut().zip(w) {
-                    *a += xi * w;
-                }
+    let b = tile::<T>(bias, start)?;
+    let mut acc = [*b; ROWS];
+    for (i, row) in weights.chunks_exact(o).enumerate() {
+        let w = tile::<T>(row, start)?;
+        for (acc, x) in acc.iter_mut().zip(x) {
+            let xi = x.get(i).copied().unwrap_or(0.0);
+            for (a, w) in acc.iter_mut().zip(w) {
+                *a += xi * w;
             }
         }
-        for (r, acc) in acc.iter().enumerate() {
-            if let Some(out) = tile_mut::<T>(out, r * o + start) {
-                *out = *acc;
-            }
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        if let Some(out) = tile_mut::<T>(out, r * o + start) {
+            *out = *acc;
         }
-    });
+    }
+    Some(())
 }
 
-/// The weight and bias gradients of a batch:
-/// `dw[i·O + o] (+)= Σ_r x[r][i]·dz[r][o]` and `db[o] (+)= Σ_r dz[r][o]`,
-/// summed row by row in batch order (onto the buffer's value with
-/// [`GradientMode::Accumulate`], which is what adding one row at a time
-/// gives), each entry loaded and stored once per batch. `O = db.len()`,
-/// `I = dw.len() / O`, rows = `dz.len() / O`; `x` holds `rows·I` values.
+/// [`weight_gradients_tiled`]: the installed kernel if any, else the
+/// built-in one with [`TILE`].
 #[inline(never)]
 pub(crate) fn weight_gradients(
     x: &[f32],
@@ -219,14 +346,43 @@ pub(crate) fn weight_gradients(
     db: &mut [f32],
     mode: GradientMode,
 ) {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    if let Some(k) = installed() {
+        return (k.weight_gradients)(x, dz, dw, db, mode);
+    }
+    weight_gradients_tiled::<TILE>(x, dz, dw, db, mode);
+}
+
+/// The weight and bias gradients of a batch:
+/// `dw[i·O + o] (+)= Σ_r x[r][i]·dz[r][o]` and `db[o] (+)= Σ_r dz[r][o]`,
+/// summed row by row in batch order (onto the buffer's value with
+/// [`GradientMode::Accumulate`], which is what adding one row at a time
+/// gives), each entry loaded and stored once per batch. `O = db.len()`,
+/// `I = dw.len() / O`, rows = `dz.len() / O`; `x` holds `rows·I` values.
+/// Tiles of `TILE` outputs (a power of two, at most 128), which change no
+/// bit. Generic and always inlined: the extension point for `Kernels`
+/// (x86).
+#[inline(always)]
+pub fn weight_gradients_tiled<const TILE: usize>(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    mode: GradientMode,
+) {
     match mode {
-        GradientMode::Accumulate => weight_gradients_onto::<true>(x, dz, dw, db),
-        GradientMode::Overwrite => weight_gradients_onto::<false>(x, dz, dw, db),
+        GradientMode::Accumulate => weight_gradients_onto::<TILE, true>(x, dz, dw, db),
+        GradientMode::Overwrite => weight_gradients_onto::<TILE, false>(x, dz, dw, db),
     }
 }
 
 #[inline(always)]
-fn weight_gradients_onto<const ADD: bool>(x: &[f32], dz: &[f32], dw: &mut [f32], db: &mut [f32]) {
+fn weight_gradients_onto<const TILE: usize, const ADD: bool>(
+    x: &[f32],
+    dz: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+) {
     let o = db.len();
     if o == 0 {
         return;
@@ -246,59 +402,87 @@ fn weight_gradients_onto<const ADD: bool>(x: &[f32], dz: &[f32], dw: &mut [f32],
     let (x_first, x_rest) = x.split_at(inputs);
     let (dz_first, dz_rest) = dz.split_at(o);
     for (i, (g_row, &x0)) in dw.chunks_exact_mut(o).zip(x_first).enumerate() {
-        for_each_tile!(o, TILE, |start, T| {
-            let (Some(d), Some(g)) = (tile::<T>(dz_first, start), tile_mut::<T>(g_row, start))
-            else {
-                return;
-            };
-            let mut acc = [0.0; T];
-            if ADD {
-                acc = *g;
-                for (a, d) in acc.iter_mut().zip(d) {
-                    *a += x0 * d;
-                }
-            } else {
-                for (a, d) in acc.iter_mut().zip(d) {
-                    *a = x0 * d;
-                }
-            }
-            for (x_row, dz_row) in x_rest.chunks_exact(inputs).zip(dz_rest.chunks_exact(o)) {
-                let xi = x_row.get(i).copied().unwrap_or(0.0);
-                let Some(d) = tile::<T>(dz_row, start) else {
-                    return;
-                };
-                for (a, d) in acc.iter_mut().zip(d) {
-                    *a += xi * d;
-                }
-            }
-            *g = acc;
-        });
+        let input = (i, inputs, x0);
+        for_each_tile!(
+            o,
+            TILE,
+            weight_tile::<ADD>(input, x_rest, dz_first, dz_rest, g_row)
+        );
     }
-    for_each_tile!(o, TILE, |start, T| {
-        let (Some(d), Some(b)) = (tile::<T>(dz_first, start), tile_mut::<T>(db, start)) else {
-            return;
-        };
-        let mut acc = *d;
-        if ADD {
-            for (a, o) in acc.iter_mut().zip(b.iter()) {
-                *a += o;
-            }
+    for_each_tile!(o, TILE, bias_tile::<ADD>(dz_first, dz_rest, db));
+}
+
+/// Outputs `start..start + T` of input `i`'s weight-gradient row (`g_row`)
+/// in [`weight_gradients_onto`]; `input` = (i, inputs, the first row's
+/// `x[i]`).
+#[inline(always)]
+fn weight_tile<const ADD: bool, const T: usize>(
+    (i, inputs, x0): (usize, usize, f32),
+    x_rest: &[f32],
+    dz_first: &[f32],
+    dz_rest: &[f32],
+    g_row: &mut [f32],
+    start: usize,
+) -> Option<()> {
+    let o = dz_first.len();
+    let (Some(d), Some(g)) = (tile::<T>(dz_first, start), tile_mut::<T>(g_row, start)) else {
+        return None;
+    };
+    let mut acc = [0.0; T];
+    if ADD {
+        acc = *g;
+        for (a, d) in acc.iter_mut().zip(d) {
+            *a += x0 * d;
         }
-        for dz_row in dz_rest.chunks_exact(o) {
-            let Some(d) = tile::<T>(dz_row, start) else {
-                return;
-            };
-            for (a, d) in acc.iter_mut().zip(d) {
-                *a += d;
-            }
+    } else {
+        for (a, d) in acc.iter_mut().zip(d) {
+            *a = x0 * d;
         }
-        *b = acc;
-    });
+    }
+    for (x_row, dz_row) in x_rest.chunks_exact(inputs).zip(dz_rest.chunks_exact(o)) {
+        let xi = x_row.get(i).copied().unwrap_or(0.0);
+        let d = tile::<T>(dz_row, start)?;
+        for (a, d) in acc.iter_mut().zip(d) {
+            *a += xi * d;
+        }
+    }
+    *g = acc;
+    Some(())
+}
+
+/// Outputs `start..start + T` of the bias gradient in
+/// [`weight_gradients_onto`].
+#[inline(always)]
+fn bias_tile<const ADD: bool, const T: usize>(
+    dz_first: &[f32],
+    dz_rest: &[f32],
+    db: &mut [f32],
+    start: usize,
+) -> Option<()> {
+    let o = dz_first.len();
+    let (Some(d), Some(b)) = (tile::<T>(dz_first, start), tile_mut::<T>(db, start)) else {
+        return None;
+    };
+    let mut acc = *d;
+    if ADD {
+        for (a, o) in acc.iter_mut().zip(b.iter()) {
+            *a += o;
+        }
+    }
+    for dz_row in dz_rest.chunks_exact(o) {
+        let d = tile::<T>(dz_row, start)?;
+        for (a, d) in acc.iter_mut().zip(d) {
+            *a += d;
+        }
+    }
+    *b = acc;
+    Some(())
 }
 
 /// `delta = W dz` for one row: `delta[i] = Σ_o w[i·O + o]·dz[o]`, summed
 /// from 0 in unit order (the gradient with respect to the layer's input).
-/// `O = dz.len()`, `I = delta.len()`.
+/// `O = dz.len()`, `I = delta.len()`. A serial sum per input: vector units
+/// would have to reorder it, so there is no tiled or dispatched copy.
 #[inline(never)]
 pub(crate) fn input_gradient(weights: &[f32], dz: &[f32], delta: &mut [f32]) {
     let o = dz.len();
@@ -309,6 +493,130 @@ pub(crate) fn input_gradient(weights: &[f32], dz: &[f32], delta: &mut [f32]) {
     for (d, w_row) in delta.iter_mut().zip(weights.chunks_exact(o)) {
         *d = w_row.iter().zip(dz).fold(0.0, |acc, (w, g)| acc + w * g);
     }
+}
+
+/// The constants of one Adam step, built by [`crate::Adam`] (fields
+/// private), and its per-parameter rule: what `Kernels::adam` (x86) applies.
+///
+/// For each parameter, `g = a_r·d[o]` (times the gradient scale unless it
+/// is 1), then with weight decay `w' = w·shrink`, `g' = g + l2·w`, and
+/// m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g², and
+/// w ← w − step·m / (√v / √c2 + eps) (or the lecture's form with epsilon
+/// inside the root): exactly [`crate::Adam`]'s arithmetic, which calls the
+/// same rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamStep {
+    pub(crate) beta1: f32,
+    pub(crate) beta2: f32,
+    pub(crate) eps: f32,
+    pub(crate) epsilon: Epsilon,
+    pub(crate) lr: f32,
+    pub(crate) step_size: f32,
+    pub(crate) correction1: f32,
+    pub(crate) correction2: f32,
+    pub(crate) sqrt_correction2: f32,
+    pub(crate) l2: f32,
+    pub(crate) shrink: f32,
+    pub(crate) scale: f32,
+}
+
+impl AdamStep {
+    /// `(w', m', v')` from `(w, g, m, v)` without weight decay (`g` scaled
+    /// already).
+    #[inline(always)]
+    pub(crate) fn rule(&self, w: f32, g: f32, m: f32, v: f32) -> (f32, f32, f32) {
+        let m = self.beta1 * m + (1.0 - self.beta1) * g;
+        let v = self.beta2 * v + (1.0 - self.beta2) * g * g;
+        let denominator = match self.epsilon {
+            Epsilon::Outside => crate::math::sqrt(v) / self.sqrt_correction2 + self.eps,
+            Epsilon::Inside => crate::math::sqrt(v / self.correction2 + self.eps),
+        };
+        let update = match self.epsilon {
+            Epsilon::Outside => self.step_size * m / denominator,
+            Epsilon::Inside => self.lr * (m / self.correction1) / denominator,
+        };
+        (w - update, m, v)
+    }
+
+    /// Whether the step has weight decay (L2 or decoupled); without it
+    /// `g + 0·w = g` and `w·1 = w` for every finite `w`, and the rule skips
+    /// both operations.
+    #[inline(always)]
+    pub(crate) fn decays(&self) -> bool {
+        !(self.l2 == 0.0 && self.shrink == 1.0)
+    }
+
+    /// Applies the step to one row of an outer-product gradient slice:
+    /// parameters `w`, moments `m` and `v`, gradient `a_r·d[o]` (see
+    /// [`crate::Gradient`]), element by element over the shortest of the
+    /// four slices. Generic over nothing but always inlined: instantiated
+    /// in a function with more target features it is vectorised for them
+    /// (the extension point for `Kernels::adam`, x86).
+    #[inline(always)]
+    pub fn update_rows(&self, a_r: f32, w: &mut [f32], m: &mut [f32], v: &mut [f32], d: &[f32]) {
+        match (self.decays(), self.scale == 1.0, self.epsilon) {
+            (false, true, Epsilon::Outside) => self.row::<false, false, true>(a_r, w, m, v, d),
+            (false, false, Epsilon::Outside) => self.row::<false, true, true>(a_r, w, m, v, d),
+            (false, true, Epsilon::Inside) => self.row::<false, false, false>(a_r, w, m, v, d),
+            (false, false, Epsilon::Inside) => self.row::<false, true, false>(a_r, w, m, v, d),
+            (true, true, Epsilon::Outside) => self.row::<true, false, true>(a_r, w, m, v, d),
+            (true, false, Epsilon::Outside) => self.row::<true, true, true>(a_r, w, m, v, d),
+            (true, true, Epsilon::Inside) => self.row::<true, false, false>(a_r, w, m, v, d),
+            (true, false, Epsilon::Inside) => self.row::<true, true, false>(a_r, w, m, v, d),
+        }
+    }
+
+    /// [`AdamStep::update_rows`] with the branches of the rule fixed.
+    #[inline(always)]
+    fn row<const DECAY: bool, const SCALED: bool, const OUTSIDE: bool>(
+        &self,
+        a_r: f32,
+        w: &mut [f32],
+        m: &mut [f32],
+        v: &mut [f32],
+        d: &[f32],
+    ) {
+        let step = AdamStep {
+            epsilon: if OUTSIDE {
+                Epsilon::Outside
+            } else {
+                Epsilon::Inside
+            },
+            ..*self
+        };
+        for ((w, (m, v)), &dv) in w.iter_mut().zip(m.iter_mut().zip(v.iter_mut())).zip(d) {
+            let mut g = a_r * dv;
+            if SCALED {
+                g *= step.scale;
+            }
+            let (new, first, second) = if DECAY {
+                step.rule(*w * step.shrink, g + step.l2 * *w, *m, *v)
+            } else {
+                step.rule(*w, g, *m, *v)
+            };
+            (*w, *m, *v) = (new, first, second);
+        }
+    }
+}
+
+/// [`AdamStep::update_rows`] through the installed kernel if any (x86),
+/// else inline. x86 only: on Arm, Adam keeps its closure over
+/// [`AdamStep::rule`].
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn adam_rows(
+    step: &AdamStep,
+    a_r: f32,
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    d: &[f32],
+) {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    if let Some(k) = installed() {
+        return (k.adam)(step, a_r, w, m, v, d);
+    }
+    step.update_rows(a_r, w, m, v, d);
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ mod fused;
 pub mod guard;
 mod inference;
 pub mod init;
-mod kernel;
+pub mod kernel;
 mod layer;
 mod loss;
 pub mod math;

@@ -413,6 +413,9 @@ struct ExperimentArgs {
 }
 
 fn main() -> ExitCode {
+    // AVX2 / AVX-512 kernels where the CPU has them: the same bits as the
+    // built-in SSE2 loops, so results do not depend on the machine.
+    microprop_host::init();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

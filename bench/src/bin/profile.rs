@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use microprop_bench::PHASES;
 
 fn main() -> ExitCode {
+    let kernels = microprop_host::active_after_init();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let by_phase = args.first().is_some_and(|a| a == "--phases");
     if by_phase {
@@ -78,7 +79,7 @@ fn main() -> ExitCode {
     }
     let samples = iterations * workload.samples_per_run() as u64;
     println!(
-        "{name}: {iterations} runs, {samples} samples, {} MACs, {:.0} samples/s, last value {last}, checksum {:016x}",
+        "{name}: {iterations} runs, {samples} samples, {} MACs, {:.0} samples/s, last value {last}, checksum {:016x}, kernels {kernels}",
         iterations * workload.macs_per_run() as u64,
         samples as f64 / elapsed,
         workload.checksum()

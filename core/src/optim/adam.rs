@@ -4,6 +4,7 @@ use super::{
 };
 use crate::buffer::Zeroed;
 use crate::error::Error;
+use crate::kernel::AdamStep;
 use crate::math;
 use crate::params::{ParameterBuffer, Parameters};
 
@@ -194,83 +195,52 @@ impl Adam {
             ]))
         })()
         .unwrap_or(false);
-        let update = AdamStep {
+        let scale = ctx.grad_scale;
+        let rule = AdamStep {
             beta1,
             beta2,
             eps,
             epsilon,
+            lr,
+            step_size,
             correction1,
             correction2,
             sqrt_correction2,
-            step_size,
-            lr,
+            l2,
+            shrink,
+            scale,
         };
-        let scale = ctx.grad_scale;
-        if l2 == 0.0 && shrink == 1.0 {
+        // Off Arm, the proven single pass goes through the kernel hook
+        // (`kernel::install`): the same rule, maybe compiled for wider
+        // vector units.
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        if proven_finite && !measure {
+            super::gradient::for_each_row_two_states(params, grads, m, v, |ar, w, m, v, d| {
+                crate::kernel::adam_rows(&rule, ar, w, m, v, d);
+            });
+            return Ok(0.0);
+        }
+        if !rule.decays() {
             // Without weight decay, g + 0·w = g and w·1 = w for every finite
             // w (a non-finite w makes the new w non-finite either way): the
             // same bits, two operations fewer a parameter.
-            let rule = update.rule();
-            update_two_states(params, grads, m, v, scale, proven_finite, measure, rule)
+            let update = plain(rule);
+            update_two_states(params, grads, m, v, scale, proven_finite, measure, update)
         } else {
-            let rule = update.decayed(shrink, l2);
-            update_two_states(params, grads, m, v, scale, proven_finite, measure, rule)
+            let update = decayed(rule);
+            update_two_states(params, grads, m, v, scale, proven_finite, measure, update)
         }
     }
 }
 
-/// The constants of one Adam step. Its rules are built by non-generic
-/// methods, so their types, and the update loops compiled for them, are
-/// the same for every network.
-#[derive(Clone, Copy)]
-struct AdamStep {
-    beta1: f32,
-    beta2: f32,
-    eps: f32,
-    epsilon: Epsilon,
-    correction1: f32,
-    correction2: f32,
-    sqrt_correction2: f32,
-    step_size: f32,
-    lr: f32,
+/// `(w, g, m, v) -> (w', m', v')`: built by a non-generic function, so its
+/// type, and the update loops compiled for it, are the same for every
+/// network.
+fn plain(step: AdamStep) -> impl Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy {
+    move |w, g, m, v| step.rule(w, g, m, v)
 }
 
-impl AdamStep {
-    /// `(w, g, m, v) -> (w', m', v')`.
-    fn rule(self) -> impl Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy {
-        let AdamStep {
-            beta1,
-            beta2,
-            eps,
-            epsilon,
-            correction1,
-            correction2,
-            sqrt_correction2,
-            step_size,
-            lr,
-        } = self;
-        move |w: f32, g: f32, m: f32, v: f32| {
-            let m = beta1 * m + (1.0 - beta1) * g;
-            let v = beta2 * v + (1.0 - beta2) * g * g;
-            let denominator = match epsilon {
-                Epsilon::Outside => math::sqrt(v) / sqrt_correction2 + eps,
-                Epsilon::Inside => math::sqrt(v / correction2 + eps),
-            };
-            let update = match epsilon {
-                Epsilon::Outside => step_size * m / denominator,
-                Epsilon::Inside => lr * (m / correction1) / denominator,
-            };
-            (w - update, m, v)
-        }
-    }
-
-    /// [`AdamStep::rule`] on `w · shrink` with `g + l2 · w`.
-    fn decayed(
-        self,
-        shrink: f32,
-        l2: f32,
-    ) -> impl Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy {
-        let update = self.rule();
-        move |w: f32, g: f32, m: f32, v: f32| update(w * shrink, g + l2 * w, m, v)
-    }
+/// [`plain`] on `w · shrink` with `g + l2 · w` (L2 or decoupled decay).
+fn decayed(step: AdamStep) -> impl Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy {
+    move |w, g, m, v| step.rule(w * step.shrink, g + step.l2 * w, m, v)
 }

@@ -453,3 +453,28 @@ fn two_states_write<
     }
     change
 }
+
+/// Calls `f(a_r, w, first, second, d)` for every row of every outer-product
+/// slice, in the order of [`update_two_states`]'s write pass (the walk of a
+/// dispatched kernel; nothing checked, nothing measured).
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub(super) fn for_each_row_two_states<P: Parameters, G: Parameters>(
+    params: &mut P,
+    grads: &impl Gradient,
+    first: &mut G,
+    second: &mut G,
+    mut f: impl FnMut(f32, &mut [f32], &mut [f32], &mut [f32], &[f32]),
+) {
+    let mut slices = params
+        .slices_mut()
+        .zip(first.slices_mut().zip(second.slices_mut()));
+    grads.for_each_slice(|a, d| {
+        let Some((ws, (ps, qs))) = slices.next() else {
+            return;
+        };
+        let all_rows = rows_mut(ws, a, d).zip(rows_mut(ps, a, d).zip(rows_mut(qs, a, d)));
+        for ((ws, ar), ((ps, _), (qs, _))) in all_rows {
+            f(ar, ws, ps, qs, d);
+        }
+    });
+}
