@@ -82,3 +82,39 @@ pub(crate) fn prefix_mut<T>(s: &mut [T], n: usize) -> &mut [T] {
 pub(crate) fn all_finite(s: &[f32]) -> bool {
     s.iter().all(|v| v.is_finite())
 }
+
+/// Consecutive chunks of `n` elements of `s`, a shorter tail dropped; none
+/// if `n` is 0. `chunks_exact` without its panic on `n == 0` (at opt-level
+/// "z" that panic path survives in an out-of-line copy even when `n` is
+/// never 0), for sizes known only at run time.
+#[inline]
+pub(crate) fn chunks<T>(s: &[T], n: usize) -> impl Iterator<Item = &[T]> {
+    let mut rest = s;
+    core::iter::from_fn(move || {
+        if n == 0 {
+            return None;
+        }
+        let (head, tail) = rest.split_at_checked(n)?;
+        rest = tail;
+        Some(head)
+    })
+}
+
+/// Mutable [`chunks`].
+#[inline]
+pub(crate) fn chunks_mut<T>(s: &mut [T], n: usize) -> impl Iterator<Item = &mut [T]> {
+    let mut rest = Some(s);
+    core::iter::from_fn(move || {
+        if n == 0 {
+            return None;
+        }
+        let all = rest.take()?;
+        match all.split_at_mut_checked(n) {
+            Some((head, tail)) => {
+                rest = Some(tail);
+                Some(head)
+            }
+            None => None,
+        }
+    })
+}

@@ -41,6 +41,7 @@
 //! core itself detects nothing and holds no `unsafe` for this: the table is
 //! a `once_cell::race::OnceRef`, and on Arm none of it exists.
 
+use crate::buffer::{chunks, chunks_mut};
 use crate::layer::GradientMode;
 use crate::optim::Epsilon;
 
@@ -234,7 +235,7 @@ fn affine_tile<const T: usize>(
         return None;
     };
     let mut acc = *b;
-    for (xi, row) in x.iter().zip(weights.chunks_exact(o)) {
+    for (xi, row) in x.iter().zip(chunks(weights, o)) {
         let w = tile::<T>(row, start)?;
         for (a, w) in acc.iter_mut().zip(w) {
             *a += xi * w;
@@ -290,10 +291,7 @@ pub fn affine_rows_tiled<const TILE: usize, const ROW_TILE: usize>(
         let Some(weights) = weights.get(..inputs * o) else {
             return;
         };
-        for (x, out) in x
-            .chunks_exact(ROWS * inputs)
-            .zip(out.chunks_exact_mut(ROWS * o))
-        {
+        for (x, out) in chunks(x, ROWS * inputs).zip(chunks_mut(out, ROWS * o)) {
             let x: [&[f32]; ROWS] = core::array::from_fn(|r| x.get(r * inputs..).unwrap_or(&[]));
             for_each_tile!(o, ROW_TILE, four_rows_tile(&x, weights, bias, out));
             done += ROWS;
@@ -301,7 +299,7 @@ pub fn affine_rows_tiled<const TILE: usize, const ROW_TILE: usize>(
     }
     let x = x.get(done * inputs..).unwrap_or(&[]);
     let out = out.get_mut(done * o..).unwrap_or(&mut []);
-    for (x, out) in x.chunks_exact(inputs).zip(out.chunks_exact_mut(o)) {
+    for (x, out) in chunks(x, inputs).zip(chunks_mut(out, o)) {
         affine_tiled::<TILE>(x, weights, bias, out);
     }
 }
@@ -319,7 +317,7 @@ fn four_rows_tile<const T: usize>(
     let o = bias.len();
     let b = tile::<T>(bias, start)?;
     let mut acc = [*b; ROWS];
-    for (i, row) in weights.chunks_exact(o).enumerate() {
+    for (i, row) in chunks(weights, o).enumerate() {
         let w = tile::<T>(row, start)?;
         for (acc, x) in acc.iter_mut().zip(x) {
             let xi = x.get(i).copied().unwrap_or(0.0);
@@ -399,9 +397,12 @@ fn weight_gradients_onto<const TILE: usize, const ADD: bool>(
     ) else {
         return;
     };
-    let (x_first, x_rest) = x.split_at(inputs);
-    let (dz_first, dz_rest) = dz.split_at(o);
-    for (i, (g_row, &x0)) in dw.chunks_exact_mut(o).zip(x_first).enumerate() {
+    let (Some((x_first, x_rest)), Some((dz_first, dz_rest))) =
+        (x.split_at_checked(inputs), dz.split_at_checked(o))
+    else {
+        return;
+    };
+    for (i, (g_row, &x0)) in chunks_mut(dw, o).zip(x_first).enumerate() {
         let input = (i, inputs, x0);
         for_each_tile!(
             o,
@@ -439,7 +440,7 @@ fn weight_tile<const ADD: bool, const T: usize>(
             *a = x0 * d;
         }
     }
-    for (x_row, dz_row) in x_rest.chunks_exact(inputs).zip(dz_rest.chunks_exact(o)) {
+    for (x_row, dz_row) in chunks(x_rest, inputs).zip(chunks(dz_rest, o)) {
         let xi = x_row.get(i).copied().unwrap_or(0.0);
         let d = tile::<T>(dz_row, start)?;
         for (a, d) in acc.iter_mut().zip(d) {
@@ -469,7 +470,7 @@ fn bias_tile<const ADD: bool, const T: usize>(
             *a += o;
         }
     }
-    for dz_row in dz_rest.chunks_exact(o) {
+    for dz_row in chunks(dz_rest, o) {
         let d = tile::<T>(dz_row, start)?;
         for (a, d) in acc.iter_mut().zip(d) {
             *a += d;
@@ -490,7 +491,7 @@ pub(crate) fn input_gradient(weights: &[f32], dz: &[f32], delta: &mut [f32]) {
         delta.fill(0.0);
         return;
     }
-    for (d, w_row) in delta.iter_mut().zip(weights.chunks_exact(o)) {
+    for (d, w_row) in delta.iter_mut().zip(chunks(weights, o)) {
         *d = w_row.iter().zip(dz).fold(0.0, |acc, (w, g)| acc + w * g);
     }
 }

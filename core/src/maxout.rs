@@ -1,7 +1,7 @@
 //! The Maxout layer: each unit is the maximum of `K` affine pieces.
 
 use crate::activation::{Activation, Identity};
-use crate::buffer::{Zeroed, prefix};
+use crate::buffer::{Zeroed, chunks, chunks_mut, prefix};
 use crate::init::Init;
 use crate::layer::{GradientMode, Layer, LayerShape};
 use crate::params::Parameters;
@@ -139,12 +139,12 @@ pub(crate) fn forward_row(
     for (((o, win), w_unit), b_unit) in out
         .iter_mut()
         .zip(winners.iter_mut())
-        .zip(weights.chunks_exact(pieces * inputs))
-        .zip(bias.chunks_exact(pieces))
+        .zip(chunks(weights, pieces * inputs))
+        .zip(chunks(bias, pieces))
     {
         let mut best = f32::NEG_INFINITY;
         let mut best_k = 0u8;
-        for (k, (w, b)) in w_unit.chunks_exact(inputs).zip(b_unit).enumerate() {
+        for (k, (w, b)) in chunks(w_unit, inputs).zip(b_unit).enumerate() {
             let z = x.iter().zip(w).fold(*b, |acc, (xi, wi)| acc + xi * wi);
             if k == 0 || z > best {
                 best = z;
@@ -178,11 +178,11 @@ pub(crate) fn accumulate_row(
     for (((d, &k), gw), gb) in dz
         .iter()
         .zip(winners)
-        .zip(dw.chunks_exact_mut(pieces * inputs))
-        .zip(db.chunks_exact_mut(pieces))
+        .zip(chunks_mut(dw, pieces * inputs))
+        .zip(chunks_mut(db, pieces))
     {
         if let (Some(gw), Some(gb)) = (
-            gw.chunks_exact_mut(inputs).nth(k as usize),
+            chunks_mut(gw, inputs).nth(k as usize),
             gb.get_mut(k as usize),
         ) {
             for (g, xi) in gw.iter_mut().zip(x) {
@@ -208,12 +208,8 @@ pub(crate) fn input_gradient(
     if inputs == 0 || pieces == 0 {
         return;
     }
-    for ((d, &k), w_unit) in dz
-        .iter()
-        .zip(winners)
-        .zip(weights.chunks_exact(pieces * inputs))
-    {
-        if let Some(w) = w_unit.chunks_exact(inputs).nth(k as usize) {
+    for ((d, &k), w_unit) in dz.iter().zip(winners).zip(chunks(weights, pieces * inputs)) {
+        if let Some(w) = chunks(w_unit, inputs).nth(k as usize) {
             for (di, wi) in delta.iter_mut().zip(w) {
                 *di += d * wi;
             }

@@ -27,6 +27,12 @@ use microprop::{
 type Net = network![Dense<16, 8, Tanh>, Dense<8, 4, Identity>];
 const B: usize = 4;
 
+/// The first `n` of `all`, mutably (all of it if shorter).
+fn part<T>(all: &mut [T], n: usize) -> &mut [T] {
+    let len = all.len();
+    all.get_mut(..n.min(len)).unwrap_or_default()
+}
+
 /// Rows of a batch, from the first `n` of `all` (`n` is opaque).
 fn rows<T>(all: &[T], n: usize) -> &[T] {
     all.get(..n).unwrap_or(all)
@@ -85,6 +91,118 @@ fn sgd_and_adam() {
     if let Ok(mut store) = Store::new(&mut flash, 0..4096, 4096..8192) {
         black_box(store.save(rows(&blob, cut))).ok();
         black_box(store.load_latest(&mut blob)).ok();
+    }
+}
+
+/// The run-time-shaped front end: a layer list, networks, both trainers
+/// with every loss and two optimizers, maxout, and its checkpoints, with
+/// widths, batch sizes and buffer lengths the optimiser cannot see.
+fn run_time_front_end() {
+    use microprop::ActivationKind;
+    use microprop::dynamic::{
+        Buffers, FusedBuffers, FusedTrainer as RunFused, LayerSpec, LossKind, Network, Targets,
+        Topology, Trainer as RunTrainer,
+    };
+    let layers = black_box([
+        LayerSpec::dense(8, ActivationKind::Tanh),
+        LayerSpec::maxout(6, 2),
+        LayerSpec::dense_with(5, ActivationKind::LeakyRelu, 0.2),
+        LayerSpec::dense(3, ActivationKind::Identity),
+    ]);
+    let depth = black_box(4);
+    let Ok(topology) = Topology::new(black_box(6), rows(&layers, depth)) else {
+        return;
+    };
+    let len = black_box(topology.params_len());
+    let mut params = [0.0_f32; 512];
+    let mut grads = [0.0_f32; 512];
+    let mut state = [0.0_f32; 1024];
+    let mut cache = [0.0_f32; 256];
+    let mut winners = [0u8; 64];
+    let mut scratch = [0.0_f32; 32];
+    let x = black_box([0.5_f32; 24]);
+    let n = black_box(4);
+    let lr = black_box(0.01);
+    let Some(params) = params.get_mut(..len) else {
+        return;
+    };
+    let Ok(mut net) = Network::new(topology, params) else {
+        return;
+    };
+    net.init(
+        black_box(Init::Xavier),
+        &mut microprop::init::seeded(black_box(5)),
+    );
+    let mut out = [0.0_f32; 3];
+    let s = black_box(topology.scratch_len());
+    let w = black_box(topology.scratch_winners_len());
+    black_box(net.predict(
+        rows(&x, 6),
+        part(&mut scratch, s.min(32)),
+        part(&mut winners, w.min(64)),
+        &mut out,
+    ))
+    .ok();
+
+    let cache_len = black_box(topology.cache_len(n).unwrap_or(0)).min(256);
+    let winners_len = black_box(topology.winners_len(n).unwrap_or(0)).min(64);
+    let buffers = Buffers {
+        gradients: part(&mut grads, len.min(512)),
+        optimizer_state: part(&mut state, (2 * len).min(1024)),
+        cache: part(&mut cache, cache_len),
+        winners: part(&mut winners, winners_len),
+    };
+    let labels = black_box([0usize, 1, 2, 1]);
+    let values = black_box([0.5_f32; 12]);
+    let loss = black_box(LossKind::SoftmaxCrossEntropy);
+    if let Ok(mut trainer) = RunTrainer::new(topology, buffers, n, loss, Adam::PYTORCH) {
+        trainer.max_grad_norm = black_box(Some(1.0));
+        let rows_x = rows(&x, n * 6);
+        black_box(trainer.train_step(&mut net, rows_x, Targets::Labels(rows(&labels, n)), lr)).ok();
+        black_box(trainer.evaluate(&net, rows_x, Targets::Values(rows(&values, n * 3)))).ok();
+        black_box(trainer.accumulate(&net, rows_x, Targets::Labels(rows(&labels, n)))).ok();
+        black_box(trainer.step_measured(&mut net, lr)).ok();
+        let mut blob = [0u8; 4096];
+        let saved =
+            checkpoint::save_network_training(&net, trainer.optimizer_state(), 3, &mut blob);
+        let cut = black_box(saved.unwrap_or(0));
+        let mut steps = 0;
+        black_box(checkpoint::load_network_training(
+            &mut net,
+            trainer.optimizer_state_mut(),
+            &mut steps,
+            rows(&blob, cut),
+        ))
+        .ok();
+        black_box(checkpoint::load_network(&mut net, rows(&blob, cut))).ok();
+        let mut specs = [LayerSpec::dense(1, ActivationKind::Identity); 8];
+        black_box(checkpoint::layers(rows(&blob, cut), &mut specs)).ok();
+        black_box(checkpoint::save_network(&net, &mut blob)).ok();
+    }
+
+    // The fused step on a dense-only list, each value loss.
+    let Ok(dense) = Topology::new(black_box(6), rows(&layers, 1)) else {
+        return;
+    };
+    let dense_len = black_box(dense.params_len()).min(512);
+    let mut dense_params = [0.0_f32; 512];
+    let Ok(mut dense_net) = Network::new(dense, part(&mut dense_params, dense_len)) else {
+        return;
+    };
+    let fused_cache = black_box(dense.cache_len(1).unwrap_or(0)).min(256);
+    let buffers = FusedBuffers {
+        optimizer_state: part(&mut state, dense_len),
+        cache: part(&mut cache, fused_cache),
+    };
+    let value_loss = black_box(LossKind::MeanSquaredError);
+    if let Ok(mut fused) = RunFused::new(dense, buffers, value_loss, Momentum::new(0.9)) {
+        black_box(fused.train_step(
+            &mut dense_net,
+            rows(&x, 6),
+            Targets::Values(rows(&values, 8)),
+            lr,
+        ))
+        .ok();
     }
 }
 
@@ -193,6 +311,7 @@ fn everything_else() {
 pub extern "C" fn _start() -> ! {
     sgd_and_adam();
     everything_else();
+    run_time_front_end();
     loop {
         core::hint::spin_loop();
     }

@@ -154,7 +154,9 @@ impl<'b, O: FlatOptimizer> FusedTrainer<'b, O> {
         // Forward, one row.
         let params = net.params();
         for layer in topology.placed() {
-            let (before, rest) = outputs.split_at_mut(layer.unit_offset);
+            let Some((before, rest)) = outputs.split_at_mut_checked(layer.unit_offset) else {
+                continue;
+            };
             let source: &[f32] = if layer.index == 0 {
                 x
             } else {
@@ -180,9 +182,9 @@ impl<'b, O: FlatOptimizer> FusedTrainer<'b, O> {
             let Some(previous) = layer.index.checked_sub(1).and_then(|i| topology.layer(i)) else {
                 continue;
             };
-            let (Some((weights, _)), (front, back)) = (
+            let (Some((weights, _)), Some((front, back))) = (
                 layer_params(params, &layer),
-                deltas.split_at_mut(layer.unit_offset),
+                deltas.split_at_mut_checked(layer.unit_offset),
             ) else {
                 continue;
             };

@@ -55,7 +55,7 @@ impl LossKind {
                 LossKind::MeanSquaredError | LossKind::SigmoidBinaryCrossEntropy,
                 Targets::Values(values),
             ) => {
-                let rows = values.len() / outputs.max(1);
+                let rows = values.len().checked_div(outputs).unwrap_or(0);
                 if rows * outputs == values.len() {
                     Ok(rows)
                 } else {
@@ -88,17 +88,11 @@ impl LossKind {
                 Ok((loss, Some(argmax(out) == label)))
             }
             (LossKind::MeanSquaredError, Targets::Values(values)) => {
-                let target = values
-                    .chunks_exact(width)
-                    .nth(row)
-                    .ok_or(Error::LossMismatch)?;
+                let target = row_of(values, width, row).ok_or(Error::LossMismatch)?;
                 Ok((MeanSquaredError.row_values(out, target, grad, row)?, None))
             }
             (LossKind::SigmoidBinaryCrossEntropy, Targets::Values(values)) => {
-                let target = values
-                    .chunks_exact(width)
-                    .nth(row)
-                    .ok_or(Error::LossMismatch)?;
+                let target = row_of(values, width, row).ok_or(Error::LossMismatch)?;
                 let loss = SigmoidBinaryCrossEntropy.row_values(out, target, grad, row)?;
                 Ok((
                     loss,
@@ -108,4 +102,10 @@ impl LossKind {
             _ => Err(Error::LossMismatch),
         }
     }
+}
+
+/// Row `row` of `width` values in `values`.
+fn row_of(values: &[f32], width: usize, row: usize) -> Option<&[f32]> {
+    let start = row.checked_mul(width)?;
+    values.get(start..start.checked_add(width)?)
 }

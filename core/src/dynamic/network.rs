@@ -5,7 +5,7 @@ use rand_core::Rng;
 
 use super::activation;
 use super::topology::{Placed, Topology};
-use crate::buffer::all_finite;
+use crate::buffer::{all_finite, chunks, chunks_mut};
 use crate::error::{Buffer, Error};
 use crate::init::Init;
 use crate::kernel;
@@ -119,7 +119,10 @@ impl<'a> Network<'a> {
         if !all_finite(x) {
             return Err(Error::NonFiniteInput { row: 0 });
         }
-        let (front, back) = scratch.split_at_mut(scratch.len() / 2);
+        let half = scratch.len() / 2;
+        let (front, back) = scratch
+            .split_at_mut_checked(half)
+            .unwrap_or((&mut [], &mut []));
         let mut rows = [front, back];
         let last = topology.depth().saturating_sub(1);
         for layer in topology.placed() {
@@ -215,16 +218,15 @@ pub(crate) fn forward_rows(
         return;
     };
     if layer.spec.is_maxout() {
-        let rows = x
-            .chunks_exact(layer.inputs)
-            .zip(out.chunks_exact_mut(units))
-            .zip(winners.chunks_exact_mut(units));
+        let rows = chunks(x, layer.inputs)
+            .zip(chunks_mut(out, units))
+            .zip(chunks_mut(winners, units));
         for ((x, out), winners) in rows {
             maxout::forward_row(x, weights, biases, layer.spec.pieces, out, winners);
         }
     } else {
         kernel::affine_rows(x, layer.inputs, weights, biases, out);
-        for out in out.chunks_exact_mut(units) {
+        for out in chunks_mut(out, units) {
             activation::forward(&layer.spec, out);
         }
     }
@@ -253,10 +255,9 @@ pub(crate) fn backward_weights(
             dw.fill(0.0);
             db.fill(0.0);
         }
-        let rows = x
-            .chunks_exact(inputs)
-            .zip(dz.chunks_exact(units))
-            .zip(winners.chunks_exact(units));
+        let rows = chunks(x, inputs)
+            .zip(chunks(dz, units))
+            .zip(chunks(winners, units));
         for ((x, dz), winners) in rows {
             maxout::accumulate_row(x, dz, winners, dw, db);
         }
@@ -282,8 +283,8 @@ pub(crate) fn backward_inputs(
     else {
         return;
     };
-    let mut winner_rows = winners.chunks_exact(units);
-    for (x_row, dz) in x.chunks_exact_mut(inputs).zip(dz.chunks_exact(units)) {
+    let mut winner_rows = chunks(winners, units);
+    for (x_row, dz) in chunks_mut(x, inputs).zip(chunks(dz, units)) {
         if layer.spec.is_maxout() {
             let winners = winner_rows.next().unwrap_or(&[]);
             maxout::input_gradient(weights, layer.spec.pieces, dz, winners, delta);

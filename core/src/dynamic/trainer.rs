@@ -5,7 +5,7 @@ use super::loss::{LossKind, Targets};
 use super::network::{Network, backward_inputs, backward_weights, check_len, forward_rows};
 use super::optimizer::FlatOptimizer;
 use super::topology::Topology;
-use crate::buffer::all_finite;
+use crate::buffer::{all_finite, chunks, chunks_mut};
 use crate::error::{Buffer, Error};
 use crate::layer::GradientMode;
 use crate::optim::GradientBuffer;
@@ -162,7 +162,7 @@ impl<'b, O: FlatOptimizer> Trainer<'b, O> {
     /// Rows in the flat batch `x`.
     fn rows_of(&self, x: &[f32]) -> Result<usize, Error> {
         let inputs = self.topology.inputs();
-        let rows = x.len() / inputs;
+        let rows = x.len().checked_div(inputs).unwrap_or(0);
         if rows * inputs != x.len() {
             return Err(Error::BufferLength {
                 buffer: Buffer::Input,
@@ -199,7 +199,7 @@ impl<'b, O: FlatOptimizer> Trainer<'b, O> {
         let rows = self.rows_of(x)?;
         check_rows(rows, self.batch)?;
         let inputs = self.topology.inputs();
-        if let Some(row) = x.chunks_exact(inputs).position(|r| !all_finite(r)) {
+        if let Some(row) = chunks(x, inputs).position(|r| !all_finite(r)) {
             return Err(Error::NonFiniteInput { row });
         }
         let (batch, topology) = (self.batch, self.topology);
@@ -211,7 +211,10 @@ impl<'b, O: FlatOptimizer> Trainer<'b, O> {
         let mut last = (0, 0);
         for layer in topology.placed() {
             let units = layer.spec.units;
-            let (before, rest) = outputs.split_at_mut(batch * layer.unit_offset);
+            let Some((before, rest)) = outputs.split_at_mut_checked(batch * layer.unit_offset)
+            else {
+                continue;
+            };
             let source: &[f32] = if layer.index == 0 {
                 x
             } else {
@@ -260,7 +263,7 @@ impl<'b, O: FlatOptimizer> Trainer<'b, O> {
             .unwrap_or(&mut []);
         let mut loss_sum = 0.0;
         let mut correct: Option<u32> = None;
-        for (row, out) in outputs.chunks_exact_mut(units).enumerate() {
+        for (row, out) in chunks_mut(outputs, units).enumerate() {
             let (value, ok) = loss.row(out, targets, grad, row)?;
             loss_sum += value;
             if let Some(ok) = ok {
@@ -325,7 +328,10 @@ impl<'b, O: FlatOptimizer> Trainer<'b, O> {
             .unwrap_or((&mut [], &mut []));
         for layer in topology.placed().rev() {
             let units = layer.spec.units;
-            let (before, rest) = outputs.split_at_mut(batch * layer.unit_offset);
+            let Some((before, rest)) = outputs.split_at_mut_checked(batch * layer.unit_offset)
+            else {
+                continue;
+            };
             let dz = rest.get(..rows * units).unwrap_or(&[]);
             let layer_winners = winners
                 .get(batch * layer.winner_offset..)
