@@ -51,26 +51,12 @@ fn parts<'s, const N: usize>(state: &'s mut [f32], topology: Topology<'s>) -> [F
     })
 }
 
-impl FlatOptimizer for Sgd {
-    const STATE_BUFFERS: usize = 0;
-    fn update_flat(
-        &self,
-        params: &mut [f32],
-        topology: Topology<'_>,
-        grads: &impl Gradient,
-        _state: &mut [f32],
-        ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error> {
-        let mut params = FlatParams::new(params, topology);
-        self.update::<_, FlatParams<'_>>(&mut params, grads, &mut (), ctx, measure)
-    }
-}
-
-macro_rules! one_state {
-    ($optimizer:ty) => {
+/// `impl FlatOptimizer` for an optimizer with `$buffers` state parts, its
+/// `State` built from them by `$state`.
+macro_rules! flat_optimizer {
+    ($optimizer:ty, $buffers:literal, |$parts:pat_param| $state:expr) => {
         impl FlatOptimizer for $optimizer {
-            const STATE_BUFFERS: usize = 1;
+            const STATE_BUFFERS: usize = $buffers;
             fn update_flat(
                 &self,
                 params: &mut [f32],
@@ -81,30 +67,16 @@ macro_rules! one_state {
                 measure: bool,
             ) -> Result<f32, Error> {
                 let mut params = FlatParams::new(params, topology);
-                let [mut state] = parts::<1>(state, topology);
+                let $parts = parts::<$buffers>(state, topology);
+                let mut state = $state;
                 self.update::<_, FlatParams<'_>>(&mut params, grads, &mut state, ctx, measure)
             }
         }
     };
 }
 
-one_state!(Momentum);
-one_state!(AdaGrad);
-one_state!(RmsProp);
-
-impl FlatOptimizer for Adam {
-    const STATE_BUFFERS: usize = 2;
-    fn update_flat(
-        &self,
-        params: &mut [f32],
-        topology: Topology<'_>,
-        grads: &impl Gradient,
-        state: &mut [f32],
-        ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error> {
-        let mut params = FlatParams::new(params, topology);
-        let [m, v] = parts::<2>(state, topology);
-        self.update::<_, FlatParams<'_>>(&mut params, grads, &mut (m, v), ctx, measure)
-    }
-}
+flat_optimizer!(Sgd, 0, |[]| ());
+flat_optimizer!(Momentum, 1, |[velocity]| velocity);
+flat_optimizer!(AdaGrad, 1, |[sum_of_squares]| sum_of_squares);
+flat_optimizer!(RmsProp, 1, |[mean_square]| mean_square);
+flat_optimizer!(Adam, 2, |[m, v]| (m, v));
