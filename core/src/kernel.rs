@@ -235,7 +235,26 @@ fn affine_tile<const T: usize>(
         return None;
     };
     let mut acc = *b;
-    for (xi, row) in x.iter().zip(chunks(weights, o)) {
+    // Four input rows a pass: one length check per four rows (the row
+    // slices of a block are cut from a block of known length), in the
+    // order of the plain loop.
+    let block = o.checked_mul(4)?;
+    let (x4, x1) = x.as_chunks::<4>();
+    let mut rest = weights;
+    for xs in x4 {
+        let (rows, tail) = rest.split_at_checked(block)?;
+        rest = tail;
+        let (r0, rows) = rows.split_at_checked(o)?;
+        let (r1, rows) = rows.split_at_checked(o)?;
+        let (r2, r3) = rows.split_at_checked(o)?;
+        for (xi, row) in xs.iter().zip([r0, r1, r2, r3]) {
+            let w = tile::<T>(row, start)?;
+            for (a, w) in acc.iter_mut().zip(w) {
+                *a += xi * w;
+            }
+        }
+    }
+    for (xi, row) in x1.iter().zip(chunks(rest, o)) {
         let w = tile::<T>(row, start)?;
         for (a, w) in acc.iter_mut().zip(w) {
             *a += xi * w;
