@@ -45,10 +45,18 @@ pub fn check_all_loaders(data: &[u8]) {
     let mut target = net();
     let mut trainer = Box::new(Opt::new(SoftmaxCrossEntropy, Adam::PYTORCH));
     trainer.set_steps(7);
-    let before = (bits(&target), bits(trainer.optimizer_state()), trainer.steps());
+    let before = (
+        bits(&target),
+        bits(trainer.optimizer_state()),
+        trainer.steps(),
+    );
     match checkpoint::load_training(&mut target, &mut *trainer, data) {
         Err(_) => assert_eq!(
-            (bits(&target), bits(trainer.optimizer_state()), trainer.steps()),
+            (
+                bits(&target),
+                bits(trainer.optimizer_state()),
+                trainer.steps()
+            ),
             before,
             "refused load_training changed the state"
         ),

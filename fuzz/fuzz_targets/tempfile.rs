@@ -7,7 +7,11 @@ use std::path::PathBuf;
 
 pub fn write(name: &str, bytes: &[u8]) -> PathBuf {
     let shm = std::path::Path::new("/dev/shm");
-    let dir = if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() };
+    let dir = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
     let path = dir.join(format!("microprop-fuzz-{}-{name}", std::process::id()));
     let _ = std::fs::remove_file(&path);
     std::fs::write(&path, bytes).unwrap();
