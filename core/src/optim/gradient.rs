@@ -94,17 +94,30 @@ fn rows_mut<'a>(
         .zip(a.iter().copied())
 }
 
-/// The gradient scale as a function: the identity when it is 1 (batch 1
-/// without clipping; `g·1 = g`, so a multiply a parameter is saved and no bit
-/// changes), else a multiply. Non-generic, so the per-slice loops below are
-/// compiled once per update rule whatever the network type.
-fn unit_scale() -> impl Fn(f32) -> f32 + Copy {
-    |g| g
+/// [`rows`] with each `a_r` multiplied by the gradient scale, so the
+/// gradient is `g = (a_r·scale)·d_o`. That is the same value, bit for bit,
+/// as `(a_r·d_o)·scale` in both cases the trainers produce: a buffer
+/// (`a = [1]`: `1·scale = scale`, and a product is commutative) and the
+/// fused step (`scale = 1`: `a_r·1 = a_r`), at one multiply a row instead
+/// of one a parameter, and with one compiled loop for scaled and unscaled
+/// gradients.
+fn scaled_rows<'a>(
+    values: &'a [f32],
+    a: &'a [f32],
+    d: &[f32],
+    scale: f32,
+) -> impl Iterator<Item = (&'a [f32], f32)> {
+    rows(values, a, d).map(move |(values, ar)| (values, ar * scale))
 }
 
-/// See [`unit_scale`].
-fn times(scale: f32) -> impl Fn(f32) -> f32 + Copy {
-    move |g| g * scale
+/// Mutable [`scaled_rows`].
+fn scaled_rows_mut<'a>(
+    values: &'a mut [f32],
+    a: &'a [f32],
+    d: &[f32],
+    scale: f32,
+) -> impl Iterator<Item = (&'a mut [f32], f32)> {
+    rows_mut(values, a, d).map(move |(values, ar)| (values, ar * scale))
 }
 
 /// `w ← f(w, g)` for every parameter, `g` scaled by `scale`. With `proven`
@@ -125,17 +138,13 @@ pub(super) fn update_stateless<P: Parameters>(
     measure: bool,
     f: impl Fn(f32, f32) -> f32 + Copy,
 ) -> Result<f32, Error> {
-    if scale == 1.0 {
-        stateless(params, grads, unit_scale(), proven, measure, f)
-    } else {
-        stateless(params, grads, times(scale), proven, measure, f)
-    }
+    stateless(params, grads, scale, proven, measure, f)
 }
 
-fn stateless<P: Parameters, S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32) -> f32 + Copy>(
+fn stateless<P: Parameters, F: Fn(f32, f32) -> f32 + Copy>(
     params: &mut P,
     grads: &impl Gradient,
-    scale: S,
+    scale: f32,
     proven: bool,
     measure: bool,
     f: F,
@@ -164,36 +173,33 @@ fn stateless<P: Parameters, S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32) -> f32 + C
 
 /// Whether every `f(w, g)` of one slice is finite.
 #[inline(never)]
-fn stateless_finite<S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32) -> f32 + Copy>(
+fn stateless_finite<F: Fn(f32, f32) -> f32 + Copy>(
     ws: &[f32],
     a: &[f32],
     d: &[f32],
-    scale: S,
+    scale: f32,
     f: F,
 ) -> bool {
-    rows(ws, a, d).all(|(ws, ar)| {
-        ws.iter()
-            .zip(d)
-            .all(|(&w, &dv)| f(w, scale(ar * dv)).is_finite())
-    })
+    scaled_rows(ws, a, d, scale)
+        .all(|(ws, ar)| ws.iter().zip(d).all(|(&w, &dv)| f(w, ar * dv).is_finite()))
 }
 
 /// Writes `w ← f(w, g)` over one slice; returns `change` plus the squared
 /// changes (added in parameter order) with `measure`, else `change`.
 #[inline(never)]
-fn stateless_write<S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32) -> f32 + Copy>(
+fn stateless_write<F: Fn(f32, f32) -> f32 + Copy>(
     ws: &mut [f32],
     a: &[f32],
     d: &[f32],
-    scale: S,
+    scale: f32,
     f: F,
     measure: bool,
     mut change: f32,
 ) -> f32 {
-    for (ws, ar) in rows_mut(ws, a, d) {
+    for (ws, ar) in scaled_rows_mut(ws, a, d, scale) {
         if measure {
             for (w, &dv) in ws.iter_mut().zip(d) {
-                let new = f(*w, scale(ar * dv));
+                let new = f(*w, ar * dv);
                 change += (new - *w) * (new - *w);
                 *w = new;
             }
@@ -201,11 +207,11 @@ fn stateless_write<S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32) -> f32 + Copy>(
             let ((w4, w1), (d4, d1)) = (ws.as_chunks_mut::<UNROLL>(), d.as_chunks::<UNROLL>());
             for (w4, d4) in w4.iter_mut().zip(d4) {
                 for (w, &dv) in w4.iter_mut().zip(d4) {
-                    *w = f(*w, scale(ar * dv));
+                    *w = f(*w, ar * dv);
                 }
             }
             for (w, &dv) in w1.iter_mut().zip(d1) {
-                *w = f(*w, scale(ar * dv));
+                *w = f(*w, ar * dv);
             }
         }
     }
@@ -222,23 +228,14 @@ pub(super) fn update_one_state<P: Parameters, G: Parameters>(
     measure: bool,
     f: impl Fn(f32, f32, f32) -> (f32, f32) + Copy,
 ) -> Result<f32, Error> {
-    if scale == 1.0 {
-        one_state(params, grads, state, unit_scale(), proven, measure, f)
-    } else {
-        one_state(params, grads, state, times(scale), proven, measure, f)
-    }
+    one_state(params, grads, state, scale, proven, measure, f)
 }
 
-fn one_state<
-    P: Parameters,
-    G: Parameters,
-    S: Fn(f32) -> f32 + Copy,
-    F: Fn(f32, f32, f32) -> (f32, f32) + Copy,
->(
+fn one_state<P: Parameters, G: Parameters, F: Fn(f32, f32, f32) -> (f32, f32) + Copy>(
     params: &mut P,
     grads: &impl Gradient,
     state: &mut G,
-    scale: S,
+    scale: f32,
     proven: bool,
     measure: bool,
     f: F,
@@ -267,19 +264,19 @@ fn one_state<
 
 /// Whether every result of `f` over one slice is finite.
 #[inline(never)]
-fn one_state_finite<S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32, f32) -> (f32, f32) + Copy>(
+fn one_state_finite<F: Fn(f32, f32, f32) -> (f32, f32) + Copy>(
     ws: &[f32],
     ss: &[f32],
     a: &[f32],
     d: &[f32],
-    scale: S,
+    scale: f32,
     f: F,
 ) -> bool {
-    rows(ws, a, d)
+    scaled_rows(ws, a, d, scale)
         .zip(rows(ss, a, d))
         .all(|((ws, ar), (ss, _))| {
             ws.iter().zip(ss).zip(d).all(|((&w, &s), &dv)| {
-                let (w, s) = f(w, scale(ar * dv), s);
+                let (w, s) = f(w, ar * dv, s);
                 w.is_finite() && s.is_finite()
             })
         })
@@ -288,20 +285,20 @@ fn one_state_finite<S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32, f32) -> (f32, f32)
 /// Writes `(w, s) ← f(w, g, s)` over one slice (see [`stateless_write`]).
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-fn one_state_write<S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32, f32) -> (f32, f32) + Copy>(
+fn one_state_write<F: Fn(f32, f32, f32) -> (f32, f32) + Copy>(
     ws: &mut [f32],
     ss: &mut [f32],
     a: &[f32],
     d: &[f32],
-    scale: S,
+    scale: f32,
     f: F,
     measure: bool,
     mut change: f32,
 ) -> f32 {
-    for ((ws, ar), (ss, _)) in rows_mut(ws, a, d).zip(rows_mut(ss, a, d)) {
+    for ((ws, ar), (ss, _)) in scaled_rows_mut(ws, a, d, scale).zip(rows_mut(ss, a, d)) {
         if measure {
             for ((w, s), &dv) in ws.iter_mut().zip(ss.iter_mut()).zip(d) {
-                let (new, state) = f(*w, scale(ar * dv), *s);
+                let (new, state) = f(*w, ar * dv, *s);
                 change += (new - *w) * (new - *w);
                 (*w, *s) = (new, state);
             }
@@ -311,11 +308,11 @@ fn one_state_write<S: Fn(f32) -> f32 + Copy, F: Fn(f32, f32, f32) -> (f32, f32) 
             let (d4, d1) = d.as_chunks::<UNROLL>();
             for ((w4, s4), d4) in w4.iter_mut().zip(s4.iter_mut()).zip(d4) {
                 for ((w, s), &dv) in w4.iter_mut().zip(s4.iter_mut()).zip(d4) {
-                    (*w, *s) = f(*w, scale(ar * dv), *s);
+                    (*w, *s) = f(*w, ar * dv, *s);
                 }
             }
             for ((w, s), &dv) in w1.iter_mut().zip(s1.iter_mut()).zip(d1) {
-                (*w, *s) = f(*w, scale(ar * dv), *s);
+                (*w, *s) = f(*w, ar * dv, *s);
             }
         }
     }
@@ -336,23 +333,14 @@ pub(super) fn update_two_states<P: Parameters, G: Parameters>(
     f: impl Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy,
 ) -> Result<f32, Error> {
     let states = (first, second);
-    if scale == 1.0 {
-        two_states(params, grads, states, unit_scale(), proven, measure, f)
-    } else {
-        two_states(params, grads, states, times(scale), proven, measure, f)
-    }
+    two_states(params, grads, states, scale, proven, measure, f)
 }
 
-fn two_states<
-    P: Parameters,
-    G: Parameters,
-    S: Fn(f32) -> f32 + Copy,
-    F: Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy,
->(
+fn two_states<P: Parameters, G: Parameters, F: Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy>(
     params: &mut P,
     grads: &impl Gradient,
     (first, second): (&mut G, &mut G),
-    scale: S,
+    scale: f32,
     proven: bool,
     measure: bool,
     f: F,
@@ -384,26 +372,23 @@ fn two_states<
 /// Whether every result of `f` over one slice is finite.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-fn two_states_finite<
-    S: Fn(f32) -> f32 + Copy,
-    F: Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy,
->(
+fn two_states_finite<F: Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy>(
     ws: &[f32],
     ps: &[f32],
     qs: &[f32],
     a: &[f32],
     d: &[f32],
-    scale: S,
+    scale: f32,
     f: F,
 ) -> bool {
-    rows(ws, a, d)
+    scaled_rows(ws, a, d, scale)
         .zip(rows(ps, a, d).zip(rows(qs, a, d)))
         .all(|((ws, ar), ((ps, _), (qs, _)))| {
             ws.iter()
                 .zip(ps.iter().zip(qs))
                 .zip(d)
                 .all(|((&w, (&p, &q)), &dv)| {
-                    let (w, p, q) = f(w, scale(ar * dv), p, q);
+                    let (w, p, q) = f(w, ar * dv, p, q);
                     w.is_finite() && p.is_finite() && q.is_finite()
                 })
         })
@@ -412,24 +397,21 @@ fn two_states_finite<
 /// Writes `(w, p, q) ← f(w, g, p, q)` over one slice (see
 /// [`stateless_write`]).
 #[inline(never)]
-fn two_states_write<
-    S: Fn(f32) -> f32 + Copy,
-    F: Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy,
->(
+fn two_states_write<F: Fn(f32, f32, f32, f32) -> (f32, f32, f32) + Copy>(
     [ws, ps, qs]: [&mut [f32]; 3],
     a: &[f32],
     d: &[f32],
-    scale: S,
+    scale: f32,
     f: F,
     measure: bool,
     mut change: f32,
 ) -> f32 {
-    let all_rows = rows_mut(ws, a, d).zip(rows_mut(ps, a, d).zip(rows_mut(qs, a, d)));
+    let all_rows = scaled_rows_mut(ws, a, d, scale).zip(rows_mut(ps, a, d).zip(rows_mut(qs, a, d)));
     for ((ws, ar), ((ps, _), (qs, _))) in all_rows {
         if measure {
             let elements = ws.iter_mut().zip(ps.iter_mut().zip(qs.iter_mut())).zip(d);
             for ((w, (p, q)), &dv) in elements {
-                let (new, first, second) = f(*w, scale(ar * dv), *p, *q);
+                let (new, first, second) = f(*w, ar * dv, *p, *q);
                 change += (new - *w) * (new - *w);
                 (*w, *p, *q) = (new, first, second);
             }
@@ -442,12 +424,12 @@ fn two_states_write<
             for ((w4, (p4, q4)), d4) in quads {
                 let elements = w4.iter_mut().zip(p4.iter_mut().zip(q4.iter_mut())).zip(d4);
                 for ((w, (p, q)), &dv) in elements {
-                    (*w, *p, *q) = f(*w, scale(ar * dv), *p, *q);
+                    (*w, *p, *q) = f(*w, ar * dv, *p, *q);
                 }
             }
             let elements = w1.iter_mut().zip(p1.iter_mut().zip(q1.iter_mut())).zip(d1);
             for ((w, (p, q)), &dv) in elements {
-                (*w, *p, *q) = f(*w, scale(ar * dv), *p, *q);
+                (*w, *p, *q) = f(*w, ar * dv, *p, *q);
             }
         }
     }
