@@ -60,7 +60,10 @@ impl<G: Parameters> Gradient for GradientBuffer<'_, G> {
 /// A bound on every `|g|` of `grads` (before scaling), or `None` if a value
 /// is not finite or the bound overflows: the largest `bound(a)·bound(d)`
 /// over the slices. In f32: rounding is monotonic, so every computed
-/// `a[r]·d[o]` is at most the rounded product of the bounds.
+/// `a[r]·d[o]` is at most the rounded product of the bounds. The update
+/// loops compute `(a[r]·scale)·d[o]` and the callers bound it as
+/// `(bound(a)·bound(d))·|scale|`, another order: the margin of
+/// [`LIMIT`](super::LIMIT) covers that.
 pub(super) fn gradient_bound(grads: &impl Gradient) -> Option<f32> {
     let mut largest = Some(0.0_f32);
     grads.for_each_slice(|a, d| {
