@@ -132,6 +132,26 @@ for bin in "${bins[@]}"; do
     "$(symbol_bytes "$elf" 4ROWS17h)" >>"$raw"
 done
 
+# Issue 11's rule that a user's plain `--release` build stays within 1.5x
+# of this profile's code: the Adam training firmware and the base binary
+# again with cargo's own release defaults for what a firmware template may
+# leave out (no LTO, 16 codegen units, opt-level 3), sizes only, recorded
+# as `plain-release/<bin>`.
+if [ "$profile" = firmware ] && [ -z "$features" ]; then
+  plain_dir=$target_dir/plain-release
+  echo "bench-mcu: building bench-w2-adam-fused and bench-base with a plain --release (no LTO, 16 codegen units) in $plain_dir" >&2
+  CARGO_TARGET_DIR=$plain_dir CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=3 cargo build --release --locked --bin bench-w2-adam-fused --bin bench-base >&2
+  for bin in bench-w2-adam-fused bench-base; do
+    elf=$plain_dir/thumbv7em-none-eabihf/release/$bin
+    printf 'size\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "plain-release/$bin" \
+      "$(section "$elf" .vector_table)" "$(section "$elf" .text)" "$(section "$elf" .rodata)" \
+      "$(section "$elf" .data)" "$(section "$elf" .bss)" "$(section "$elf" .uninit)" \
+      "$(symbol_bytes "$elf" TRAIN_PIXELS TRAIN_LABELS TEST_PIXELS TEST_LABELS)" \
+      "$(symbol_bytes "$elf" 4ROWS17h)" >>"$raw"
+  done
+fi
+
 mkdir -p "$(dirname "$json")"
 commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain 2>/dev/null)" ]; then commit=$commit-dirty; fi
@@ -174,6 +194,8 @@ WHAT = {
     "bench-w3": "W3: inference",
     "bench-base": "board, logging, handlers, no network (subtracted for 'without board/logging')",
     "qemu-digits": "the digits job (sizes and stack only; it carries the training and test digits)",
+    "plain-release/bench-w2-adam-fused": "bench-w2-adam-fused built with a plain --release (no LTO, 16 codegen units), sizes only",
+    "plain-release/bench-base": "bench-base built with a plain --release (no LTO, 16 codegen units), sizes only",
 }
 
 counts, stacks, sizes = {}, {}, {}
