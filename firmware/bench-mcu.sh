@@ -22,7 +22,11 @@
 # instructions per sample (from SysTick: exact to 40 instructions per run,
 # i.e. to 0.01-0.07 a sample) and per binary the section sizes (readelf) and
 # the stack high-water mark (paint-stack). qemu-digits (the digits job) has
-# sizes and stack only. Prints the JSON's path and the tables (bench-tables.py --print).
+# sizes and stack only. With the `firmware` profile and no features it also
+# builds bench-w2-adam-fused and bench-base with a plain `--release` (no LTO,
+# 16 codegen units; sizes only, as `plain-release/<bin>`) for the rule that
+# such a build stays within 1.5x of the firmware profile's code.
+# Prints the JSON's path and the tables (bench-tables.py --print).
 # Needs qemu-system-arm, flip-link and defmt-print (ci.sh installs them),
 # binutils' readelf and python3.
 set -euo pipefail
