@@ -705,3 +705,60 @@ fn checkpoints_cross_between_the_front_ends() {
     ));
     assert_eq!(net.params(), &before[..]);
 }
+
+type Iris = network![Dense<4, 16, Tanh>, Dense<16, 3, Identity>];
+const IRIS: [LayerSpec; 2] = [
+    LayerSpec::dense(16, ActivationKind::Tanh),
+    LayerSpec::dense(3, Id),
+];
+type Mnist = network![Dense<784, 32, Tanh>, Dense<32, 10, Identity>];
+const MNIST: [LayerSpec; 2] = [
+    LayerSpec::dense(32, ActivationKind::Tanh),
+    LayerSpec::dense(10, Id),
+];
+type XorTanh = network![Dense<2, 8, Tanh>, Dense<8, 1, Identity>];
+const XOR_TANH: [LayerSpec; 2] = [
+    LayerSpec::dense(8, ActivationKind::Tanh),
+    LayerSpec::dense(1, Id),
+];
+type CheckpointNet = network![Dense<4, 6, Tanh>, Maxout<6, 5, 2>, Dense<5, 3, Identity>];
+const CHECKPOINT_NET: [LayerSpec; 3] = [
+    LayerSpec::dense(6, ActivationKind::Tanh),
+    LayerSpec::maxout(5, 2),
+    LayerSpec::dense(3, Id),
+];
+type AllMaxout = network![Maxout<3, 4, 3>, Maxout<4, 4, 2>, Maxout<4, 2, 2>];
+const ALL_MAXOUT: [LayerSpec; 3] = [
+    LayerSpec::maxout(4, 3),
+    LayerSpec::maxout(4, 2),
+    LayerSpec::maxout(2, 2),
+];
+type ReluSigmoid = network![Dense<4, 7, Relu>, Dense<7, 6, Sigmoid>, Dense<6, 3, Identity>];
+const RELU_SIGMOID: [LayerSpec; 3] = [
+    LayerSpec::dense(7, ReluKind),
+    LayerSpec::dense(6, ActivationKind::Sigmoid),
+    LayerSpec::dense(3, Id),
+];
+
+/// The other network shapes of the test suite (host-sim's models, the
+/// checkpoint tests, the gradient checks), with SGD and Adam.
+#[test]
+fn the_other_shapes_of_the_test_suite_match() {
+    check_inference::<Iris>(&IRIS);
+    check_inference::<Mnist>(&MNIST);
+    check_inference::<XorTanh>(&XOR_TANH);
+    check_inference::<CheckpointNet>(&CHECKPOINT_NET);
+    check_inference::<AllMaxout>(&ALL_MAXOUT);
+    check_inference::<ReluSigmoid>(&RELU_SIGMOID);
+    for_each_optimizer!(|o| {
+        check_trainer::<Iris, _, _>(&IRIS, SoftmaxCrossEntropy, o, None);
+        check_trainer::<XorTanh, _, _>(&XOR_TANH, MeanSquaredError, o, None);
+        check_trainer::<CheckpointNet, _, _>(&CHECKPOINT_NET, SoftmaxCrossEntropy, o, None);
+        check_trainer::<AllMaxout, _, _>(&ALL_MAXOUT, MeanSquaredError, o, None);
+        check_trainer::<ReluSigmoid, _, _>(&RELU_SIGMOID, SigmoidBinaryCrossEntropy, o, None);
+        check_fused::<Iris, _, _>(&IRIS, SoftmaxCrossEntropy, o);
+        check_fused::<ReluSigmoid, _, _>(&RELU_SIGMOID, MeanSquaredError, o);
+    });
+    check_trainer::<Mnist, _, _>(&MNIST, SoftmaxCrossEntropy, Adam::PYTORCH, None);
+    check_fused::<Mnist, _, _>(&MNIST, SoftmaxCrossEntropy, Adam::PYTORCH);
+}
