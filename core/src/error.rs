@@ -73,7 +73,7 @@ pub enum Error {
     /// A training phase was called out of order (e.g. `backward` before `loss`,
     /// or with a different number of rows than `forward`).
     OutOfOrder,
-    /// A run-time layer list ([`crate::dynamic::Topology`]) is not a valid
+    /// A run-time layer list (`dynamic::Topology`) is not a valid
     /// network: no layers, a zero width, a maxout layer with 0 or more than
     /// 256 pieces or an activation, an activation setting out of range, or
     /// a size beyond `usize`.

@@ -6,7 +6,7 @@
 //! shape from their lengths (a layer of `I` inputs and `O` units has `I·O`
 //! weights, input-major: `w[i·O + o]`). A slice that is too short for the
 //! shape shortens the work instead of panicking; the callers (the
-//! const-generic layers and the run-time [`crate::dynamic`] front end) check
+//! const-generic layers and the run-time `dynamic` front end) check
 //! the lengths first. The entry points the layers call are not generic over
 //! the shape and are kept out of line, so a firmware holds one copy of each
 //! loop whatever its layer widths are (one per tile width, below).
@@ -42,8 +42,8 @@
 //! a `once_cell::race::OnceRef`, and on Arm none of it exists.
 
 use crate::buffer::{chunks, chunks_mut};
+use crate::epsilon::Epsilon;
 use crate::layer::GradientMode;
-use crate::optim::Epsilon;
 
 /// Outputs per tile: 8 accumulators + 8 weights + 1 input fit the M4F's 32
 /// single-precision registers.

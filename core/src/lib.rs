@@ -17,6 +17,7 @@ pub mod checkpoint;
 mod dataset;
 mod dense;
 pub mod dynamic;
+mod epsilon;
 mod error;
 mod fit;
 mod fused;

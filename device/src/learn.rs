@@ -5,11 +5,11 @@ use core::fmt;
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::{Error as _, ErrorKind, OutputPin};
 use microprop::{
-    AcceptsActivation, Dataset, EpochStats, Error, FitBuffers, FitConfig, FitReport, Layer, Loss,
-    Normalizer, Optimizer, Schedule, Trainer, fit,
+    AcceptsActivation, Dataset, EpochStats, Error, FitBuffers, FitConfig, Layer, Loss, Normalizer,
+    Optimizer, Schedule, Trainer, fit,
 };
 
-use crate::log::{Event, Log, Start};
+use crate::log::{Event, Log, Start, Summary};
 
 /// The board-specific parts the loop drives: a status LED and a delay.
 #[derive(Debug)]
@@ -44,40 +44,6 @@ pub struct Workspace<'a, N: Layer, L, O: Optimizer, T, const B: usize, const D: 
     pub trainer: &'a mut Trainer<N, L, O, B>,
     /// Rows read from the data sets, `B` at a time.
     pub buffers: &'a mut FitBuffers<[f32; D], T, B>,
-}
-
-/// What a [`run`] achieved.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Summary {
-    /// How training ended, with the last epoch's statistics as seen while
-    /// training.
-    pub fit: FitReport,
-    /// The learning rate of the last step.
-    pub learning_rate: f32,
-    /// Loss and accuracy on the training set after training.
-    pub train: EpochStats,
-    /// Loss and accuracy on the test set after training.
-    pub test: EpochStats,
-    /// Times the LED was toggled (one per epoch).
-    pub led_toggles: u32,
-}
-
-impl Summary {
-    /// Mean loss of the last training epoch (measured while training).
-    pub fn final_loss(&self) -> f32 {
-        self.fit.last.mean_loss()
-    }
-
-    /// Accuracy on the training set after training (classifiers only).
-    pub fn train_accuracy(&self) -> Option<f32> {
-        self.train.accuracy()
-    }
-
-    /// Accuracy on the test set after training (classifiers only).
-    pub fn test_accuracy(&self) -> Option<f32> {
-        self.test.accuracy()
-    }
 }
 
 /// Why a [`run`] stopped early.

@@ -13,8 +13,8 @@ pub mod online;
 pub mod workloads;
 
 pub use data::U8Dataset;
-pub use learn::{Board, RunError, Summary, Workspace, evaluate, run};
-pub use log::{Event, Log, NoLog, Start};
+pub use learn::{Board, RunError, Workspace, evaluate, run};
+pub use log::{Event, Log, NoLog, Start, Summary};
 pub use online::{
     ClassAccuracy, OnlineConfig, OnlineLearner, OnlineReport, OnlineStats, OnlineStep, Phase,
     PhasedStream, ReplayBuffer, SampleSource, SplitMix64, class_accuracy, run_online,

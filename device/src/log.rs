@@ -1,7 +1,6 @@
 //! The logging hook: what the loop reports, and where it goes.
 
-use crate::learn::Summary;
-use microprop::EpochReport;
+use microprop::{EpochReport, EpochStats, FitReport};
 
 /// What [`run`](crate::run) is about to do.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,4 +53,38 @@ pub struct NoLog;
 
 impl Log for NoLog {
     fn log(&mut self, _event: &Event) {}
+}
+
+/// What a [`run`](crate::run) achieved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Summary {
+    /// How training ended, with the last epoch's statistics as seen while
+    /// training.
+    pub fit: FitReport,
+    /// The learning rate of the last step.
+    pub learning_rate: f32,
+    /// Loss and accuracy on the training set after training.
+    pub train: EpochStats,
+    /// Loss and accuracy on the test set after training.
+    pub test: EpochStats,
+    /// Times the LED was toggled (one per epoch).
+    pub led_toggles: u32,
+}
+
+impl Summary {
+    /// Mean loss of the last training epoch (measured while training).
+    pub fn final_loss(&self) -> f32 {
+        self.fit.last.mean_loss()
+    }
+
+    /// Accuracy on the training set after training (classifiers only).
+    pub fn train_accuracy(&self) -> Option<f32> {
+        self.train.accuracy()
+    }
+
+    /// Accuracy on the test set after training (classifiers only).
+    pub fn test_accuracy(&self) -> Option<f32> {
+        self.test.accuracy()
+    }
 }

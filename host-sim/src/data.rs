@@ -12,8 +12,6 @@ use anyhow::{Context, Result, anyhow, bail};
 use microprop::init::{SeededRng, seeded};
 use microprop::rand_core::Rng;
 
-pub use crate::idx::{IdxArray, load_idx_pair, read_idx};
-
 /// Rows of `D` features, each with a target: a class label (`T = usize`,
 /// the default) or a row of regression values.
 #[derive(Debug, Clone, PartialEq)]
@@ -433,7 +431,7 @@ pub fn load_labeled_csv<const D: usize>(path: &Path) -> Result<LabeledSet<D>> {
         .with_context(|| format!("loading {}", path.display()))
 }
 
-/// The table of an IDX images file and its labels file; see [`load_idx_pair`].
+/// The table of an IDX images file and its labels file (what `idx::load_idx_pair` returns).
 impl Table {
     pub(crate) fn from_idx(
         images: &Path,

@@ -7,18 +7,15 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow};
 use microprop::{
-    Adam, BatchMode, Dense, EpochStats, FitBuffers, FitConfig, Identity, Inference, Init, Layer,
-    LrSchedule, MemoryReport, SliceDataset, SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup,
-    fit, network,
+    Adam, BatchMode, EpochStats, FitBuffers, FitConfig, Inference, Init, Layer, LrSchedule,
+    MemoryReport, SliceDataset, SoftmaxCrossEntropy, Stopping, Trainer, Warmup, fit,
 };
 
 use crate::data::{LabeledSet, MinMaxScaler, load_labeled_csv};
 use crate::footprint::{DEFAULT_MCU, Footprint, footprint_of, grouped, human};
+pub use crate::models::DigitsNet;
 use crate::plot::{Figure, Legend, Panel, Series, Style};
 use crate::train::{confusion_matrix, progress_bar};
-
-/// 64 pixels → 32 tanh units → 10 logits.
-pub type DigitsNet = network![Dense<64, 32, Tanh>, Dense<32, 10, Identity>];
 
 /// Rows per mini-batch: the trainer's buffer holds this many.
 pub const BATCH: usize = 16;

@@ -17,7 +17,8 @@ use microprop::{
     SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, Zeroed, argmax, network,
 };
 
-use crate::data::{LabelColumn, Table, class_label, load_csv, load_idx_pair};
+use crate::data::{LabelColumn, Table, class_label, load_csv};
+use crate::idx::load_idx_pair;
 use crate::options::{Batch, NormalizeKind, OptimizerKind};
 
 /// XOR: 2 inputs → 8 tanh units → 1 logit (sigmoid + binary cross-entropy).
@@ -27,7 +28,7 @@ pub type SineNet = network![Dense<1, 16, Relu>, Dense<16, 16, Relu>, Dense<16, 1
 /// Iris: 4 measurements → 16 tanh units → 3 logits (softmax + cross-entropy).
 pub type IrisNet = network![Dense<4, 16, Tanh>, Dense<16, 3, Identity>];
 /// 8x8 digits: 64 pixels → 32 tanh units → 10 logits (the demo's model).
-pub type DigitsNet = crate::demo::DigitsNet;
+pub type DigitsNet = network![Dense<64, 32, Tanh>, Dense<32, 10, Identity>];
 /// MNIST: 784 pixels → 32 tanh units → 10 logits.
 pub type MnistNet = network![Dense<784, 32, Tanh>, Dense<32, 10, Identity>];
 

@@ -14,7 +14,8 @@ use microprop::{
 };
 
 use crate::checkpoints::{self, explain, model_blob, training_blob, write_atomic};
-use crate::data::{LabelColumn, LabeledSet, Table, load_csv, load_idx_pair};
+use crate::data::{LabelColumn, LabeledSet, Table, load_csv};
+use crate::idx::load_idx_pair;
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind};
 use crate::options::{
     Batch, InitKind, InitSettings, NormalizeKind, OptimizerKind, OptimizerSettings,

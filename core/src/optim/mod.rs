@@ -17,6 +17,7 @@ mod gradient;
 mod momentum;
 mod rmsprop;
 
+pub use crate::epsilon::Epsilon;
 pub use adagrad::AdaGrad;
 pub use adam::Adam;
 pub use gradient::{Gradient, GradientBuffer};
@@ -165,28 +166,6 @@ pub fn valid_learning_rate(lr: f32) -> Result<f32, Error> {
         Ok(lr)
     } else {
         Err(Error::InvalidLearningRate)
-    }
-}
-
-/// Where epsilon goes in the adaptive optimizers' denominator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Epsilon {
-    /// `g / (sqrt(s) + eps)`: PyTorch and Keras.
-    #[default]
-    Outside,
-    /// `g / sqrt(s + eps)`: the lecture's formula.
-    Inside,
-}
-
-impl Epsilon {
-    /// The denominator `sqrt(s) + eps` or `sqrt(s + eps)`.
-    #[inline]
-    pub fn denominator(self, s: f32, eps: f32) -> f32 {
-        match self {
-            Epsilon::Outside => crate::math::sqrt(s) + eps,
-            Epsilon::Inside => crate::math::sqrt(s + eps),
-        }
     }
 }
 

@@ -10,7 +10,8 @@ use anyhow::Result;
 use microprop::{BatchMode, Init, Layer, Sgd, SliceDataset, SoftmaxCrossEntropy, Trainer};
 
 use super::{ExperimentOptions, Outcome, fit_epochs, score};
-use crate::demo::{DemoConfig, DigitsNet, load_digits};
+use crate::demo::{DemoConfig, load_digits};
+use crate::models::DigitsNet;
 use crate::plot::{Figure, Legend, Panel, Series};
 
 /// Rows of the trainer's buffer.
