@@ -735,8 +735,8 @@ mod tests {
     }
 
     fn check_gradients<const I: usize, const O: usize>(rows: usize) {
-        let x: [[f32; I]; 3] = core::array::from_fn(|r| values::<I>(r as u32 + 11));
-        let dz: [[f32; O]; 3] = core::array::from_fn(|r| values::<O>(r as u32 + 17));
+        let x: [[f32; I]; 11] = core::array::from_fn(|r| values::<I>(r as u32 + 11));
+        let dz: [[f32; O]; 11] = core::array::from_fn(|r| values::<O>(r as u32 + 17));
         let start_w: [[f32; O]; I] = core::array::from_fn(|i| values::<O>(i as u32 + 23));
         let start_b = values::<O>(29);
         let run = |w: &mut [[f32; O]; I], b: &mut [f32; O], mode| {
@@ -776,7 +776,7 @@ mod tests {
 
     #[test]
     fn weight_gradients_equal_row_by_row_accumulation_bit_for_bit() {
-        for rows in 1..=3 {
+        for rows in 1..=11 {
             check_gradients::<3, 1>(rows);
             check_gradients::<2, 7>(rows);
             check_gradients::<5, 10>(rows);
