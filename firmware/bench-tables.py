@@ -130,6 +130,54 @@ def goals_table(m, goals):
     return rows
 
 
+HARNESS = ("microprop_firmware::", "Reset", "_defmt", "bench_", "__cortex_m_rt", "DefaultHandler")
+
+
+def busiest(m, binary, top=4):
+    """'name share%, ...': the binary's busiest functions outside the harness."""
+    profile = m["binaries"].get(binary, {}).get("busiest_functions")
+    if not profile:
+        return None
+    found = [f for f in profile["functions"] if not f["function"].startswith(HARNESS)][:top]
+    return ", ".join(f"`{f['function']}` {100 * f['share']:.0f}%" for f in found)
+
+
+def largest(m, binary, top=5):
+    """'name bytes B, ...': the binary's largest functions."""
+    functions = m["binaries"].get(binary, {}).get("largest_functions")
+    if not functions:
+        return None
+    return ", ".join(f"`{f['function']}` {n(f['bytes'])} B" for f in functions[:top])
+
+
+def blockers_table(m, goals):
+    """One row per unmet goal: measured, goal, where it goes (generated) and why (goals JSON)."""
+    why = goals.get("blockers", {})
+    rows = [
+        "| unmet goal | measured | goal | where it goes (generated) | what stands in the way |",
+        "|---|---:|---:|---|---|",
+    ]
+    for key, w in m["workloads"].items():
+        goal = goals["instructions_per_sample"].get(key)
+        if goal is None or w["instructions_per_sample"] <= goal:
+            continue
+        where = busiest(m, w["binary"])
+        where = f"busiest in `{w['binary']}` (share of its whole run): {where}" if where else "not profiled"
+        rows.append(
+            f"| {w['label']} | {n(w['instructions_per_sample'])} | ≤ {n(goal)} | {where} "
+            f"| {why.get(key, 'not analysed yet')} |"
+        )
+    for g, (label, _, value, limit, met) in zip(goals["firmware"], firmware_goals(m, goals)):
+        if met is not False:
+            continue
+        where = largest(m, g["binary"])
+        where = f"largest in `{g['binary']}`: {where}" if where else "no symbol sizes"
+        rows.append(
+            f"| {label} | {n(value)} B | ≤ {n(limit)} B | {where} | {why.get(g['key'], 'not analysed yet')} |"
+        )
+    return rows if len(rows) > 2 else []
+
+
 def firmware_vs_peers(m, peers):
     b = m["binaries"]["bench-w2-adam-fused"]
     rows_bytes = b.get("bench_rows_bytes", 0)
@@ -217,6 +265,14 @@ def tables_block(m, peers, goals, source):
     out += [""]
     out += summary(m, peers, goals)
     out += [""]
+    blockers = blockers_table(m, goals)
+    if blockers:
+        out += [
+            "Where each unmet goal's instructions or bytes go (bench-mcu.sh profiles every bench binary "
+            "under QEMU and lists its symbols) and what stands in the way:",
+            "",
+        ]
+        out += blockers + [""]
     out += firmware_vs_peers(m, peers)
     out += [""]
     out += binaries_table(m)
