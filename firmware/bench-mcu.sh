@@ -28,7 +28,7 @@
 # such a build stays within 1.5x of the firmware profile's code.
 # Prints the JSON's path and the tables (bench-tables.py --print).
 # Each bench binary also runs once under the pcprof plugin: its busiest
-# functions (whole run) and every binary's largest functions go into the JSON.
+# functions (whole run) and every binary's functions with sizes go into the JSON.
 # Needs qemu-system-arm, flip-link and defmt-print (ci.sh installs them),
 # gcc (the plugin), binutils' readelf, arm-none-eabi-nm and python3.
 set -euo pipefail
@@ -113,7 +113,7 @@ for bin in "${bins[@]}"; do
     -plugin "$plugin,out=$logs/$bin.pcprof" -kernel "$elf_dir/$bin" >/dev/null </dev/null
   python3 profile/by_function.py "$elf_dir/$bin" "$logs/$bin.pcprof" 10 --json >"$logs/$bin.busiest.json"
 done
-# Each binary's symbols with sizes (arm-none-eabi-nm), for its largest functions.
+# Each binary's symbols with sizes (arm-none-eabi-nm): where its code goes.
 for bin in "${bins[@]}"; do
   arm-none-eabi-nm -C -S --size-sort --defined-only "$elf_dir/$bin" >"$logs/$bin.nm"
 done
@@ -254,15 +254,16 @@ def profile_settings(name):
     return settings
 
 
-def largest_functions(nm_output, top=8):
-    """The `top` largest code symbols of `arm-none-eabi-nm -C -S` output."""
-    found = []
+def code_symbols(nm_output, least=32):
+    """Function name -> bytes (summed over same-named symbols) of `arm-none-eabi-nm -C -S`
+    output, for every function of at least `least` bytes, largest first."""
+    sizes = {}
     with open(nm_output) as f:
         for line in f:
             parts = line.rstrip("\n").split(None, 3)
             if len(parts) == 4 and parts[2] in "tTwW":
-                found.append({"function": parts[3], "bytes": int(parts[1], 16)})
-    return sorted(found, key=lambda s: -s["bytes"])[:top]
+                sizes[parts[3]] = sizes.get(parts[3], 0) + int(parts[1], 16)
+    return dict(sorted(((k, v) for k, v in sizes.items() if v >= least), key=lambda kv: -kv[1]))
 
 
 binaries = {}
@@ -290,7 +291,7 @@ for bin, (vectors, text, rodata, data, bss, uninit, data_set, rows) in sizes.ite
             entry["busiest_functions"] = json.load(f)
     symbols = os.path.join(env["BENCH_LOGS"], f"{bin}.nm")
     if os.path.exists(symbols):
-        entry["largest_functions"] = largest_functions(symbols)
+        entry["code_symbols"] = code_symbols(symbols)
     if bin in stacks:
         entry["stack_bytes"], entry["stack_capacity_bytes"] = stacks[bin]
     else:
