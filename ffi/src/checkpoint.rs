@@ -14,7 +14,7 @@ use crate::status::{Status, code};
 /// `with_training` = 1 also the optimizer state and the step count, so
 /// training resumes exactly) and its length to `written` (unless NULL).
 /// `buf_len` must be at least `checkpoint_bytes` (or
-/// `training_checkpoint_bytes`) of `microprop_sizes`.
+/// `training_checkpoint_bytes`) of `microprop_buffer_sizes`.
 ///
 /// # Safety
 /// `model` as for `microprop_init_weights`; `buf` must point at `buf_len`
@@ -166,7 +166,8 @@ pub unsafe extern "C" fn microprop_checkpoint_layers(
         // SAFETY: checked (NULL, alignment, length, no overlap with the
         // outputs); the caller guarantees `buf_len` readable bytes.
         let buf = unsafe { raw::slice(buf, buf_len)? };
-        let mut specs = [LayerSpec::dense(1, microprop::ActivationKind::Identity); MICROPROP_MAX_LAYERS];
+        let mut specs =
+            [LayerSpec::dense(1, microprop::ActivationKind::Identity); MICROPROP_MAX_LAYERS];
         let (width, depth) = checkpoint::layers(buf, &mut specs).map_err(|e| match e {
             CheckpointError::BufferTooSmall { .. } => Status::TooManyLayers,
             other => Status::from(other),

@@ -21,7 +21,7 @@ use crate::status::Status;
 /// the layer list, so the caller's array need not outlive the call).
 pub const MICROPROP_MAX_LAYERS: usize = 16;
 
-/// Activation codes for [`Layer::activation`] (the same codes the
+/// Activation codes for `microprop_layer.activation` (the same codes the
 /// checkpoint format stores).
 #[repr(u8)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,10 +34,10 @@ pub enum Activation {
     Tanh = 2,
     /// f(x) = max(0, x).
     Relu = 3,
-    /// x for x > 0, slope · x otherwise ([`Layer::parameter`] = slope,
+    /// x for x > 0, slope · x otherwise (`microprop_layer.parameter` = slope,
     /// 0.1 by default).
     LeakyRelu = 4,
-    /// x for x > 0, alpha · (e^x - 1) otherwise ([`Layer::parameter`] =
+    /// x for x > 0, alpha · (e^x - 1) otherwise (`microprop_layer.parameter` =
     /// alpha, 1.0 by default).
     Elu = 5,
     /// e^x_j / Σ e^x_k over the row.
@@ -68,8 +68,7 @@ pub struct Layer {
 impl Layer {
     /// The core's layer, if the activation code is known.
     pub(crate) fn spec(&self) -> Result<LayerSpec, Status> {
-        let activation =
-            ActivationKind::from_code(self.activation).ok_or(Status::InvalidLayer)?;
+        let activation = ActivationKind::from_code(self.activation).ok_or(Status::InvalidLayer)?;
         if self.reserved != 0 {
             return Err(Status::InvalidLayer);
         }
@@ -135,7 +134,7 @@ pub extern "C" fn microprop_maxout(units: u32, pieces: u16) -> Layer {
     }
 }
 
-/// Loss codes for [`Config::loss`].
+/// Loss codes for `microprop_config.loss`.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Loss {
@@ -160,7 +159,7 @@ pub(crate) fn loss(code: u32) -> Result<LossKind, Status> {
     }
 }
 
-/// Optimizer codes for [`OptimizerConfig::kind`].
+/// Optimizer codes for `microprop_optimizer.kind`.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptimizerKind {
@@ -237,11 +236,7 @@ impl OptimizerConfig {
         ]
         .iter()
         .all(|v| v.is_finite());
-        let flags = [
-            self.nesterov,
-            self.eps_inside,
-            self.decoupled_weight_decay,
-        ];
+        let flags = [self.nesterov, self.eps_inside, self.decoupled_weight_decay];
         if flags.iter().any(|&f| f > 1) || self.reserved != 0 {
             return Err(Status::InvalidArgument);
         }
@@ -408,7 +403,7 @@ pub extern "C" fn microprop_adamw(weight_decay: f32) -> OptimizerConfig {
     }
 }
 
-/// Schedule codes for [`ScheduleConfig::kind`].
+/// Schedule codes for `microprop_schedule.kind`.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScheduleKind {
@@ -427,8 +422,9 @@ pub enum ScheduleKind {
     Custom = 5,
 }
 
-/// A C function giving the learning rate of step `step` (0-based).
-pub type CustomSchedule = unsafe extern "C" fn(step: u32, context: *mut c_void) -> f32;
+/// A C function giving the learning rate of step `step` (0-based), or
+/// NULL.
+pub type CustomSchedule = Option<unsafe extern "C" fn(step: u32, context: *mut c_void) -> f32>;
 
 /// A learning-rate schedule: a pure function of the number of steps taken,
 /// so a run resumed from a training checkpoint continues it exactly. Build
@@ -462,7 +458,7 @@ pub struct ScheduleConfig {
     pub period: u32,
     /// Custom: the function (its result is checked each step: a negative or
     /// non-finite rate refuses the step).
-    pub custom: Option<CustomSchedule>,
+    pub custom: CustomSchedule,
     /// Custom: passed to `custom` unchanged.
     pub context: *mut c_void,
 }
@@ -563,7 +559,7 @@ impl ScheduleConfig {
 pub(crate) enum FfiSchedule {
     Core(LrSchedule),
     Custom {
-        function: CustomSchedule,
+        function: unsafe extern "C" fn(u32, *mut c_void) -> f32,
         context: *mut c_void,
     },
 }
@@ -639,7 +635,11 @@ pub extern "C" fn microprop_schedule_polynomial(
 /// A cosine decay from `initial` to `last` over `period` steps, `last`
 /// after.
 #[unsafe(no_mangle)]
-pub extern "C" fn microprop_schedule_cosine(initial: f32, last: f32, period: u32) -> ScheduleConfig {
+pub extern "C" fn microprop_schedule_cosine(
+    initial: f32,
+    last: f32,
+    period: u32,
+) -> ScheduleConfig {
     ScheduleConfig {
         kind: ScheduleKind::Cosine as u32,
         initial,
@@ -652,7 +652,7 @@ pub extern "C" fn microprop_schedule_cosine(initial: f32, last: f32, period: u32
 /// A schedule computed by a C function of the step and `context`.
 #[unsafe(no_mangle)]
 pub extern "C" fn microprop_schedule_custom(
-    function: Option<CustomSchedule>,
+    function: CustomSchedule,
     context: *mut c_void,
 ) -> ScheduleConfig {
     ScheduleConfig {
@@ -663,7 +663,7 @@ pub extern "C" fn microprop_schedule_custom(
     }
 }
 
-/// Weight initialisation codes for [`InitConfig::kind`].
+/// Weight initialisation codes for `microprop_init.kind`.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InitKind {
@@ -776,13 +776,19 @@ mod tests {
         assert_eq!(Activation::Softmax as u8, ActivationKind::Softmax.code());
         assert_eq!(microprop_dense(3, 7).spec(), Err(Status::InvalidLayer));
         assert_eq!(microprop_maxout(4, 3).spec(), Ok(LayerSpec::maxout(4, 3)));
-        assert_eq!(loss(Loss::SoftmaxCrossEntropy as u32), Ok(LossKind::SoftmaxCrossEntropy));
+        assert_eq!(
+            loss(Loss::SoftmaxCrossEntropy as u32),
+            Ok(LossKind::SoftmaxCrossEntropy)
+        );
         assert_eq!(loss(3), Err(Status::InvalidArgument));
     }
 
     #[test]
     fn defaults_are_pytorchs_and_out_of_range_values_are_refused() {
-        assert_eq!(microprop_adam().optimizer(), Ok(Optimizer::Adam(Adam::PYTORCH)));
+        assert_eq!(
+            microprop_adam().optimizer(),
+            Ok(Optimizer::Adam(Adam::PYTORCH))
+        );
         assert_eq!(
             microprop_rmsprop().optimizer(),
             Ok(Optimizer::RmsProp(RmsProp::PYTORCH))
@@ -828,7 +834,10 @@ mod tests {
             inner: FfiSchedule::Core(LrSchedule::Constant(f32::NAN)),
         });
         for t in 0..120 {
-            assert_eq!(ours.learning_rate(t).to_bits(), core.learning_rate(t).to_bits());
+            assert_eq!(
+                ours.learning_rate(t).to_bits(),
+                core.learning_rate(t).to_bits()
+            );
         }
         extern "C" fn halving(step: u32, context: *mut c_void) -> f32 {
             let _ = context;
@@ -839,6 +848,10 @@ mod tests {
         let none = microprop_schedule_custom(None, core::ptr::null_mut());
         assert!(none.schedule().is_err());
         assert!(microprop_schedule_constant(-1.0).schedule().is_err());
-        assert!(microprop_schedule_constant(f32::INFINITY).schedule().is_err());
+        assert!(
+            microprop_schedule_constant(f32::INFINITY)
+                .schedule()
+                .is_err()
+        );
     }
 }

@@ -22,16 +22,18 @@ use crate::raw;
 use crate::status::{Status, code};
 
 /// Reads `len` bytes at byte `offset` of the flash into `data`; returns 0
-/// on success, anything else on failure.
-pub type FlashRead =
-    unsafe extern "C" fn(context: *mut c_void, offset: u32, data: *mut u8, len: usize) -> i32;
+/// on success, anything else on failure. NULL is refused.
+pub type FlashRead = Option<
+    unsafe extern "C" fn(context: *mut c_void, offset: u32, data: *mut u8, len: usize) -> i32,
+>;
 /// Programs `len` bytes from `data` at byte `offset` (erased beforehand);
 /// returns 0 on success.
-pub type FlashWrite =
-    unsafe extern "C" fn(context: *mut c_void, offset: u32, data: *const u8, len: usize) -> i32;
+pub type FlashWrite = Option<
+    unsafe extern "C" fn(context: *mut c_void, offset: u32, data: *const u8, len: usize) -> i32,
+>;
 /// Erases bytes `from..to` (whole erase sectors; afterwards they read as
 /// 0xFF); returns 0 on success.
-pub type FlashErase = unsafe extern "C" fn(context: *mut c_void, from: u32, to: u32) -> i32;
+pub type FlashErase = Option<unsafe extern "C" fn(context: *mut c_void, from: u32, to: u32) -> i32>;
 
 /// A NOR flash as three callbacks and its geometry, with the two slots the
 /// checkpoint store alternates between. Offsets are bytes from the start
@@ -42,11 +44,11 @@ pub struct Flash {
     /// Passed to every callback unchanged.
     pub context: *mut c_void,
     /// Reads.
-    pub read: Option<FlashRead>,
+    pub read: FlashRead,
     /// Programs.
-    pub write: Option<FlashWrite>,
+    pub write: FlashWrite,
     /// Erases.
-    pub erase: Option<FlashErase>,
+    pub erase: FlashErase,
     /// Bytes the callbacks address.
     pub capacity: u32,
     /// Bytes of one erase sector.
@@ -56,7 +58,7 @@ pub struct Flash {
     /// Offset of the second slot.
     pub slot1: u32,
     /// Bytes of each slot: a 64-byte header and a checkpoint (see
-    /// `flash_scratch_bytes` in `microprop_sizes`), rounded up to the erase
+    /// `flash_scratch_bytes` in `microprop_buffer_sizes`), rounded up to the erase
     /// size.
     pub slot_size: u32,
 }
@@ -64,9 +66,9 @@ pub struct Flash {
 /// The callbacks as an `embedded-storage` NOR flash.
 struct CallbackFlash {
     context: *mut c_void,
-    read: FlashRead,
-    write: FlashWrite,
-    erase: FlashErase,
+    read: unsafe extern "C" fn(*mut c_void, u32, *mut u8, usize) -> i32,
+    write: unsafe extern "C" fn(*mut c_void, u32, *const u8, usize) -> i32,
+    erase: unsafe extern "C" fn(*mut c_void, u32, u32) -> i32,
     capacity: u32,
 }
 
@@ -165,7 +167,7 @@ impl Flash {
 /// the optimizer state and step count) as the newest of the flash's two
 /// slots, and writes its sequence number to `sequence` (unless NULL). The
 /// checkpoint is encoded in `scratch` (at least `flash_scratch_bytes` of
-/// `microprop_sizes`), written to the slot that does not hold the newest
+/// `microprop_buffer_sizes`), written to the slot that does not hold the newest
 /// checkpoint, read back, and only then committed: on an error or a power
 /// cut the previous checkpoint stays the newest. The model is not changed.
 ///
@@ -215,7 +217,7 @@ pub unsafe extern "C" fn microprop_flash_save(
 /// load changes nothing.
 ///
 /// # Safety
-/// As [`microprop_flash_save`].
+/// As `microprop_flash_save`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microprop_flash_load(
     model: *mut Model,

@@ -30,11 +30,11 @@ pub use flash::{
     Flash, FlashErase, FlashRead, FlashWrite, microprop_flash_load, microprop_flash_save,
 };
 pub use model::{
-    Buffers, Digest, MICROPROP_DIGEST_ENDS, Model, Stats, microprop_buffers_from_arena,
-    microprop_classify, microprop_digest, microprop_evaluate_labels, microprop_evaluate_values,
-    microprop_init_weights, microprop_learning_rate, microprop_model_init, microprop_predict,
-    microprop_reset_training, microprop_set_params, microprop_sizes, microprop_steps,
-    microprop_train_labels, microprop_train_values,
+    Buffers, Digest, MICROPROP_DIGEST_ENDS, Model, Stats, microprop_buffer_sizes,
+    microprop_buffers_from_arena, microprop_classify, microprop_evaluate_labels,
+    microprop_evaluate_values, microprop_init_weights, microprop_learning_rate,
+    microprop_model_init, microprop_predict, microprop_reset_training, microprop_set_params,
+    microprop_steps, microprop_train_labels, microprop_train_values, microprop_weights_digest,
 };
 pub use order::{microprop_epoch_seed, microprop_shuffle_index};
 pub use plan::{MICROPROP_FLASH_ALIGN, Sizes};

@@ -1,7 +1,7 @@
 //! The model handle: set up over caller-owned buffers, initialised,
 //! trained, evaluated and queried.
 //!
-//! Contract: [`microprop_model_init`] checks the configuration and every
+//! Contract: `microprop_model_init` checks the configuration and every
 //! buffer (NULL, alignment, length, overlaps) once and keeps a copy of the
 //! description in the caller's [`Model`]; every later call checks the
 //! handle's magic number, checks the description again (a few comparisons
@@ -25,7 +25,7 @@ use crate::status::{Status, code};
 const MAGIC: u32 = u32::from_le_bytes(*b"MPMD");
 
 /// The caller-owned buffers of a model: a pointer and a length (in
-/// elements of the pointer's type) for each. `microprop_sizes` says how
+/// elements of the pointer's type) for each. `microprop_buffer_sizes` says how
 /// long each must be at least; a buffer that is not needed (length 0 in
 /// the sizes) may be NULL. `float` buffers must be 4-byte aligned, and no
 /// two buffers may overlap. Their contents need not be initialised, except
@@ -324,7 +324,10 @@ pub(crate) unsafe fn open<'a>(model: *mut Model) -> Result<Open<'a>, Status> {
 /// `config` must point at a `microprop_config` whose `layers` points at
 /// `layer_count` layers; `sizes` must be writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn microprop_sizes(config: *const Config, sizes: *mut Sizes) -> Status {
+pub unsafe extern "C" fn microprop_buffer_sizes(
+    config: *const Config,
+    sizes: *mut Sizes,
+) -> Status {
     // SAFETY: passed on from this function's contract.
     code(unsafe { plan_of(config) }.and_then(|plan| {
         raw::one(sizes)?;
@@ -337,7 +340,7 @@ pub unsafe extern "C" fn microprop_sizes(config: *const Config, sizes: *mut Size
 /// The checked description of `config`.
 ///
 /// # Safety
-/// As [`microprop_sizes`].
+/// As `microprop_buffer_sizes`.
 unsafe fn plan_of(config: *const Config) -> Result<Plan, Status> {
     // SAFETY: the caller guarantees a readable `Config`.
     let config = unsafe { raw::get(config)? };
@@ -350,11 +353,11 @@ unsafe fn plan_of(config: *const Config) -> Result<Plan, Status> {
 }
 
 /// Cuts one arena of `arena_bytes` bytes at `arena` (4-byte aligned, at
-/// least `microprop_sizes(..).arena_bytes` long) into the buffers the model
+/// least `microprop_buffer_sizes(..).arena_bytes` long) into the buffers the model
 /// `config` describes, written to `buffers`.
 ///
 /// # Safety
-/// As [`microprop_sizes`]; `arena` must point at `arena_bytes` writable
+/// As `microprop_buffer_sizes`; `arena` must point at `arena_bytes` writable
 /// bytes, and `buffers` must be writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microprop_buffers_from_arena(
@@ -415,7 +418,7 @@ pub unsafe extern "C" fn microprop_buffers_from_arena(
 /// was).
 ///
 /// # Safety
-/// `model` must be writable; `config` as for `microprop_sizes`; `buffers`
+/// `model` must be writable; `config` as for `microprop_buffer_sizes`; `buffers`
 /// readable, and each of its buffers valid for its length. The buffers
 /// belong to the model from now on: until it is no longer used, nothing
 /// else may read or write them (except `params` between calls), and they
@@ -501,7 +504,7 @@ pub unsafe extern "C" fn microprop_init_weights(
 /// is NaN or infinite. The optimizer state and step count are kept.
 ///
 /// # Safety
-/// As [`microprop_init_weights`]; `src` must point at `len` readable
+/// As `microprop_init_weights`; `src` must point at `len` readable
 /// floats that do not overlap the model's buffers.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microprop_set_params(
@@ -533,7 +536,7 @@ pub unsafe extern "C" fn microprop_set_params(
 /// over), keeping the weights.
 ///
 /// # Safety
-/// As [`microprop_init_weights`].
+/// As `microprop_init_weights`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microprop_reset_training(model: *mut Model) -> Status {
     let result = (|| {
@@ -556,7 +559,7 @@ pub unsafe extern "C" fn microprop_reset_training(model: *mut Model) -> Status {
 /// pointer checks; `out` is unchanged then.
 ///
 /// # Safety
-/// As [`microprop_init_weights`]; `x` must point at `x_len` readable
+/// As `microprop_init_weights`; `x` must point at `x_len` readable
 /// floats and `out` at `out_len` writable floats, neither overlapping the
 /// model's buffers, `out` not overlapping `x`.
 #[unsafe(no_mangle)]
@@ -609,31 +612,32 @@ fn predict_into(open: Open<'_>, x: &[f32], out: Option<&mut [f32]>) -> Result<us
     Ok(net.classify(x, scratch, open.slices.scratch_winners, out)?)
 }
 
-/// Writes the index of the largest output for one input row to `class`
+/// Writes the index of the largest output for one input row to
+/// `predicted`
 /// (the predicted class of a classifier; ties go to the first).
 ///
 /// # Safety
-/// As [`microprop_predict`]; `class` must be writable.
+/// As `microprop_predict`; `predicted` must be writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microprop_classify(
     model: *mut Model,
     x: *const f32,
     x_len: usize,
-    class: *mut usize,
+    predicted: *mut usize,
 ) -> Status {
     let result = (|| {
         // SAFETY: passed on from this function's contract.
         let open = unsafe { open(model)? };
         let x_region = raw::region(x, x_len)?;
-        let class_region = raw::one(class.cast_const())?;
+        let class_region = raw::one(predicted.cast_const())?;
         raw::disjoint(&[x_region, class_region], &open.regions)?;
         // SAFETY: checked (NULL, alignment, length, no overlap); the caller
         // guarantees `x_len` readable floats.
         let x = unsafe { raw::slice(x, x_len)? };
-        let predicted = predict_into(open, x, None)?;
+        let class = predict_into(open, x, None)?;
         // SAFETY: checked not NULL, aligned and outside the model; the
         // caller guarantees it is writable.
-        unsafe { raw::put(class, predicted) }
+        unsafe { raw::put(predicted, class) }
     })();
     code(result)
 }
@@ -698,11 +702,15 @@ impl<'a> Batch<'a> {
         }
         let target_rows = match (loss, targets) {
             (LossKind::SoftmaxCrossEntropy, Targets::Labels(labels)) => labels.len(),
-            (LossKind::SoftmaxCrossEntropy, Targets::Values(_))
-            | (_, Targets::Labels(_)) => return Err(Status::LossMismatch),
+            (LossKind::SoftmaxCrossEntropy, Targets::Values(_)) | (_, Targets::Labels(_)) => {
+                return Err(Status::LossMismatch);
+            }
             (_, Targets::Values(values)) => {
                 let outputs = topology.outputs();
-                let n = values.len().checked_div(outputs).ok_or(Status::TargetLength)?;
+                let n = values
+                    .len()
+                    .checked_div(outputs)
+                    .ok_or(Status::TargetLength)?;
                 if n.checked_mul(outputs) != Some(values.len()) {
                     return Err(Status::TargetLength);
                 }
@@ -721,7 +729,9 @@ impl<'a> Batch<'a> {
     /// Rows `start..end` of inputs and targets.
     fn chunk(&self, topology: &Topology<'_>, start: usize, end: usize) -> Option<Batch<'a>> {
         let inputs = topology.inputs();
-        let x = self.x.get(start.checked_mul(inputs)?..end.checked_mul(inputs)?)?;
+        let x = self
+            .x
+            .get(start.checked_mul(inputs)?..end.checked_mul(inputs)?)?;
         let targets = match self.targets {
             Targets::Labels(labels) => Targets::Labels(labels.get(start..end)?),
             Targets::Values(values) => {
@@ -798,7 +808,12 @@ fn train(open: Open<'_>, x: &[f32], targets: Targets<'_>) -> Result<Stats, Statu
         with_optimizer!(plan.optimizer, |o| run.step(o, buffers, &mut net, &batch))?
     };
     model.steps = steps;
-    Ok(Stats::of(&total, Some(single).filter(|s| s.rows == total.rows), lr, steps))
+    Ok(Stats::of(
+        &total,
+        Some(single).filter(|s| s.rows == total.rows),
+        lr,
+        steps,
+    ))
 }
 
 /// The settings of one batched step.
@@ -910,7 +925,7 @@ enum Given {
 /// writes its statistics to `stats` (if not NULL).
 ///
 /// # Safety
-/// As [`microprop_train_labels`].
+/// As `microprop_train_labels`.
 unsafe fn with_batch(
     model: *mut Model,
     x: *const f32,
@@ -964,7 +979,7 @@ unsafe fn with_batch(
 /// optimizer state and step count are unchanged then.
 ///
 /// # Safety
-/// As [`microprop_init_weights`]; `x` must point at `x_len` readable
+/// As `microprop_init_weights`; `x` must point at `x_len` readable
 /// floats, `labels` at `labels_len` readable `size_t`, `stats` be NULL or
 /// writable; none may overlap the model's buffers, nor `stats` the others.
 #[unsafe(no_mangle)]
@@ -981,12 +996,12 @@ pub unsafe extern "C" fn microprop_train_labels(
     unsafe { with_batch(model, x, x_len, given, stats, train) }
 }
 
-/// [`microprop_train_labels`] with value targets (`y_len` a multiple of
+/// `microprop_train_labels` with value targets (`y_len` a multiple of
 /// the output width, one row a row of `x`), for mean squared error and
 /// sigmoid + binary cross-entropy (targets in [0, 1]).
 ///
 /// # Safety
-/// As [`microprop_train_labels`], `y` pointing at `y_len` readable floats.
+/// As `microprop_train_labels`, `y` pointing at `y_len` readable floats.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microprop_train_values(
     model: *mut Model,
@@ -1006,7 +1021,7 @@ pub unsafe extern "C" fn microprop_train_values(
 /// is written (not for fused or inference-only models).
 ///
 /// # Safety
-/// As [`microprop_train_labels`].
+/// As `microprop_train_labels`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microprop_evaluate_labels(
     model: *mut Model,
@@ -1021,10 +1036,10 @@ pub unsafe extern "C" fn microprop_evaluate_labels(
     unsafe { with_batch(model, x, x_len, given, stats, evaluate) }
 }
 
-/// [`microprop_evaluate_labels`] with value targets.
+/// `microprop_evaluate_labels` with value targets.
 ///
 /// # Safety
-/// As [`microprop_train_values`].
+/// As `microprop_train_values`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microprop_evaluate_values(
     model: *mut Model,
@@ -1069,12 +1084,12 @@ pub unsafe extern "C" fn microprop_steps(model: *const Model, steps: *mut u32) -
 /// step count) to `rate`.
 ///
 /// # Safety
-/// As [`microprop_steps`], `rate` writable.
+/// As `microprop_steps`, `rate` writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microprop_learning_rate(model: *const Model, rate: *mut f32) -> Status {
     // SAFETY: passed on from this function's contract.
-    let result = unsafe { read(model, |m, plan| plan.schedule.learning_rate(m.steps)) }
-        .and_then(|lr| {
+    let result =
+        unsafe { read(model, |m, plan| plan.schedule.learning_rate(m.steps)) }.and_then(|lr| {
             raw::one(rate.cast_const())?;
             // SAFETY: checked; the caller guarantees it is writable.
             unsafe { raw::put(rate, lr) }
@@ -1082,7 +1097,7 @@ pub unsafe extern "C" fn microprop_learning_rate(model: *const Model, rate: *mut
     code(result)
 }
 
-/// Values reported from each end of the weights in a [`Digest`].
+/// Values reported from each end of the weights in a `microprop_digest`.
 pub const MICROPROP_DIGEST_ENDS: usize = 4;
 
 /// A fingerprint of all weights, as the Rust firmware logs it: the CRC-32
@@ -1127,13 +1142,16 @@ impl Digest {
     }
 }
 
-/// Writes the [`Digest`] of the model's weights to `digest`.
+/// Writes the `microprop_digest` of the model's weights to `digest`.
 ///
 /// # Safety
 /// `model` must be a set-up model whose `params` buffer is valid and not
 /// written meanwhile; `digest` writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn microprop_digest(model: *const Model, digest: *mut Digest) -> Status {
+pub unsafe extern "C" fn microprop_weights_digest(
+    model: *const Model,
+    digest: *mut Digest,
+) -> Status {
     let result = (|| {
         // SAFETY: passed on from this function's contract.
         let buffers = unsafe { read(model, |m, _| m.buffers)? };

@@ -202,10 +202,16 @@ mod tests {
         let data = [0.0f32; 4];
         assert_eq!(region(data.as_ptr(), 4).map(|_| ()), Ok(()));
         assert_eq!(region::<f32>(core::ptr::null(), 0), Ok(Region::EMPTY));
-        assert_eq!(region::<f32>(core::ptr::null(), 1), Err(Status::NullPointer));
+        assert_eq!(
+            region::<f32>(core::ptr::null(), 1),
+            Err(Status::NullPointer)
+        );
         let odd = (data.as_ptr() as usize + 1) as *const f32;
         assert_eq!(region(odd, 1), Err(Status::Misaligned));
-        assert_eq!(region(data.as_ptr(), usize::MAX / 2), Err(Status::BufferTooSmall));
+        assert_eq!(
+            region(data.as_ptr(), usize::MAX / 2),
+            Err(Status::BufferTooSmall)
+        );
         let high = (usize::MAX - 3) as *const f32;
         assert_eq!(region(high, 2), Err(Status::BufferTooSmall));
     }

@@ -8,9 +8,9 @@ use embedded_storage::nor_flash::NorFlashErrorKind;
 use microprop::checkpoint::{CheckpointError, StoreError};
 use microprop::{Buffer, Error};
 
-/// What a call did: [`Status::Ok`] (0) or why it refused. A refused call
+/// What a call did: `MICROPROP_STATUS_OK` (0) or why it refused. A refused call
 /// has changed nothing: not the weights, the optimizer state, the step
-/// count nor any output. [`microprop_error_message`] names each code.
+/// count nor any output. `microprop_error_message` names each code.
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -20,7 +20,7 @@ pub enum Status {
     NullPointer = 1,
     /// A pointer is not aligned for its type (4 bytes for `float`).
     Misaligned = 2,
-    /// A buffer is shorter than the model needs (`microprop_sizes` says
+    /// A buffer is shorter than the model needs (`microprop_buffer_sizes` says
     /// how long each must be).
     BufferTooSmall = 3,
     /// Two buffers that must be distinct overlap (or a buffer overlaps the
@@ -116,59 +116,56 @@ pub enum Status {
     Internal = 41,
 }
 
-impl Status {
-    /// Every status, indexed by its code.
-    pub const ALL: [Status; 42] = [
-        Status::Ok,
-        Status::NullPointer,
-        Status::Misaligned,
-        Status::BufferTooSmall,
-        Status::BufferOverlap,
-        Status::NotInitialized,
-        Status::InvalidArgument,
-        Status::InvalidLayer,
-        Status::TooManyLayers,
-        Status::InvalidHyperparameter,
-        Status::InvalidLearningRate,
-        Status::LossMismatch,
-        Status::NotTrainable,
-        Status::Unsupported,
-        Status::EmptyBatch,
-        Status::BatchTooLarge,
-        Status::RowCountMismatch,
-        Status::InputLength,
-        Status::TargetLength,
-        Status::NonFiniteInput,
-        Status::NonFiniteTarget,
-        Status::InvalidTarget,
-        Status::LabelOutOfRange,
-        Status::NonFiniteLoss,
-        Status::NonFiniteGradient,
-        Status::CheckpointTruncated,
-        Status::CheckpointBadMagic,
-        Status::CheckpointUnsupportedVersion,
-        Status::CheckpointCorrupted,
-        Status::CheckpointArchitectureMismatch,
-        Status::CheckpointLayerMismatch,
-        Status::CheckpointMissingTrainingState,
-        Status::CheckpointOptimizerMismatch,
-        Status::CheckpointNonFinite,
-        Status::CheckpointMalformed,
-        Status::FlashIo,
-        Status::FlashOutOfBounds,
-        Status::FlashLayout,
-        Status::FlashSlotTooSmall,
-        Status::FlashVerifyFailed,
-        Status::NoCheckpoint,
-        Status::Internal,
-    ];
+/// Every status, indexed by its code.
+const ALL: [Status; 42] = [
+    Status::Ok,
+    Status::NullPointer,
+    Status::Misaligned,
+    Status::BufferTooSmall,
+    Status::BufferOverlap,
+    Status::NotInitialized,
+    Status::InvalidArgument,
+    Status::InvalidLayer,
+    Status::TooManyLayers,
+    Status::InvalidHyperparameter,
+    Status::InvalidLearningRate,
+    Status::LossMismatch,
+    Status::NotTrainable,
+    Status::Unsupported,
+    Status::EmptyBatch,
+    Status::BatchTooLarge,
+    Status::RowCountMismatch,
+    Status::InputLength,
+    Status::TargetLength,
+    Status::NonFiniteInput,
+    Status::NonFiniteTarget,
+    Status::InvalidTarget,
+    Status::LabelOutOfRange,
+    Status::NonFiniteLoss,
+    Status::NonFiniteGradient,
+    Status::CheckpointTruncated,
+    Status::CheckpointBadMagic,
+    Status::CheckpointUnsupportedVersion,
+    Status::CheckpointCorrupted,
+    Status::CheckpointArchitectureMismatch,
+    Status::CheckpointLayerMismatch,
+    Status::CheckpointMissingTrainingState,
+    Status::CheckpointOptimizerMismatch,
+    Status::CheckpointNonFinite,
+    Status::CheckpointMalformed,
+    Status::FlashIo,
+    Status::FlashOutOfBounds,
+    Status::FlashLayout,
+    Status::FlashSlotTooSmall,
+    Status::FlashVerifyFailed,
+    Status::NoCheckpoint,
+    Status::Internal,
+];
 
+impl Status {
     /// The status with this code, if any.
     pub fn from_code(code: i32) -> Option<Status> {
-        usize::try_from(code)
-            .ok()
-            .and_then(|i| Status::ALL.get(i))
-            .copied()
+        usize::try_from(code).ok().and_then(|i| ALL.get(i)).copied()
     }
 
     /// A short English sentence (no trailing period) as a C string.
@@ -203,9 +200,7 @@ impl Status {
             Status::CheckpointBadMagic => c"not a microprop checkpoint",
             Status::CheckpointUnsupportedVersion => c"unsupported checkpoint format version",
             Status::CheckpointCorrupted => c"the checkpoint is corrupted (CRC-32 mismatch)",
-            Status::CheckpointArchitectureMismatch => {
-                c"the checkpoint is for other layer widths"
-            }
+            Status::CheckpointArchitectureMismatch => c"the checkpoint is for other layer widths",
             Status::CheckpointLayerMismatch => {
                 c"a layer of the checkpoint has another activation, setting or piece count"
             }
@@ -317,14 +312,14 @@ mod tests {
 
     #[test]
     fn every_code_round_trips_and_has_its_own_message() {
-        for (i, status) in Status::ALL.iter().enumerate() {
+        for (i, status) in ALL.iter().enumerate() {
             assert_eq!(*status as i32, i as i32);
             assert_eq!(Status::from_code(i as i32), Some(*status));
-            for other in &Status::ALL[..i] {
+            for other in &ALL[..i] {
                 assert_ne!(status.message(), other.message(), "{status:?} {other:?}");
             }
         }
         assert_eq!(Status::from_code(-1), None);
-        assert_eq!(Status::from_code(Status::ALL.len() as i32), None);
+        assert_eq!(Status::from_code(ALL.len() as i32), None);
     }
 }

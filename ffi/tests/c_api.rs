@@ -1,0 +1,127 @@
+//! The C API from C: `tests/c/api_test.c` compiled with the system C
+//! compiler (`cc`, or `$CC`) against the host `libmicroprop_ffi.a` and the
+//! committed header, then run. The staticlib is this crate's, built by
+//! cargo in the test profile (`cargo build --profile test`, a no-op when
+//! `cargo test` has just built it); the C program checks every result and
+//! exits non-zero on the first failed check's report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The crate's host staticlib, as cargo reports it.
+fn staticlib() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new(env!("CARGO"))
+        .current_dir(dir)
+        .args([
+            "build",
+            "--package",
+            "microprop-ffi",
+            "--lib",
+            "--profile",
+            "test",
+            "--message-format=json-render-diagnostics",
+        ])
+        .output()
+        .expect("could not run cargo");
+    assert!(
+        output.status.success(),
+        "cargo build of the staticlib failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // One JSON message a line; the artifact's "filenames" list holds the
+    // staticlib path. A string search keeps serde out of the tests.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let marker = "libmicroprop_ffi.a\"";
+    for line in stdout
+        .lines()
+        .filter(|l| l.contains("\"compiler-artifact\""))
+    {
+        if let Some(end) = line.find(marker) {
+            let start = line[..end].rfind('"').unwrap() + 1;
+            return PathBuf::from(&line[start..end + marker.len() - 1]);
+        }
+    }
+    panic!("cargo reported no libmicroprop_ffi.a:\n{stdout}");
+}
+
+fn compiler() -> String {
+    std::env::var("CC").unwrap_or_else(|_| "cc".to_owned())
+}
+
+fn run(command: &mut Command) -> std::process::Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+#[test]
+fn the_c_test_program_passes() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = staticlib();
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("microprop_c_api_test");
+    run(Command::new(compiler())
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-I"])
+        .arg(dir.join("include"))
+        .arg(dir.join("tests/c/api_test.c"))
+        .arg(&lib)
+        // What a Rust staticlib needs from the system on Linux
+        // (`rustc --print native-static-libs`).
+        .args(["-lpthread", "-ldl", "-lm", "-lrt", "-lutil", "-o"])
+        .arg(&exe));
+    let output = run(&mut Command::new(&exe));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    print!("{stdout}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("c api: ") && last.ends_with(" 0 failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_header_compiles_as_c99_and_as_cxx() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = Path::new(env!("CARGO_TARGET_TMPDIR")).join("microprop_header_only.c");
+    std::fs::write(
+        &source,
+        "#include \"microprop.h\"\nstatic const microprop_layer l[] = { MICROPROP_DENSE(4, MICROPROP_ACTIVATION_ELU) };\nint main(void) { return (int)l[0].units - 4 + (int)sizeof(microprop_model) * 0; }\n",
+    )
+    .unwrap();
+    run(Command::new(compiler())
+        .args([
+            "-std=c99",
+            "-pedantic",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsyntax-only",
+            "-I",
+        ])
+        .arg(dir.join("include"))
+        .arg(&source));
+    // C++ (cbindgen's `cpp_compat`), where a compiler is installed.
+    if Command::new("c++").arg("--version").output().is_ok() {
+        run(Command::new("c++")
+            .args([
+                "-x",
+                "c++",
+                "-std=c++11",
+                "-Wall",
+                "-Werror",
+                "-fsyntax-only",
+                "-I",
+            ])
+            .arg(dir.join("include"))
+            .arg(&source));
+    }
+}
