@@ -61,10 +61,8 @@ impl CModel {
     fn new(config: &Config) -> (CModel, Sizes) {
         let mut sizes = Sizes::default();
         // SAFETY: a valid config and output.
-        assert_eq!(
-            unsafe { microprop_buffer_sizes(config, &mut sizes) },
-            Status::Ok
-        );
+        let status = unsafe { microprop_buffer_sizes(config, &mut sizes) };
+        assert_eq!(status, Status::Ok);
         let mut m = CModel {
             model: Box::default(),
             params: vec![0.0; sizes.params],
@@ -93,10 +91,8 @@ impl CModel {
         };
         // SAFETY: the buffers live as long as the model (same struct) and
         // are used only through it.
-        assert_eq!(
-            unsafe { microprop_model_init(&mut *m.model, config, &buffers) },
-            Status::Ok
-        );
+        let status = unsafe { microprop_model_init(&mut *m.model, config, &buffers) };
+        assert_eq!(status, Status::Ok);
         (m, sizes)
     }
 
@@ -107,10 +103,8 @@ impl CModel {
             b: 0.0,
         };
         // SAFETY: a set-up model.
-        assert_eq!(
-            unsafe { microprop_init_weights(&mut *self.model, init, seed) },
-            Status::Ok
-        );
+        let status = unsafe { microprop_init_weights(&mut *self.model, init, seed) };
+        assert_eq!(status, Status::Ok);
     }
 
     fn train(&mut self, x: &[f32], labels: &[usize]) -> Stats {
@@ -134,7 +128,8 @@ impl CModel {
     fn steps(&self) -> u32 {
         let mut n = 0;
         // SAFETY: a set-up model.
-        assert_eq!(unsafe { microprop_steps(&*self.model, &mut n) }, Status::Ok);
+        let status = unsafe { microprop_steps(&*self.model, &mut n) };
+        assert_eq!(status, Status::Ok);
         n
     }
 }
@@ -248,7 +243,6 @@ fn dynamic_run<O: FlatOptimizer + Copy>(
     }
     let steps = trainer.steps();
     let state = trainer.optimizer_state().to_vec();
-    drop(trainer);
     (params, state, steps, losses)
 }
 
@@ -415,7 +409,6 @@ fn the_fused_step_gives_the_bits_of_the_fused_trainer() {
             )
             .unwrap();
     }
-    drop(trainer);
     assert!(
         model
             .params
@@ -466,10 +459,8 @@ fn checkpoints_and_digests_are_the_rust_ones() {
     // The digest is the firmware's (`microprop_device::crosscheck`).
     let mut digest = microprop_ffi::Digest::default();
     // SAFETY: a set-up model.
-    assert_eq!(
-        unsafe { microprop_weights_digest(&*model.model, &mut digest) },
-        Status::Ok
-    );
+    let status = unsafe { microprop_weights_digest(&*model.model, &mut digest) };
+    assert_eq!(status, Status::Ok);
     let rust = microprop_device::crosscheck::digest_values(&model.params);
     assert_eq!(
         (digest.crc32, digest.count, digest.first, digest.last),
