@@ -41,6 +41,11 @@
 /* Floats of the inference workspace: widest is the largest of the input
  * width and every layer's units. */
 #define MICROPROP_SCRATCH_LEN(widest, outputs) (2 * (widest) + (outputs))
+/* Bytes of a checkpoint of the weights, and of one with the optimizer state
+ * (state: MICROPROP_STATE_LEN floats) and the step count. */
+#define MICROPROP_CHECKPOINT_BYTES(layer_count, params) (16 + 16 * (layer_count) + 4 + 4 * (params) + 4)
+#define MICROPROP_TRAINING_CHECKPOINT_BYTES(layer_count, params, state)        \
+    (MICROPROP_CHECKPOINT_BYTES(layer_count, params) + 8 + 4 * (state))
 /* Bytes of the flash scratch buffer for a checkpoint of checkpoint_bytes. */
 #define MICROPROP_FLASH_SCRATCH_LEN(checkpoint_bytes)                          \
     ((((checkpoint_bytes) + MICROPROP_FLASH_ALIGN - 1) / MICROPROP_FLASH_ALIGN) * MICROPROP_FLASH_ALIGN)

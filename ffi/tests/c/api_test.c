@@ -137,6 +137,9 @@ static void sizes_match_the_macros(void) {
     CHECK(s.winners == 0 && s.scratch_winners == 0);
     CHECK(s.arena_bytes == 4 * (s.params + s.gradients + s.optimizer_state + s.cache + s.scratch));
     CHECK(s.training_checkpoint_bytes == s.checkpoint_bytes + 8 + 4 * s.optimizer_state);
+    CHECK(s.checkpoint_bytes == MICROPROP_CHECKPOINT_BYTES(2, XOR_PARAMS));
+    CHECK(s.training_checkpoint_bytes ==
+          MICROPROP_TRAINING_CHECKPOINT_BYTES(2, XOR_PARAMS, 2 * XOR_PARAMS));
     CHECK(s.flash_scratch_bytes == MICROPROP_FLASH_SCRATCH_LEN(s.training_checkpoint_bytes));
     /* SGD needs no state, momentum one part. */
     c.optimizer = microprop_sgd();
