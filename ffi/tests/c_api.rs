@@ -6,63 +6,11 @@
 //! exits non-zero on the first failed check's report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-/// The crate's host staticlib, as cargo reports it.
-fn staticlib() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new(env!("CARGO"))
-        .current_dir(dir)
-        .args([
-            "build",
-            "--package",
-            "microprop-ffi",
-            "--lib",
-            "--profile",
-            "test",
-            "--message-format=json-render-diagnostics",
-        ])
-        .output()
-        .expect("could not run cargo");
-    assert!(
-        output.status.success(),
-        "cargo build of the staticlib failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    // One JSON message a line; the artifact's "filenames" list holds the
-    // staticlib path. A string search keeps serde out of the tests.
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let marker = "libmicroprop_ffi.a\"";
-    for line in stdout
-        .lines()
-        .filter(|l| l.contains("\"compiler-artifact\""))
-    {
-        if let Some(end) = line.find(marker) {
-            let start = line[..end].rfind('"').unwrap() + 1;
-            return PathBuf::from(&line[start..end + marker.len() - 1]);
-        }
-    }
-    panic!("cargo reported no libmicroprop_ffi.a:\n{stdout}");
-}
-
-fn compiler() -> String {
-    std::env::var("CC").unwrap_or_else(|_| "cc".to_owned())
-}
-
-fn run(command: &mut Command) -> std::process::Output {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("could not run {command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
+mod common;
+use common::{compiler, run, staticlib};
 
 #[test]
 fn the_c_test_program_passes() {
@@ -74,9 +22,8 @@ fn the_c_test_program_passes() {
         .arg(dir.join("include"))
         .arg(dir.join("tests/c/api_test.c"))
         .arg(&lib)
-        // What a Rust staticlib needs from the system on Linux
-        // (`rustc --print native-static-libs`).
-        .args(["-lpthread", "-ldl", "-lm", "-lrt", "-lutil", "-o"])
+        .args(common::NATIVE_LIBS)
+        .arg("-o")
         .arg(&exe));
     let output = run(&mut Command::new(&exe));
     let stdout = String::from_utf8_lossy(&output.stdout);
