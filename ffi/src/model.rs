@@ -526,7 +526,11 @@ pub unsafe extern "C" fn microprop_set_params(
         if !src.iter().all(|v| v.is_finite()) {
             return Err(Status::NonFiniteInput);
         }
-        open.slices.params.copy_from_slice(src);
+        // Element by element (`copy_from_slice` keeps a length-mismatch
+        // panic the optimiser cannot always remove).
+        for (weight, value) in open.slices.params.iter_mut().zip(src) {
+            *weight = *value;
+        }
         Ok(())
     })();
     code(result)
