@@ -8,7 +8,10 @@
 # bench/mcu.json gives (bench-tables.py --check), builds the nRF52840-DK
 # binary, runs under QEMU the digits job, the online-learning job, the
 # on-target tests, the failure handlers, the host-vs-QEMU bit-identity test
-# on the Cortex-M4F (mps2-an386) and on a Cortex-M0 (microbit), and with
+# on the Cortex-M4F (mps2-an386) and on a Cortex-M0 (microbit), the C
+# example (c-example/: the digits job in C against the microprop-ffi
+# staticlib, built with arm-none-eabi-gcc, whose weight digest must be the
+# Rust digits job's), and with
 # MICROPROP_CI_BENCH=1 the MCU benchmarks (bench-mcu.sh, then the tables
 # regenerated from their JSON and printed as a diff), and prints one
 # "qemu: N passed, N failed" line. Any failure, a missing QEMU included,
@@ -25,15 +28,22 @@ DEFMT_PRINT_VERSION=1.2.0
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "setup: QEMU, target, flip-link, defmt-print"
-if ! command -v qemu-system-arm >/dev/null; then
+step "setup: QEMU, the Arm C compiler, target, flip-link, defmt-print"
+# Debian packages: QEMU, and for the C example (c-example/) the Arm GCC
+# with its libgcc (gcc-arm-none-eabi; newlib is not used) and make.
+packages=()
+command -v qemu-system-arm >/dev/null || packages+=(qemu-system-arm)
+command -v arm-none-eabi-gcc >/dev/null || packages+=(gcc-arm-none-eabi)
+command -v make >/dev/null || packages+=(make)
+if [ "${#packages[@]}" -gt 0 ]; then
   sudo=()
   if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends qemu-system-arm
+    apt-get install -y --no-install-recommends "${packages[@]}"
 fi
 qemu-system-arm --version | head -n 1 # fails the run if QEMU is still missing
+arm-none-eabi-gcc --version | head -n 1
 rustup show active-toolchain || rustup toolchain install
 rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi
 rustup component add rustfmt clippy
@@ -116,6 +126,34 @@ if [ "$status" -eq 0 ]; then
   pass "digits job cleared its accuracy floor"
 else
   fail "digits job (exit status $status)"
+fi
+# Its weight digest, which the C example must reproduce.
+rust_digest=$(sed -n 's/.*digest digits-job: //p' "$log" | head -n 1)
+
+step "C example in QEMU: the digits job in C against the microprop-ffi staticlib (make -C c-example run)"
+# Builds libmicroprop_ffi.a for thumbv7em-none-eabihf (cargo, from the
+# repository root) and the C firmware (arm-none-eabi-gcc: startup.c,
+# link.ld, the digits from data/ as a C array in flash), runs it under
+# QEMU mps2-an386, then compares its digest with the Rust job's above.
+run_logged make --no-print-directory -C c-example run
+if [ "$status" -eq 0 ]; then
+  pass "C digits job cleared its accuracy floor"
+else
+  fail "C digits job (make exit status $status)"
+fi
+c_digest=$(sed -n 's/^digest digits-job: //p' "$log" | head -n 1)
+echo "rust firmware: $rust_digest"
+echo "C firmware:    $c_digest"
+if [ -n "$c_digest" ] && [ "$c_digest" = "$rust_digest" ]; then
+  pass "C digits job's weights are the Rust digits job's, bit for bit"
+else
+  fail "C digits job's digest differs from the Rust digits job's"
+fi
+if command -v arm-none-eabi-size >/dev/null; then arm-none-eabi-size c-example/build/c-digits.elf; fi
+if bash check-no-f64.sh c-example/build/c-digits.elf; then
+  pass "C digits job has no soft-float f64"
+else
+  fail "C digits job links soft-float f64"
 fi
 
 step "online learning in QEMU (cargo run --release --bin qemu-online)"
