@@ -374,8 +374,9 @@ pub unsafe extern "C" fn microprop_buffers_from_arena(
             return Err(Status::BufferTooSmall);
         }
         let arena = arena.cast::<u8>();
-        let arena_region = raw::region(arena.cast::<f32>(), 1)?;
-        raw::region(arena, arena_bytes)?;
+        // The float buffers come first: the arena must be aligned for them.
+        raw::region(arena.cast::<f32>(), 1)?;
+        let arena_region = raw::region(arena, arena_bytes)?;
         raw::disjoint(&[arena_region], &[raw::one(buffers)?])?;
         // Offsets in bytes: the float buffers first (4-byte aligned as the
         // arena is), then the byte buffers.
