@@ -10,9 +10,10 @@ use embedded_storage::nor_flash::{
 };
 use microprop::checkpoint::{self, RamFlash, Store, StoreError};
 use microprop::{
-    Adam, Dense, Identity, Init, Layer, Parameters, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
-    Tanh, Trainer, network,
+    Adam, Dense, Identity, Init, Layer, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh,
+    Trainer, network,
 };
+use microprop_tests::params::bits;
 
 /// What happens to the word (or sector) in flight when the power goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -183,10 +184,6 @@ impl<const S: usize, const W: usize, const E: usize> NorFlash for CutFlash<S, W,
         }
         Ok(())
     }
-}
-
-fn bits<P: Parameters>(p: &P) -> Vec<u32> {
-    p.slices().flatten().map(|v| v.to_bits()).collect()
 }
 
 /// Three successive training checkpoints (older, old, new) of `N` trained
