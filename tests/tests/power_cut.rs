@@ -14,6 +14,7 @@ use microprop::{
     Trainer, network,
 };
 use microprop_tests::params::bits;
+use microprop_tests::xor;
 
 /// What happens to the word (or sector) in flight when the power goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -365,9 +366,7 @@ type Small = network![Dense<2, 8, Tanh>, Dense<8, 1, Identity>];
 fn small_blobs() -> [Vec<u8>; 3] {
     let mut net = Small::ZERO;
     net.init(Init::Xavier, &mut microprop::init::seeded(21));
-    let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
-    let y = [[0.0], [1.0], [1.0], [0.0]];
-    three_checkpoints::<_, _, 4>(net, SigmoidBinaryCrossEntropy, &x, &y)
+    three_checkpoints::<_, _, 4>(net, SigmoidBinaryCrossEntropy, &xor::X, &xor::Y)
 }
 
 fn decode_small(blob: &[u8]) {
