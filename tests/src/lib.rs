@@ -3,7 +3,7 @@
 //!
 //! - [`params`]: a network's parameters as one flat list of values or bit
 //!   patterns, and written back;
-//! - [`reference`]: an independent f64 forward pass and losses;
+//! - [`reference`](mod@reference): an independent f64 forward pass and losses;
 //! - [`finite_difference`]: central-difference gradients of the reference;
 //! - [`least_squares`]: the exact optimum and Hessian eigenvalues of a
 //!   two-feature linear regression;

@@ -97,7 +97,7 @@ pub enum RefLayer {
         /// Activation.
         act: Act,
     },
-    /// h_o = max_k (w[o][k] · x + b[o][k]); parameters `w[o][k][i]`, then
+    /// `h_o = max_k (w[o][k] · x + b[o][k])`; parameters `w[o][k][i]`, then
     /// `b[o][k]`.
     Maxout {
         /// Inputs.
@@ -137,7 +137,7 @@ impl RefLayer {
     }
 
     /// Number of parameters: weights, then biases.
-    pub fn len(self) -> usize {
+    pub fn param_count(self) -> usize {
         self.weight_count() + self.bias_count()
     }
 
@@ -201,17 +201,17 @@ pub struct RefNet<'a> {
 
 impl RefNet<'_> {
     /// Number of parameters of all layers.
-    pub fn len(&self) -> usize {
-        self.layers.iter().map(|l| l.len()).sum()
+    pub fn param_count(&self) -> usize {
+        self.layers.iter().map(|l| l.param_count()).sum()
     }
 
     /// Output for one input row, and the kink margin along the way.
     pub fn forward(&self, params: &[f64], x: &[f64], margin: &mut f64) -> Vec<f64> {
-        assert_eq!(params.len(), self.len());
+        assert_eq!(params.len(), self.param_count());
         let mut rest = params;
         let mut h = x.to_vec();
         for layer in self.layers {
-            let (p, tail) = rest.split_at(layer.len());
+            let (p, tail) = rest.split_at(layer.param_count());
             h = layer.forward(p, &h, margin);
             rest = tail;
         }
@@ -222,10 +222,10 @@ impl RefNet<'_> {
     /// parameter `p`.
     pub fn locate(&self, mut p: usize) -> (usize, RefLayer, usize) {
         for (n, &layer) in self.layers.iter().enumerate() {
-            if p < layer.len() {
+            if p < layer.param_count() {
                 return (n, layer, p);
             }
-            p -= layer.len();
+            p -= layer.param_count();
         }
         unreachable!("parameter index out of range")
     }
@@ -235,8 +235,8 @@ impl RefNet<'_> {
         let mut out = Vec::new();
         let mut start = 0;
         for layer in self.layers {
-            out.extend(start + layer.weight_count()..start + layer.len());
-            start += layer.len();
+            out.extend(start + layer.weight_count()..start + layer.param_count());
+            start += layer.param_count();
         }
         out
     }

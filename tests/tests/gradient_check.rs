@@ -108,7 +108,7 @@ fn assert_same_structure<N: Layer>(name: &str, net: &N, spec: &RefNet) {
             s.index
         );
     }
-    assert_eq!(N::LEN, spec.len(), "{name}: parameter count");
+    assert_eq!(N::LEN, spec.param_count(), "{name}: parameter count");
 }
 
 /// Draws the weights with `init` from `seed` and sets every bias to a random
@@ -250,7 +250,7 @@ fn assert_gradients_match(name: &str, spec: &RefNet, analytic: &[f64], numerical
     // far above the absolute tolerance.
     let mut start = 0;
     for (layer_index, layer) in spec.layers.iter().enumerate() {
-        let largest = numerical[start..start + layer.len()]
+        let largest = numerical[start..start + layer.param_count()]
             .iter()
             .fold(0.0_f64, |m, v| m.max(v.abs()));
         assert!(
@@ -258,7 +258,7 @@ fn assert_gradients_match(name: &str, spec: &RefNet, analytic: &[f64], numerical
             "{name}: layer {layer_index} has only tiny gradients (max {largest:e}); \
              the check would be vacuous"
         );
-        start += layer.len();
+        start += layer.param_count();
     }
 }
 
