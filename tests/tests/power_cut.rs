@@ -10,9 +10,11 @@ use embedded_storage::nor_flash::{
 };
 use microprop::checkpoint::{self, RamFlash, Store, StoreError};
 use microprop::{
-    Adam, Dense, Identity, Init, Layer, Parameters, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
-    Tanh, Trainer, network,
+    Adam, Dense, Identity, Init, Layer, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh,
+    Trainer, network,
 };
+use microprop_tests::params::bits;
+use microprop_tests::xor;
 
 /// What happens to the word (or sector) in flight when the power goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -183,10 +185,6 @@ impl<const S: usize, const W: usize, const E: usize> NorFlash for CutFlash<S, W,
         }
         Ok(())
     }
-}
-
-fn bits<P: Parameters>(p: &P) -> Vec<u32> {
-    p.slices().flatten().map(|v| v.to_bits()).collect()
 }
 
 /// Three successive training checkpoints (older, old, new) of `N` trained
@@ -368,9 +366,7 @@ type Small = network![Dense<2, 8, Tanh>, Dense<8, 1, Identity>];
 fn small_blobs() -> [Vec<u8>; 3] {
     let mut net = Small::ZERO;
     net.init(Init::Xavier, &mut microprop::init::seeded(21));
-    let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
-    let y = [[0.0], [1.0], [1.0], [0.0]];
-    three_checkpoints::<_, _, 4>(net, SigmoidBinaryCrossEntropy, &x, &y)
+    three_checkpoints::<_, _, 4>(net, SigmoidBinaryCrossEntropy, &xor::X, &xor::Y)
 }
 
 fn decode_small(blob: &[u8]) {

@@ -31,6 +31,7 @@ use microprop::{
     Sgd, Sigmoid, SigmoidBinaryCrossEntropy, Softmax, SoftmaxCrossEntropy, Tanh, Trainer, Warmup,
     network,
 };
+use microprop_tests::params::{flat, set_flat};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
@@ -166,15 +167,11 @@ fn flat_reference(layers: &Value) -> Vec<f64> {
     flat
 }
 
-fn flat<P: Parameters>(p: &P) -> Vec<f32> {
-    p.slices().flat_map(|s| s.iter().copied()).collect()
-}
-
+/// Sets the parameters of `p` to the fixture's `values` (each one
+/// float32-representable), in microprop's order.
 fn set_params<P: Parameters>(p: &mut P, values: &[f64]) {
-    assert_eq!(values.len(), P::LEN, "parameter count");
-    for (w, &v) in p.slices_mut().flat_map(|s| s.iter_mut()).zip(values) {
-        *w = exact_f32(v);
-    }
+    let values: Vec<f32> = values.iter().map(|&v| exact_f32(v)).collect();
+    set_flat(p, &values);
 }
 
 /// Checks that the fixture's layer list (`[{"in", "out", "activation"}]`)

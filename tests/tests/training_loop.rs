@@ -3,9 +3,10 @@
 
 use microprop::{
     BatchMode, Dense, EpochReport, FitBuffers, FitConfig, Identity, Init, Layer, LrSchedule,
-    MeanSquaredError, Parameters, Patience, Permutation, Sgd, SliceDataset, StopReason, Stopping,
-    Tanh, Trainer, fit, network,
+    MeanSquaredError, Patience, Permutation, Sgd, SliceDataset, StopReason, Stopping, Tanh,
+    Trainer, fit, network,
 };
+use microprop_tests::params::bits;
 
 type Line = Dense<1, 1, Identity>;
 type Small = network![Dense<2, 4, Tanh>, Dense<4, 1, Identity>];
@@ -110,12 +111,6 @@ fn steps_larger_than_the_buffer_and_a_short_last_batch_average_over_real_rows() 
         big.train_step(&mut by_hand, &x[16..], &y[16..], 0.1)
             .unwrap();
     }
-    let bits = |n: &Small| {
-        n.slices()
-            .flatten()
-            .map(|v| v.to_bits())
-            .collect::<Vec<_>>()
-    };
     assert_eq!(bits(&by_fit), bits(&by_hand));
     assert_ne!(bits(&by_fit), bits(&start));
 }
