@@ -67,7 +67,7 @@ pub use optim::{
     StepContext, clip_factor, valid_learning_rate,
 };
 pub use params::{ParameterBuffer, Parameters};
-pub use schedule::{LrSchedule, Schedule, Warmup};
+pub use schedule::{LrSchedule, Schedule, Warmup, WarmupStart};
 pub use shuffle::{Permutation, shuffle_in_place};
 pub use stats::{EpochStats, StepStats};
 pub use trainer::{MemoryReport, StepReport, Trainer};

@@ -109,29 +109,82 @@ impl Schedule for f32 {
     }
 }
 
-/// Linear warmup wrapped around any schedule: for the first `steps` steps the
-/// rate rises linearly from 0 towards `inner`'s first rate
-/// (η(t) = inner(0) · (t + 1) / (steps + 1)); after that `inner` runs from its
-/// own step 0, η(t) = inner(t − steps).
+/// Where a [`Warmup`]'s linear ramp starts. With k = [`Warmup::steps`] and
+/// η₀ = the inner schedule's first rate:
+///
+/// ```
+/// use microprop::{LrSchedule, Schedule, Warmup, WarmupStart};
+/// let inner = LrSchedule::Constant(1.0);
+/// let zero = Warmup { steps: 4, inner, start: WarmupStart::Zero };
+/// let linear_lr = Warmup { steps: 4, inner, start: WarmupStart::LinearLr };
+/// let rates = |s: &Warmup<LrSchedule>| (0..6).map(|t| s.learning_rate(t)).collect::<Vec<_>>();
+/// assert_eq!(rates(&zero), [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]);
+/// assert_eq!(rates(&linear_lr), [0.2, 0.4, 0.6, 0.8, 1.0, 1.0]);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum WarmupStart {
+    /// From 0, the lecture's "raise the rate from 0": η(t) = η₀ · t / k for
+    /// t < k. The first step has rate 0 (it moves no weight, but counts as a
+    /// step: Adam's moments and the step counter advance).
+    #[default]
+    Zero,
+    /// From η₀ / (k + 1): η(t) = η₀ · (t + 1) / (k + 1) for t < k, so no step
+    /// has rate 0. PyTorch's `LinearLR(start_factor=1/(k+1), total_iters=k)`
+    /// chained before the inner schedule (`SequentialLR`).
+    LinearLr,
+}
+
+/// Linear warmup wrapped around any schedule: for the first `steps` steps
+/// the rate rises linearly towards `inner`'s first rate η₀, from 0 or from
+/// η₀ / (steps + 1) as [`start`](Warmup::start) says; after that `inner`
+/// runs from its own step 0, η(t) = inner(t − steps).
 ///
 /// ```
 /// use microprop::{LrSchedule, Schedule, Warmup};
-/// let s = Warmup { steps: 3, inner: LrSchedule::Constant(0.4) };
-/// let rates: Vec<f32> = (0..5).map(|t| s.learning_rate(t)).collect();
-/// assert_eq!(rates, [0.1, 0.2, 0.3, 0.4, 0.4]);
+/// let s = Warmup::from_zero(4, LrSchedule::Constant(0.8));
+/// let rates: Vec<f32> = (0..6).map(|t| s.learning_rate(t)).collect();
+/// assert_eq!(rates, [0.0, 0.2, 0.4, 0.6, 0.8, 0.8]);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Warmup<S> {
-    /// Length of the warmup, in steps.
+    /// Length of the warmup, in steps (k). With 0, `inner` alone.
     pub steps: u32,
     /// The schedule that follows.
     pub inner: S,
+    /// Where the ramp starts.
+    pub start: WarmupStart,
+}
+
+impl<S> Warmup<S> {
+    /// A warmup from rate 0 ([`WarmupStart::Zero`]). Usable in `const`.
+    pub const fn from_zero(steps: u32, inner: S) -> Self {
+        Warmup {
+            steps,
+            inner,
+            start: WarmupStart::Zero,
+        }
+    }
+
+    /// PyTorch's warmup, from η₀ / (steps + 1) ([`WarmupStart::LinearLr`]).
+    /// Usable in `const`.
+    pub const fn linear_lr(steps: u32, inner: S) -> Self {
+        Warmup {
+            steps,
+            inner,
+            start: WarmupStart::LinearLr,
+        }
+    }
 }
 
 impl<S: Schedule> Schedule for Warmup<S> {
     fn learning_rate(&self, t: u32) -> f32 {
         if t < self.steps {
-            self.inner.learning_rate(0) * (t + 1) as f32 / (self.steps + 1) as f32
+            let first = self.inner.learning_rate(0);
+            match self.start {
+                WarmupStart::Zero => first * t as f32 / self.steps as f32,
+                WarmupStart::LinearLr => first * (t + 1) as f32 / (self.steps + 1) as f32,
+            }
         } else {
             self.inner.learning_rate(t - self.steps)
         }
@@ -171,17 +224,52 @@ mod tests {
 
     #[test]
     fn warmup_wraps_cosine_and_resumes_it() {
-        let s = Warmup {
-            steps: 4,
-            inner: LrSchedule::Cosine {
+        let s = Warmup::linear_lr(
+            4,
+            LrSchedule::Cosine {
                 initial: 1.0,
                 last: 0.0,
                 period: 10,
             },
-        };
+        );
         assert_eq!(s.learning_rate(0), 0.2);
         assert_eq!(s.learning_rate(4), 1.0);
         assert!(s.learning_rate(9) > 0.49 && s.learning_rate(9) < 0.51);
         assert_eq!(s.learning_rate(14), 0.0);
+    }
+
+    #[test]
+    fn warmup_from_zero_starts_at_zero_and_reaches_the_inner_rate_at_step_k() {
+        let inner = LrSchedule::Exponential {
+            initial: 0.5,
+            decay: 0.9,
+        };
+        for k in [1u32, 3, 10, 30] {
+            let s = Warmup::from_zero(k, inner);
+            assert_eq!(s.learning_rate(0), 0.0, "k = {k}");
+            assert_eq!(s.learning_rate(k), inner.learning_rate(0), "k = {k}");
+            assert_eq!(s.learning_rate(k + 2), inner.learning_rate(2), "k = {k}");
+            for t in 1..k {
+                let (before, now) = (s.learning_rate(t - 1), s.learning_rate(t));
+                assert!(before < now && now < 0.5, "k = {k}, t = {t}: {now}");
+                assert_eq!(now, 0.5 * t as f32 / k as f32);
+            }
+        }
+    }
+
+    #[test]
+    fn linear_lr_warmup_is_pytorchs_form() {
+        let s = Warmup::linear_lr(3, LrSchedule::Constant(0.4));
+        let rates: [f32; 5] = core::array::from_fn(|t| s.learning_rate(t as u32));
+        assert_eq!(rates, [0.1, 0.2, 0.3, 0.4, 0.4]);
+        // No warmup: the inner schedule alone, in either form.
+        for start in [WarmupStart::Zero, WarmupStart::LinearLr] {
+            let none = Warmup {
+                steps: 0,
+                inner: LrSchedule::Constant(0.4),
+                start,
+            };
+            assert_eq!(none.learning_rate(0), 0.4);
+        }
     }
 }

@@ -9,7 +9,7 @@
 
 use microprop::{
     Adam, BatchMode, Dense, FitConfig, Identity, Init, Layer, LrSchedule, Permutation,
-    SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup, network,
+    SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup, WarmupStart, network,
 };
 
 use crate::data::U8Dataset;
@@ -95,6 +95,7 @@ pub const CONFIG: FitConfig<DigitsSchedule, FEATURES> = FitConfig {
             last: 0.0005,
             period: EPOCHS * STEPS_PER_EPOCH - WARMUP_STEPS - 1,
         },
+        start: WarmupStart::LinearLr,
     },
     shuffle_seed: Some(SHUFFLE_SEED),
     stopping: Stopping::epochs(EPOCHS),

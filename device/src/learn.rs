@@ -243,7 +243,7 @@ mod tests {
     use embedded_hal::digital::ErrorType;
     use microprop::{
         BatchMode, Dense, Identity, Init, LrSchedule, Sgd, SliceDataset, SoftmaxCrossEntropy,
-        Stopping, Tanh, Warmup, network,
+        Stopping, Tanh, Warmup, WarmupStart, network,
     };
 
     /// Records every level driven; can be told to fail.
@@ -327,6 +327,7 @@ mod tests {
                     last: 0.05,
                     period: 4 * epochs,
                 },
+                start: WarmupStart::LinearLr,
             },
             shuffle_seed: Some(5),
             stopping: Stopping::epochs(epochs),

@@ -66,6 +66,7 @@ impl DemoConfig {
                 last: self.final_learning_rate,
                 period: (total - warmup).max(1),
             },
+            start: microprop::WarmupStart::LinearLr,
         }
     }
 }

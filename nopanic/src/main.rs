@@ -20,7 +20,7 @@ use microprop::{
     AdaGrad, Adam, BatchMode, Dense, Elu, FitBuffers, FitConfig, FusedTrainer, Identity, Inference,
     Init, Layer, LeakyRelu, LrSchedule, Maxout, MeanSquaredError, Model, Momentum, NormalizerFit,
     Relu, RmsProp, Scaling, Sgd, Sigmoid, SigmoidBinaryCrossEntropy, SliceDataset, Softmax,
-    SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup, fit, network,
+    SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup, WarmupStart, fit, network,
 };
 
 /// A small classifier: 16 features, 8 tanh units, 4 classes.
@@ -264,6 +264,7 @@ fn everything_else() {
                     last: 0.001,
                     period: black_box(10),
                 },
+                start: WarmupStart::LinearLr,
             },
             shuffle_seed: Some(black_box(9)),
             stopping: Stopping::epochs(black_box(3)),

@@ -902,6 +902,7 @@ fn adam_with_warmup_and_cosine_learns_the_digits() {
             last: 1e-4,
             period: total - warmup,
         },
+        start: microprop::WarmupStart::LinearLr,
     };
     let config = FitConfig {
         mode: BatchMode::MiniBatch(BATCH),

@@ -316,6 +316,7 @@ fn schedule(s: &Value) -> Box<dyn Schedule> {
         Box::new(Warmup {
             steps: u32::try_from(uint(&s["steps"])).unwrap_or(u32::MAX),
             inner: lr_schedule(&s["inner"]),
+            start: microprop::WarmupStart::LinearLr,
         })
     } else {
         Box::new(lr_schedule(s))
