@@ -10,6 +10,11 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+// The `alloc` feature (off by default) only adds `Schedule for Box<S>`;
+// nothing in the library allocates.
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 mod activation;
 mod buffer;
 mod chain;
@@ -67,7 +72,7 @@ pub use optim::{
     StepContext, clip_factor, valid_learning_rate,
 };
 pub use params::{ParameterBuffer, Parameters};
-pub use schedule::{LrSchedule, Schedule, Warmup, WarmupStart};
+pub use schedule::{FnSchedule, LrSchedule, Schedule, Warmup, WarmupStart};
 pub use shuffle::{Permutation, shuffle_in_place};
 pub use stats::{EpochStats, StepStats};
 pub use trainer::{MemoryReport, StepReport, Trainer};

@@ -7,11 +7,76 @@
 
 use crate::math;
 
-/// A learning rate for every step. Implement it for your own type, or use
-/// [`LrSchedule::Custom`] with a plain function.
+/// A learning rate for every step.
+///
+/// Implemented by [`LrSchedule`], [`Warmup`], a constant `f32`,
+/// [`FnSchedule`] (any closure of the step, so a custom schedule can carry
+/// parameters), references to a schedule (`&S`, `&mut S`, `&dyn Schedule`)
+/// and, with the `alloc` feature, `Box<S>` (`Box<dyn Schedule>`). Implement
+/// it for your own type for a custom schedule that must be a `const` (a
+/// firmware's configuration in flash).
+///
+/// ```
+/// use microprop::{FnSchedule, LrSchedule, Schedule, Warmup};
+/// // A step decay with its parameters captured by the closure.
+/// let (initial, drop, every) = (0.1f32, 0.5f32, 10u32);
+/// let step_decay = FnSchedule(move |t: u32| initial * drop.powi((t / every) as i32));
+/// assert_eq!(step_decay.learning_rate(25), 0.025);
+/// // Chosen at run time, behind a reference to a trait object.
+/// let cosine = LrSchedule::Cosine { initial: 0.1, last: 0.0, period: 100 };
+/// let chosen: &dyn Schedule = if true { &step_decay } else { &cosine };
+/// assert_eq!(Warmup::from_zero(5, chosen).learning_rate(5), 0.1);
+/// ```
 pub trait Schedule {
     /// The learning rate of step `t` (0-based).
     fn learning_rate(&self, t: u32) -> f32;
+}
+
+impl<S: Schedule + ?Sized> Schedule for &S {
+    fn learning_rate(&self, t: u32) -> f32 {
+        (**self).learning_rate(t)
+    }
+}
+
+impl<S: Schedule + ?Sized> Schedule for &mut S {
+    fn learning_rate(&self, t: u32) -> f32 {
+        (**self).learning_rate(t)
+    }
+}
+
+/// With the `alloc` feature: a boxed schedule, e.g. `Box<dyn Schedule>`
+/// chosen at run time.
+#[cfg(feature = "alloc")]
+impl<S: Schedule + ?Sized> Schedule for alloc::boxed::Box<S> {
+    fn learning_rate(&self, t: u32) -> f32 {
+        (**self).learning_rate(t)
+    }
+}
+
+/// Any function or closure of the step as a [`Schedule`]: η(t) = f(t).
+/// Unlike [`LrSchedule::Custom`]'s plain `fn`, a closure can capture its
+/// parameters.
+///
+/// ```
+/// use microprop::{FnSchedule, Schedule};
+/// let peak = 0.4f32;
+/// let triangle = FnSchedule(move |t: u32| peak * (1.0 - (t as f32 / 50.0 - 1.0).abs()));
+/// assert_eq!(triangle.learning_rate(50), 0.4);
+/// assert_eq!(triangle.learning_rate(100), 0.0);
+/// ```
+#[derive(Clone, Copy)]
+pub struct FnSchedule<F>(pub F);
+
+impl<F: Fn(u32) -> f32> Schedule for FnSchedule<F> {
+    fn learning_rate(&self, t: u32) -> f32 {
+        (self.0)(t)
+    }
+}
+
+impl<F> core::fmt::Debug for FnSchedule<F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("FnSchedule(..)")
+    }
 }
 
 /// The lecture's schedules.
@@ -65,7 +130,9 @@ pub enum LrSchedule {
         /// T, in steps.
         period: u32,
     },
-    /// Any function of the step.
+    /// Any function of the step. A plain `fn` keeps the enum `Copy` and
+    /// usable in a `const`; for a closure that captures parameters, use
+    /// [`FnSchedule`].
     Custom(fn(u32) -> f32),
 }
 
@@ -271,5 +338,32 @@ mod tests {
             };
             assert_eq!(none.learning_rate(0), 0.4);
         }
+    }
+
+    #[test]
+    fn closures_references_and_trait_objects_are_schedules() {
+        let factor = 0.5f32;
+        let closure = FnSchedule(move |t: u32| factor * t as f32);
+        assert_eq!(closure.learning_rate(3), 1.5);
+        let by_ref: &dyn Schedule = &closure;
+        assert_eq!(Warmup::from_zero(0, by_ref).learning_rate(4), 2.0);
+        let mut constant = LrSchedule::Constant(0.25);
+        assert_eq!((&mut constant).learning_rate(9), 0.25);
+        let table: [&dyn Schedule; 3] = [&closure, &constant, &0.125f32];
+        let rates: [f32; 3] = core::array::from_fn(|i| table[i].learning_rate(2));
+        assert_eq!(rates, [1.0, 0.25, 0.125]);
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn a_boxed_trait_object_is_a_schedule() {
+        use alloc::boxed::Box;
+        let chosen: Box<dyn Schedule> = Box::new(Warmup::from_zero(
+            2,
+            FnSchedule(|t: u32| 1.0 / (t + 1) as f32),
+        ));
+        let warm = Warmup::linear_lr(0, chosen);
+        assert_eq!(warm.learning_rate(1), 0.5);
+        assert_eq!(warm.learning_rate(3), 0.5);
     }
 }
