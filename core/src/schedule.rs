@@ -347,8 +347,12 @@ mod tests {
         assert_eq!(closure.learning_rate(3), 1.5);
         let by_ref: &dyn Schedule = &closure;
         assert_eq!(Warmup::from_zero(0, by_ref).learning_rate(4), 2.0);
+        fn owned<S: Schedule>(s: S, t: u32) -> f32 {
+            s.learning_rate(t)
+        }
         let mut constant = LrSchedule::Constant(0.25);
-        assert_eq!((&mut constant).learning_rate(9), 0.25);
+        let by_mut: &mut dyn Schedule = &mut constant;
+        assert_eq!(owned(by_mut, 9), 0.25);
         let table: [&dyn Schedule; 3] = [&closure, &constant, &0.125f32];
         let rates: [f32; 3] = core::array::from_fn(|i| table[i].learning_rate(2));
         assert_eq!(rates, [1.0, 0.25, 0.125]);
