@@ -61,8 +61,8 @@ pub use inference::Inference;
 pub use init::Init;
 pub use layer::{GradientMode, Layer, LayerShape};
 pub use loss::{
-    AcceptsActivation, Loss, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
-    argmax,
+    AcceptsActivation, BinaryCrossEntropy, Loss, MeanSquaredError, SigmoidBinaryCrossEntropy,
+    SoftTargetCrossEntropy, SoftmaxCrossEntropy, argmax,
 };
 pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
 pub use model::Model;
