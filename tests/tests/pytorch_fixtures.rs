@@ -676,7 +676,7 @@ where
         num(&case["loss_value"]),
     );
     let scale = 1.0 / trainer.accumulated_rows() as f32;
-    let got: Vec<f32> = flat(trainer.gradients())
+    let got: Vec<f32> = flat(trainer.gradient_sum())
         .iter()
         .map(|g| g * scale)
         .collect();
