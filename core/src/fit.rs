@@ -131,7 +131,7 @@ pub struct FitConfig<S, const D: usize> {
     /// When to stop.
     pub stopping: Stopping,
     /// Scaling applied to every input row as it is read.
-    pub normalizer: Option<Normalizer<D>>,
+    pub normalizer: Option<Normalizer<[f32; D]>>,
 }
 
 /// What [`fit`] reports after every epoch.
@@ -199,7 +199,7 @@ impl<T: Copy, const D: usize, const B: usize> FitBuffers<[f32; D], T, B> {
         position: usize,
         rows: usize,
         order: Option<&Permutation>,
-        normalizer: Option<&Normalizer<D>>,
+        normalizer: Option<&Normalizer<[f32; D]>>,
     ) -> Result<(&[[f32; D]], &[T]), Error> {
         let inputs = prefix_mut(&mut self.inputs, rows);
         let targets = prefix_mut(&mut self.targets, rows);
@@ -410,7 +410,7 @@ pub fn evaluate<N, L, O, Data, const B: usize, const D: usize>(
     net: &N,
     trainer: &mut Trainer<N, L, O, B>,
     data: &Data,
-    normalizer: Option<&Normalizer<D>>,
+    normalizer: Option<&Normalizer<[f32; D]>>,
     buffers: &mut FitBuffers<[f32; D], L::Target, B>,
 ) -> Result<EpochStats, Error>
 where

@@ -193,7 +193,7 @@ pub fn evaluate<N, L, O, Data, const B: usize, const D: usize>(
     trainer: &mut Trainer<N, L, O, B>,
     data: &Data,
     buffers: &mut FitBuffers<[f32; D], L::Target, B>,
-    normalizer: Option<&Normalizer<D>>,
+    normalizer: Option<&Normalizer<[f32; D]>>,
 ) -> Result<EpochStats, Error>
 where
     N: Layer<Input = [f32; D]>,

@@ -330,7 +330,7 @@ pub fn load_split<L: Task<O>, const D: usize, const O: usize>(
 pub fn fit_normalizer<const D: usize>(
     kind: NormalizeKind,
     rows: &[[f32; D]],
-) -> Option<Normalizer<D>> {
+) -> Option<Normalizer<[f32; D]>> {
     let scaling = kind.scaling()?;
     let mut fit = NormalizerFit::<D>::new();
     for row in rows {
@@ -546,7 +546,7 @@ pub fn progress_bar(show: bool, epochs: u64) -> Result<ProgressBar> {
 pub fn evaluate<N, L, Opt, const D: usize, const O: usize, const B: usize>(
     trainer: &mut Trainer<N, L, Opt, B>,
     net: &N,
-    normalizer: Option<&Normalizer<D>>,
+    normalizer: Option<&Normalizer<[f32; D]>>,
     set: &LabeledSet<D, L::Target>,
 ) -> Result<Evaluation>
 where
@@ -623,7 +623,7 @@ where
 /// If a row is refused by inference.
 pub fn confusion_matrix<N, L, const D: usize, const O: usize>(
     net: &N,
-    normalizer: Option<&Normalizer<D>>,
+    normalizer: Option<&Normalizer<[f32; D]>>,
     set: &LabeledSet<D, L::Target>,
     classes: usize,
 ) -> Result<Vec<Vec<u32>>>

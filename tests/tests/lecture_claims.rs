@@ -424,7 +424,7 @@ struct GdRun {
 fn full_batch_gd(
     x: &[[f32; 2]],
     y: &[[f32; 1]],
-    normalizer: Option<microprop::Normalizer<2>>,
+    normalizer: Option<microprop::Normalizer<[f32; 2]>>,
     lr: f32,
     target: f32,
     cap: u32,
@@ -489,7 +489,7 @@ fn full_batch_gd(
 fn lr_grid(
     x: &[[f32; 2]],
     y: &[[f32; 1]],
-    normalizer: Option<microprop::Normalizer<2>>,
+    normalizer: Option<microprop::Normalizer<[f32; 2]>>,
     target: f32,
     cap: u32,
 ) -> Vec<GdRun> {

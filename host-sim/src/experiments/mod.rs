@@ -150,7 +150,7 @@ pub fn fit_epochs<N, L, O, Data, S, const D: usize, const B: usize>(
     data: &Data,
     mode: BatchMode,
     schedule: S,
-    normalizer: Option<Normalizer<D>>,
+    normalizer: Option<Normalizer<[f32; D]>>,
     seed: u64,
     epochs: u32,
     mut after: impl FnMut(&EpochReport, &N, &mut Trainer<N, L, O, B>) -> Result<()>,

@@ -41,7 +41,7 @@ pub fn data(seed: u64) -> (Vec<[f32; 2]>, Vec<[f32; 1]>) {
 pub fn descend(
     xs: &[[f32; 2]],
     ys: &[[f32; 1]],
-    normalizer: Option<Normalizer<2>>,
+    normalizer: Option<Normalizer<[f32; 2]>>,
     lr: f32,
     iterations: u32,
 ) -> Vec<f32> {
@@ -124,7 +124,7 @@ fn eigenvalues(mut a: [[f64; 3]; 3]) -> [f64; 3] {
 /// Extreme eigenvalues of the MSE loss's Hessian over (w1, w2, b):
 /// H = (2/n) Σ x̃ x̃ᵀ with x̃ = (x1, x2, 1).
 #[allow(clippy::needless_range_loop)]
-pub fn hessian_extremes(xs: &[[f32; 2]], normalizer: Option<&Normalizer<2>>) -> (f64, f64) {
+pub fn hessian_extremes(xs: &[[f32; 2]], normalizer: Option<&Normalizer<[f32; 2]>>) -> (f64, f64) {
     let mut h = [[0.0f64; 3]; 3];
     for x in xs {
         let mut x = *x;
@@ -155,7 +155,7 @@ pub struct Side {
     /// "raw" or "min-max".
     pub name: &'static str,
     /// The scaling applied.
-    pub normalizer: Option<Normalizer<2>>,
+    pub normalizer: Option<Normalizer<[f32; 2]>>,
     /// (η, final loss or ∞) for every η of the grid.
     pub sweep: Vec<(f32, f32)>,
     /// The best η (the fastest-falling curve: lowest mean of log loss over
@@ -169,7 +169,7 @@ fn side(
     name: &'static str,
     xs: &[[f32; 2]],
     ys: &[[f32; 1]],
-    normalizer: Option<Normalizer<2>>,
+    normalizer: Option<Normalizer<[f32; 2]>>,
     iterations: u32,
 ) -> Side {
     let mut sweep = Vec::new();
