@@ -27,6 +27,7 @@ mod error;
 mod fit;
 mod fused;
 pub mod guard;
+mod hooks;
 mod inference;
 pub mod init;
 pub mod kernel;
@@ -42,6 +43,7 @@ mod schedule;
 mod shuffle;
 mod stats;
 mod trainer;
+mod workspace;
 
 pub use activation::{
     Activation, ActivationKind, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
@@ -53,10 +55,11 @@ pub use dataset::{Dataset, SliceDataset};
 pub use dense::{Dense, DenseParams};
 pub use error::{Buffer, Error};
 pub use fit::{
-    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StopReason, Stopping,
-    evaluate, fit, fit_with,
+    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StepEvent, StopReason,
+    Stopping,
 };
 pub use fused::FusedTrainer;
+pub use hooks::{FitHooks, OnEpoch, OnStep};
 pub use inference::Inference;
 pub use init::Init;
 pub use layer::{GradientMode, Layer, LayerShape};
@@ -76,6 +79,7 @@ pub use schedule::{FnSchedule, LrSchedule, Schedule, Warmup, WarmupStart};
 pub use shuffle::{Permutation, shuffle_in_place};
 pub use stats::{EpochStats, StepStats};
 pub use trainer::{MemoryReport, StepReport, Trainer};
+pub use workspace::{KeepBest, Workspace};
 
 /// The `rand_core` traits the initialisers take (`Rng`, `SeedableRng`).
 pub use rand_core;

@@ -14,10 +14,10 @@
 
 use microprop::init::{seeded, standard_normal, unit_uniform};
 use microprop::{
-    AdaGrad, Adam, BatchMode, Dense, EpochStats, Error, FitBuffers, FitConfig, Identity, Init,
-    Layer, LrSchedule, MeanSquaredError, Momentum, NormalizerFit, Optimizer, Parameters, RmsProp,
+    AdaGrad, Adam, BatchMode, Dense, EpochStats, Error, FitConfig, Identity, Init, Layer,
+    LrSchedule, MeanSquaredError, Momentum, NormalizerFit, OnEpoch, Optimizer, Parameters, RmsProp,
     Scaling, Schedule, Sgd, SliceDataset, SoftmaxCrossEntropy, StepContext, Stopping, Tanh,
-    Trainer, Warmup, Zeroed, fit, network,
+    Trainer, Warmup, Workspace, Zeroed, network,
 };
 use microprop_sim::bundled_data_dir;
 use microprop_sim::data::{LabeledSet, MinMaxScaler, load_labeled_csv};
@@ -431,9 +431,8 @@ fn full_batch_gd(
 ) -> GdRun {
     type Line = Dense<2, 1, Identity>;
     let data = SliceDataset::new(x, y).unwrap();
-    let mut net = Line::ZERO;
-    let mut trainer = Trainer::<Line, _, _, 64>::new(MeanSquaredError, Sgd);
-    let mut buffers = FitBuffers::<[f32; 2], [f32; 1], 64>::new();
+    let trainer = Trainer::<Line, _, _, 64>::new(MeanSquaredError, Sgd);
+    let mut ws = Workspace::new(Line::ZERO, trainer);
     let config = FitConfig {
         mode: BatchMode::Full,
         schedule: lr,
@@ -451,15 +450,7 @@ fn full_batch_gd(
     // One call is one epoch is one step; its loss is measured before the
     // step, i.e. it is the loss after `step` steps.
     for step in 0..=cap {
-        match fit(
-            &mut net,
-            &mut trainer,
-            &data,
-            &config,
-            &mut buffers,
-            None,
-            |_| {},
-        ) {
+        match ws.fit(&data, &config, ()) {
             Ok(report) => {
                 let loss = report.last.mean_loss();
                 if step == 0 {
@@ -797,20 +788,13 @@ fn constant_init_keeps_hidden_units_identical() {
     };
     let mut results = Vec::new();
     for init in [Init::Constant(0.1), Init::Xavier] {
-        let mut net = Iris::ZERO;
-        net.init(init, &mut seeded(2024));
-        let mut trainer = Trainer::<Iris, _, _, 8>::new(SoftmaxCrossEntropy, Sgd);
-        let mut buffers = FitBuffers::<[f32; 4], usize, 8>::new();
-        let report = fit(
-            &mut net,
-            &mut trainer,
-            &data,
-            &config,
-            &mut buffers,
-            None,
-            |_| {},
-        )
-        .unwrap();
+        let trainer = Trainer::<Iris, _, _, 8>::new(SoftmaxCrossEntropy, Sgd);
+        let mut ws = Workspace::new(Iris::ZERO, trainer);
+        ws.net.init(init, &mut seeded(2024));
+        let report = ws.fit(&data, &config, ()).unwrap();
+        let Workspace {
+            net, mut trainer, ..
+        } = ws;
         let (identical, min_distance) = unit_symmetry(&net.first, &net.second);
         let train_acc = demo::accuracy(&net, &train).unwrap();
         let test_acc = demo::accuracy(&net, &test).unwrap();
@@ -911,27 +895,15 @@ fn adam_with_warmup_and_cosine_learns_the_digits() {
         stopping: Stopping::epochs(EPOCHS),
         normalizer: None,
     };
-    let mut net = Box::new(DigitsNet::ZERO);
-    net.init(Init::Xavier, &mut seeded(demo_config.seed));
-    let mut trainer = Box::new(Trainer::<DigitsNet, _, _, BATCH>::new(
-        SoftmaxCrossEntropy,
-        Adam::PYTORCH,
-    ));
-    let mut buffers = Box::new(FitBuffers::<[f32; 64], usize, BATCH>::new());
-    let before = demo::accuracy(&*net, &test).unwrap();
+    let trainer = Trainer::<DigitsNet, _, _, BATCH>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    let mut ws = Box::new(Workspace::new(DigitsNet::ZERO, trainer));
+    ws.net.init(Init::Xavier, &mut seeded(demo_config.seed));
+    let before = demo::accuracy(&ws.net, &test).unwrap();
     let mut losses = Vec::new();
-    let report = fit(
-        &mut *net,
-        &mut trainer,
-        &data,
-        &config,
-        &mut buffers,
-        None,
-        |e| losses.push(e.stats.mean_loss()),
-    )
-    .unwrap();
-    let train_acc = demo::accuracy(&*net, &train).unwrap();
-    let test_acc = demo::accuracy(&*net, &test).unwrap();
+    let epoch_loss = OnEpoch::new(|e| losses.push(e.stats.mean_loss()));
+    let report = ws.fit(&data, &config, epoch_loss).unwrap();
+    let train_acc = demo::accuracy(&ws.net, &train).unwrap();
+    let test_acc = demo::accuracy(&ws.net, &test).unwrap();
     eprintln!(
         "digits 64-32-10 tanh, Adam (PyTorch defaults), warmup {warmup} steps then cosine \
          5e-3 -> 1e-4 over {} steps, batch {BATCH}, {EPOCHS} epochs ({} steps, {} train / {} \
@@ -946,7 +918,7 @@ fn adam_with_warmup_and_cosine_learns_the_digits() {
         started.elapsed()
     );
     assert_eq!(report.iterations, total);
-    assert_eq!(trainer.steps(), total);
+    assert_eq!(ws.trainer.steps(), total);
     assert!(test_acc >= 0.95, "test accuracy {test_acc}");
     assert!(losses[losses.len() - 1] < losses[0] / 10.0, "{losses:?}");
 }

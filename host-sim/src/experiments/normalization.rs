@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use microprop::init::{seeded, standard_normal, unit_uniform};
 use microprop::{
-    BatchMode, Dense, FitBuffers, FitConfig, Identity, Layer, MeanSquaredError, Normalizer,
-    NormalizerFit, Scaling, Sgd, SliceDataset, Stopping, Trainer, fit,
+    BatchMode, Dense, FitConfig, Identity, Layer, MeanSquaredError, Normalizer, NormalizerFit,
+    OnEpoch, Scaling, Sgd, SliceDataset, Stopping, Trainer, Workspace,
 };
 
 use super::{ExperimentOptions, Outcome};
@@ -45,8 +45,8 @@ pub fn descend(
     lr: f32,
     iterations: u32,
 ) -> Vec<f32> {
-    let mut net = Linear::ZERO;
-    let mut trainer = Trainer::<Linear, _, _, 16>::new(MeanSquaredError, Sgd);
+    let trainer = Trainer::<Linear, _, _, 16>::new(MeanSquaredError, Sgd);
+    let mut ws = Workspace::new(Linear::ZERO, trainer);
     let Some(data) = SliceDataset::new(xs, ys) else {
         return Vec::new();
     };
@@ -57,18 +57,13 @@ pub fn descend(
         stopping: Stopping::epochs(iterations),
         normalizer,
     };
-    let mut buffers = FitBuffers::new();
     let mut losses = Vec::with_capacity(iterations as usize);
-    let result = fit(
-        &mut net,
-        &mut trainer,
+    let result = ws.fit(
         &data,
         &config,
-        &mut buffers,
-        None,
-        |r| {
+        OnEpoch::new(|r| {
             losses.push(r.stats.mean_loss());
-        },
+        }),
     );
     // A refused step (non-finite loss or weights) ends the curve: diverged.
     if result.is_err() || losses.last().is_some_and(|l| !l.is_finite()) {
