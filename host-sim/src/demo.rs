@@ -7,8 +7,8 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow};
 use microprop::{
-    Adam, BatchMode, EpochStats, FitBuffers, FitConfig, Inference, Init, Layer, LrSchedule,
-    MemoryReport, SliceDataset, SoftmaxCrossEntropy, Stopping, Trainer, Warmup, fit,
+    Adam, BatchMode, EpochStats, FitConfig, Inference, Init, Layer, LrSchedule, MemoryReport,
+    OnEpoch, SliceDataset, SoftmaxCrossEntropy, Stopping, Trainer, Warmup, Workspace,
 };
 
 use crate::data::{LabeledSet, MinMaxScaler, load_labeled_csv};
@@ -66,6 +66,7 @@ impl DemoConfig {
                 last: self.final_learning_rate,
                 period: (total - warmup).max(1),
             },
+            start: microprop::WarmupStart::LinearLr,
         }
     }
 }
@@ -138,7 +139,8 @@ pub fn run(
     net.init(Init::Xavier, &mut microprop::init::seeded(config.seed));
     // Boxed only because a host stack is small for tests; on a device this
     // lives in a `static` (see the firmware).
-    let mut trainer = Box::new(DigitsTrainer::new(SoftmaxCrossEntropy, Adam::PYTORCH));
+    let trainer = DigitsTrainer::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    let mut ws = Box::new(Workspace::new(net, trainer));
 
     let bar = progress_bar(progress, config.epochs as u64)?;
     let data = SliceDataset::new(&train.features, &train.labels)
@@ -151,30 +153,27 @@ pub fn run(
         stopping: Stopping::epochs(config.epochs as u32),
         normalizer: None,
     };
-    let mut buffers = Box::new(FitBuffers::new());
     let mut epochs = Vec::with_capacity(config.epochs);
     let mut learning_rates = Vec::with_capacity(config.epochs);
-    let fit_report = fit(
-        &mut net,
-        &mut trainer,
-        &data,
-        &fit_config,
-        &mut buffers,
-        None,
-        |report| {
-            bar.set_message(format!(
-                "loss {:.4} acc {:.3} lr {:.2e}",
-                report.stats.mean_loss(),
-                report.stats.accuracy().unwrap_or(0.0),
-                report.last_step.learning_rate
-            ));
-            bar.inc(1);
-            epochs.push(report.stats);
-            learning_rates.push(report.last_step.learning_rate);
-        },
-    )
-    .map_err(|e| anyhow!("training failed: {e}"))?;
+    let fit_report = ws
+        .fit(
+            &data,
+            &fit_config,
+            OnEpoch::new(|report| {
+                bar.set_message(format!(
+                    "loss {:.4} acc {:.3} lr {:.2e}",
+                    report.stats.mean_loss(),
+                    report.stats.accuracy().unwrap_or(0.0),
+                    report.last_step.learning_rate
+                ));
+                bar.inc(1);
+                epochs.push(report.stats);
+                learning_rates.push(report.last_step.learning_rate);
+            }),
+        )
+        .map_err(|e| anyhow!("training failed: {e}"))?;
     bar.finish_and_clear();
+    let net = ws.net;
 
     let report = DemoReport {
         train_rows: train.len(),

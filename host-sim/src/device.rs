@@ -37,7 +37,7 @@ use embedded_storage::nor_flash::{self, NorFlash, NorFlashError, NorFlashErrorKi
 use microprop::checkpoint::{self, RamFlash, SlotInfo, Store, StoreError};
 use microprop::{Adam, FitBuffers, FitConfig, LrSchedule, Stopping};
 use microprop_device::digits::{self, DigitsSchedule, DigitsTrainer, FEATURES, Net};
-use microprop_device::{Board, Event, Summary, Workspace, evaluate, run};
+use microprop_device::{Board, Event, Summary, run};
 
 use crate::data::{LabelColumn, load_csv};
 use crate::footprint::{MCUS, Mcu, grouped, human};
@@ -466,7 +466,7 @@ impl DigitsBytes {
 /// The job's configuration for `epochs` epochs per boot: the firmware's
 /// [`digits::CONFIG`], with the cosine decay stretched over `epochs` when
 /// that differs from [`digits::EPOCHS`].
-pub fn job_config(epochs: u32) -> FitConfig<DigitsSchedule, FEATURES> {
+pub fn job_config(epochs: u32) -> FitConfig<DigitsSchedule, [f32; FEATURES]> {
     let mut config = digits::CONFIG;
     if epochs != digits::EPOCHS {
         config.stopping = Stopping::epochs(epochs);
@@ -643,9 +643,7 @@ pub fn simulate(options: &SimOptions, out: &mut dyn Write) -> Result<SimReport> 
 
     let trace: SharedTrace = Rc::default();
     // The device's statics.
-    let mut net = Box::new(<Net as microprop::Layer>::ZERO);
-    let mut trainer = Box::new(digits::trainer());
-    let mut buffers = Box::new(FitBuffers::new());
+    let mut ws = Box::new(digits::workspace());
     let mut blob = vec![0u8; budget.checkpoint_buffer];
     // The last checkpoint committed, to compare with what survives a cut.
     let mut last_committed: Option<Vec<u8>> = None;
@@ -656,11 +654,11 @@ pub fn simulate(options: &SimOptions, out: &mut dyn Write) -> Result<SimReport> 
         let cut = options.power_cut_after.filter(|_| boot == options.boots);
         let mut store = mount(&mut flash, cut)?;
         writeln!(out, "\nboot {boot}:")?;
-        *net = <Net as microprop::Layer>::ZERO;
-        *trainer = digits::trainer();
-        let resumed = resume(&mut store, &mut net, &mut trainer, &mut blob, out)?;
+        ws.net = <Net as microprop::Layer>::ZERO;
+        ws.trainer = digits::trainer();
+        let resumed = resume(&mut store, &mut ws.net, &mut ws.trainer, &mut blob, out)?;
         if resumed.is_none() {
-            digits::init(&mut net);
+            digits::init(&mut ws.net);
         }
 
         let mut board = Board {
@@ -675,11 +673,7 @@ pub fn simulate(options: &SimOptions, out: &mut dyn Write) -> Result<SimReport> 
             max_epochs: config.stopping.max_epochs,
         };
         let summary = run(
-            &mut Workspace {
-                net: &mut *net,
-                trainer: &mut *trainer,
-                buffers: &mut *buffers,
-            },
+            &mut ws,
             &train,
             &test,
             &config,
@@ -707,7 +701,7 @@ pub fn simulate(options: &SimOptions, out: &mut dyn Write) -> Result<SimReport> 
             },
         )?;
 
-        let len = checkpoint::save_training(&*net, &*trainer, &mut blob)
+        let len = checkpoint::save_training(&ws.net, &ws.trainer, &mut blob)
             .map_err(|e| anyhow!("encoding the checkpoint: {e}"))?;
         let saved = match store.save(&blob[..len]) {
             Ok(_) => {
@@ -723,7 +717,7 @@ pub fn simulate(options: &SimOptions, out: &mut dyn Write) -> Result<SimReport> 
                     info.seq,
                     info.slot,
                     grouped(len),
-                    trainer.steps()
+                    ws.trainer.steps()
                 )?;
                 last_committed = Some(blob[..len].to_vec());
                 Saved::Committed(info)
@@ -758,7 +752,6 @@ pub fn simulate(options: &SimOptions, out: &mut dyn Write) -> Result<SimReport> 
                 &mut store,
                 last_committed.as_deref(),
                 &test,
-                &mut buffers,
                 &config,
                 &mut blob,
                 out,
@@ -796,8 +789,7 @@ fn recover(
     store: &mut Store<PowerCut<&mut SimFlash>>,
     last_committed: Option<&[u8]>,
     test: &digits::Data<'_>,
-    buffers: &mut FitBuffers<[f32; FEATURES], usize, { digits::BATCH }>,
-    config: &FitConfig<DigitsSchedule, FEATURES>,
+    config: &FitConfig<DigitsSchedule, [f32; FEATURES]>,
     blob: &mut [u8],
     out: &mut dyn Write,
 ) -> Result<Recovery> {
@@ -815,25 +807,19 @@ fn recover(
             test_accuracy: None,
         });
     };
-    let mut net = Box::new(<Net as microprop::Layer>::ZERO);
-    let mut trainer = Box::new(digits::trainer());
+    let mut ws = Box::new(digits::workspace());
     let blob = &blob[..len];
-    checkpoint::load_training(&mut *net, &mut *trainer, blob)
+    checkpoint::load_training(&mut ws.net, &mut ws.trainer, blob)
         .map_err(|e| anyhow!("the surviving checkpoint does not load: {e}"))?;
     let identical = last_committed == Some(blob);
-    let stats = evaluate(
-        &*net,
-        &mut *trainer,
-        test,
-        buffers,
-        config.normalizer.as_ref(),
-    )
-    .map_err(|e| anyhow!("{e}"))?;
+    let stats = ws
+        .evaluate(test, config.normalizer.as_ref())
+        .map_err(|e| anyhow!("{e}"))?;
     writeln!(
         out,
         "newest valid checkpoint: sequence {seq}{} (step {}): {}; its test accuracy {:.4}",
         latest.map_or(String::new(), |i| format!(" in slot {}", i.slot)),
-        trainer.steps(),
+        ws.trainer.steps(),
         if identical {
             "the previous checkpoint survived, byte for byte"
         } else {
@@ -844,7 +830,7 @@ fn recover(
     Ok(Recovery {
         latest,
         identical,
-        step: trainer.steps(),
+        step: ws.trainer.steps(),
         test_accuracy: stats.accuracy(),
     })
 }

@@ -203,8 +203,8 @@ struct NormParts<'a> {
     scale: &'a [f32],
 }
 
-impl<'a, const K: usize> From<&'a Normalizer<K>> for NormParts<'a> {
-    fn from(n: &'a Normalizer<K>) -> Self {
+impl<'a, const K: usize> From<&'a Normalizer<[f32; K]>> for NormParts<'a> {
+    fn from(n: &'a Normalizer<[f32; K]>) -> Self {
         NormParts {
             scaling: n.scaling,
             offset: &n.offset,

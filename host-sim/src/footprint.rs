@@ -92,7 +92,7 @@ pub struct Footprint {
     /// The rows `fit` stages samples in: `size_of::<FitBuffers<..>>()`.
     pub fit_buffers: usize,
     /// Input and target normalisers:
-    /// `size_of::<Normalizer<D>>() + size_of::<Normalizer<O>>()`.
+    /// `size_of::<Normalizer<[f32; D]>>() + size_of::<Normalizer<[f32; O]>>()`.
     pub normalizers: usize,
     /// Network with its normalisers, `size_of::<Model<N, D, O>>()`: what a
     /// deployed model stores (in flash as a `const`, or in RAM).
@@ -146,7 +146,7 @@ where
         caches: size_of::<N::Cache<B>>(),
         trainer: size_of::<Trainer<N, L, O, B>>(),
         fit_buffers: size_of::<FitBuffers<[f32; D], L::Target, B>>(),
-        normalizers: size_of::<Normalizer<D>>() + size_of::<Normalizer<OUT>>(),
+        normalizers: size_of::<Normalizer<[f32; D]>>() + size_of::<Normalizer<[f32; OUT]>>(),
         model_bytes: size_of::<Model<N, D, OUT>>(),
         inference: Inference::<N>::BYTES,
         best_copy: size_of::<N>(),

@@ -319,6 +319,7 @@ impl ScheduleSettings {
         Warmup {
             steps: warmup,
             inner,
+            start: microprop::WarmupStart::LinearLr,
         }
     }
 }

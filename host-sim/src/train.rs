@@ -1,5 +1,5 @@
 //! The `train` command: a built-in model on bundled or user data, through
-//! [`microprop::fit`], with every optimizer, schedule, batch mode,
+//! [`microprop::Workspace::fit`], with every optimizer, schedule, batch mode,
 //! initialisation, normalisation and stopping criterion of the core.
 
 use std::io::Write;
@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use microprop::{
-    AcceptsActivation, EpochReport, EpochStats, FitBuffers, FitConfig, FitReport, Inference, Layer,
-    LrSchedule, MemoryReport, Model, Normalizer, NormalizerFit, Optimizer, Parameters, Patience,
-    Schedule, Sgd, SliceDataset, StopReason, Stopping, Trainer, Warmup, checkpoint, fit,
+    AcceptsActivation, EpochReport, EpochStats, FitConfig, FitReport, Inference, KeepBest, Layer,
+    LrSchedule, MemoryReport, Model, Normalizer, NormalizerFit, OnEpoch, Optimizer, Parameters,
+    Patience, Schedule, Sgd, SliceDataset, StopReason, Stopping, Trainer, Warmup, Workspace,
+    checkpoint,
 };
 
 use crate::checkpoints::{self, explain, model_blob, training_blob, write_atomic};
@@ -330,7 +331,7 @@ pub fn load_split<L: Task<O>, const D: usize, const O: usize>(
 pub fn fit_normalizer<const D: usize>(
     kind: NormalizeKind,
     rows: &[[f32; D]],
-) -> Option<Normalizer<D>> {
+) -> Option<Normalizer<[f32; D]>> {
     let scaling = kind.scaling()?;
     let mut fit = NormalizerFit::<D>::new();
     for row in rows {
@@ -352,24 +353,24 @@ where
     Opt::State<N::Grads>: Parameters,
 {
     let normalizer = fit_normalizer(options.normalize, &train.features);
-    let mut net = Box::new(N::ZERO);
-    net.init(
+    // Boxed because the host's test threads have small stacks; on a device
+    // this is a `static`.
+    let trainer = Trainer::<N, L, Opt, BUFFER>::new(L::default(), optimizer);
+    let mut ws = Box::new(Workspace::new(N::ZERO, trainer));
+    ws.net.init(
         options.init.init(),
         &mut microprop::init::seeded(options.seed),
     );
-    // Boxed because the host's test threads have small stacks; on a device
-    // these are `static`s.
-    let mut trainer = Box::new(Trainer::<N, L, Opt, BUFFER>::new(L::default(), optimizer));
     let resumed_at = match &options.resume {
         Some(path) => {
             let (blob, _) = checkpoints::read(path)?;
-            checkpoint::load_training(&mut *net, &mut trainer, &blob)
+            let ws = &mut *ws;
+            checkpoint::load_training(&mut ws.net, &mut ws.trainer, &blob)
                 .map_err(|e| explain(e, path, options.model))?;
-            Some(trainer.steps())
+            Some(ws.trainer.steps())
         }
         None => None,
     };
-    let mut buffers = Box::new(FitBuffers::<[f32; D], L::Target, BUFFER>::new());
     let mut best = options.stopping.patience.map(|_| Box::new(N::ZERO));
 
     let mode = options.batch.mode();
@@ -415,46 +416,47 @@ where
         options.epochs.div_ceil(20)
     };
     let mut epochs = Vec::with_capacity(options.epochs as usize);
-    let report = fit(
-        &mut *net,
-        &mut trainer,
-        &data,
-        &config,
-        &mut buffers,
-        best.as_deref_mut(),
-        |r| {
-            let record = EpochRecord::from_report(r);
-            bar.set_message(epoch_summary(&record));
-            bar.inc(1);
-            if options.print_epochs
-                && (record.epoch.is_multiple_of(print_every)
-                    || record.epoch == 1
-                    || record.epoch == options.epochs)
-            {
-                let line = format!(
-                    "epoch {:>4}/{}  {}",
-                    record.epoch,
-                    options.epochs,
-                    epoch_summary(&record)
-                );
-                if bar.is_hidden() {
-                    println!("{line}");
-                } else {
-                    bar.println(line);
-                }
-            }
-            epochs.push(record);
-        },
-    )
-    .map_err(|e| anyhow!("training failed: {e}"))?;
+    let keep_best = best.as_deref_mut().map(KeepBest);
+    let report = ws
+        .fit(
+            &data,
+            &config,
+            (
+                keep_best,
+                OnEpoch::new(|r| {
+                    let record = EpochRecord::from_report(r);
+                    bar.set_message(epoch_summary(&record));
+                    bar.inc(1);
+                    if options.print_epochs
+                        && (record.epoch.is_multiple_of(print_every)
+                            || record.epoch == 1
+                            || record.epoch == options.epochs)
+                    {
+                        let line = format!(
+                            "epoch {:>4}/{}  {}",
+                            record.epoch,
+                            options.epochs,
+                            epoch_summary(&record)
+                        );
+                        if bar.is_hidden() {
+                            println!("{line}");
+                        } else {
+                            bar.println(line);
+                        }
+                    }
+                    epochs.push(record);
+                }),
+            ),
+        )
+        .map_err(|e| anyhow!("training failed: {e}"))?;
     bar.finish_and_clear();
 
     let model = Model {
-        net: (*net).clone(),
+        net: ws.net.clone(),
         input: normalizer.unwrap_or(Normalizer::IDENTITY),
         target: Normalizer::IDENTITY,
     };
-    let written = write_checkpoints(options, &model, &trainer)?;
+    let written = write_checkpoints(options, &model, &ws.trainer)?;
 
     let train_eval = evaluate_model::<N, L, D, O>(&model, &train)?;
     let test_eval = test
@@ -546,7 +548,7 @@ pub fn progress_bar(show: bool, epochs: u64) -> Result<ProgressBar> {
 pub fn evaluate<N, L, Opt, const D: usize, const O: usize, const B: usize>(
     trainer: &mut Trainer<N, L, Opt, B>,
     net: &N,
-    normalizer: Option<&Normalizer<D>>,
+    normalizer: Option<&Normalizer<[f32; D]>>,
     set: &LabeledSet<D, L::Target>,
 ) -> Result<Evaluation>
 where
@@ -623,7 +625,7 @@ where
 /// If a row is refused by inference.
 pub fn confusion_matrix<N, L, const D: usize, const O: usize>(
     net: &N,
-    normalizer: Option<&Normalizer<D>>,
+    normalizer: Option<&Normalizer<[f32; D]>>,
     set: &LabeledSet<D, L::Target>,
     classes: usize,
 ) -> Result<Vec<Vec<u32>>>

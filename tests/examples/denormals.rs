@@ -79,7 +79,7 @@ fn census(xs: &[[f32; 64]], ys: &[usize], scale: f32, steps: usize) -> (usize, u
         let x = [xs[i].map(|v| v * scale)];
         t.zero_grad();
         t.accumulate(&net, &x, &ys[i..=i]).unwrap();
-        let n = subnormals(t.gradients());
+        let n = subnormals(t.gradient_sum());
         with += usize::from(n > 0);
         total += n;
         t.step(&mut net, 0.01).unwrap();

@@ -54,13 +54,13 @@ fn assert_refused<L>(
     // A refused batch adds nothing to gradients already accumulated.
     trainer.zero_grad();
     trainer.accumulate(net, &good_x, good_y).unwrap();
-    let grads = bits(trainer.gradients());
+    let grads = bits(trainer.gradient_sum());
     assert_eq!(
         trainer.accumulate(net, x, y),
         Err(expected),
         "accumulate, {what}"
     );
-    assert_eq!(bits(trainer.gradients()), grads, "{what}");
+    assert_eq!(bits(trainer.gradient_sum()), grads, "{what}");
     assert_eq!(trainer.accumulated_rows(), B as u32, "{what}");
     assert_eq!(bits(net), before, "{what}");
     assert_eq!(
@@ -256,10 +256,10 @@ fn non_finite_updates_are_refused() {
         // With accumulate + step the gradient stays for a retry.
         trainer.zero_grad();
         trainer.accumulate(&net, &x, &far).unwrap();
-        let grads = bits(trainer.gradients());
+        let grads = bits(trainer.gradient_sum());
         assert_eq!(trainer.step(&mut net, lr), Err(Error::NonFiniteGradient));
         assert_eq!(bits(&net), before);
-        assert_eq!(bits(trainer.gradients()), grads);
+        assert_eq!(bits(trainer.gradient_sum()), grads);
         assert_eq!(trainer.accumulated_rows(), B as u32);
         assert_eq!(trainer.steps(), 0);
     }
@@ -394,13 +394,13 @@ fn phases_out_of_order() {
     let x = four_rows::X;
     let net = net();
     let mut t = Box::new(Trainer::<Net, _, _, B>::new(SoftmaxCrossEntropy, Sgd));
-    let zero = bits(t.gradients());
+    let zero = bits(t.gradient_sum());
 
     // backward before anything, and before loss.
     assert_eq!(t.backward(&net, &x), Err(Error::OutOfOrder));
     t.forward(&net, &x).unwrap();
     assert_eq!(t.backward(&net, &x), Err(Error::OutOfOrder));
-    assert_eq!(bits(t.gradients()), zero);
+    assert_eq!(bits(t.gradient_sum()), zero);
     assert_eq!(t.accumulated_rows(), 0);
     // The refusal changed nothing: the forward is still there to score.
     t.loss(&net, &LABELS).unwrap();
@@ -409,13 +409,13 @@ fn phases_out_of_order() {
     assert_eq!(t.loss(&net, &LABELS), Err(Error::OutOfOrder));
     assert_eq!(t.backward(&net, &x[..3]), Err(Error::OutOfOrder));
     assert_eq!(t.backward(&net, &x[..1]), Err(Error::OutOfOrder));
-    assert_eq!(bits(t.gradients()), zero);
+    assert_eq!(bits(t.gradient_sum()), zero);
     assert_eq!(t.accumulated_rows(), 0);
     t.backward(&net, &x).unwrap();
     assert_eq!(t.accumulated_rows(), B as u32);
-    assert_ne!(bits(t.gradients()), zero);
+    assert_ne!(bits(t.gradient_sum()), zero);
     t.zero_grad();
-    assert_eq!(bits(t.gradients()), zero);
+    assert_eq!(bits(t.gradient_sum()), zero);
 
     // loss without forward.
     let mut fresh = Box::new(Trainer::<Net, _, _, B>::new(SoftmaxCrossEntropy, Sgd));
@@ -425,7 +425,7 @@ fn phases_out_of_order() {
     t.forward(&net, &x).unwrap();
     assert!(t.loss(&net, &[0, 1, 7, 0]).is_err());
     assert_eq!(t.backward(&net, &x), Err(Error::OutOfOrder));
-    assert_eq!(bits(t.gradients()), zero);
+    assert_eq!(bits(t.gradient_sum()), zero);
 
     // zero_grad cancels a half-done step.
     t.forward(&net, &x).unwrap();
@@ -442,10 +442,10 @@ fn phases_out_of_order() {
         Err(Error::OutOfOrder),
         "backward twice"
     );
-    let grads = bits(t.gradients());
+    let grads = bits(t.gradient_sum());
     let mut other = Box::new(Trainer::<Net, _, _, B>::new(SoftmaxCrossEntropy, Sgd));
     assert_eq!(other.accumulate(&net, &x, &LABELS).unwrap(), by_phases);
-    assert_eq!(bits(other.gradients()), grads);
+    assert_eq!(bits(other.gradient_sum()), grads);
     assert_eq!(t.accumulated_rows(), B as u32);
     assert_eq!(t.steps(), 0);
 }

@@ -9,8 +9,8 @@
 
 use microprop::init::seeded;
 use microprop::{
-    Adam, BatchMode, FitBuffers, FitConfig, Init, Layer, LrSchedule, SliceDataset,
-    SoftmaxCrossEntropy, Stopping, Trainer, Warmup, fit,
+    Adam, BatchMode, FitConfig, Init, Layer, LrSchedule, OnEpoch, SliceDataset,
+    SoftmaxCrossEntropy, Stopping, Trainer, Warmup, WarmupStart, Workspace,
 };
 use microprop_sim::bundled_data_dir;
 use microprop_sim::demo::{self, DemoConfig, DigitsNet};
@@ -33,6 +33,7 @@ fn adam_with_warmup_and_cosine_learns_the_digits() {
             last: 1e-4,
             period: total - warmup,
         },
+        start: WarmupStart::LinearLr,
     };
     let config = FitConfig {
         mode: BatchMode::MiniBatch(BATCH),
@@ -41,27 +42,15 @@ fn adam_with_warmup_and_cosine_learns_the_digits() {
         stopping: Stopping::epochs(EPOCHS),
         normalizer: None,
     };
-    let mut net = Box::new(DigitsNet::ZERO);
-    net.init(Init::Xavier, &mut seeded(demo_config.seed));
-    let mut trainer = Box::new(Trainer::<DigitsNet, _, _, BATCH>::new(
-        SoftmaxCrossEntropy,
-        Adam::PYTORCH,
-    ));
-    let mut buffers = Box::new(FitBuffers::<[f32; 64], usize, BATCH>::new());
-    let before = demo::accuracy(&*net, &test).unwrap();
+    let trainer = Trainer::<DigitsNet, _, _, BATCH>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    let mut ws = Box::new(Workspace::new(DigitsNet::ZERO, trainer));
+    ws.net.init(Init::Xavier, &mut seeded(demo_config.seed));
+    let before = demo::accuracy(&ws.net, &test).unwrap();
     let mut losses = Vec::new();
-    let report = fit(
-        &mut *net,
-        &mut trainer,
-        &data,
-        &config,
-        &mut buffers,
-        None,
-        |e| losses.push(e.stats.mean_loss()),
-    )
-    .unwrap();
-    let train_acc = demo::accuracy(&*net, &train).unwrap();
-    let test_acc = demo::accuracy(&*net, &test).unwrap();
+    let epoch_loss = OnEpoch::new(|e| losses.push(e.stats.mean_loss()));
+    let report = ws.fit(&data, &config, epoch_loss).unwrap();
+    let train_acc = demo::accuracy(&ws.net, &train).unwrap();
+    let test_acc = demo::accuracy(&ws.net, &test).unwrap();
     eprintln!(
         "digits 64-32-10 tanh, Adam (PyTorch defaults), warmup {warmup} steps then cosine \
          5e-3 -> 1e-4 over {} steps, batch {BATCH}, {EPOCHS} epochs ({} steps, {} train / {} \
@@ -76,7 +65,7 @@ fn adam_with_warmup_and_cosine_learns_the_digits() {
         started.elapsed()
     );
     assert_eq!(report.iterations, total);
-    assert_eq!(trainer.steps(), total);
+    assert_eq!(ws.trainer.steps(), total);
     assert!(test_acc >= 0.95, "test accuracy {test_acc}");
     assert!(losses[losses.len() - 1] < losses[0] / 10.0, "{losses:?}");
 }

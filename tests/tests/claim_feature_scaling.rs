@@ -11,8 +11,8 @@
 
 use microprop::init::{seeded, standard_normal, unit_uniform};
 use microprop::{
-    BatchMode, Dense, FitBuffers, FitConfig, Identity, Layer, MeanSquaredError, Normalizer,
-    NormalizerFit, Scaling, Sgd, SliceDataset, Stopping, Trainer, fit,
+    BatchMode, Dense, FitConfig, Identity, Layer, MeanSquaredError, Normalizer, NormalizerFit,
+    Scaling, Sgd, SliceDataset, Stopping, Trainer, Workspace,
 };
 use microprop_tests::least_squares::{LeastSquares, least_squares};
 
@@ -55,16 +55,15 @@ struct GdRun {
 fn full_batch_gd(
     x: &[[f32; 2]],
     y: &[[f32; 1]],
-    normalizer: Option<Normalizer<2>>,
+    normalizer: Option<Normalizer<[f32; 2]>>,
     lr: f32,
     target: f32,
     cap: u32,
 ) -> GdRun {
     type Line = Dense<2, 1, Identity>;
     let data = SliceDataset::new(x, y).unwrap();
-    let mut net = Line::ZERO;
-    let mut trainer = Trainer::<Line, _, _, 64>::new(MeanSquaredError, Sgd);
-    let mut buffers = FitBuffers::<[f32; 2], [f32; 1], 64>::new();
+    let trainer = Trainer::<Line, _, _, 64>::new(MeanSquaredError, Sgd);
+    let mut ws = Workspace::new(Line::ZERO, trainer);
     let config = FitConfig {
         mode: BatchMode::Full,
         schedule: lr,
@@ -82,15 +81,7 @@ fn full_batch_gd(
     // One call is one epoch is one step; its loss is measured before the
     // step, i.e. it is the loss after `step` steps.
     for step in 0..=cap {
-        match fit(
-            &mut net,
-            &mut trainer,
-            &data,
-            &config,
-            &mut buffers,
-            None,
-            |_| {},
-        ) {
+        match ws.fit(&data, &config, ()) {
             Ok(report) => {
                 let loss = report.last.mean_loss();
                 if step == 0 {
@@ -120,7 +111,7 @@ fn full_batch_gd(
 fn lr_grid(
     x: &[[f32; 2]],
     y: &[[f32; 1]],
-    normalizer: Option<Normalizer<2>>,
+    normalizer: Option<Normalizer<[f32; 2]>>,
     target: f32,
     cap: u32,
 ) -> Vec<GdRun> {

@@ -10,9 +10,9 @@
 
 use microprop::init::seeded;
 use microprop::{
-    BatchMode, Dense, EpochStats, FitBuffers, FitConfig, Identity, Init, Layer, LrSchedule,
-    Parameters, Sgd, SigmoidBinaryCrossEntropy, SliceDataset, SoftmaxCrossEntropy, Stopping, Tanh,
-    Trainer, fit, network,
+    BatchMode, Dense, EpochStats, FitConfig, Identity, Init, Layer, LrSchedule, Parameters, Sgd,
+    SigmoidBinaryCrossEntropy, SliceDataset, SoftmaxCrossEntropy, Stopping, Tanh, Trainer,
+    Workspace, network,
 };
 use microprop_sim::demo;
 use microprop_tests::params::bits;
@@ -181,20 +181,13 @@ fn constant_init_keeps_hidden_units_identical() {
     };
     let mut results = Vec::new();
     for init in [Init::Constant(0.1), Init::Xavier] {
-        let mut net = Iris::ZERO;
-        net.init(init, &mut seeded(2024));
-        let mut trainer = Trainer::<Iris, _, _, 8>::new(SoftmaxCrossEntropy, Sgd);
-        let mut buffers = FitBuffers::<[f32; 4], usize, 8>::new();
-        let report = fit(
-            &mut net,
-            &mut trainer,
-            &data,
-            &config,
-            &mut buffers,
-            None,
-            |_| {},
-        )
-        .unwrap();
+        let trainer = Trainer::<Iris, _, _, 8>::new(SoftmaxCrossEntropy, Sgd);
+        let mut ws = Workspace::new(Iris::ZERO, trainer);
+        ws.net.init(init, &mut seeded(2024));
+        let report = ws.fit(&data, &config, ()).unwrap();
+        let Workspace {
+            net, mut trainer, ..
+        } = ws;
         let (identical, min_distance) = unit_symmetry(&net.first, &net.second);
         let train_acc = demo::accuracy(&net, &train).unwrap();
         let test_acc = demo::accuracy(&net, &test).unwrap();

@@ -229,9 +229,9 @@ fn full_batch_descent_from_accumulated_chunks() {
             "step {step}: loss {chunked_loss} vs {whole_loss}"
         );
         // The buffers hold the same sum of per-row gradients.
-        for (a, b) in flat(chunked.gradients())
+        for (a, b) in flat(chunked.gradient_sum())
             .iter()
-            .zip(flat(whole.gradients()))
+            .zip(flat(whole.gradient_sum()))
         {
             assert!(
                 (a - b).abs() <= 1e-4 * b.abs().max(1.0),
@@ -263,13 +263,13 @@ fn full_batch_descent_from_accumulated_chunks() {
     for (x, y) in train.features.chunks(CHUNK).zip(train.labels.chunks(CHUNK)) {
         chunked.zero_grad();
         chunked.accumulate(&start, x, y).unwrap();
-        for (m, g) in per_chunk_means.iter_mut().zip(flat(chunked.gradients())) {
+        for (m, g) in per_chunk_means.iter_mut().zip(flat(chunked.gradient_sum())) {
             *m += g / x.len() as f32 / chunks as f32;
         }
     }
     chunked.zero_grad();
     accumulate_all(&mut *chunked, &start, &train);
-    let true_mean: Vec<f32> = flat(chunked.gradients())
+    let true_mean: Vec<f32> = flat(chunked.gradient_sum())
         .iter()
         .map(|g| g / IRIS_TRAIN as f32)
         .collect();

@@ -12,7 +12,7 @@
 //!    activations, maxout and losses — nothing from microprop but the
 //!    parameter order) and differentiates it numerically by central
 //!    differences ([`microprop_tests::finite_difference`]);
-//! 4. compares that with microprop's analytic gradient, `trainer.gradients()`
+//! 4. compares that with microprop's analytic gradient, `trainer.gradient_sum()`
 //!    after `zero_grad(); accumulate(..)`, divided by the number of rows
 //!    (the buffer holds the *sum* over rows);
 //! 5. also compares microprop's forward outputs ([`Trainer::forward`] and
@@ -226,7 +226,7 @@ fn check_rows<N, L, const B: usize>(
         "{name}: loss: microprop {}, reference {ref_loss}",
         stats.loss
     );
-    let analytic: Vec<f64> = flat(trainer.gradients())
+    let analytic: Vec<f64> = flat(trainer.gradient_sum())
         .iter()
         .map(|&g| f64::from(g) / rows as f64)
         .collect();
@@ -595,7 +595,7 @@ fn accumulated_chunks_average_over_all_rows() {
     trainer.accumulate(&net, &x[..4], &y[..4]).unwrap();
     trainer.accumulate(&net, &x[4..], &y[4..]).unwrap();
     assert_eq!(trainer.accumulated_rows(), 7);
-    let analytic: Vec<f64> = flat(trainer.gradients())
+    let analytic: Vec<f64> = flat(trainer.gradient_sum())
         .iter()
         .map(|&g| f64::from(g) / 7.0)
         .collect();

@@ -313,6 +313,7 @@ fn schedule(s: &Value) -> Box<dyn Schedule> {
         Box::new(Warmup {
             steps: u32::try_from(uint(&s["steps"])).unwrap_or(u32::MAX),
             inner: lr_schedule(&s["inner"]),
+            start: microprop::WarmupStart::LinearLr,
         })
     } else {
         Box::new(lr_schedule(s))
@@ -672,7 +673,7 @@ where
         num(&case["loss_value"]),
     );
     let scale = 1.0 / trainer.accumulated_rows() as f32;
-    let got: Vec<f32> = flat(trainer.gradients())
+    let got: Vec<f32> = flat(trainer.gradient_sum())
         .iter()
         .map(|g| g * scale)
         .collect();

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use anyhow::Result;
-use microprop::{BatchMode, Init, Layer, Sgd, SliceDataset, SoftmaxCrossEntropy, Trainer};
+use microprop::{
+    BatchMode, Init, Layer, Sgd, SliceDataset, SoftmaxCrossEntropy, Trainer, Workspace,
+};
 
 use super::{ExperimentOptions, Outcome, fit_epochs, score};
 use crate::demo::{DemoConfig, load_digits};
@@ -61,20 +63,16 @@ pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
     start.init(Init::Xavier, &mut microprop::init::seeded(options.seed));
     let mut runs = Vec::new();
     for (name, mode, lr) in modes {
-        let mut net = Box::new(start);
-        let mut trainer = Box::new(Trainer::<DigitsNet, _, _, BUFFER>::new(
-            SoftmaxCrossEntropy,
-            Sgd,
-        ));
-        let (loss0, _) = score(&mut trainer, &net, &train.features, &train.labels)?;
-        let (_, acc0) = score(&mut trainer, &net, &test.features, &test.labels)?;
+        let trainer = Trainer::<DigitsNet, _, _, BUFFER>::new(SoftmaxCrossEntropy, Sgd);
+        let mut ws = Box::new(Workspace::new(start, trainer));
+        let (loss0, _) = score(&mut ws.trainer, &ws.net, &train.features, &train.labels)?;
+        let (_, acc0) = score(&mut ws.trainer, &ws.net, &test.features, &test.labels)?;
         let mut points = vec![(0, loss0, acc0.unwrap_or(0.0))];
         // Training time only: the clock pauses while the epoch is scored.
         let mut seconds = 0.0;
         let mut started = Instant::now();
         fit_epochs(
-            &mut *net,
-            &mut trainer,
+            &mut ws,
             &data,
             mode,
             lr,

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow};
 use clap::ValueEnum;
 use microprop::{
-    AcceptsActivation, BatchMode, Dataset, EpochReport, FitBuffers, FitConfig, Layer, Loss,
-    Normalizer, Optimizer, Schedule, Stopping, Trainer, fit,
+    AcceptsActivation, BatchMode, Dataset, EpochReport, FitConfig, Layer, Loss, Normalizer,
+    OnEpoch, Optimizer, Schedule, Stopping, Trainer, Workspace,
 };
 
 use crate::plot::Figure;
@@ -132,7 +132,7 @@ pub fn epoch_seed(seed: u64, epoch: u32) -> u64 {
     seed ^ (u64::from(epoch) << 32)
 }
 
-/// Trains for `epochs` epochs through [`microprop::fit`], one call per
+/// Trains for `epochs` epochs through [`Workspace::fit`], one call per
 /// epoch, calling `after` with the epoch's report (its `epoch` and
 /// `iterations` counted over the whole run, the latter as the trainer's
 /// step count), the network and the trainer between epochs
@@ -144,26 +144,23 @@ pub fn epoch_seed(seed: u64, epoch: u32) -> u64 {
 /// # Errors
 /// If a step fails, or `after` does.
 #[allow(clippy::too_many_arguments)]
-pub fn fit_epochs<N, L, O, Data, S, const D: usize, const B: usize>(
-    net: &mut N,
-    trainer: &mut Trainer<N, L, O, B>,
+pub fn fit_epochs<N, L, O, Data, S, const B: usize>(
+    ws: &mut Workspace<N, L, O, B>,
     data: &Data,
     mode: BatchMode,
     schedule: S,
-    normalizer: Option<Normalizer<D>>,
+    normalizer: Option<Normalizer<N::Input>>,
     seed: u64,
     epochs: u32,
     mut after: impl FnMut(&EpochReport, &N, &mut Trainer<N, L, O, B>) -> Result<()>,
 ) -> Result<()>
 where
-    N: Layer<Input = [f32; D]> + Clone,
-    L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
-    L::Target: Copy + microprop::Zeroed,
+    N: Layer,
+    L: Loss<N::Output, Target: Copy> + AcceptsActivation<N::OutputActivation>,
     O: Optimizer,
-    Data: Dataset<Input = [f32; D], Target = L::Target>,
+    Data: Dataset<Input = N::Input, Target = L::Target>,
     S: Schedule + Copy,
 {
-    let mut buffers = Box::new(FitBuffers::<[f32; D], L::Target, B>::new());
     for epoch in 0..epochs {
         let config = FitConfig {
             mode,
@@ -173,18 +170,16 @@ where
             normalizer,
         };
         let mut last = None;
-        fit(net, trainer, data, &config, &mut buffers, None, |r| {
-            last = Some(*r);
-        })
-        .map_err(|e| anyhow!("training failed in epoch {}: {e}", epoch + 1))?;
+        ws.fit(data, &config, OnEpoch::new(|r| last = Some(*r)))
+            .map_err(|e| anyhow!("training failed in epoch {}: {e}", epoch + 1))?;
         let report = last.ok_or_else(|| anyhow!("fit ran no epoch"))?;
         // Numbered as in one long run: the epoch, and the trainer's steps.
         let report = EpochReport {
             epoch,
-            iterations: trainer.steps(),
+            iterations: ws.trainer.steps(),
             ..report
         };
-        after(&report, net, trainer)?;
+        after(&report, &ws.net, &mut ws.trainer)?;
     }
     Ok(())
 }
@@ -242,8 +237,10 @@ mod tests {
         let mut start = IrisNet::ZERO;
         start.init(Init::Xavier, &mut microprop::init::seeded(3));
 
-        let mut one = start;
-        let mut trainer = Trainer::<IrisNet, _, _, 4>::new(SoftmaxCrossEntropy, Sgd);
+        let mut one = Workspace::new(
+            start,
+            Trainer::<IrisNet, _, _, 4>::new(SoftmaxCrossEntropy, Sgd),
+        );
         let config = FitConfig {
             mode,
             schedule,
@@ -251,39 +248,21 @@ mod tests {
             stopping: Stopping::epochs(5),
             normalizer: None,
         };
-        let mut buffers = FitBuffers::new();
-        fit(
-            &mut one,
-            &mut trainer,
-            &data,
-            &config,
-            &mut buffers,
-            None,
-            |_| {},
-        )
-        .unwrap();
+        one.fit(&data, &config, ()).unwrap();
 
-        let mut many = start;
-        let mut trainer2 = Trainer::<IrisNet, _, _, 4>::new(SoftmaxCrossEntropy, Sgd);
+        let mut many = Workspace::new(
+            start,
+            Trainer::<IrisNet, _, _, 4>::new(SoftmaxCrossEntropy, Sgd),
+        );
         let mut epochs = 0;
-        fit_epochs(
-            &mut many,
-            &mut trainer2,
-            &data,
-            mode,
-            schedule,
-            None,
-            11,
-            5,
-            |r, _, _| {
-                assert_eq!(r.epoch, epochs);
-                epochs += 1;
-                Ok(())
-            },
-        )
+        fit_epochs(&mut many, &data, mode, schedule, None, 11, 5, |r, _, _| {
+            assert_eq!(r.epoch, epochs);
+            epochs += 1;
+            Ok(())
+        })
         .unwrap();
         assert_eq!(epochs, 5);
-        assert_eq!(trainer.steps(), trainer2.steps());
-        assert_eq!(one, many);
+        assert_eq!(one.trainer.steps(), many.trainer.steps());
+        assert_eq!(one.net, many.net);
     }
 }

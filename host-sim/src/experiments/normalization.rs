@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use microprop::init::{seeded, standard_normal, unit_uniform};
 use microprop::{
-    BatchMode, Dense, FitBuffers, FitConfig, Identity, Layer, MeanSquaredError, Normalizer,
-    NormalizerFit, Scaling, Sgd, SliceDataset, Stopping, Trainer, fit,
+    BatchMode, Dense, FitConfig, Identity, Layer, MeanSquaredError, Normalizer, NormalizerFit,
+    OnEpoch, Scaling, Sgd, SliceDataset, Stopping, Trainer, Workspace,
 };
 
 use super::{ExperimentOptions, Outcome};
@@ -41,12 +41,12 @@ pub fn data(seed: u64) -> (Vec<[f32; 2]>, Vec<[f32; 1]>) {
 pub fn descend(
     xs: &[[f32; 2]],
     ys: &[[f32; 1]],
-    normalizer: Option<Normalizer<2>>,
+    normalizer: Option<Normalizer<[f32; 2]>>,
     lr: f32,
     iterations: u32,
 ) -> Vec<f32> {
-    let mut net = Linear::ZERO;
-    let mut trainer = Trainer::<Linear, _, _, 16>::new(MeanSquaredError, Sgd);
+    let trainer = Trainer::<Linear, _, _, 16>::new(MeanSquaredError, Sgd);
+    let mut ws = Workspace::new(Linear::ZERO, trainer);
     let Some(data) = SliceDataset::new(xs, ys) else {
         return Vec::new();
     };
@@ -57,18 +57,13 @@ pub fn descend(
         stopping: Stopping::epochs(iterations),
         normalizer,
     };
-    let mut buffers = FitBuffers::new();
     let mut losses = Vec::with_capacity(iterations as usize);
-    let result = fit(
-        &mut net,
-        &mut trainer,
+    let result = ws.fit(
         &data,
         &config,
-        &mut buffers,
-        None,
-        |r| {
+        OnEpoch::new(|r| {
             losses.push(r.stats.mean_loss());
-        },
+        }),
     );
     // A refused step (non-finite loss or weights) ends the curve: diverged.
     if result.is_err() || losses.last().is_some_and(|l| !l.is_finite()) {
@@ -124,7 +119,7 @@ fn eigenvalues(mut a: [[f64; 3]; 3]) -> [f64; 3] {
 /// Extreme eigenvalues of the MSE loss's Hessian over (w1, w2, b):
 /// H = (2/n) Σ x̃ x̃ᵀ with x̃ = (x1, x2, 1).
 #[allow(clippy::needless_range_loop)]
-pub fn hessian_extremes(xs: &[[f32; 2]], normalizer: Option<&Normalizer<2>>) -> (f64, f64) {
+pub fn hessian_extremes(xs: &[[f32; 2]], normalizer: Option<&Normalizer<[f32; 2]>>) -> (f64, f64) {
     let mut h = [[0.0f64; 3]; 3];
     for x in xs {
         let mut x = *x;
@@ -155,7 +150,7 @@ pub struct Side {
     /// "raw" or "min-max".
     pub name: &'static str,
     /// The scaling applied.
-    pub normalizer: Option<Normalizer<2>>,
+    pub normalizer: Option<Normalizer<[f32; 2]>>,
     /// (η, final loss or ∞) for every η of the grid.
     pub sweep: Vec<(f32, f32)>,
     /// The best η (the fastest-falling curve: lowest mean of log loss over
@@ -169,7 +164,7 @@ fn side(
     name: &'static str,
     xs: &[[f32; 2]],
     ys: &[[f32; 1]],
-    normalizer: Option<Normalizer<2>>,
+    normalizer: Option<Normalizer<[f32; 2]>>,
     iterations: u32,
 ) -> Side {
     let mut sweep = Vec::new();
