@@ -11,7 +11,8 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::data::{Num, Table};
+use super::Table;
+use super::table::Num;
 
 /// The element types IDX defines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
