@@ -22,7 +22,9 @@ use crate::report::{
 #[command(
     after_help = "Without --model the checkpoint's shape picks the built-in model.\n\
 Examples:\n  microprop-sim eval --checkpoint target/iris.mpck\n  \
-microprop-sim eval --model iris --checkpoint target/iris.mpck --csv my.csv --test-fraction 0"
+microprop-sim eval --model iris --checkpoint target/iris.mpck --csv my.csv --test-fraction 0",
+    mut_arg("csv", |a| a.help("Measure on this CSV file (header row; label column --label or the last)")),
+    mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)"))
 )]
 pub struct EvalOptions {
     /// The model (default: the built-in model of the checkpoint's shape).
