@@ -6,8 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use super::table::{Origin, class_label};
-use super::{LabeledSet, Table};
+use super::labeled::LabeledSet;
+use super::table::{Origin, Table, class_label};
 
 /// Which CSV column holds the target.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -281,6 +281,26 @@ mod tests {
         let err = error_of(load_csv(&bytes, &LabelColumn::Last));
         assert!(
             err.contains("bytes.csv: line 3") && err.contains("UTF-8"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn labels_are_checked_against_the_model_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("labels.csv");
+        std::fs::write(&path, "a,y\n1,0\n2,2\n3,1.5\n").unwrap();
+        let table = load_csv(&path, &LabelColumn::Last).unwrap();
+        let err = error_of(table.typed::<1, usize>("m", |v| class_label(v, 2)));
+        assert!(
+            err.contains(
+                "labels.csv:3: column 2: label 2 is out of range: the model has 2 classes"
+            ),
+            "{err}"
+        );
+        let err = error_of(table.typed::<1, usize>("m", |v| class_label(v, 3)));
+        assert!(
+            err.contains("labels.csv:4: column 2: label 1.5 is not a class index"),
             "{err}"
         );
     }

@@ -6,7 +6,9 @@ use std::path::Path;
 use anyhow::Result;
 use microprop::Scaling;
 
-use super::{LabeledSet, fit_normalizer, load_labeled_csv};
+use super::csv_file::load_labeled_csv;
+use super::labeled::LabeledSet;
+use super::normalize::fit_normalizer;
 
 /// Pixels per row of the 8x8 digits.
 pub const PIXELS: usize = 64;

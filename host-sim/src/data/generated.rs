@@ -6,7 +6,8 @@ use std::f64::consts::PI;
 use anyhow::Result;
 use microprop::init::{seeded, standard_normal, unit_uniform};
 
-use super::{LabeledSet, Table};
+use super::labeled::LabeledSet;
+use super::table::Table;
 
 /// The four rows of the XOR truth table: features `a, b`, label `a XOR b`.
 ///

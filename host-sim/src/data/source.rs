@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
 
-use super::LabelColumn;
+use super::csv_file::LabelColumn;
 use crate::options::DataArgs;
 
 /// Where the rows come from.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
 
-use super::LabeledSet;
+use super::labeled::LabeledSet;
 
 /// Where a table's rows came from, to name a row in error messages.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,8 +148,8 @@ impl Table {
 }
 
 impl Table {
-    /// The table of an IDX images file and its labels file (what
-    /// [`super::idx::load_idx_pair`] returns).
+    /// The table of an IDX images file and its labels file (what the IDX
+    /// loader returns).
     pub(super) fn from_idx(
         images: &Path,
         image_dims: &[usize],
@@ -208,34 +208,4 @@ pub fn class_label(value: f64, classes: usize) -> Result<usize, String> {
         ));
     }
     Ok(value as usize)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::data::{LabelColumn, load_csv};
-
-    fn error_of(result: Result<impl fmt::Debug>) -> String {
-        format!("{:#}", result.unwrap_err())
-    }
-
-    #[test]
-    fn labels_are_checked_against_the_model_with_their_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("labels.csv");
-        std::fs::write(&path, "a,y\n1,0\n2,2\n3,1.5\n").unwrap();
-        let table = load_csv(&path, &LabelColumn::Last).unwrap();
-        let err = error_of(table.typed::<1, usize>("m", |v| class_label(v, 2)));
-        assert!(
-            err.contains(
-                "labels.csv:3: column 2: label 2 is out of range: the model has 2 classes"
-            ),
-            "{err}"
-        );
-        let err = error_of(table.typed::<1, usize>("m", |v| class_label(v, 3)));
-        assert!(
-            err.contains("labels.csv:4: column 2: label 1.5 is not a class index"),
-            "{err}"
-        );
-    }
 }

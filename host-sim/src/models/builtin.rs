@@ -8,7 +8,8 @@ use microprop::{
     AcceptsActivation, Layer, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
 };
 
-use super::{DigitsNet, IrisNet, MnistNet, SineNet, Task, XorNet};
+use super::task::Task;
+use super::{DigitsNet, IrisNet, MnistNet, SineNet, XorNet};
 use crate::data::generated::{sine_table, xor_table};
 use crate::data::idx::load_idx_pair;
 use crate::data::{LabelColumn, Table, load_csv};

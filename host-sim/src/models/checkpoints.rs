@@ -17,7 +17,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use microprop::checkpoint::{self, Architecture, CheckpointError, Part};
 use microprop::{Layer, Model, Optimizer, Parameters, Trainer};
 
-use super::Builtin;
+use super::builtin::Builtin;
 
 /// What a checkpoint holds, read from its header after its CRC checked out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use super::{Builtin, Task};
+use super::builtin::Builtin;
+use super::task::Task;
 use crate::data::idx::load_idx_pair;
 use crate::data::{DataSource, LabeledSet, Table, load_csv};
 

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use anyhow::{Context, Result, bail};
 
-use super::SimOptions;
+use super::args::SimOptions;
 use super::boot::{BootReport, BootSetup, Statics, boot};
 use super::budget::{Budget, check_budget};
 use super::data::DigitsBytes;
@@ -34,7 +34,7 @@ pub struct SimReport {
 /// Runs the digits job on the simulated part, printing the log to `out`.
 ///
 /// # Errors
-/// [`super::DoesNotFit`] (before anything runs) if the job's RAM or flash
+/// [`DoesNotFit`](super::budget::DoesNotFit) (before anything runs) if the job's RAM or flash
 /// exceeds the part's; otherwise if the part is unknown, the data can't be
 /// loaded, training fails, or the flash store fails other than by the
 /// injected power cut.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow};
 use microprop::{Layer, Model, Optimizer, Parameters, Trainer};
 
-use super::TrainOptions;
+use super::args::TrainOptions;
 use crate::data::files::write_atomic;
 use crate::models::checkpoints::{self, model_blob, training_blob};
 

@@ -7,7 +7,8 @@ use anyhow::Result;
 use clap::ValueEnum;
 use microprop::StopReason;
 
-use super::{TrainOptions, TrainOutcome, run};
+use super::args::TrainOptions;
+use super::run::{TrainOutcome, run};
 use crate::data::DataSource;
 use crate::options::{BUFFER, Batch};
 use crate::report::evaluation_line;

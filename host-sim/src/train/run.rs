@@ -9,7 +9,7 @@ use microprop::{
     Optimizer, Parameters, SliceDataset, Trainer, checkpoint, fit,
 };
 
-use super::TrainOptions;
+use super::args::TrainOptions;
 use super::files::write_checkpoints;
 use crate::data::{LabeledSet, fit_normalizer};
 use crate::models::checkpoints::{self, explain};
