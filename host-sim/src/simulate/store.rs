@@ -14,9 +14,6 @@ use super::flash::{Cut, PowerCutFlash};
 use super::job::{FLASH_LEN, SLOT, SimFlash};
 use crate::report::grouped;
 
-#[cfg(test)]
-use super::job::CHECKPOINT_LEN;
-
 /// The two-slot store over the simulated flash, behind the power-cut
 /// injector.
 pub type SimStore<'a> = Store<PowerCutFlash<&'a mut SimFlash>>;
@@ -234,6 +231,7 @@ pub fn recover(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simulate::job::CHECKPOINT_LEN;
 
     #[test]
     fn power_cut_at_every_stage_of_a_save() {
