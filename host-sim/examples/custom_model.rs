@@ -9,12 +9,11 @@
 //! `table.typed`, the data set tells you if its rows don't fit the model).
 
 use microprop::{
-    Adam, BatchMode, Dense, FitConfig, Identity, Init, Layer, LrSchedule, Relu, SliceDataset,
-    SoftmaxCrossEntropy, Stopping, Trainer, Workspace, network,
+    Adam, BatchMode, Dense, FitConfig, Identity, Init, Layer, LrSchedule, Relu, Scaling,
+    SliceDataset, SoftmaxCrossEntropy, Stopping, Trainer, Workspace, network,
 };
-use microprop_sim::data::{LabelColumn, class_label, load_csv};
-use microprop_sim::train::fit_normalizer;
-use microprop_sim::{bundled_data_dir, options::NormalizeKind};
+use microprop_sim::bundled_data_dir;
+use microprop_sim::data::{LabelColumn, class_label, fit_normalizer, load_csv};
 
 /// 4 measurements -> 10 ReLU units -> 3 logits.
 type MyNet = network![Dense<4, 10, Relu>, Dense<10, 3, Identity>];
@@ -33,7 +32,7 @@ fn train() -> anyhow::Result<f32> {
         schedule: LrSchedule::Constant(0.01),
         shuffle_seed: Some(7),
         stopping: Stopping::epochs(150),
-        normalizer: fit_normalizer(NormalizeKind::Minmax, &train.features),
+        normalizer: Some(fit_normalizer(Scaling::MinMax, &train.features)),
     };
     let data = SliceDataset::new(&train.features, &train.labels).ok_or(anyhow::anyhow!("rows"))?;
     let report = ws.fit(&data, &config, ())?;

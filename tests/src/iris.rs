@@ -2,7 +2,7 @@
 //! 105 training and 45 test rows and min-max scaled.
 
 use microprop_sim::bundled_data_dir;
-use microprop_sim::data::{LabeledSet, MinMaxScaler, load_labeled_csv};
+use microprop_sim::data::{LabeledSet, fit_normalizer, load_labeled_csv};
 
 /// The seed of the split.
 pub const SEED: u64 = 2024;
@@ -17,8 +17,8 @@ pub fn split_scaled() -> (LabeledSet<4>, LabeledSet<4>) {
     assert_eq!((set.len(), set.classes()), (150, 3));
     let (mut train, mut test) = set.split(0.3, SEED);
     assert_eq!((train.len(), test.len()), (105, 45));
-    let scaler = MinMaxScaler::fit(&train.features);
-    scaler.apply(&mut train.features);
-    scaler.apply(&mut test.features);
+    let scaler = fit_normalizer(microprop::Scaling::MinMax, &train.features);
+    train.normalize(&scaler);
+    test.normalize(&scaler);
     (train, test)
 }

@@ -23,7 +23,7 @@ const ROWS: usize = 200;
 /// x2 ~ U(0, 1), y = 0.003 x1 + 2 x2 + 0.5 + N(0, 0.1²), from seed 314.
 ///
 /// host-sim's normalisation experiment
-/// (`microprop_sim::experiments::normalization::data`) draws the same
+/// (`microprop_sim::data::generated::badly_scaled`) draws the same
 /// features but sets y = 0.002 x1 + x2 + 0.5 + N(0, 0.05²).
 fn badly_scaled_regression() -> (Vec<[f32; 2]>, Vec<[f32; 1]>) {
     let mut rng = seeded(314);

@@ -12,9 +12,9 @@ use microprop::{
 };
 
 use super::{ExperimentOptions, Outcome, fit_epochs, score};
-use crate::demo::{DemoConfig, load_digits};
+use crate::data::digits::{TEST_FRACTION, load_digits};
 use crate::models::DigitsNet;
-use crate::plot::{Figure, Legend, Panel, Series};
+use crate::report::plot::{Figure, Legend, Panel, Series};
 
 /// Rows of the trainer's buffer.
 const BUFFER: usize = 16;
@@ -41,11 +41,7 @@ pub struct ModeRun {
 /// If the digits can't be loaded or training fails.
 pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
     let epochs: u32 = if options.quick { 2 } else { 30 };
-    let config = DemoConfig {
-        seed: options.seed,
-        ..DemoConfig::default()
-    };
-    let (mut train, mut test) = load_digits(&options.data_dir, &config)?;
+    let (mut train, mut test) = load_digits(&options.data_dir, TEST_FRACTION, options.seed)?;
     if options.quick {
         train = train.truncate(300);
         test = test.truncate(100);
@@ -119,9 +115,9 @@ pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
             r.lr
         );
         let style = if i == 3 {
-            crate::plot::Style::Dashed
+            crate::report::plot::Style::Dashed
         } else {
-            crate::plot::Style::Line
+            crate::report::plot::Style::Line
         };
         by_epoch.series.push(
             Series::line(

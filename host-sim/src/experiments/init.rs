@@ -12,7 +12,7 @@ use microprop::{
 use super::{ExperimentOptions, Outcome, fit_epochs, score};
 use crate::data::LabeledSet;
 use crate::models::{Builtin, MnistNet, Task};
-use crate::plot::{Figure, Legend, Panel, Series};
+use crate::report::plot::{Figure, Legend, Panel, Series};
 
 /// Rows of the trainer's buffer and of each mini-batch.
 const BATCH: usize = 16;

@@ -13,13 +13,13 @@ pub mod schedules;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
-use clap::ValueEnum;
+use clap::{Args, ValueEnum};
 use microprop::{
     AcceptsActivation, BatchMode, Dataset, EpochReport, FitConfig, Layer, Loss, Normalizer,
     OnEpoch, Optimizer, Schedule, Stopping, Trainer, Workspace,
 };
 
-use crate::plot::Figure;
+use crate::report::plot::Figure;
 
 /// The experiments by CLI name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,17 +62,22 @@ impl Experiment {
 }
 
 /// How to run an experiment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct ExperimentOptions {
-    /// The small, fast version.
+    /// A small, fast version (seconds; for tests).
+    #[arg(long)]
     pub quick: bool,
     /// Directory for the figures.
+    #[arg(long, default_value_os_t = crate::target_dir().join("figures"))]
     pub out: PathBuf,
-    /// Also write SVG.
-    pub svg: bool,
-    /// Where the bundled data sets are.
+    /// Write only the PNG, no SVG.
+    #[arg(long)]
+    pub no_svg: bool,
+    /// Directory of the bundled data sets.
+    #[arg(long, default_value_os_t = crate::bundled_data_dir())]
     pub data_dir: PathBuf,
-    /// Seed for data order and weights.
+    /// Seed.
+    #[arg(long, default_value_t = 7)]
     pub seed: u64,
 }
 
@@ -82,7 +87,7 @@ impl ExperimentOptions {
         ExperimentOptions {
             quick: true,
             out: out.to_path_buf(),
-            svg: true,
+            no_svg: false,
             data_dir: crate::bundled_data_dir(),
             seed: 7,
         }
@@ -114,7 +119,7 @@ pub fn run(experiment: Experiment, options: &ExperimentOptions) -> Result<()> {
     print!("{}", outcome.table);
     let written = outcome
         .figure
-        .write(&options.out.join(experiment.name()), options.svg)?;
+        .write(&options.out.join(experiment.name()), !options.no_svg)?;
     for path in written {
         println!("figure: {}", path.display());
     }
@@ -213,6 +218,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{LabelColumn, class_label, load_csv};
     use crate::models::IrisNet;
     use microprop::{Init, LrSchedule, Sgd, SliceDataset, SoftmaxCrossEntropy};
 
@@ -220,13 +226,13 @@ mod tests {
     /// epochs: same weights, bit for bit.
     #[test]
     fn epoch_by_epoch_equals_one_fit() {
-        let table = crate::data::load_csv(
+        let table = load_csv(
             &crate::bundled_data_dir().join("iris.csv"),
-            &crate::data::LabelColumn::Last,
+            &LabelColumn::Last,
         )
         .unwrap();
         let set = table
-            .typed::<4, usize>("iris", |v| crate::data::class_label(v, 3))
+            .typed::<4, usize>("iris", |v| class_label(v, 3))
             .unwrap();
         let data = SliceDataset::new(&set.features, &set.labels).unwrap();
         let mode = BatchMode::MiniBatch(10);

@@ -1,40 +1,26 @@
 //! Full-batch gradient descent on a linear model whose two features have
-//! scales ~1000 and ~1, with and without min-max scaling (the core's
-//! `NormalizerFit`, applied by `fit` as it reads each row). Each side gets
-//! its best learning rate from the same grid.
+//! scales ~1000 and ~1 ([`badly_scaled`]), with and without min-max scaling
+//! (the core's `NormalizerFit`, applied by `fit` as it reads each row).
+//! Each side gets its best learning rate from the same grid.
 
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use microprop::init::{seeded, standard_normal, unit_uniform};
 use microprop::{
-    BatchMode, Dense, FitConfig, Identity, Layer, MeanSquaredError, Normalizer, NormalizerFit,
-    OnEpoch, Scaling, Sgd, SliceDataset, Stopping, Trainer, Workspace,
+    BatchMode, Dense, FitConfig, Identity, Layer, MeanSquaredError, Normalizer, OnEpoch, Scaling,
+    Sgd, SliceDataset, Stopping, Trainer, Workspace,
 };
 
 use super::{ExperimentOptions, Outcome};
-use crate::plot::{Figure, Legend, Panel, Series, Style};
+use crate::data::fit_normalizer;
+use crate::data::generated::{BADLY_SCALED_FORMULA, badly_scaled};
+use crate::report::plot::{Figure, Legend, Panel, Series, Style};
 
 /// y = w·x + b.
 type Linear = Dense<2, 1, Identity>;
 
-/// Rows of the data set.
+/// Rows of the data set ([`badly_scaled`]).
 pub const ROWS: usize = 200;
-
-/// x1 ~ U(0, 1000), x2 ~ U(0, 1), y = 0.002 x1 + x2 + 0.5 + N(0, 0.05²).
-pub fn data(seed: u64) -> (Vec<[f32; 2]>, Vec<[f32; 1]>) {
-    let mut rng = seeded(seed);
-    let mut xs = Vec::with_capacity(ROWS);
-    let mut ys = Vec::with_capacity(ROWS);
-    for _ in 0..ROWS {
-        let x1 = 1000.0 * unit_uniform(&mut rng);
-        let x2 = unit_uniform(&mut rng);
-        let noise = 0.05 * standard_normal(&mut rng);
-        xs.push([x1, x2]);
-        ys.push([0.002 * x1 + x2 + 0.5 + noise]);
-    }
-    (xs, ys)
-}
 
 /// The loss of each iteration (before its step) of full-batch GD from zero
 /// weights; shorter than `iterations` if the run diverged.
@@ -196,16 +182,13 @@ fn side(
 /// If the table can't be formatted.
 pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
     let iterations = if options.quick { 100 } else { 1000 };
-    let (xs, ys) = data(options.seed);
-    let mut fit_scaler = NormalizerFit::<2>::new();
-    xs.iter().for_each(|x| {
-        fit_scaler.observe(x);
-    });
-    let scaler = fit_scaler.finish(Scaling::MinMax);
-    let raw = side("raw features", &xs, &ys, None, iterations);
-    let scaled = side("min-max scaled", &xs, &ys, Some(scaler), iterations);
+    let set = badly_scaled(ROWS, options.seed);
+    let (xs, ys) = (&set.features, &set.labels);
+    let scaler = fit_normalizer(Scaling::MinMax, xs);
+    let raw = side("raw features", xs, ys, None, iterations);
+    let scaled = side("min-max scaled", xs, ys, Some(scaler), iterations);
     // The raw features with the scaled side's best rate: how far off it is.
-    let raw_at_scaled_lr = descend(&xs, &ys, None, scaled.best.0, iterations);
+    let raw_at_scaled_lr = descend(xs, ys, None, scaled.best.0, iterations);
 
     let curve = |c: &[f32]| -> Vec<(f64, f64)> {
         c.iter()
@@ -270,7 +253,7 @@ pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
     let mut t = String::new();
     writeln!(
         t,
-        "y = 0.002 x1 + x2 + 0.5 + noise(σ 0.05), x1 ~ U(0, 1000), x2 ~ U(0, 1), {ROWS} rows; model Dense<2, 1>; full-batch GD from w = 0, {iterations} iterations; best η of {{1, 2, 5}} × 10^-8..10^0 (lowest mean log loss over the run)"
+        "{BADLY_SCALED_FORMULA}, {ROWS} rows; model Dense<2, 1>; full-batch GD from w = 0, {iterations} iterations; best η of {{1, 2, 5}} × 10^-8..10^0 (lowest mean log loss over the run)"
     )?;
     writeln!(
         t,

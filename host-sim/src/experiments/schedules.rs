@@ -8,7 +8,7 @@ use anyhow::Result;
 use microprop::{LrSchedule, Schedule, Warmup};
 
 use super::{ExperimentOptions, Outcome};
-use crate::plot::{Figure, Panel, Series};
+use crate::report::plot::{Figure, Panel, Series};
 
 /// Steps plotted.
 pub const STEPS: u32 = 200;

@@ -1,160 +1,50 @@
-//! The `eval` and `predict` commands: a built-in model loaded from its
-//! checkpoint file, measured on a data set or run on new rows.
+//! The `predict` command: a built-in model loaded from its checkpoint file,
+//! run on rows given as text or in a CSV file.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
+use clap::Args;
 use microprop::{AcceptsActivation, Inference, Layer, Model};
 
-use crate::checkpoints::{self, Contents};
+use crate::data::table::Num;
 use crate::data::{LabelColumn, LabeledSet, Table, load_csv};
-use crate::demo::format_confusion;
-use crate::models::{Builtin, ModelVisitor, Task, TaskKind};
-use crate::train::{
-    DataSource, Evaluation, confusion_matrix, evaluate_model, evaluation_line, load_split,
-};
-
-/// What `eval` is told.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalOptions {
-    /// The model the checkpoint is for.
-    pub model: Builtin,
-    /// The model checkpoint (`train --checkpoint`).
-    pub checkpoint: PathBuf,
-    /// The rows to measure on.
-    pub data: DataSource,
-    /// Where the bundled data lives.
-    pub data_dir: PathBuf,
-    /// Held-out fraction, as `train` split it (0: every row as one set).
-    pub test_fraction: f32,
-    /// The split's seed, as `train` used it.
-    pub seed: u64,
-}
-
-impl EvalOptions {
-    /// `model` from `checkpoint` on its bundled data, split as `train`
-    /// splits it by default.
-    pub fn new(model: Builtin, checkpoint: PathBuf) -> Self {
-        EvalOptions {
-            model,
-            checkpoint,
-            data: DataSource::Bundled,
-            data_dir: crate::bundled_data_dir(),
-            test_fraction: model.defaults().test_fraction,
-            seed: 7,
-        }
-    }
-}
-
-/// What `eval` measured.
-#[derive(Debug, Clone)]
-pub struct EvalOutcome {
-    /// What the checkpoint holds.
-    pub contents: Contents,
-    /// The task.
-    pub task: TaskKind,
-    /// The training rows (or every row, when nothing is held out).
-    pub train: Evaluation,
-    /// The held-out rows.
-    pub test: Option<Evaluation>,
-    /// Classifiers: `matrix[true][predicted]` of the held-out rows (of every
-    /// row when nothing is held out).
-    pub confusion: Option<Vec<Vec<u32>>>,
-}
-
-impl EvalOutcome {
-    /// The report `eval` prints.
-    pub fn render(&self) -> String {
-        let mut s = String::new();
-        match &self.test {
-            Some(test) => {
-                let _ = writeln!(s, "{}", evaluation_line(self.task, "train", &self.train));
-                let _ = writeln!(s, "{}", evaluation_line(self.task, "test ", test));
-            }
-            None => {
-                let _ = writeln!(s, "{}", evaluation_line(self.task, "all", &self.train));
-            }
-        }
-        if let Some(matrix) = &self.confusion {
-            let which = if self.test.is_some() {
-                "the held-out rows"
-            } else {
-                "every row"
-            };
-            let _ = writeln!(s, "confusion matrix of {which}:");
-            s.push_str(&format_confusion(matrix));
-        }
-        s
-    }
-}
-
-/// Loads the checkpoint and measures it.
-///
-/// # Errors
-/// If the checkpoint can't be read or is for another model (the message
-/// names both shapes and the built-in model it fits), or the data can't be
-/// loaded or doesn't fit the model.
-pub fn eval(options: &EvalOptions) -> Result<EvalOutcome> {
-    options.model.visit(EvalVisitor(options))
-}
-
-struct EvalVisitor<'a>(&'a EvalOptions);
-
-impl ModelVisitor for EvalVisitor<'_> {
-    type Output = Result<EvalOutcome>;
-
-    fn visit<N, L, const D: usize, const O: usize>(self, model: Builtin) -> Self::Output
-    where
-        N: Layer<Input = [f32; D], Output = [f32; O]> + Clone + 'static,
-        L: Task<O> + AcceptsActivation<N::OutputActivation>,
-    {
-        let o = self.0;
-        let (loaded, contents) = checkpoints::load_model::<N, D, O>(&o.checkpoint, model)?;
-        let (train, test) =
-            load_split::<L, D, O>(&o.data, &o.data_dir, o.test_fraction, o.seed, model)?;
-        let train_eval = evaluate_model::<N, L, D, O>(&loaded, &train)?;
-        let test_eval = test
-            .as_ref()
-            .map(|t| evaluate_model::<N, L, D, O>(&loaded, t))
-            .transpose()?;
-        let confusion = match L::KIND {
-            TaskKind::Classes(classes) => Some(classes),
-            TaskKind::Binary => Some(2),
-            TaskKind::Regression => None,
-        }
-        .map(|classes| {
-            confusion_matrix::<N, L, D, O>(
-                &loaded.net,
-                Some(&loaded.input),
-                test.as_ref().unwrap_or(&train),
-                classes,
-            )
-        })
-        .transpose()?;
-        Ok(EvalOutcome {
-            contents,
-            task: L::KIND,
-            train: train_eval,
-            test: test_eval,
-            confusion,
-        })
-    }
-}
+use crate::models::checkpoints::{self, resolve};
+use crate::models::{Builtin, ModelVisitor, Task};
 
 /// What `predict` is told.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Args)]
+#[command(
+    after_help = "Examples:\n  microprop-sim predict --checkpoint target/iris.mpck --input \"5.1,3.5,1.4,0.2\"\n  \
+microprop-sim predict --model sine --checkpoint target/sine.mpck --input 0.5 --input 1.5\n  \
+microprop-sim predict --checkpoint target/iris.mpck --csv rows.csv"
+)]
 pub struct PredictOptions {
-    /// The model the checkpoint is for.
-    pub model: Builtin,
-    /// The model checkpoint (`train --checkpoint`).
-    pub checkpoint: PathBuf,
-    /// Rows given as text, "v1,v2,...".
+    /// The model (default: the built-in model of the checkpoint's shape).
+    #[arg(long, value_enum)]
+    pub model: Option<Builtin>,
+    /// The model checkpoint (`train --checkpoint`); by default the model's,
+    /// `target/<model>.mpck`.
+    #[arg(
+        long,
+        help = "The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
+    )]
+    pub checkpoint: Option<PathBuf>,
+    /// One row: the model's inputs, comma- or space-separated (repeatable).
+    #[arg(
+        id = "input",
+        long = "input",
+        value_name = "INPUT",
+        allow_hyphen_values = true
+    )]
     pub inputs: Vec<String>,
-    /// Rows from a CSV file with a header row: the model's inputs, and
-    /// optionally the label (the last column, or `label`).
+    /// Rows from a CSV file with a header: the inputs, and optionally the label
+    /// (an extra last column, or --label) to score the predictions.
+    #[arg(long)]
     pub csv: Option<PathBuf>,
-    /// The label column of `csv`.
+    /// The CSV column holding the label.
+    #[arg(long, requires = "csv")]
     pub label: Option<String>,
 }
 
@@ -177,7 +67,8 @@ pub struct Prediction {
 }
 
 impl Prediction {
-    /// "class 2 (p 0.973), outputs [..]" or "0.4793".
+    /// The prediction in words: "class C (p P), outputs [..]" for a
+    /// classifier, the outputs for regression; with the label if known.
     pub fn render(&self) -> String {
         let outputs = format_values(&self.outputs);
         let mut s = match (self.class, self.confidence) {
@@ -185,7 +76,7 @@ impl Prediction {
             _ => outputs,
         };
         if let Some(t) = self.truth {
-            let _ = write!(s, "; label {}", crate::data::Num(t));
+            let _ = write!(s, "; label {}", Num(t));
         }
         s
     }
@@ -215,10 +106,17 @@ fn format_values(v: &[f32]) -> String {
 /// than the model's inputs (the message names both), or a value is not a
 /// finite number.
 pub fn predict(options: &PredictOptions) -> Result<Vec<Prediction>> {
-    options.model.visit(PredictVisitor(options))
+    let (model, checkpoint) = resolve(options.model, options.checkpoint.as_deref())?;
+    model.visit(PredictVisitor {
+        options,
+        checkpoint,
+    })
 }
 
-struct PredictVisitor<'a>(&'a PredictOptions);
+struct PredictVisitor<'a> {
+    options: &'a PredictOptions,
+    checkpoint: PathBuf,
+}
 
 impl ModelVisitor for PredictVisitor<'_> {
     type Output = Result<Vec<Prediction>>;
@@ -228,8 +126,8 @@ impl ModelVisitor for PredictVisitor<'_> {
         N: Layer<Input = [f32; D], Output = [f32; O]> + Clone + 'static,
         L: Task<O> + AcceptsActivation<N::OutputActivation>,
     {
-        let o = self.0;
-        let (loaded, _) = checkpoints::load_model::<N, D, O>(&o.checkpoint, model)?;
+        let o = self.options;
+        let (loaded, _) = checkpoints::load_model::<N, D, O>(&self.checkpoint, model)?;
         let mut rows: Vec<Row<D>> = Vec::new();
         for (i, text) in o.inputs.iter().enumerate() {
             rows.push((
@@ -355,4 +253,13 @@ pub fn render_predictions(predictions: &[Prediction]) -> String {
         );
     }
     s
+}
+
+/// Runs `predict` as the CLI does: predicts and prints to stdout.
+///
+/// # Errors
+/// As [`predict`].
+pub fn command(options: &PredictOptions) -> Result<()> {
+    print!("{}", render_predictions(&predict(options)?));
+    Ok(())
 }

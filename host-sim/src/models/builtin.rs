@@ -1,157 +1,19 @@
-//! The built-in models: const-generic network types, their losses, their
-//! bundled data and good default settings, and dispatch by name.
-//!
-//! A model's shape is its type, so code that trains "the model named on the
-//! command line" is generic and [`Builtin::visit`] calls it with the right
-//! types: a [`ModelVisitor`] is the one place a new built-in has to be
-//! added to.
+//! The built-in models by name: their shapes, defaults, bundled data, and
+//! the dispatch that calls generic code with a model's types.
 
-use std::f64::consts::PI;
-use std::fmt::Debug;
 use std::path::Path;
 
 use anyhow::Result;
-use clap::ValueEnum;
 use microprop::{
-    AcceptsActivation, Dense, Identity, Layer, Loss, MeanSquaredError, Relu,
-    SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, Zeroed, argmax, network,
+    AcceptsActivation, Layer, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
 };
 
-use crate::data::{LabelColumn, Table, class_label, load_csv};
-use crate::idx::load_idx_pair;
+use super::task::Task;
+use super::{DigitsNet, IrisNet, MnistNet, SineNet, XorNet};
+use crate::data::generated::{sine_table, xor_table};
+use crate::data::idx::load_idx_pair;
+use crate::data::{LabelColumn, Table, load_csv};
 use crate::options::{Batch, NormalizeKind, OptimizerKind};
-
-/// XOR: 2 inputs → 8 tanh units → 1 logit (sigmoid + binary cross-entropy).
-pub type XorNet = network![Dense<2, 8, Tanh>, Dense<8, 1, Identity>];
-/// Sine regression: 1 → 16 ReLU → 16 ReLU → 1 (mean squared error).
-pub type SineNet = network![Dense<1, 16, Relu>, Dense<16, 16, Relu>, Dense<16, 1, Identity>];
-/// Iris: 4 measurements → 16 tanh units → 3 logits (softmax + cross-entropy).
-pub type IrisNet = network![Dense<4, 16, Tanh>, Dense<16, 3, Identity>];
-/// 8x8 digits: 64 pixels → 32 tanh units → 10 logits (the demo's model).
-pub type DigitsNet = network![Dense<64, 32, Tanh>, Dense<32, 10, Identity>];
-/// MNIST: 784 pixels → 32 tanh units → 10 logits.
-pub type MnistNet = network![Dense<784, 32, Tanh>, Dense<32, 10, Identity>];
-
-/// What a model predicts, as the loss sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskKind {
-    /// One of `n` classes (softmax + cross-entropy, label = class index).
-    Classes(usize),
-    /// Yes or no (one logit, sigmoid + binary cross-entropy, label 0 or 1).
-    Binary,
-    /// A real value (mean squared error).
-    Regression,
-}
-
-/// A loss as a task: how a label in a file becomes the loss's target, and
-/// how a target and an output row become classes (for accuracy and the
-/// confusion matrix).
-pub trait Task<const O: usize>:
-    Loss<[f32; O], Target: Copy + Zeroed + Debug + PartialEq + 'static> + Copy + Default + 'static
-{
-    /// What is predicted.
-    const KIND: TaskKind;
-
-    /// The target for a label value read from a file, or why it is refused.
-    ///
-    /// # Errors
-    /// A message saying why `value` is not a valid target for this task.
-    fn target(value: f64) -> Result<Self::Target, String>;
-
-    /// The class of a target (`None` for regression).
-    fn class_of(target: &Self::Target) -> Option<usize>;
-
-    /// The class predicted from an output row (`None` for regression).
-    fn predict_class(out: &[f32; O]) -> Option<usize>;
-
-    /// The target's value as a number (regression: the value; classes: the
-    /// index).
-    fn value_of(target: &Self::Target) -> f64;
-
-    /// The probability the model gives its predicted class (softmax of the
-    /// logits, or the sigmoid of the one logit); `None` for regression.
-    fn confidence(out: &[f32; O]) -> Option<f32>;
-}
-
-impl<const O: usize> Task<O> for SoftmaxCrossEntropy {
-    const KIND: TaskKind = TaskKind::Classes(O);
-
-    fn target(value: f64) -> Result<usize, String> {
-        class_label(value, O)
-    }
-
-    fn class_of(target: &usize) -> Option<usize> {
-        Some(*target)
-    }
-
-    fn predict_class(out: &[f32; O]) -> Option<usize> {
-        Some(argmax(out))
-    }
-
-    fn value_of(target: &usize) -> f64 {
-        *target as f64
-    }
-
-    fn confidence(out: &[f32; O]) -> Option<f32> {
-        let mut p = *out;
-        microprop::softmax_in_place(&mut p);
-        p.get(argmax(out)).copied()
-    }
-}
-
-impl Task<1> for SigmoidBinaryCrossEntropy {
-    const KIND: TaskKind = TaskKind::Binary;
-
-    fn target(value: f64) -> Result<[f32; 1], String> {
-        class_label(value, 2).map(|c| [c as f32])
-    }
-
-    fn class_of(target: &[f32; 1]) -> Option<usize> {
-        Some(usize::from(target[0] > 0.5))
-    }
-
-    fn predict_class(out: &[f32; 1]) -> Option<usize> {
-        Some(usize::from(out[0] > 0.0))
-    }
-
-    fn value_of(target: &[f32; 1]) -> f64 {
-        f64::from(target[0])
-    }
-
-    fn confidence(out: &[f32; 1]) -> Option<f32> {
-        let p = 1.0 / (1.0 + (-out[0]).exp());
-        Some(if out[0] > 0.0 { p } else { 1.0 - p })
-    }
-}
-
-impl Task<1> for MeanSquaredError {
-    const KIND: TaskKind = TaskKind::Regression;
-
-    fn target(value: f64) -> Result<[f32; 1], String> {
-        let v = value as f32;
-        if v.is_finite() {
-            Ok([v])
-        } else {
-            Err(format!("target {value} is not a finite 32-bit float"))
-        }
-    }
-
-    fn class_of(_: &[f32; 1]) -> Option<usize> {
-        None
-    }
-
-    fn predict_class(_: &[f32; 1]) -> Option<usize> {
-        None
-    }
-
-    fn value_of(target: &[f32; 1]) -> f64 {
-        f64::from(target[0])
-    }
-
-    fn confidence(_: &[f32; 1]) -> Option<f32> {
-        None
-    }
-}
 
 /// Code generic over a built-in model's types, called by [`Builtin::visit`].
 pub trait ModelVisitor {
@@ -184,7 +46,7 @@ pub struct Defaults {
 }
 
 /// A built-in model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Builtin {
     /// XOR of two bits: 2-8-1 tanh, sigmoid + binary cross-entropy.
     Xor,
@@ -217,6 +79,22 @@ impl Builtin {
             Builtin::Digits => "digits",
             Builtin::Mnist => "mnist",
         }
+    }
+
+    /// The model in one line, as `--model`'s help lists it.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Builtin::Xor => "XOR of two bits: 2-8-1 tanh, sigmoid + binary cross-entropy",
+            Builtin::Sine => "y = sin x on [−π, π]: 1-16-16-1 ReLU, mean squared error",
+            Builtin::Iris => "Fisher's iris: 4-16-3 tanh, softmax + cross-entropy",
+            Builtin::Digits => "UCI 8x8 digits: 64-32-10 tanh, softmax + cross-entropy",
+            Builtin::Mnist => "MNIST (bundled 10k subset): 784-32-10 tanh, softmax + cross-entropy",
+        }
+    }
+
+    /// The built-in model named `name` (its CLI name, e.g. "iris").
+    pub fn named(name: &str) -> Option<Builtin> {
+        Builtin::ALL.into_iter().find(|m| m.name() == name)
     }
 
     /// Layer widths, e.g. "64-32-10".
@@ -309,13 +187,7 @@ impl Builtin {
     /// If a bundled file is missing or malformed.
     pub fn bundled(self, data_dir: &Path) -> Result<(Table, Option<Table>)> {
         Ok(match self {
-            Builtin::Xor => {
-                let rows: Vec<(Vec<f32>, f64)> = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
-                    .iter()
-                    .map(|&(a, b): &(f32, f32)| (vec![a, b], f64::from((a != b) as u8)))
-                    .collect();
-                (Table::generated("xor truth table", "a, b", &rows)?, None)
-            }
+            Builtin::Xor => (xor_table()?, None),
             Builtin::Sine => (sine_table(200)?, None),
             Builtin::Iris => (
                 load_csv(&data_dir.join("iris.csv"), &LabelColumn::Last)?,
@@ -350,20 +222,10 @@ impl Builtin {
     }
 }
 
-/// `n` points of y = sin x with x evenly spaced on [−π, π].
-pub fn sine_table(n: usize) -> Result<Table> {
-    let rows: Vec<(Vec<f32>, f64)> = (0..n)
-        .map(|i| {
-            let x = -PI + 2.0 * PI * i as f64 / (n.max(2) - 1) as f64;
-            (vec![x as f32], x.sin())
-        })
-        .collect();
-    Table::generated("sine (generated)", "x", &rows)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::TaskKind;
 
     struct Shape;
     impl ModelVisitor for Shape {
@@ -404,17 +266,15 @@ mod tests {
             assert_eq!(table.width, d, "{model:?}");
             assert!(test.is_none());
         }
-        let sine = sine_table(5).unwrap();
-        assert_eq!(
-            sine.features,
-            vec![
-                -PI as f32,
-                (-PI / 2.0) as f32,
-                0.0,
-                (PI / 2.0) as f32,
-                PI as f32
-            ]
-        );
+    }
+
+    #[test]
+    fn names_and_summaries() {
+        for model in Builtin::ALL {
+            assert_eq!(Builtin::named(model.name()), Some(model));
+            assert!(model.summary().contains(model.layers()), "{model:?}");
+        }
+        assert_eq!(Builtin::named("z80"), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::prelude::*;
 
 /// The bundled font.
-static FONT: &[u8] = include_bytes!("../assets/fonts/Go-Regular.ttf");
+static FONT: &[u8] = include_bytes!("../../assets/fonts/Go-Regular.ttf");
 
 /// Registers the bundled font as `sans-serif` (once per process).
 fn register_font() {

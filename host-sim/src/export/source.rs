@@ -1,98 +1,40 @@
-//! The `export` command: a trained model for the firmware, as the binary
-//! checkpoint and as Rust source of `const` items a firmware can
-//! `include!`, so the model lives in flash with no loading code at all.
-//!
-//! The source names the network type (`pub type Net = network![...]`), one
-//! `DenseParams` const per layer and `pub const MODEL: Model<Net, D, O>` with
-//! the normalisers. Every `f32` is written with Rust's shortest
-//! representation that reads back to the same bits (`{:?}`), so the
-//! constants equal the checkpoint bit for bit.
-//!
-//! ```text
-//! mod trained {
-//!     include!("iris.rs"); // written by `microprop-sim export --model iris`
-//! }
-//! static MODEL: microprop::Model<trained::Net, 4, 3> = trained::MODEL;
-//! ```
+//! The Rust source `export` writes: the network type, one `DenseParams`
+//! const per layer and the `MODEL` const with its normalisers, every `f32`
+//! written so that it reads back to the same bits.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Result, bail};
 use microprop::{AcceptsActivation, ActivationKind, Layer, LayerShape, Model, Normalizer, Scaling};
 
-use crate::checkpoints::{self, write_atomic};
+use crate::models::checkpoints;
 use crate::models::{Builtin, ModelVisitor, Task};
 
-/// What `export` is told.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExportOptions {
-    /// The model the checkpoint is for.
-    pub model: Builtin,
-    /// The model checkpoint (`train --checkpoint`).
-    pub checkpoint: PathBuf,
-    /// The directory to write into.
-    pub out: PathBuf,
-    /// The files' stem (default: the model's name).
-    pub name: Option<String>,
-}
-
-/// The files `export` wrote.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Exported {
-    /// The binary checkpoint.
-    pub binary: PathBuf,
-    /// The Rust source.
-    pub source: PathBuf,
-    /// Bytes of the model as a `const` (`size_of::<Model<N, D, O>>()`).
-    pub const_bytes: usize,
-    /// Parameters.
-    pub parameters: usize,
-}
-
-/// Writes `<out>/<name>.mpck` (the checkpoint's bytes, checked by loading
-/// them into the model) and `<out>/<name>.rs`.
-///
-/// # Errors
-/// If the checkpoint can't be loaded (or is for another model), holds a
-/// layer the source generator does not write (maxout), or a file can't be
-/// written.
-pub fn export(options: &ExportOptions) -> Result<Exported> {
-    let generated = generate(options.model, &options.checkpoint)?;
-    let (blob, _) = checkpoints::read(&options.checkpoint)?;
-    let name = options
-        .name
-        .clone()
-        .unwrap_or_else(|| options.model.name().to_string());
-    let binary = options.out.join(format!("{name}.mpck"));
-    let source = options.out.join(format!("{name}.rs"));
-    write_atomic(&binary, &blob)?;
-    write_atomic(&source, generated.text.as_bytes())?;
-    Ok(Exported {
-        binary,
-        source,
-        const_bytes: generated.const_bytes,
-        parameters: generated.parameters,
-    })
-}
-
 /// Generated source and what it holds.
-struct Generated {
-    text: String,
-    const_bytes: usize,
-    parameters: usize,
+pub(super) struct Generated {
+    /// The Rust source.
+    pub(super) text: String,
+    /// `size_of::<Model<N, D, O>>()`.
+    pub(super) const_bytes: usize,
+    /// Parameters of the network.
+    pub(super) parameters: usize,
 }
 
 /// The source `export` writes for the model checkpoint at `path` (the
 /// round-trip test compares it with a committed file).
 ///
 /// # Errors
-/// As [`export`].
+/// As [`super::export`].
 pub fn source_for(model: Builtin, path: &Path) -> Result<String> {
     generate(model, path).map(|g| g.text)
 }
 
-fn generate(model: Builtin, path: &Path) -> Result<Generated> {
+/// The source for the model checkpoint at `path`, and what it holds.
+///
+/// # Errors
+/// As [`super::export`].
+pub(super) fn generate(model: Builtin, path: &Path) -> Result<Generated> {
     struct Visit<'a>(&'a Path);
     impl ModelVisitor for Visit<'_> {
         type Output = Result<Generated>;
@@ -369,19 +311,4 @@ fn chain(values: &[String], indent: &str) -> String {
             )
         }
     }
-}
-
-/// The text `export` prints about what it wrote.
-pub fn describe(e: &Exported) -> String {
-    format!(
-        "wrote {} (the binary checkpoint)\nwrote {} (Rust source: `Net`, `LAYER_n`, `MODEL`; {} parameters, {} bytes as a const in flash)\n\
-         in the firmware: `mod trained {{ include!(\"{}\"); }}` and `trained::MODEL.predict(&mut Inference::new(), &mut x)`",
-        e.binary.display(),
-        e.source.display(),
-        e.parameters,
-        e.const_bytes,
-        e.source
-            .file_name()
-            .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
-    )
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::data::{Num, Table};
+use super::table::{Num, Table};
 
 /// The element types IDX defines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

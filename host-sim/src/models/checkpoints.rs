@@ -13,11 +13,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use microprop::checkpoint::{self, Architecture, CheckpointError, Part};
 use microprop::{Layer, Model, Optimizer, Parameters, Trainer};
 
-use crate::models::Builtin;
+use super::builtin::Builtin;
 
 /// What a checkpoint holds, read from its header after its CRC checked out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,22 +116,6 @@ pub fn read(path: &Path) -> Result<(Vec<u8>, Contents)> {
     Ok((blob, contents))
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename, so a
-/// reader never sees half a checkpoint. Creates missing parent directories.
-///
-/// # Errors
-/// If the file can't be written.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-}
-
 /// The model checkpoint of `model`: parameters and both normalisers
 /// ([`checkpoint::save_model`]).
 ///
@@ -222,6 +206,28 @@ where
     Ok((loaded, contents))
 }
 
+/// Where `train` writes `model`'s checkpoint unless told otherwise:
+/// `target/<model>.mpck`.
+pub fn default_checkpoint(model: Builtin) -> PathBuf {
+    crate::target_dir().join(format!("{}.mpck", model.name()))
+}
+
+/// The model and checkpoint a command names: the model given, else the
+/// built-in model of the checkpoint's shape; the checkpoint given, else
+/// the model's [`default_checkpoint`].
+///
+/// # Errors
+/// If neither is given, or the checkpoint can't be read or fits no
+/// built-in model.
+pub fn resolve(model: Option<Builtin>, checkpoint: Option<&Path>) -> Result<(Builtin, PathBuf)> {
+    match (model, checkpoint) {
+        (Some(m), Some(path)) => Ok((m, path.to_path_buf())),
+        (Some(m), None) => Ok((m, default_checkpoint(m))),
+        (None, Some(path)) => Ok((identify(path)?, path.to_path_buf())),
+        (None, None) => bail!("name the model (--model) or the checkpoint (--checkpoint)"),
+    }
+}
+
 /// The built-in model a checkpoint file is for.
 ///
 /// # Errors
@@ -246,6 +252,7 @@ pub fn identify(path: &Path) -> Result<Builtin> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::files::write_atomic;
     use crate::models::{DigitsNet, IrisNet};
     use microprop::{Adam, Init, SoftmaxCrossEntropy};
 
