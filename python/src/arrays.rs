@@ -10,6 +10,17 @@ use pyo3::prelude::*;
 
 use crate::error;
 
+/// A shape as Python writes it: `(10, 32)`, `(5,)`, `()`.
+pub(crate) fn shape_text(shape: &[usize]) -> String {
+    match shape {
+        [one] => format!("({one},)"),
+        _ => {
+            let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+            format!("({})", dims.join(", "))
+        }
+    }
+}
+
 /// float32 values: a read-only borrow of the caller's array, or a copy of
 /// a non-contiguous one.
 pub(crate) enum Floats<'py> {
@@ -60,7 +71,9 @@ pub(crate) fn floats<'py>(object: &Bound<'py, PyAny>, name: &str) -> PyResult<Fl
     let readonly = array
         .try_readonly()
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let values = if readonly.as_slice().is_ok() {
+    // `as_slice` also accepts Fortran order, whose memory is not row after
+    // row: only a C-contiguous array is read in place.
+    let values = if array.is_c_contiguous() && readonly.as_slice().is_ok() {
         Floats::Borrowed(readonly)
     } else {
         Floats::Owned(readonly.as_array().iter().copied().collect())
@@ -93,7 +106,8 @@ pub(crate) fn rows<'py>(
                 format!("(n, {width})")
             };
             return Err(PyValueError::new_err(format!(
-                "{name} has shape {shape:?}; the network takes {wanted}"
+                "{name} has shape {}; the network takes {wanted}",
+                shape_text(shape)
             )));
         }
     };
@@ -141,8 +155,8 @@ pub(crate) fn labels(
     }
     if untyped.shape() != [rows] {
         return Err(PyValueError::new_err(format!(
-            "y has shape {:?}; {rows} rows need labels of shape ({rows},)",
-            untyped.shape()
+            "y has shape {}; {rows} rows need labels of shape ({rows},)",
+            shape_text(untyped.shape())
         )));
     }
     let wide = object.call_method1("astype", ("int64",))?;
@@ -180,8 +194,8 @@ pub(crate) fn values<'py>(
     };
     if !fits {
         return Err(PyValueError::new_err(format!(
-            "y has shape {:?}; {rows} rows of a network with {outputs} outputs need ({rows}, {outputs})",
-            array.shape
+            "y has shape {}; {rows} rows of a network with {outputs} outputs need ({rows}, {outputs})",
+            shape_text(&array.shape)
         )));
     }
     if let Some(row) = first_non_finite(array.values.as_slice(), outputs) {

@@ -145,11 +145,11 @@ impl Model {
             let array = arrays::floats(item, &format!("weights[{index}]"))?;
             if array.shape != *shape {
                 return Err(PyValueError::new_err(format!(
-                    "weights[{index}] has shape {:?}; layer {} {} needs {:?}",
-                    array.shape,
+                    "weights[{index}] has shape {}; layer {} {} needs {}",
+                    arrays::shape_text(&array.shape),
                     index / 2,
                     if index % 2 == 0 { "weights" } else { "biases" },
-                    shape
+                    arrays::shape_text(shape)
                 )));
             }
             if array.values.as_slice().iter().any(|v| !v.is_finite()) {
@@ -509,8 +509,8 @@ impl Model {
         let array = arrays::floats(params, "params")?;
         if array.shape != [self.params.len()] {
             return Err(PyValueError::new_err(format!(
-                "params has shape {:?}; this model has ({},)",
-                array.shape,
+                "params has shape {}; this model has ({},)",
+                arrays::shape_text(&array.shape),
                 self.params.len()
             )));
         }
