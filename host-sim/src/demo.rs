@@ -39,7 +39,8 @@ pub struct DemoConfig {
     /// The learning rate the cosine decays to by the last step.
     #[arg(skip = DemoConfig::default().final_learning_rate)]
     pub final_learning_rate: f32,
-    /// Epochs of linear warmup from 0 to `learning_rate`.
+    /// Epochs of linear warmup to `learning_rate`, in PyTorch's `LinearLR` form
+    /// (from `learning_rate / (k + 1)`, [`microprop::WarmupStart::LinearLr`]).
     #[arg(skip = DemoConfig::default().warmup_epochs)]
     pub warmup_epochs: usize,
     /// Seed for split, weights and shuffles.

@@ -52,7 +52,8 @@ pub struct ScheduleSettings {
     /// cosine: period in steps (default: every step after the warmup).
     #[arg(long)]
     pub period: Option<u32>,
-    /// Steps of linear warmup from 0 to the peak learning rate.
+    /// Steps of linear warmup to the peak learning rate, in PyTorch's LinearLR
+    /// form: step 0 at peak/(steps + 1).
     #[arg(long, default_value_t = 0)]
     pub warmup: u32,
 }
