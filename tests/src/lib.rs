@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod claims;
 pub mod digits;
 pub mod finite_difference;
 pub mod four_rows;

@@ -9,34 +9,23 @@
 //! (`cargo test -p microprop-tests --test claim_feature_scaling --
 //! --nocapture`).
 
-use microprop::init::{seeded, standard_normal, unit_uniform};
 use microprop::{
     BatchMode, Dense, FitConfig, Identity, Layer, MeanSquaredError, Normalizer, NormalizerFit,
     Scaling, Sgd, SliceDataset, Stopping, Trainer, Workspace,
 };
+use microprop_sim::data::generated::badly_scaled;
+use microprop_tests::claims;
 use microprop_tests::least_squares::{LeastSquares, least_squares};
 
 /// Rows of the data set.
 const ROWS: usize = 200;
 
-/// The claim's data, the one place it is made: x1 ~ U(0, 1000),
-/// x2 ~ U(0, 1), y = 0.003 x1 + 2 x2 + 0.5 + N(0, 0.1²), from seed 314.
-///
-/// host-sim's normalisation experiment
-/// (`microprop_sim::data::generated::badly_scaled`) draws the same
-/// features but sets y = 0.002 x1 + x2 + 0.5 + N(0, 0.05²).
+/// The claim's data, the rows host-sim's normalisation experiment draws
+/// ([`badly_scaled`]: x1 ~ U(0, 1000), x2 ~ U(0, 1),
+/// y = 0.002 x1 + x2 + 0.5 + N(0, 0.05²)), from seed 314.
 fn badly_scaled_regression() -> (Vec<[f32; 2]>, Vec<[f32; 1]>) {
-    let mut rng = seeded(314);
-    let mut x = Vec::with_capacity(ROWS);
-    let mut y = Vec::with_capacity(ROWS);
-    for _ in 0..ROWS {
-        let x1 = 1000.0 * unit_uniform(&mut rng);
-        let x2 = unit_uniform(&mut rng);
-        let noise = 0.1 * standard_normal(&mut rng);
-        x.push([x1, x2]);
-        y.push([0.003 * x1 + 2.0 * x2 + 0.5 + noise]);
-    }
-    (x, y)
+    let set = badly_scaled(ROWS, 314);
+    (set.features, set.labels)
 }
 
 /// Full-batch GD on the regression data at one learning rate.
@@ -248,4 +237,17 @@ fn min_max_scaling_lets_gradient_descent_converge_far_faster() {
         "scaled {scaled_steps} vs raw {raw_steps}"
     );
     assert!(scaled_steps < 500, "{scaled_steps}");
+    claims::record(
+        "feature_scaling",
+        serde_json::json!({
+            "raw_largest_lr": raw_largest,
+            "raw_condition": lambda_max / lambda_min,
+            "raw_loss_at_cap": raw_best.last_loss,
+            "raw_reached": raw_best.steps_to_target,
+            "cap": CAP,
+            "scaled_condition": scaled_lambda_max / scaled_lambda_min,
+            "scaled_best_lr": scaled_best.lr,
+            "scaled_steps": scaled_steps,
+        }),
+    );
 }

@@ -15,6 +15,7 @@ use microprop::{
     Workspace, network,
 };
 use microprop_sim::demo;
+use microprop_tests::claims;
 use microprop_tests::params::bits;
 use microprop_tests::{iris, xor};
 
@@ -228,6 +229,15 @@ fn constant_init_keeps_hidden_units_identical() {
     // XOR: 8 identical tanh units are one unit, and one unit followed by a
     // linear output is monotone along one direction, so it cannot get all
     // four XOR points right however long it trains.
+    let test_rows = test.len() as f32;
+    let mut figures = serde_json::json!({
+        "iris_test_rows": test.len(),
+        "iris_constant_test_correct": (const_test * test_rows).round() as u32,
+        "iris_xavier_test_correct": (xavier_test * test_rows).round() as u32,
+        "iris_constant_loss": const_loss,
+        "iris_xavier_loss": xavier_loss,
+    });
+
     let (x, labels) = (xor::X, xor::Y);
     for init in [Init::Constant(0.1), Init::Xavier] {
         let mut net = Xor::ZERO;
@@ -243,6 +253,11 @@ fn constant_init_keeps_hidden_units_identical() {
              {min_distance:.3e}, {:?}/4 correct, loss {:.4}",
             stats.correct, stats.loss
         );
+        let key = match init {
+            Init::Constant(_) => "xor_constant_correct",
+            _ => "xor_xavier_correct",
+        };
+        figures[key] = stats.correct.into();
         match init {
             Init::Constant(_) => {
                 assert!(identical);
@@ -254,4 +269,5 @@ fn constant_init_keeps_hidden_units_identical() {
             }
         }
     }
+    claims::record("constant_init", figures);
 }

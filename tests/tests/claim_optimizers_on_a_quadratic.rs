@@ -12,6 +12,7 @@ use microprop::{
     AdaGrad, Adam, Error, LrSchedule, Momentum, Optimizer, RmsProp, Schedule, Sgd, StepContext,
     Zeroed,
 };
+use microprop_tests::claims;
 
 const W0: [f32; 2] = [-5.0, 2.0];
 const TOLERANCE: f32 = 1e-3;
@@ -168,6 +169,21 @@ fn optimizers_converge_on_the_lecture_quadratic() {
     // |1 - 0.4·4| = 0.6, so |w| < 1e-3 needs about ln(5000)/ln(1/0.92) ≈ 102.
     let gd = rows[0].2.settled_from.unwrap();
     assert!((95..=110).contains(&gd), "GD took {gd} steps");
+    let keys = [
+        "gd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "rmsprop_lecture",
+        "adam",
+    ];
+    let mut figures = serde_json::Map::new();
+    for (key, (_, lr, run)) in keys.iter().zip(&rows) {
+        figures.insert(format!("{key}_lr"), (*lr).into());
+        figures.insert(format!("{key}_steps"), run.settled_from.into());
+    }
+    claims::record("optimizers_converge", figures.into());
 }
 
 #[test]
@@ -289,4 +305,14 @@ fn gradient_descent_too_large_diverges_too_small_crawls() {
     let steps_small = run_quadratic(&Sgd, &SMALL, 100_000).settled_from.unwrap();
     eprintln!("GD lr {SMALL}: converges only after {steps_small} steps");
     assert!(steps_small > 3_000, "{steps_small}");
+    claims::record(
+        "gd_diverges_or_crawls",
+        serde_json::json!({
+            "large_lr": LARGE,
+            "large_norm_after_200": norm(&after_200),
+            "small_lr": SMALL,
+            "small_w1_after_200": small.last[0],
+            "small_steps": steps_small,
+        }),
+    );
 }
