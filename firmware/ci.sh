@@ -11,7 +11,9 @@
 # on the Cortex-M4F (mps2-an386) and on a Cortex-M0 (microbit), the C
 # example (c-example/: the digits job in C against the microprop-ffi
 # staticlib, built with arm-none-eabi-gcc, whose weight digest must be the
-# Rust digits job's), and with
+# Rust digits job's), the embassy example (embassy/) and the starter crate
+# (../examples/starter, in place and copied out of the repository; both also
+# formatted and linted), and with
 # MICROPROP_CI_BENCH=1 the MCU benchmarks (bench-mcu.sh, then the tables
 # regenerated from their JSON and printed as a diff), and prints one
 # "qemu: N passed, N failed" line. Any failure, a missing QEMU included,
@@ -57,6 +59,15 @@ cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --no-default-features --features nrf52840-dk --all-targets --locked -- -D warnings
 cargo clippy --target thumbv6m-none-eabi --no-default-features --features microbit --all-targets --locked -- -D warnings
+# The embassy example (embassy/) and the starter crate a user copies
+# (../examples/starter/) are workspaces of their own.
+for crate in embassy ../examples/starter; do
+  (
+    cd "$crate"
+    cargo fmt --check
+    cargo clippy --all-targets --locked -- -D warnings
+  )
+done
 (
   cd ../device
   cargo fmt --check
@@ -248,6 +259,45 @@ step "host vs QEMU, Cortex-M0 (thumbv6m-none-eabi, microbit): every final weight
 # picks the machine from the thumbv6m target directory) and compares its
 # digests (xor-sgd, digits-sgd-fused) with the host's.
 host_vs_qemu every_weight_is_bit_identical_on_the_host_and_on_a_cortex_m0 "Cortex-M0"
+
+step "embassy example in QEMU (embassy/: cargo run --release)"
+# Two tasks on embassy's executor: a sampler (20 kHz embassy-time Ticker over
+# the SysTick driver) feeding a learner through an embassy-sync Channel;
+# exit 0 when the held-out accuracy reaches its floor. QEMU_TIMEOUT: it must
+# finish within a minute.
+run_logged in_dir embassy env QEMU_TIMEOUT=60 cargo run --release --locked
+if [ "$status" -eq 0 ] && grep -q 'learned, 0 dropped,' "$log"; then
+  pass "embassy example learned (no sample dropped)"
+else
+  fail "embassy example (exit status $status)"
+fi
+
+step "starter firmware (../examples/starter), in place and as a user's copy"
+# In place, then copied to a temporary directory with the microprop path made
+# absolute (what its Cargo.toml tells a user to do), sharing the target
+# directory so the copy only relinks.
+starter=$(cd ../examples/starter && pwd)
+core=$(cd ../core && pwd)
+run_logged in_dir "$starter" timeout 120 cargo run --profile firmware --locked
+if [ "$status" -eq 0 ]; then
+  pass "starter learned XOR"
+else
+  fail "starter (exit status $status)"
+fi
+copy=$(mktemp -d)
+tar -C "$starter" --exclude=./target -cf - . | tar -C "$copy" -xf -
+sed -i "s|^microprop = { path = \"../../core\" }|microprop = { path = \"$core\" }|" "$copy/Cargo.toml"
+if grep -q "^microprop = { path = \"$core\" }" "$copy/Cargo.toml"; then
+  run_logged in_dir "$copy" env CARGO_TARGET_DIR="$starter/target" timeout 120 cargo run --profile firmware --locked
+else
+  status="no microprop path dependency to rewrite"
+fi
+rm -rf "$copy"
+if [ "$status" = 0 ]; then
+  pass "starter, copied out of the repository, learned XOR"
+else
+  fail "starter copied out of the repository ($status)"
+fi
 
 # The MCU benchmarks (bench-mcu.sh) build nine binaries in the `firmware`
 # profile (a second build of every dependency); they are run on demand, or

@@ -10,6 +10,11 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+// The `alloc` feature (off by default) only adds `Schedule for Box<S>`;
+// nothing in the library allocates.
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 mod activation;
 mod buffer;
 mod chain;
@@ -22,6 +27,7 @@ mod error;
 mod fit;
 mod fused;
 pub mod guard;
+mod hooks;
 mod inference;
 pub mod init;
 pub mod kernel;
@@ -37,6 +43,7 @@ mod schedule;
 mod shuffle;
 mod stats;
 mod trainer;
+mod workspace;
 
 pub use activation::{
     Activation, ActivationKind, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
@@ -48,16 +55,17 @@ pub use dataset::{Dataset, SliceDataset};
 pub use dense::{Dense, DenseParams};
 pub use error::{Buffer, Error};
 pub use fit::{
-    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StopReason, Stopping,
-    evaluate, fit, fit_with,
+    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StepEvent, StopReason,
+    Stopping,
 };
 pub use fused::FusedTrainer;
+pub use hooks::{FitHooks, OnEpoch, OnStep};
 pub use inference::Inference;
 pub use init::Init;
 pub use layer::{GradientMode, Layer, LayerShape};
 pub use loss::{
-    AcceptsActivation, Loss, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
-    argmax,
+    AcceptsActivation, BinaryCrossEntropy, Loss, MeanSquaredError, SigmoidBinaryCrossEntropy,
+    SoftTargetCrossEntropy, SoftmaxCrossEntropy, argmax,
 };
 pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
 pub use model::Model;
@@ -67,10 +75,11 @@ pub use optim::{
     StepContext, clip_factor, valid_learning_rate,
 };
 pub use params::{ParameterBuffer, Parameters};
-pub use schedule::{LrSchedule, Schedule, Warmup};
+pub use schedule::{FnSchedule, LrSchedule, Schedule, Warmup, WarmupStart};
 pub use shuffle::{Permutation, shuffle_in_place};
 pub use stats::{EpochStats, StepStats};
 pub use trainer::{MemoryReport, StepReport, Trainer};
+pub use workspace::{KeepBest, Workspace};
 
 /// The `rand_core` traits the initialisers take (`Rng`, `SeedableRng`).
 pub use rand_core;

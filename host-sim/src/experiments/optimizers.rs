@@ -11,7 +11,7 @@ use anyhow::{Result, anyhow};
 use microprop::{AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, StepContext};
 
 use super::{ExperimentOptions, Outcome};
-use crate::plot::{Figure, Legend, Panel, Series, Style};
+use crate::report::plot::{Figure, Legend, Panel, Series, Style};
 
 /// L(w) = 0.1 w1² + 2 w2².
 pub fn loss(w: [f32; 2]) -> f64 {
