@@ -575,8 +575,11 @@ typedef float (*microprop_custom_schedule)(uint32_t step, void *context);
  * A learning-rate schedule: a pure function of the number of steps taken,
  * so a run resumed from a training checkpoint continues it exactly. Build
  * it with the `microprop_schedule_*` functions. `warmup_steps` > 0 adds a
- * linear warmup: η(t) = η_inner(0) · (t + 1) / (warmup_steps + 1) for the
- * first `warmup_steps` steps, then the schedule from its own step 0.
+ * linear warmup over the first `warmup_steps` steps, then the schedule from
+ * its own step 0: η(t) = η_inner(0) · (t + 1) / (warmup_steps + 1)
+ * (PyTorch's `LinearLR`, `warmup_from_zero` = 0) or
+ * η(t) = η_inner(0) · t / warmup_steps (the lecture's, from 0;
+ * `warmup_from_zero` = 1).
  */
 typedef struct microprop_schedule {
     /**
@@ -632,6 +635,12 @@ typedef struct microprop_schedule {
      * Custom: passed to `custom` unchanged.
      */
     void *context;
+    /**
+     * The warmup's first rate: 0 = η_inner(0) / (warmup_steps + 1)
+     * (PyTorch's `LinearLR`), 1 = 0 (the lecture's); anything else is
+     * refused.
+     */
+    uint32_t warmup_from_zero;
 } microprop_schedule;
 
 /**

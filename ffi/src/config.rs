@@ -12,7 +12,7 @@ use core::ffi::c_void;
 use microprop::dynamic::{LayerSpec, LossKind};
 use microprop::{
     ActivationKind, AdaGrad, Adam, Epsilon, Init, LrSchedule, Momentum, RmsProp, Schedule, Sgd,
-    Warmup,
+    Warmup, WarmupStart,
 };
 
 use crate::status::Status;
@@ -429,8 +429,11 @@ pub type CustomSchedule = Option<unsafe extern "C" fn(step: u32, context: *mut c
 /// A learning-rate schedule: a pure function of the number of steps taken,
 /// so a run resumed from a training checkpoint continues it exactly. Build
 /// it with the `microprop_schedule_*` functions. `warmup_steps` > 0 adds a
-/// linear warmup: η(t) = η_inner(0) · (t + 1) / (warmup_steps + 1) for the
-/// first `warmup_steps` steps, then the schedule from its own step 0.
+/// linear warmup over the first `warmup_steps` steps, then the schedule from
+/// its own step 0: η(t) = η_inner(0) · (t + 1) / (warmup_steps + 1)
+/// (PyTorch's `LinearLR`, `warmup_from_zero` = 0) or
+/// η(t) = η_inner(0) · t / warmup_steps (the lecture's, from 0;
+/// `warmup_from_zero` = 1).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct ScheduleConfig {
@@ -461,6 +464,10 @@ pub struct ScheduleConfig {
     pub custom: CustomSchedule,
     /// Custom: passed to `custom` unchanged.
     pub context: *mut c_void,
+    /// The warmup's first rate: 0 = η_inner(0) / (warmup_steps + 1)
+    /// (PyTorch's `LinearLR`), 1 = 0 (the lecture's); anything else is
+    /// refused.
+    pub warmup_from_zero: u32,
 }
 
 impl ScheduleConfig {
@@ -478,6 +485,7 @@ impl ScheduleConfig {
         period: 0,
         custom: None,
         context: core::ptr::null_mut(),
+        warmup_from_zero: 0,
     };
 
     /// The schedule, checked: every value finite, rates not negative.
@@ -547,9 +555,15 @@ impl ScheduleConfig {
             },
             _ => return Err(Status::InvalidArgument),
         };
+        let start = match self.warmup_from_zero {
+            0 => WarmupStart::LinearLr,
+            1 => WarmupStart::Zero,
+            _ => return Err(Status::InvalidArgument),
+        };
         Ok(Warmup {
             steps: self.warmup_steps,
             inner,
+            start,
         })
     }
 }
@@ -819,26 +833,34 @@ mod tests {
 
     #[test]
     fn schedules_follow_the_core() {
-        let mut cosine = microprop_schedule_cosine(0.1, 0.001, 100);
-        cosine.warmup_steps = 3;
-        let core = Warmup {
-            steps: 3,
-            inner: LrSchedule::Cosine {
-                initial: 0.1,
-                last: 0.001,
-                period: 100,
-            },
-        };
-        let ours = cosine.schedule().unwrap_or(Warmup {
-            steps: 0,
-            inner: FfiSchedule::Core(LrSchedule::Constant(f32::NAN)),
-        });
-        for t in 0..120 {
-            assert_eq!(
-                ours.learning_rate(t).to_bits(),
-                core.learning_rate(t).to_bits()
-            );
+        for (from_zero, start) in [(0, WarmupStart::LinearLr), (1, WarmupStart::Zero)] {
+            let mut cosine = microprop_schedule_cosine(0.1, 0.001, 100);
+            cosine.warmup_steps = 3;
+            cosine.warmup_from_zero = from_zero;
+            let core = Warmup {
+                steps: 3,
+                inner: LrSchedule::Cosine {
+                    initial: 0.1,
+                    last: 0.001,
+                    period: 100,
+                },
+                start,
+            };
+            let ours = cosine.schedule().unwrap_or(Warmup {
+                steps: 0,
+                inner: FfiSchedule::Core(LrSchedule::Constant(f32::NAN)),
+                start: WarmupStart::LinearLr,
+            });
+            for t in 0..120 {
+                assert_eq!(
+                    ours.learning_rate(t).to_bits(),
+                    core.learning_rate(t).to_bits()
+                );
+            }
         }
+        let mut bad_start = microprop_schedule_cosine(0.1, 0.001, 100);
+        bad_start.warmup_from_zero = 2;
+        assert!(bad_start.schedule().is_err());
         extern "C" fn halving(step: u32, context: *mut c_void) -> f32 {
             let _ = context;
             1.0 / (1u32 << step.min(20)) as f32

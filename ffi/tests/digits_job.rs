@@ -18,10 +18,9 @@ use std::process::Command;
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::{ErrorType, OutputPin};
-use microprop::{FitBuffers, Layer};
 use microprop_device::crosscheck::digest;
 use microprop_device::digits::{self, Data};
-use microprop_device::{Board, NoLog, Workspace, run};
+use microprop_device::{Board, NoLog, run};
 
 mod common;
 
@@ -72,16 +71,10 @@ fn the_c_digits_job_trains_to_the_rust_jobs_weights() {
     let (train_x, train_y, test_x, test_y) = split();
     let train = Data::new(&train_x, &train_y, digits::PIXEL_SCALE).unwrap();
     let test = Data::new(&test_x, &test_y, digits::PIXEL_SCALE).unwrap();
-    let mut net = digits::Net::ZERO;
-    digits::init(&mut net);
-    let mut trainer = Box::new(digits::trainer());
-    let mut buffers = Box::new(FitBuffers::new());
+    let mut ws = Box::new(digits::workspace());
+    digits::init(&mut ws.net);
     let summary = run(
-        &mut Workspace {
-            net: &mut net,
-            trainer: &mut trainer,
-            buffers: &mut buffers,
-        },
+        &mut ws,
         &train,
         &test,
         &digits::CONFIG,
@@ -89,7 +82,7 @@ fn the_c_digits_job_trains_to_the_rust_jobs_weights() {
         &mut NoLog,
     )
     .unwrap();
-    let rust = digest(&net).to_string();
+    let rust = digest(&ws.net).to_string();
 
     // The C job on the host.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

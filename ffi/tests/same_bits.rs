@@ -16,7 +16,7 @@ use microprop::dynamic::{
 };
 use microprop::{
     ActivationKind, AdaGrad, Adam, Init, LrSchedule, Momentum, RmsProp, Schedule, Sgd, Warmup,
-    checkpoint,
+    WarmupStart, checkpoint,
 };
 use microprop_ffi::{
     Buffers, Config, InitConfig, InitKind, Layer, Loss, Model, OptimizerConfig, ScheduleConfig,
@@ -159,6 +159,7 @@ fn core_schedule() -> Warmup<LrSchedule> {
             last: 0.001,
             period: 40,
         },
+        start: WarmupStart::LinearLr,
     }
 }
 
@@ -518,6 +519,7 @@ fn schedules_are_the_cores() {
         let core = Warmup {
             steps: 4,
             inner: core,
+            start: WarmupStart::LinearLr,
         };
         let (x, labels) = data(2, 6, 3);
         for t in 0..40 {
