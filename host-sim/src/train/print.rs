@@ -20,7 +20,10 @@ use crate::report::evaluation_line;
 /// # Errors
 /// As [`run()`], or if stdout can't be written.
 pub fn command(options: &TrainOptions) -> Result<()> {
-    let model = options.model;
+    if options.layers.is_some() {
+        return super::own::command_own(options);
+    }
+    let model = options.builtin()?;
     let source = match options.source()? {
         DataSource::Bundled => format!("bundled: {}", model.bundled_data()),
         DataSource::Csv { path, .. } => path.display().to_string(),

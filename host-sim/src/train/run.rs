@@ -58,7 +58,7 @@ pub struct TrainOutcome {
 /// both shapes), a setting is out of range, or training fails.
 pub fn run(options: &TrainOptions) -> Result<TrainOutcome> {
     options.validate()?;
-    options.model.visit(TrainVisitor(options))
+    options.builtin()?.visit(TrainVisitor(options))
 }
 
 struct TrainVisitor<'a>(&'a TrainOptions);
@@ -110,6 +110,7 @@ where
     Opt: Optimizer + std::fmt::Debug,
     Opt::State<N::Grads>: Parameters,
 {
+    let builtin = options.builtin()?;
     let normalizer = options
         .normalize_or_default()
         .scaling()
@@ -127,7 +128,7 @@ where
             let (blob, _) = checkpoints::read(path)?;
             let ws = &mut *ws;
             checkpoint::load_training(&mut ws.net, &mut ws.trainer, &blob)
-                .map_err(|e| explain(e, path, options.model))?;
+                .map_err(|e| explain(e, path, builtin))?;
             Some(ws.trainer.steps())
         }
         None => None,
@@ -213,7 +214,7 @@ where
         write_metrics(path, &records)?;
     }
     Ok(TrainOutcome {
-        model: options.model.label(),
+        model: builtin.label(),
         optimizer: format!("{}", options.optimizer_or_default()),
         schedule: describe_schedule(&schedule),
         train_rows: train.len(),
