@@ -11,6 +11,7 @@ use microprop::{AcceptsActivation, Layer};
 
 use crate::data::DataSource;
 use crate::models::checkpoints::{self, Contents, resolve};
+use crate::models::own::is_model_file;
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
 use crate::options::DataArgs;
 use crate::report::{
@@ -20,8 +21,12 @@ use crate::report::{
 /// What `eval` is told.
 #[derive(Debug, Clone, PartialEq, Args)]
 #[command(
-    after_help = "Without --model the checkpoint's shape picks the built-in model.\n\
+    after_help = "Without --model the checkpoint's shape picks the built-in model. A model file of \
+`train --layers` records its columns and split: eval maps the CSV's columns by name and, on the \
+training file, scores exactly the rows train held out (on another file, every row).\n\
 Examples:\n  microprop-sim eval --checkpoint target/iris.mpck\n  \
+microprop-sim eval --checkpoint iris.mpm\n  \
+microprop-sim eval --checkpoint iris.mpm --csv new-flowers.csv --json\n  \
 microprop-sim eval --model iris --checkpoint target/iris.mpck --csv my.csv --test-fraction 0",
     mut_arg("csv", |a| a.help("Measure on this CSV file (header row; label column --label or the last)")),
     mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)"))
@@ -44,9 +49,12 @@ pub struct EvalOptions {
     /// 0 = measure every row as one set).
     #[arg(long)]
     pub test_fraction: Option<f32>,
-    /// The seed train split with.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
+    /// The seed train split with (built-in models; default 7).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Print one JSON object with the scores instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl EvalOptions {
@@ -58,7 +66,8 @@ impl EvalOptions {
             checkpoint: Some(checkpoint),
             data: DataArgs::default(),
             test_fraction: None,
-            seed: 7,
+            seed: None,
+            json: false,
         }
     }
 
@@ -68,6 +77,11 @@ impl EvalOptions {
     /// As [`DataSource::from_args`].
     pub fn source(&self) -> Result<DataSource> {
         DataSource::from_args(&self.data)
+    }
+
+    /// The seed of the built-in models' split.
+    pub fn seed_or_default(&self) -> u64 {
+        self.seed.unwrap_or(7)
     }
 }
 
@@ -94,6 +108,19 @@ pub struct EvalOutcome {
 }
 
 impl EvalOutcome {
+    /// The scores as the JSON object `eval --json` prints.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "command": "eval",
+            "model": self.model.name(),
+            "checkpoint": self.checkpoint.display().to_string(),
+            "test_fraction": self.test_fraction,
+            "train": self.train,
+            "test": self.test,
+            "confusion": self.confusion,
+        })
+    }
+
     /// The report `eval` prints.
     pub fn render(&self) -> String {
         let mut s = String::new();
@@ -157,7 +184,7 @@ impl ModelVisitor for EvalVisitor<'_> {
             &o.source()?,
             &o.data.data_dir,
             self.test_fraction,
-            o.seed,
+            o.seed_or_default(),
             model,
         )?;
         let train_eval = evaluate_model::<N, L, D, O>(&loaded, &train)?;
@@ -197,7 +224,22 @@ impl ModelVisitor for EvalVisitor<'_> {
 /// # Errors
 /// As [`eval`].
 pub fn command(options: &EvalOptions) -> Result<()> {
+    if let Some(path) = options.checkpoint.as_deref()
+        && is_model_file(path)
+    {
+        let outcome = super::own::eval_own(path, options)?;
+        if options.json {
+            println!("{}", serde_json::to_string(&outcome.to_json())?);
+        } else {
+            print!("{}", outcome.render());
+        }
+        return Ok(());
+    }
     let outcome = eval(options)?;
+    if options.json {
+        println!("{}", serde_json::to_string(&outcome.to_json())?);
+        return Ok(());
+    }
     let model = outcome.model;
     println!(
         "model {}: checkpoint {} ({})",
@@ -217,7 +259,8 @@ pub fn command(options: &EvalOptions) -> Result<()> {
     if outcome.test.is_some() && !own_test_set {
         println!(
             "held out as train does with --seed {} --test-fraction {}",
-            options.seed, outcome.test_fraction
+            options.seed_or_default(),
+            outcome.test_fraction
         );
     }
     print!("{}", outcome.render());

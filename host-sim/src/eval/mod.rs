@@ -1,8 +1,10 @@
 //! The `eval` and `predict` commands: a built-in model loaded from its
 //! checkpoint file, measured on a data set ([`measure`]) or run on new rows
-//! ([`predict`](mod@predict)).
+//! ([`predict`](mod@predict)); a model of any shape (`train --layers`)
+//! read by column name and scored on its recorded split ([`own`]).
 
 pub mod measure;
+pub mod own;
 pub mod predict;
 
 pub use measure::{EvalOptions, EvalOutcome, eval};

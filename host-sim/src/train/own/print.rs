@@ -36,7 +36,7 @@ pub fn command_own(options: &TrainOptions) -> Result<()> {
     let outcome = run_own(options)?;
     let mut out = std::io::stdout().lock();
     if options.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&outcome_json(&outcome))?)?;
+        writeln!(out, "{}", serde_json::to_string(&outcome_json(&outcome))?)?;
     } else {
         print_outcome(&outcome, &mut out)?;
     }
