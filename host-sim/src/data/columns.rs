@@ -79,6 +79,30 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The line of a record from its byte offset. The csv crate's own line
+/// count is one short after a CRLF line end (a record's offset points at
+/// the `\n` of the line before), so the terminator is skipped first.
+#[derive(Debug, Default)]
+struct LineCursor {
+    offset: usize,
+    line: u64,
+}
+
+impl LineCursor {
+    /// The 1-based line of the record starting at `offset` (offsets only
+    /// grow, so the whole file is counted once).
+    fn line_at(&mut self, bytes: &[u8], mut offset: usize) -> u64 {
+        while matches!(bytes.get(offset), Some(b'\r' | b'\n')) {
+            offset += 1;
+        }
+        let offset = offset.min(bytes.len()).max(self.offset);
+        let newlines = bytes[self.offset..offset].iter().filter(|&&b| b == b'\n').count();
+        self.line += newlines as u64;
+        self.offset = offset;
+        self.line + 1
+    }
+}
+
 /// Reads a CSV file with one header row: `plan` picks the columns from the
 /// header's names (or says why it cannot), then every row is read, the
 /// feature fields as numbers, the label field as text.
@@ -98,7 +122,6 @@ pub fn load_columns(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .trim(csv::Trim::All)
         .from_reader(bytes.as_slice());
     let mut records = reader.records();
     let header: Vec<String> = match records.next() {
@@ -106,7 +129,7 @@ pub fn load_columns(
         Some(record) => record
             .map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?
             .iter()
-            .map(str::to_string)
+            .map(|f| f.trim().to_string())
             .collect(),
     };
     let plan = plan(&header).map_err(|e| anyhow!("{source}:1: {e:#}"))?;
@@ -119,9 +142,12 @@ pub fn load_columns(
     let mut features = Vec::new();
     let mut labels = Vec::new();
     let mut lines = Vec::new();
+    let mut cursor = LineCursor::default();
     for record in records {
         let record = record.map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?;
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record
+            .position()
+            .map_or(0, |p| cursor.line_at(&bytes, p.byte() as usize));
         if record.len() != columns {
             bail!(
                 "{source}:{line}: {} field{}, but the header has {columns} columns",
@@ -130,7 +156,7 @@ pub fn load_columns(
             );
         }
         for &i in &plan.features {
-            let field = record.get(i).unwrap_or("");
+            let field = record.get(i).unwrap_or("").trim();
             let value = parse_number(field).map_err(|why| {
                 anyhow!(
                     "{source}:{line}: column {} ({:?}): {why}",
@@ -141,7 +167,7 @@ pub fn load_columns(
             features.push(value as f32);
         }
         if let Some(i) = plan.label {
-            let field = record.get(i).unwrap_or("");
+            let field = record.get(i).unwrap_or("").trim();
             if field.is_empty() {
                 bail!(
                     "{source}:{line}: column {} ({:?}): empty label",
@@ -286,7 +312,7 @@ mod tests {
     #[test]
     fn reads_by_name_in_the_models_order() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(&dir, "a.csv", "b,y,a\n2,cat,1\n4,dog,3\n");
+        let path = write(&dir, "a.csv", "b,y,a\r\n2,cat,1\r\n\r\n4,dog,3\r\n");
         let features = ["a".to_string(), "b".to_string()];
         let t = load_columns(&path, |h| model_plan(h, &features, "y", true)).unwrap();
         assert_eq!(t.names, features);
@@ -295,7 +321,8 @@ mod tests {
             t.label,
             Some(("y".into(), vec!["cat".into(), "dog".into()]))
         );
-        assert_eq!(t.sha256, sha256_hex(b"b,y,a\n2,cat,1\n4,dog,3\n"));
+        assert_eq!(t.sha256, sha256_hex(b"b,y,a\r\n2,cat,1\r\n\r\n4,dog,3\r\n"));
+        assert_eq!(t.lines, [2, 4]);
         let train = load_columns(&path, |h| training_plan(h, Some("y"))).unwrap();
         assert_eq!(train.names, ["b", "a"]);
     }

@@ -6,6 +6,7 @@
 pub mod measure;
 pub mod own;
 pub mod predict;
+pub mod predict_own;
 
 pub use measure::{EvalOptions, EvalOutcome, eval};
 pub use predict::{PredictOptions, Prediction, predict, render_predictions};
