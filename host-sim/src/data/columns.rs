@@ -96,7 +96,10 @@ impl LineCursor {
             offset += 1;
         }
         let offset = offset.min(bytes.len()).max(self.offset);
-        let newlines = bytes[self.offset..offset].iter().filter(|&&b| b == b'\n').count();
+        let newlines = bytes[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         self.line += newlines as u64;
         self.offset = offset;
         self.line + 1
@@ -340,7 +343,10 @@ mod tests {
             err.contains("b.csv:1: missing column(s) \"b\" and extra column(s) \"z\""),
             "{err}"
         );
-        assert!(err.contains("the model takes the columns \"a\", \"b\""), "{err}");
+        assert!(
+            err.contains("the model takes the columns \"a\", \"b\""),
+            "{err}"
+        );
         let err = format!(
             "{:#}",
             load_columns(&path, |h| training_plan(h, Some("q"))).unwrap_err()

@@ -130,7 +130,10 @@ mod tests {
             detect(&uci),
             Detected::Classes(strings(&["1", "2", "3", "10"]))
         );
-        assert_eq!(detect(&strings(&["0.5", "1.5", "0.5", "1.5"])), Detected::Values);
+        assert_eq!(
+            detect(&strings(&["0.5", "1.5", "0.5", "1.5"])),
+            Detected::Values
+        );
         let many: Vec<String> = (0..100).map(|i| (i % 50).to_string()).collect();
         assert_eq!(detect(&many), Detected::Values);
         assert_eq!(detect(&strings(&["1", "2", "3"])), Detected::Values);
@@ -143,8 +146,14 @@ mod tests {
         assert_eq!(idx.unwrap(), vec![2, 0, 1]);
         let err = class_indices(&strings(&["4"]), &classes, |r| format!("row {r}"));
         let err = err.unwrap_err().to_string();
-        assert!(err.contains("row 0: label \"4\" is not one of the model's classes (1, 2, 3)"), "{err}");
+        assert!(
+            err.contains("row 0: label \"4\" is not one of the model's classes (1, 2, 3)"),
+            "{err}"
+        );
         assert!(target_values(&strings(&["x"]), |r| r.to_string()).is_err());
-        assert_eq!(target_values(&strings(&["1.5"]), |r| r.to_string()).unwrap(), [1.5]);
+        assert_eq!(
+            target_values(&strings(&["1.5"]), |r| r.to_string()).unwrap(),
+            [1.5]
+        );
     }
 }

@@ -69,7 +69,12 @@ mod tests {
 
     #[test]
     fn same_bits_as_the_typed_normalizer() {
-        let rows = [[5.1f32, 3.5, -1.0], [4.9, 3.0, -1.0], [6.3, 2.2, -1.0], [0.1, 9.9, -1.0]];
+        let rows = [
+            [5.1f32, 3.5, -1.0],
+            [4.9, 3.0, -1.0],
+            [6.3, 2.2, -1.0],
+            [0.1, 9.9, -1.0],
+        ];
         let flat: Vec<f32> = rows.iter().flatten().copied().collect();
         let order = [2, 0, 3, 1];
         let ordered: Vec<[f32; 3]> = order.iter().map(|&i| rows[i]).collect();

@@ -6,84 +6,16 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::Args;
 use microprop::{AcceptsActivation, Layer};
 
+use super::args::EvalOptions;
 use crate::data::DataSource;
 use crate::models::checkpoints::{self, Contents, resolve};
 use crate::models::own::is_model_file;
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
-use crate::options::DataArgs;
 use crate::report::{
     Evaluation, confusion_matrix, evaluate_model, evaluation_line, format_confusion,
 };
-
-/// What `eval` is told.
-#[derive(Debug, Clone, PartialEq, Args)]
-#[command(
-    after_help = "Without --model the checkpoint's shape picks the built-in model. A model file of \
-`train --layers` records its columns and split: eval maps the CSV's columns by name and, on the \
-training file, scores exactly the rows train held out (on another file, every row).\n\
-Examples:\n  microprop-sim eval --checkpoint target/iris.mpck\n  \
-microprop-sim eval --checkpoint iris.mpm\n  \
-microprop-sim eval --checkpoint iris.mpm --csv new-flowers.csv --json\n  \
-microprop-sim eval --model iris --checkpoint target/iris.mpck --csv my.csv --test-fraction 0",
-    mut_arg("csv", |a| a.help("Measure on this CSV file (header row; label column --label or the last)")),
-    mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)"))
-)]
-pub struct EvalOptions {
-    /// The model (default: the built-in model of the checkpoint's shape).
-    #[arg(long, value_enum)]
-    pub model: Option<Builtin>,
-    /// The model checkpoint (`train --checkpoint`); by default the model's,
-    /// `target/<model>.mpck`.
-    #[arg(
-        long,
-        help = "The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
-    )]
-    pub checkpoint: Option<PathBuf>,
-    /// The rows to measure on.
-    #[command(flatten)]
-    pub data: DataArgs,
-    /// Hold out this fraction as train did (default: the model's, as train's;
-    /// 0 = measure every row as one set).
-    #[arg(long)]
-    pub test_fraction: Option<f32>,
-    /// The seed train split with (built-in models; default 7).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Print one JSON object with the scores instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
-
-impl EvalOptions {
-    /// `model` from `checkpoint` on its bundled data, split as `train`
-    /// splits it by default.
-    pub fn new(model: Builtin, checkpoint: PathBuf) -> Self {
-        EvalOptions {
-            model: Some(model),
-            checkpoint: Some(checkpoint),
-            data: DataArgs::default(),
-            test_fraction: None,
-            seed: None,
-            json: false,
-        }
-    }
-
-    /// Where the rows come from.
-    ///
-    /// # Errors
-    /// As [`DataSource::from_args`].
-    pub fn source(&self) -> Result<DataSource> {
-        DataSource::from_args(&self.data)
-    }
-
-    /// The seed of the built-in models' split.
-    pub fn seed_or_default(&self) -> u64 {
-        self.seed.unwrap_or(7)
-    }
-}
 
 /// What `eval` measured.
 #[derive(Debug, Clone)]

@@ -5,59 +5,15 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
-use clap::Args;
 use microprop::{AcceptsActivation, Inference, Layer, Model};
 
+use super::args::PredictOptions;
 use crate::data::files::write_atomic;
 use crate::data::table::Num;
 use crate::data::{LabelColumn, LabeledSet, Table, load_csv};
 use crate::models::checkpoints::{self, resolve};
 use crate::models::own::is_model_file;
 use crate::models::{Builtin, ModelVisitor, Task};
-
-/// What `predict` is told.
-#[derive(Debug, Clone, PartialEq, Args)]
-#[command(
-    after_help = "Examples:\n  microprop-sim predict --checkpoint target/iris.mpck --input \"5.1,3.5,1.4,0.2\"\n  \
-microprop-sim predict --model sine --checkpoint target/sine.mpck --input 0.5 --input 1.5\n  \
-microprop-sim predict --checkpoint target/iris.mpck --csv rows.csv\n  \
-microprop-sim predict --checkpoint iris.mpm --csv new-flowers.csv --out predictions.csv"
-)]
-pub struct PredictOptions {
-    /// The model (default: the built-in model of the checkpoint's shape).
-    #[arg(long, value_enum)]
-    pub model: Option<Builtin>,
-    /// The model checkpoint (`train --checkpoint`); by default the model's,
-    /// `target/<model>.mpck`.
-    #[arg(
-        long,
-        help = "The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
-    )]
-    pub checkpoint: Option<PathBuf>,
-    /// One row: the model's inputs, comma- or space-separated (repeatable).
-    #[arg(
-        id = "input",
-        long = "input",
-        value_name = "INPUT",
-        allow_hyphen_values = true
-    )]
-    pub inputs: Vec<String>,
-    /// Rows from a CSV file with a header: the inputs, and optionally the label
-    /// (an extra last column, or --label) to score the predictions.
-    #[arg(long)]
-    pub csv: Option<PathBuf>,
-    /// The CSV column holding the label.
-    #[arg(long, requires = "csv")]
-    pub label: Option<String>,
-    /// Also write the predictions to this CSV file (class names for a
-    /// model of any shape's classifier), through a temporary file and a
-    /// rename.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Print one JSON object with the predictions instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// One row's prediction.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,7 +239,11 @@ pub fn command(options: &PredictOptions) -> Result<()> {
         } else {
             print!("{}", predictions.render());
             if let Some(out) = &options.out {
-                println!("wrote {}: {} predictions", out.display(), predictions.rows.len());
+                println!(
+                    "wrote {}: {} predictions",
+                    out.display(),
+                    predictions.rows.len()
+                );
             }
         }
         return Ok(());

@@ -8,8 +8,8 @@ use std::path::Path;
 use anyhow::{Result, anyhow, bail};
 use serde::Serialize;
 
+use super::args::PredictOptions;
 use super::own::row_targets;
-use super::predict::PredictOptions;
 use crate::data::{columns, load_columns};
 use crate::models::own::{OwnModel, OwnTask, Predictor, RowTargets, read_model};
 
@@ -84,7 +84,11 @@ pub fn predict_own(checkpoint: &Path, options: &PredictOptions) -> Result<OwnPre
     let model = read_model(checkpoint)?;
     let mut rows: Vec<(String, Vec<f32>, Option<String>)> = Vec::new();
     for (i, text) in options.inputs.iter().enumerate() {
-        rows.push((format!("--input {}", i + 1), parse_input(text, &model)?, None));
+        rows.push((
+            format!("--input {}", i + 1),
+            parse_input(text, &model)?,
+            None,
+        ));
     }
     let mut truth: Option<RowTargets> = None;
     if let Some(path) = &options.csv {
@@ -116,13 +120,11 @@ pub fn predict_own(checkpoint: &Path, options: &PredictOptions) -> Result<OwnPre
             .outputs(&x)
             .map_err(|e| anyhow!("{source}: {e}"))?
             .to_vec();
-        let target = i
-            .checked_sub(first_csv_row)
-            .and_then(|r| match &truth {
-                Some(RowTargets::Labels(l)) => l.get(r).map(|&c| c as f64),
-                Some(RowTargets::Values(v)) => v.get(r).map(|&v| f64::from(v)),
-                None => None,
-            });
+        let target = i.checked_sub(first_csv_row).and_then(|r| match &truth {
+            Some(RowTargets::Labels(l)) => l.get(r).map(|&c| c as f64),
+            Some(RowTargets::Values(v)) => v.get(r).map(|&v| f64::from(v)),
+            None => None,
+        });
         let p = match &model.task {
             OwnTask::Classify { classes } => {
                 let mut probabilities = outputs.clone();

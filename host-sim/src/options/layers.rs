@@ -50,7 +50,9 @@ impl FromStr for HiddenLayer {
 
     fn from_str(s: &str) -> Result<Self, String> {
         let usage = || {
-            format!("layer {s:?}: expected UNITS:ACTIVATION, e.g. 32:relu (activations: {ACTIVATION_NAMES})")
+            format!(
+                "layer {s:?}: expected UNITS:ACTIVATION, e.g. 32:relu (activations: {ACTIVATION_NAMES})"
+            )
         };
         let (units, kind) = s.trim().split_once(':').ok_or_else(usage)?;
         let units: usize = units
@@ -87,9 +89,7 @@ impl FromStr for HiddenLayer {
                 .parse::<f32>()
                 .ok()
                 .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| {
-                    format!("layer {s:?}: {value:?} is not a finite number >= 0")
-                })?;
+                .ok_or_else(|| format!("layer {s:?}: {value:?} is not a finite number >= 0"))?;
         }
         Ok(HiddenLayer(spec))
     }

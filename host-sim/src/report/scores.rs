@@ -84,7 +84,8 @@ pub fn score(
             let stats = Evaluator::default().measure(&mut model.clone(), &rows, indices)?;
             let mut confusion = vec![vec![0u32; classes.len()]; classes.len()];
             for &i in indices {
-                let out = predictor.outputs(features.get(i * width..(i + 1) * width).unwrap_or(&[]))?;
+                let out =
+                    predictor.outputs(features.get(i * width..(i + 1) * width).unwrap_or(&[]))?;
                 let (t, p) = (labels.get(i).copied().unwrap_or(0), argmax(out));
                 if let Some(cell) = confusion.get_mut(t).and_then(|r| r.get_mut(p)) {
                     *cell += 1;
@@ -101,7 +102,8 @@ pub fn score(
         (_, RowTargets::Values(values)) => {
             let mut pairs = Vec::with_capacity(indices.len());
             for &i in indices {
-                let out = predictor.outputs(features.get(i * width..(i + 1) * width).unwrap_or(&[]))?;
+                let out =
+                    predictor.outputs(features.get(i * width..(i + 1) * width).unwrap_or(&[]))?;
                 let y = values.get(i).copied().unwrap_or(0.0);
                 pairs.push((f64::from(out.first().copied().unwrap_or(0.0)), f64::from(y)));
             }

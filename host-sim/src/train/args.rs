@@ -30,7 +30,12 @@ microprop-sim train --model iris --epochs 50 --save-state iris.state && micropro
 )]
 pub struct TrainOptions {
     /// The built-in model (or give --layers for a model of any shape).
-    #[arg(long, value_enum, required_unless_present = "layers", conflicts_with = "layers")]
+    #[arg(
+        long,
+        value_enum,
+        required_unless_present = "layers",
+        conflicts_with = "layers"
+    )]
     pub model: Option<Builtin>,
     /// Hidden layers of a model of any shape on --csv, e.g. 32:relu,16:tanh
     /// (also leaky_relu=SLOPE, elu=ALPHA, sigmoid, identity, maxoutK); the

@@ -14,13 +14,28 @@ fn same_bits(flags: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let typed_file = dir.path().join("typed.mpck");
     let own_file = dir.path().join("own.mpm");
-    let mut typed_args = vec!["train", "--model", "iris", "--quiet", "--checkpoint", s(&typed_file)];
+    let mut typed_args = vec![
+        "train",
+        "--model",
+        "iris",
+        "--quiet",
+        "--checkpoint",
+        s(&typed_file),
+    ];
     typed_args.extend_from_slice(flags);
     ok(&typed_args);
     let csv = iris();
     let mut own_args = vec![
-        "train", "--csv", s(&csv), "--label", "label", "--layers", "16:tanh", "--quiet",
-        "--checkpoint", s(&own_file),
+        "train",
+        "--csv",
+        s(&csv),
+        "--label",
+        "label",
+        "--layers",
+        "16:tanh",
+        "--quiet",
+        "--checkpoint",
+        s(&own_file),
     ];
     own_args.extend_from_slice(flags);
     ok(&own_args);
@@ -51,11 +66,64 @@ fn the_defaults_give_the_built_in_iris_bits() {
 
 #[test]
 fn every_optimizer_schedule_and_batch_mode_gives_the_same_bits() {
-    same_bits(&["--optimizer", "sgd", "--lr", "0.2", "--batch", "1", "--epochs", "4", "--schedule", "cosine", "--warmup", "20"]);
-    same_bits(&["--optimizer", "nesterov", "--batch", "full", "--epochs", "30", "--normalize", "standard"]);
-    same_bits(&["--optimizer", "rmsprop", "--batch", "40", "--epochs", "10", "--eps-placement", "inside", "--schedule", "exponential"]);
-    same_bits(&["--optimizer", "adagrad", "--lr", "0.1", "--epochs", "10", "--init", "he-uniform", "--seed", "3"]);
-    same_bits(&["--optimizer", "adamw", "--epochs", "200", "--patience", "3", "--min-delta", "0.001"]);
+    same_bits(&[
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.2",
+        "--batch",
+        "1",
+        "--epochs",
+        "4",
+        "--schedule",
+        "cosine",
+        "--warmup",
+        "20",
+    ]);
+    same_bits(&[
+        "--optimizer",
+        "nesterov",
+        "--batch",
+        "full",
+        "--epochs",
+        "30",
+        "--normalize",
+        "standard",
+    ]);
+    same_bits(&[
+        "--optimizer",
+        "rmsprop",
+        "--batch",
+        "40",
+        "--epochs",
+        "10",
+        "--eps-placement",
+        "inside",
+        "--schedule",
+        "exponential",
+    ]);
+    same_bits(&[
+        "--optimizer",
+        "adagrad",
+        "--lr",
+        "0.1",
+        "--epochs",
+        "10",
+        "--init",
+        "he-uniform",
+        "--seed",
+        "3",
+    ]);
+    same_bits(&[
+        "--optimizer",
+        "adamw",
+        "--epochs",
+        "200",
+        "--patience",
+        "3",
+        "--min-delta",
+        "0.001",
+    ]);
 }
 
 /// Labels 1..=3 (UCI style) and species names map to classes by name, so
@@ -70,14 +138,44 @@ fn named_and_one_based_labels_train_the_same_bits() {
     let names = iris_variant(dir.path(), "names.csv", &order, super::species);
     let plain = dir.path().join("plain.mpm");
     let csv = iris();
-    ok(&["train", "--csv", s(&csv), "--layers", "16:tanh", "--quiet", "--epochs", "20", "--checkpoint", s(&plain)]);
+    ok(&[
+        "train",
+        "--csv",
+        s(&csv),
+        "--layers",
+        "16:tanh",
+        "--quiet",
+        "--epochs",
+        "20",
+        "--checkpoint",
+        s(&plain),
+    ]);
     let plain = read_model(&plain).unwrap();
-    for (csv, classes) in [(uci, ["1", "2", "3"]), (names, ["setosa", "versicolor", "virginica"])] {
+    for (csv, classes) in [
+        (uci, ["1", "2", "3"]),
+        (names, ["setosa", "versicolor", "virginica"]),
+    ] {
         let file = dir.path().join("m.mpm");
-        ok(&["train", "--csv", s(&csv), "--layers", "16:tanh", "--quiet", "--epochs", "20", "--checkpoint", s(&file)]);
+        ok(&[
+            "train",
+            "--csv",
+            s(&csv),
+            "--layers",
+            "16:tanh",
+            "--quiet",
+            "--epochs",
+            "20",
+            "--checkpoint",
+            s(&file),
+        ]);
         let model = read_model(&file).unwrap();
         assert_eq!(model.task.classes(), classes);
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&model.params), bits(&plain.params), "{}", csv.display());
+        assert_eq!(
+            bits(&model.params),
+            bits(&plain.params),
+            "{}",
+            csv.display()
+        );
     }
 }

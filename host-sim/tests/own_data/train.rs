@@ -29,18 +29,39 @@ fn validation_early_stopping_restores_the_best_epoch() {
     let (model, metrics) = (dir.path().join("m.mpm"), dir.path().join("m.csv"));
     let csv = iris();
     let out = json(&[
-        "train", "--csv", s(&csv), "--layers", "32:relu,16:tanh", "--validation", "0.2",
-        "--patience", "5", "--epochs", "2000", "--lr", "0.05", "--json",
-        "--checkpoint", s(&model), "--metrics", s(&metrics),
+        "train",
+        "--csv",
+        s(&csv),
+        "--layers",
+        "32:relu,16:tanh",
+        "--validation",
+        "0.2",
+        "--patience",
+        "5",
+        "--epochs",
+        "2000",
+        "--lr",
+        "0.05",
+        "--json",
+        "--checkpoint",
+        s(&model),
+        "--metrics",
+        s(&metrics),
     ]);
-    assert_eq!(out["stopped_by"], "--patience (the validation loss stopped decreasing)");
+    assert_eq!(
+        out["stopped_by"],
+        "--patience (the validation loss stopped decreasing)"
+    );
     assert_eq!(out["restored_best"], true);
     assert_eq!(out["split"]["validation_rows"], 30);
     assert_eq!(out["split"]["train_rows"], 90);
     let epochs = out["epochs"].as_array().unwrap();
     let best = out["best_epoch"].as_u64().unwrap() as usize;
     assert!(best < epochs.len() && epochs.len() < 2000);
-    let losses: Vec<f64> = epochs.iter().map(|e| e["val_loss"].as_f64().unwrap()).collect();
+    let losses: Vec<f64> = epochs
+        .iter()
+        .map(|e| e["val_loss"].as_f64().unwrap())
+        .collect();
     let lowest = losses.iter().copied().fold(f64::INFINITY, f64::min);
     assert_eq!(losses[best - 1], lowest);
     // The weights kept are the best epoch's: its validation loss again.
@@ -60,12 +81,28 @@ fn progress_lines_show_validation_and_the_plot_is_a_png() {
     let plot = dir.path().join("curves.png");
     let csv = iris();
     let out = ok(&[
-        "train", "--csv", s(&csv), "--layers", "8:tanh", "--validation", "0.1", "--epochs", "5",
-        "--no-checkpoint", "--plot", s(&plot),
+        "train",
+        "--csv",
+        s(&csv),
+        "--layers",
+        "8:tanh",
+        "--validation",
+        "0.1",
+        "--epochs",
+        "5",
+        "--no-checkpoint",
+        "--plot",
+        s(&plot),
     ]);
-    assert!(out.contains("epoch    5/5  loss") && out.contains("val_loss") && out.contains("val_acc"), "{out}");
+    assert!(
+        out.contains("epoch    5/5  loss") && out.contains("val_loss") && out.contains("val_acc"),
+        "{out}"
+    );
     assert!(out.contains("valid: accuracy"), "{out}");
-    assert!(out.contains(&format!("wrote {}: training curves", plot.display())), "{out}");
+    assert!(
+        out.contains(&format!("wrote {}: training curves", plot.display())),
+        "{out}"
+    );
     let png = std::fs::read(&plot).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 }
@@ -76,8 +113,16 @@ fn regression_is_detected_and_reports_rmse_mae_r2() {
     let csv = regression_csv(dir.path());
     let model = dir.path().join("reg.mpm");
     let out = json(&[
-        "train", "--csv", s(&csv), "--layers", "16:tanh", "--epochs", "150", "--json",
-        "--checkpoint", s(&model),
+        "train",
+        "--csv",
+        s(&csv),
+        "--layers",
+        "16:tanh",
+        "--epochs",
+        "150",
+        "--json",
+        "--checkpoint",
+        s(&model),
     ]);
     assert_eq!(out["task"], "regress");
     let test = &out["test"]["regression"];
@@ -88,9 +133,19 @@ fn regression_is_detected_and_reports_rmse_mae_r2() {
     );
     assert!(r2 > 0.95 && rmse < 0.4 && mae <= rmse, "{test}");
     let text = ok(&["eval", "--checkpoint", s(&model)]);
-    assert!(text.contains("test : RMSE") && text.contains("MAE") && text.contains("R²"), "{text}");
+    assert!(
+        text.contains("test : RMSE") && text.contains("MAE") && text.contains("R²"),
+        "{text}"
+    );
     // Predictions are in the target's units (the target was standardised).
-    let p = json(&["predict", "--checkpoint", s(&model), "--input", "0.5,0.4,0.5", "--json"]);
+    let p = json(&[
+        "predict",
+        "--checkpoint",
+        s(&model),
+        "--input",
+        "0.5,0.4,0.5",
+        "--json",
+    ]);
     let y = p["predictions"][0]["value"].as_f64().unwrap();
     assert!((y - (1.5 - 0.8 + 0.25 + 10.0)).abs() < 0.5, "{y}");
 }
@@ -109,8 +164,19 @@ fn any_depth_maxout_leaky_relu_every_optimizer_and_task_override() {
         ("4:maxout2", "adamw"),
     ] {
         let out = json(&[
-            "train", "--csv", s(&csv), "--layers", layers, "--optimizer", optimizer, "--epochs",
-            "60", "--lr", "0.05", "--json", "--no-checkpoint",
+            "train",
+            "--csv",
+            s(&csv),
+            "--layers",
+            layers,
+            "--optimizer",
+            optimizer,
+            "--epochs",
+            "60",
+            "--lr",
+            "0.05",
+            "--json",
+            "--no-checkpoint",
         ]);
         let acc = out["test"]["accuracy"].as_f64().unwrap();
         assert!(acc > 0.8, "{layers} {optimizer}: {acc}");
@@ -120,8 +186,18 @@ fn any_depth_maxout_leaky_relu_every_optimizer_and_task_override() {
     // The same integer labels as values.
     let model = dir.path().join("r.mpm");
     let out = json(&[
-        "train", "--csv", s(&csv), "--layers", "8:tanh", "--task", "regress", "--epochs", "20",
-        "--json", "--checkpoint", s(&model),
+        "train",
+        "--csv",
+        s(&csv),
+        "--layers",
+        "8:tanh",
+        "--task",
+        "regress",
+        "--epochs",
+        "20",
+        "--json",
+        "--checkpoint",
+        s(&model),
     ]);
     assert_eq!(out["task"], "regress");
     assert_eq!(out["shape"], "4-8-1");

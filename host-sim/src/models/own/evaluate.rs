@@ -11,7 +11,7 @@ use crate::options::BUFFER;
 
 /// Loss and accuracy of `net` on rows `indices` of `rows`, in chunks of
 /// [`BUFFER`] rows in the given order, as the built-in models'
-/// [`crate::report::evaluate`] scores them (the same bits). The trainer's
+/// `report::evaluate` scores them (the same bits). The trainer's
 /// gradient sum and optimizer state are not touched.
 ///
 /// # Errors

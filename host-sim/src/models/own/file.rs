@@ -123,10 +123,7 @@ fn envelope(bytes: &[u8]) -> Result<(&[u8], &[u8])> {
     if Sha256::digest(body).as_slice() != &bytes[total - DIGEST..] {
         bail!("corrupted: the SHA-256 of the contents does not match the one stored");
     }
-    Ok((
-        &body[HEADER..HEADER + meta_len],
-        &body[HEADER + meta_len..],
-    ))
+    Ok((&body[HEADER..HEADER + meta_len], &body[HEADER + meta_len..]))
 }
 
 /// The model in a model file's bytes.
@@ -172,7 +169,6 @@ pub fn write_model(path: &Path, model: &OwnModel) -> Result<usize> {
 /// # Errors
 /// If it can't be read, or as [`decode`]; the message names the file.
 pub fn read_model(path: &Path) -> Result<OwnModel> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     decode(&bytes).map_err(|e| anyhow!("{}: {e:#}", path.display()))
 }

@@ -178,8 +178,7 @@ pub fn fit<O: FlatOptimizer, S: Schedule>(
             },
             validation: validated,
         });
-        if stop.is_none() && !new_best && patience.is_some_and(|p| epoch - best_epoch >= p.epochs)
-        {
+        if stop.is_none() && !new_best && patience.is_some_and(|p| epoch - best_epoch >= p.epochs) {
             stop = Some(StopReason::NoImprovement);
         }
         if let Some(why) = stop {

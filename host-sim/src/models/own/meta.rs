@@ -160,10 +160,7 @@ impl Metadata {
         let task = match self.task.as_str() {
             "classify" => {
                 if self.classes.len() != outputs {
-                    bail!(
-                        "{} class names for {outputs} outputs",
-                        self.classes.len()
-                    );
+                    bail!("{} class names for {outputs} outputs", self.classes.len());
                 }
                 OwnTask::Classify {
                     classes: self.classes,
@@ -270,9 +267,11 @@ mod tests {
         let back: ScalingMeta = serde_json::from_str(&text).unwrap();
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&back.offset), bits(&values));
-        assert!(serde_json::from_str::<ScalingMeta>(
-            r#"{"scaling":"minmax","offset":["x"],"scale":[1]}"#
-        )
-        .is_err());
+        assert!(
+            serde_json::from_str::<ScalingMeta>(
+                r#"{"scaling":"minmax","offset":["x"],"scale":[1]}"#
+            )
+            .is_err()
+        );
     }
 }

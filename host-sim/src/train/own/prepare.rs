@@ -62,7 +62,8 @@ pub fn prepare(s: &PrepareSettings<'_>) -> Result<Prepared> {
     let locate = |row: usize| format!("{}: column {label_name:?}", table.locate(row));
     let detected = detect(&labels);
     let (task, detected_text) = match (s.task, detected) {
-        (Some(TaskChoice::Classify), Detected::Classes(classes)) | (None, Detected::Classes(classes)) => {
+        (Some(TaskChoice::Classify), Detected::Classes(classes))
+        | (None, Detected::Classes(classes)) => {
             let why = if s.task.is_some() {
                 "given".to_string()
             } else {
@@ -75,7 +76,10 @@ pub fn prepare(s: &PrepareSettings<'_>) -> Result<Prepared> {
         }
         (Some(TaskChoice::Classify), Detected::Values) => (
             TaskChoice::Classify,
-            (Some(crate::data::labels::class_names(&labels)), "given".to_string()),
+            (
+                Some(crate::data::labels::class_names(&labels)),
+                "given".to_string(),
+            ),
         ),
         (Some(TaskChoice::Regress), _) => (TaskChoice::Regress, (None, "given".to_string())),
         (None, Detected::Values) => (
@@ -126,7 +130,9 @@ pub fn prepare(s: &PrepareSettings<'_>) -> Result<Prepared> {
                 .map(|scaling| ColumnScaler::fit(scaling, &values, 1, &split.train));
             let mut scaled = values.clone();
             if let Some(t) = &target {
-                scaled.iter_mut().for_each(|v| t.apply(std::slice::from_mut(v)));
+                scaled
+                    .iter_mut()
+                    .for_each(|v| t.apply(std::slice::from_mut(v)));
             }
             (
                 OwnTask::Regress { target },

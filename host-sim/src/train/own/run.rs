@@ -225,8 +225,19 @@ struct Run<'r, 'n, S> {
 }
 
 impl<S: Schedule> Run<'_, '_, S> {
-    fn with<O: FlatOptimizer>(self, optimizer: O, on_epoch: impl FnMut(&EpochEvent)) -> Result<FitReport> {
-        fit(self.net, optimizer, self.loss, self.data, self.settings, on_epoch)
+    fn with<O: FlatOptimizer>(
+        self,
+        optimizer: O,
+        on_epoch: impl FnMut(&EpochEvent),
+    ) -> Result<FitReport> {
+        fit(
+            self.net,
+            optimizer,
+            self.loss,
+            self.data,
+            self.settings,
+            on_epoch,
+        )
     }
 }
 
