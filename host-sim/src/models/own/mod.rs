@@ -7,7 +7,7 @@
 //! network, [`evaluate`] measures a model on rows, [`fit`](mod@fit) is the
 //! training loop (the same steps, in the same order, as
 //! [`microprop::Workspace::fit`], so a run-time network trains to the bits
-//! of the const-generic network of its shape), and [`file`] and [`meta`]
+//! of the const-generic network of its shape), and [`file`](mod@file) and [`meta`]
 //! are the model file.
 
 pub mod evaluate;
