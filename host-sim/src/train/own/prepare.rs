@@ -5,7 +5,9 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::data::labels::{Detected, MAX_DETECTED_CLASSES, class_indices, detect, target_values};
+use crate::data::labels::{
+    Detected, MAX_DETECTED_CLASSES, class_indices, class_names, detect, target_values,
+};
 use crate::data::split::Split;
 use crate::data::{ColumnScaler, ColumnTable, columns, load_columns, split_rows};
 use crate::models::own::{OwnTask, RowTargets};
@@ -60,35 +62,21 @@ pub fn prepare(s: &PrepareSettings<'_>) -> Result<Prepared> {
     let table = load_columns(s.csv, |h| columns::training_plan(h, s.label))?;
     let (label_name, labels) = table.label.clone().unwrap_or_default();
     let locate = |row: usize| format!("{}: column {label_name:?}", table.locate(row));
-    let detected = detect(&labels);
-    let (task, detected_text) = match (s.task, detected) {
-        (Some(TaskChoice::Classify), Detected::Classes(classes))
-        | (None, Detected::Classes(classes)) => {
-            let why = if s.task.is_some() {
-                "given".to_string()
-            } else {
-                format!(
-                    "detected: {} distinct labels in column {label_name:?}; --task regress to override",
-                    classes.len()
-                )
-            };
-            (TaskChoice::Classify, (Some(classes), why))
+    // The classes, for a classifier; why the task is what it is.
+    let (classes, detected) = match (s.task, detect(&labels)) {
+        (Some(TaskChoice::Regress), _) => (None, "given".to_string()),
+        (Some(TaskChoice::Classify), _) => (Some(class_names(&labels)), "given".to_string()),
+        (None, Detected::Classes(classes)) => {
+            let why = format!(
+                "detected: {} distinct labels in column {label_name:?}; --task regress to override",
+                classes.len()
+            );
+            (Some(classes), why)
         }
-        (Some(TaskChoice::Classify), Detected::Values) => (
-            TaskChoice::Classify,
-            (
-                Some(crate::data::labels::class_names(&labels)),
-                "given".to_string(),
-            ),
-        ),
-        (Some(TaskChoice::Regress), _) => (TaskChoice::Regress, (None, "given".to_string())),
         (None, Detected::Values) => (
-            TaskChoice::Regress,
-            (
-                None,
-                format!(
-                    "detected: column {label_name:?} holds numbers that are not {MAX_DETECTED_CLASSES} or fewer repeating whole numbers; --task classify to override"
-                ),
+            None,
+            format!(
+                "detected: column {label_name:?} holds numbers that are not {MAX_DETECTED_CLASSES} or fewer repeating whole numbers; --task classify to override"
             ),
         ),
     };
@@ -106,8 +94,8 @@ pub fn prepare(s: &PrepareSettings<'_>) -> Result<Prepared> {
         .normalize
         .scaling()
         .map(|scaling| ColumnScaler::fit(scaling, &table.features, table.width(), &split.train));
-    let (task, targets, raw) = match (task, detected_text.0) {
-        (TaskChoice::Classify, Some(classes)) => {
+    let (task, targets, raw) = match classes {
+        Some(classes) => {
             if classes.len() < 2 {
                 bail!(
                     "{}: column {label_name:?} holds one class ({}); a classifier needs two or more",
@@ -122,7 +110,7 @@ pub fn prepare(s: &PrepareSettings<'_>) -> Result<Prepared> {
                 RowTargets::Labels(indices),
             )
         }
-        _ => {
+        None => {
             let values = target_values(&labels, locate)?;
             let target = s
                 .normalize_target
@@ -144,7 +132,7 @@ pub fn prepare(s: &PrepareSettings<'_>) -> Result<Prepared> {
     Ok(Prepared {
         table,
         task,
-        detected: detected_text.1,
+        detected,
         targets,
         raw,
         split,
