@@ -74,6 +74,7 @@ class Exchange:
     uplink_step: int
     uplink_sha256: str
     uplink_bytes: int
+    device_train_loss: float
     device_test_accuracy: float
 
     def as_dict(self):
@@ -89,6 +90,7 @@ _SAVED = re.compile(
     r"checkpoint: sequence (\d+) in slot (\d): ([\d,]+) bytes \(parameters, Adam's moments, "
     r"step (\d+)\), read back and committed")
 _TEST = re.compile(r"test accuracy ([\d.]+) \(loss")
+_LOSS = re.compile(r"final loss ([\d.]+);")
 
 
 def device_rows(shard_rows, x_rows=data.TRAIN_ROWS):
@@ -176,13 +178,14 @@ class Device:
                 or (int(saved[1]), int(saved[2]), int(saved[3].replace(",", "")))
                 != (up.seq, up.slot, len(up.blob))):
             raise DeviceError(f"the device's checkpoint is not the newest in its flash:\n{log}")
-        test = _TEST.search(log)
+        test, loss = _TEST.search(log), _LOSS.search(log)
         exchange = Exchange(
             round=server_round,
             downlink_seq=down.seq, downlink_slot=down.slot, downlink_step=int(resumed[3]),
             downlink_sha256=sha256(down.blob),
             uplink_seq=up.seq, uplink_slot=up.slot, uplink_step=int(saved[4]),
             uplink_sha256=sha256(up.blob), uplink_bytes=len(up.blob),
+            device_train_loss=float(loss[1]) if loss else float("nan"),
             device_test_accuracy=float(test[1]) if test else float("nan"))
         return up.blob, exchange, log
 
