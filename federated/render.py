@@ -69,8 +69,8 @@ def section(results):
             f"Client {device['partition']} is the simulated device: {len(exchanges)} round trips, "
             f"{exact} of {len(exchanges)} checkpoints ({exchanges[0]['uplink_bytes']:,} bytes each) "
             f"received by the server with the SHA-256 the device's flash holds; the device's own "
-            f"test accuracy after its local epoch: {pct(exchanges[-1]['device_test_accuracy'])} in "
-            f"the last round (its two classes).",
+            f"test accuracy after its local epoch (the global model fine-tuned on its two "
+            f"classes): {pct(exchanges[-1]['device_test_accuracy'])} in the last round.",
         ]
     lines.append(END)
     return "\n".join(lines)

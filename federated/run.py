@@ -11,6 +11,7 @@ target/federated/quick.json, nothing rendered).
 """
 
 import argparse
+import hashlib
 import importlib.metadata
 import json
 import shutil
@@ -97,6 +98,8 @@ def run(plan, out, cpus=2):
                  "shard_rows": [len(s) for s in data.shards(plan.clients, plan.seed)],
                  "classes": data.class_pairs(plan.clients)},
         "fedavg": sink["rounds"],
+        "final_parameters_sha256": hashlib.sha256(
+            b"".join(a.astype("<f4").tobytes() for a in sink["final"])).hexdigest(),
         "centralised": central,
         "local_only": {**baselines.summary(local), "final": local[-1]},
         "device": {"partition": plan.device_partition, "exchanges": exchanges,

@@ -8,7 +8,7 @@ class Plan:
     """What `run` simulates. The defaults are the README's run."""
 
     clients: int = 100
-    rounds: int = 30
+    rounds: int = 50
     local_steps: int = 10  # SGD steps per client and round
     batch_size: int = 8
     lr: float = 0.1
