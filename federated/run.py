@@ -133,6 +133,8 @@ def main(argv=None):
         args.clients, args.rounds = 10, 3
         args.out = REPO / "target" / "federated" / "quick.json"
         args.no_render = True
+    if args.clients < 1 or args.rounds < 1 or not -1 <= args.device_partition < args.clients:
+        parser.error("--clients and --rounds must be at least 1, --device-partition in -1..clients-1")
     plan = Plan(clients=args.clients, rounds=args.rounds, local_steps=args.local_steps,
                 batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                 device_partition=args.device_partition)
