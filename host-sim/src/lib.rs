@@ -30,6 +30,7 @@ pub mod eval;
 pub mod experiments;
 pub mod export;
 pub mod footprint;
+pub mod import;
 pub mod models;
 pub mod options;
 pub mod report;
