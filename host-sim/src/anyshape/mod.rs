@@ -31,9 +31,9 @@
 mod scaling;
 
 use anyhow::{Result, anyhow, bail};
+use microprop::LayerShape;
 use microprop::checkpoint::{self, CheckpointError};
 use microprop::dynamic::{LayerSpec, Network, Topology};
-use microprop::{LayerShape, Scaling};
 
 pub use scaling::Scaler;
 
@@ -209,6 +209,28 @@ impl Trained {
         Ok(out)
     }
 
+    /// The output for one row of raw features, as
+    /// [`Model::predict`](microprop::Model::predict) computes it: the
+    /// input normaliser applied first, the network, then the target
+    /// normaliser undone (each only if the checkpoint held it).
+    ///
+    /// # Errors
+    /// As [`Trained::predict`].
+    pub fn predict_scaled(&self, x: &[f32]) -> Result<Vec<f32>> {
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            bail!("input {i} is {}", x[i]);
+        }
+        let mut x = x.to_vec();
+        if let Some(input) = &self.input {
+            input.apply(&mut x);
+        }
+        let mut out = self.predict(&x)?;
+        if let Some(target) = &self.target {
+            target.invert(&mut out);
+        }
+        Ok(out)
+    }
+
     /// The core checkpoint of the network ([`checkpoint::save_network`]:
     /// the parameters; normalisers are not written).
     ///
@@ -226,18 +248,11 @@ impl Trained {
     }
 }
 
-/// The scaling of a normaliser as `--normalize` names it.
-pub fn scaling_name(scaling: Scaling) -> &'static str {
-    match scaling {
-        Scaling::MinMax => "min-max",
-        Scaling::Standard => "standard",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use microprop::ActivationKind as K;
+    use microprop::Scaling;
     use microprop::{
         Dense, Identity, Inference, Init, Layer, LeakyRelu, Maxout, Model, Normalizer, Parameters,
         network,
@@ -300,6 +315,16 @@ mod tests {
             (target.scaling, target.offset.as_slice()),
             (Scaling::MinMax, &[-1.0, 7.5][..])
         );
+        model.target.scale = [0.5, 0.0];
+        let mut blob = vec![0u8; checkpoint::model_len::<Typed, 3, 2>()];
+        checkpoint::save_model(&model, &mut blob).unwrap();
+        let loaded = Trained::from_checkpoint(&blob).unwrap();
+        for x in [[0.5f32, -2.0, 1.5], [3.0, 0.25, -7.0]] {
+            let want = model
+                .predict(&mut Inference::new(), &mut x.clone())
+                .unwrap();
+            assert_eq!(loaded.predict_scaled(&x).unwrap(), want);
+        }
     }
 
     #[test]

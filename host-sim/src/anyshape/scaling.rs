@@ -23,6 +23,22 @@ pub struct Scaler {
 }
 
 impl Scaler {
+    /// Scales `x` in place, as [`Normalizer::apply`] does (the same
+    /// operations in the same order: the same bits).
+    pub fn apply(&self, x: &mut [f32]) {
+        for (v, (o, s)) in x.iter_mut().zip(self.offset.iter().zip(&self.scale)) {
+            *v = (*v - o) * s;
+        }
+    }
+
+    /// Undoes [`Scaler::apply`] in place, as [`Normalizer::invert`] does (a
+    /// constant feature comes back as its constant).
+    pub fn invert(&self, x: &mut [f32]) {
+        for (v, (o, s)) in x.iter_mut().zip(self.offset.iter().zip(&self.scale)) {
+            *v = if *s != 0.0 { *v / s + o } else { *o };
+        }
+    }
+
     /// Checks that both parts have `width` finite values.
     pub(super) fn check(&self, width: usize) -> Result<(), String> {
         if self.offset.len() != width || self.scale.len() != width {
