@@ -30,7 +30,7 @@ pub mod source;
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::Args;
 
 use crate::models::Builtin;
@@ -69,13 +69,12 @@ pub struct ExportOptions {
     /// [default: the checkpoint's file stem, or the model's name].
     #[arg(long)]
     pub name: Option<String>,
-    /// Which files `export CHECKPOINT` writes.
+    /// Which files `export CHECKPOINT` writes (empty: both).
     #[arg(
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "rust,c",
-        requires = "file"
+        help = "Which files `export CHECKPOINT` writes [default: rust,c]"
     )]
     pub format: Vec<Format>,
 }
@@ -95,7 +94,15 @@ pub fn command(options: &ExportOptions) -> Result<()> {
                 .name
                 .clone()
                 .unwrap_or_else(|| network::default_name(file));
-            network::describe(&network::export(file, &out, &name, &options.format)?)
+            let formats = if options.format.is_empty() {
+                &[Format::Rust, Format::C][..]
+            } else {
+                &options.format
+            };
+            network::describe(&network::export(file, &out, &name, formats)?)
+        }
+        None if !options.format.is_empty() => {
+            bail!("--format is for `export CHECKPOINT` (a checkpoint of any shape)")
         }
         None => {
             let out = options
