@@ -88,7 +88,8 @@ pub fn header(net: &Trained, name: &str, label: &str, origin: &str) -> Result<St
         let _ = write!(
             s,
             " *
- * The outputs are the targets scaled: for each output o,
+ * The network's outputs are scaled targets; undo the scaling of each
+ * output o:
  *     y[o] = {id}_target_scale[o] != 0.0f ? y[o] / {id}_target_scale[o] + {id}_target_offset[o]
  *                                          : {id}_target_offset[o];
 "

@@ -28,7 +28,8 @@ pub(super) struct Generated {
 /// round-trip test compares it with a committed file).
 ///
 /// # Errors
-/// As [`super::export`].
+/// If the checkpoint can't be read or loaded into `model`'s type (it is for
+/// another model), or a value is not finite.
 pub fn source_for(model: Builtin, path: &Path) -> Result<String> {
     generate(model, path).map(|g| g.text)
 }
@@ -36,7 +37,8 @@ pub fn source_for(model: Builtin, path: &Path) -> Result<String> {
 /// The source for the model checkpoint at `path`, and what it holds.
 ///
 /// # Errors
-/// As [`super::export`].
+/// If the checkpoint can't be read or loaded into `model`'s type (it is for
+/// another model), or a value is not finite.
 pub(super) fn generate(model: Builtin, path: &Path) -> Result<Generated> {
     struct Visit<'a>(&'a Path);
     impl ModelVisitor for Visit<'_> {
