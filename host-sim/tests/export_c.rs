@@ -154,6 +154,23 @@ fn check_in_c(lib: &Path, dir: &Path, name: &str, checkpoint: &Path, scale: f32)
     std::fs::write(work.join("cases.h"), cases(&net, name, &inputs)).unwrap();
     let exe = work.join("export_test");
     let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    // The header is plain C99 (hexadecimal floats are C99's).
+    run(Command::new(&compiler)
+        .args([
+            "-std=c99",
+            "-pedantic",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsyntax-only",
+            "-I",
+        ])
+        .arg(manifest().join("../ffi/include"))
+        .arg("-I")
+        .arg(dir)
+        .arg("-I")
+        .arg(&work)
+        .arg(manifest().join("tests/c/export_test.c")));
     run(Command::new(compiler)
         .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-I"])
         .arg(manifest().join("../ffi/include"))

@@ -72,7 +72,13 @@ pub fn text(format: Format, path: &Path, name: &str) -> Result<String> {
     render(format, &read(path)?, path, name)
 }
 
-fn render(format: Format, net: &Trained, path: &Path, name: &str) -> Result<String> {
+/// The text of `format` for `net`, read from the file `path` (named in the
+/// header comment), named `name`: for a network that came from elsewhere
+/// than a plain checkpoint file (a model file that wraps one).
+///
+/// # Errors
+/// If a layer has no source form.
+pub fn render(format: Format, net: &Trained, path: &Path, name: &str) -> Result<String> {
     let label = format!("{name} ({})", net.architecture());
     let file = path.file_name().map_or_else(
         || path.display().to_string(),
@@ -92,16 +98,29 @@ fn render(format: Format, net: &Trained, path: &Path, name: &str) -> Result<Stri
 /// As [`text`]; if `name` is empty or holds a path separator, or a file
 /// can't be written.
 pub fn export(path: &Path, out: &Path, name: &str, formats: &[Format]) -> Result<Written> {
-    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-        bail!("--name {name:?} is not a file name");
-    }
-    let net = read(path)?;
+    check_name(name)?;
+    write(&read(path)?, path, out, name, formats)
+}
+
+/// [`export`] for a network already read (from `path`, named in the
+/// header comments).
+///
+/// # Errors
+/// As [`export`].
+pub fn write(
+    net: &Trained,
+    path: &Path,
+    out: &Path,
+    name: &str,
+    formats: &[Format],
+) -> Result<Written> {
+    check_name(name)?;
     let mut texts = Vec::new();
     for &format in formats {
         if texts.iter().any(|(f, _)| *f == format) {
             continue;
         }
-        texts.push((format, render(format, &net, path, name)?));
+        texts.push((format, render(format, net, path, name)?));
     }
     let mut files = Vec::new();
     for (format, text) in texts {
@@ -115,6 +134,14 @@ pub fn export(path: &Path, out: &Path, name: &str, formats: &[Format]) -> Result
         parameters: net.params().len(),
         scaled: net.input_scaling().is_some() || net.target_scaling().is_some(),
     })
+}
+
+/// A name that is one file name (no directory, not empty).
+fn check_name(name: &str) -> Result<()> {
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        bail!("--name {name:?} is not a file name");
+    }
+    Ok(())
 }
 
 /// The text `export CHECKPOINT` prints about what it wrote.
