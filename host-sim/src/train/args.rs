@@ -38,7 +38,7 @@ pub struct TrainOptions {
     )]
     pub model: Option<Builtin>,
     /// Hidden layers of a model of any shape on --csv, e.g. 32:relu,16:tanh
-    /// (also leaky_relu=SLOPE, elu=ALPHA, sigmoid, identity, maxoutK); the
+    /// (also leaky_relu:SLOPE, elu:ALPHA, sigmoid, identity, maxout:K); the
     /// output layer comes from the task.
     #[arg(long, requires = "csv", conflicts_with_all = ["idx", "resume", "save_state"])]
     pub layers: Option<LayerList>,

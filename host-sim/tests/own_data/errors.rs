@@ -120,7 +120,7 @@ fn bad_settings_and_labels_are_refused_before_anything_is_written() {
     let model = dir.path().join("m.mpm");
     let csv = iris();
     let cases: [(&[&str], &str); 6] = [
-        (&["--layers", "16:swish"], "expected UNITS:ACTIVATION"),
+        (&["--layers", "16:swish"], "unknown activation \"swish\""),
         (
             &["--layers", "16:tanh", "--label", "colour"],
             "no column named \"colour\"",
@@ -144,7 +144,7 @@ fn bad_settings_and_labels_are_refused_before_anything_is_written() {
             ],
             "",
         ),
-        (&["--layers", "4:maxout1"], "maxout needs its pieces"),
+        (&["--layers", "4:maxout1"], "maxout pieces must be 2..=256"),
     ];
     for (flags, why) in cases {
         let mut args = vec![
