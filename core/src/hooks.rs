@@ -26,11 +26,11 @@ use crate::fit::{EpochReport, FitReport, StepEvent};
 /// use microprop::{network, Dense, EpochReport, FitHooks, Identity, Layer, MeanSquaredError, Sgd, StepEvent, Tanh, Workspace};
 /// type Ws = Workspace<network![Dense<1, 4, Tanh>, Dense<4, 1, Identity>], MeanSquaredError, Sgd, 4>;
 ///
-/// /// Records every step's loss and stops once it is small.
-/// struct Curve { losses: Vec<f32> }
+/// /// Keeps the last step's loss and stops once it is small.
+/// struct Curve { last_loss: f32 }
 /// impl FitHooks<Ws> for Curve {
 ///     fn step(&mut self, event: &StepEvent) -> ControlFlow<()> {
-///         self.losses.push(event.stats.loss);
+///         self.last_loss = event.stats.loss;
 ///         if event.stats.loss < 1e-3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
 ///     }
 ///     fn epoch(&mut self, report: &EpochReport, ws: &mut Ws) -> ControlFlow<()> {
@@ -130,8 +130,8 @@ fn either(a: ControlFlow<()>, b: ControlFlow<()>) -> ControlFlow<()> {
 ///
 /// ```
 /// use microprop::{EpochReport, OnEpoch};
-/// let mut losses = Vec::new();
-/// let hooks = OnEpoch::new(|r: &EpochReport| losses.push(r.stats.mean_loss()));
+/// let mut last_loss = f32::NAN;
+/// let hooks = OnEpoch::new(|r: &EpochReport| last_loss = r.stats.mean_loss());
 /// # drop(hooks);
 /// ```
 #[derive(Debug, Clone, Copy)]

@@ -10,11 +10,6 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-// The `alloc` feature (off by default) only adds `Schedule for Box<S>`;
-// nothing in the library allocates.
-#[cfg(feature = "alloc")]
-extern crate alloc;
-
 mod activation;
 mod buffer;
 mod chain;

@@ -11,8 +11,9 @@ use crate::math;
 ///
 /// Implemented by [`LrSchedule`], [`Warmup`], a constant `f32`,
 /// [`FnSchedule`] (any closure of the step, so a custom schedule can carry
-/// parameters), references to a schedule (`&S`, `&mut S`, `&dyn Schedule`)
-/// and, with the `alloc` feature, `Box<S>` (`Box<dyn Schedule>`). Implement
+/// parameters) and references to a schedule (`&S`, `&mut S`,
+/// `&dyn Schedule`: a schedule chosen at run time, or a boxed one on the
+/// host passed as `&*boxed`). Implement
 /// it for your own type for a custom schedule that must be a `const` (a
 /// firmware's configuration in flash).
 ///
@@ -39,15 +40,6 @@ impl<S: Schedule + ?Sized> Schedule for &S {
 }
 
 impl<S: Schedule + ?Sized> Schedule for &mut S {
-    fn learning_rate(&self, t: u32) -> f32 {
-        (**self).learning_rate(t)
-    }
-}
-
-/// With the `alloc` feature: a boxed schedule, e.g. `Box<dyn Schedule>`
-/// chosen at run time.
-#[cfg(feature = "alloc")]
-impl<S: Schedule + ?Sized> Schedule for alloc::boxed::Box<S> {
     fn learning_rate(&self, t: u32) -> f32 {
         (**self).learning_rate(t)
     }
@@ -184,7 +176,7 @@ impl Schedule for f32 {
 /// let inner = LrSchedule::Constant(1.0);
 /// let zero = Warmup { steps: 4, inner, start: WarmupStart::Zero };
 /// let linear_lr = Warmup { steps: 4, inner, start: WarmupStart::LinearLr };
-/// let rates = |s: &Warmup<LrSchedule>| (0..6).map(|t| s.learning_rate(t)).collect::<Vec<_>>();
+/// let rates = |s: &Warmup<LrSchedule>| -> [f32; 6] { core::array::from_fn(|t| s.learning_rate(t as u32)) };
 /// assert_eq!(rates(&zero), [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]);
 /// assert_eq!(rates(&linear_lr), [0.2, 0.4, 0.6, 0.8, 1.0, 1.0]);
 /// ```
@@ -210,7 +202,7 @@ pub enum WarmupStart {
 /// ```
 /// use microprop::{LrSchedule, Schedule, Warmup};
 /// let s = Warmup::from_zero(4, LrSchedule::Constant(0.8));
-/// let rates: Vec<f32> = (0..6).map(|t| s.learning_rate(t)).collect();
+/// let rates: [f32; 6] = core::array::from_fn(|t| s.learning_rate(t as u32));
 /// assert_eq!(rates, [0.0, 0.2, 0.4, 0.6, 0.8, 0.8]);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -356,18 +348,5 @@ mod tests {
         let table: [&dyn Schedule; 3] = [&closure, &constant, &0.125f32];
         let rates: [f32; 3] = core::array::from_fn(|i| table[i].learning_rate(2));
         assert_eq!(rates, [1.0, 0.25, 0.125]);
-    }
-
-    #[cfg(feature = "alloc")]
-    #[test]
-    fn a_boxed_trait_object_is_a_schedule() {
-        use alloc::boxed::Box;
-        let chosen: Box<dyn Schedule> = Box::new(Warmup::from_zero(
-            2,
-            FnSchedule(|t: u32| 1.0 / (t + 1) as f32),
-        ));
-        let warm = Warmup::linear_lr(0, chosen);
-        assert_eq!(warm.learning_rate(1), 0.5);
-        assert_eq!(warm.learning_rate(3), 0.5);
     }
 }
