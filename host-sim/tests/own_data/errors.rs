@@ -2,25 +2,14 @@
 //! missing or extra columns, damaged model files, bad layer lists, labels
 //! that do not fit.
 
-use super::{fails, iris, iris_variant, ok, s};
+use super::{fails, iris, iris_variant, ok, s, train_small};
 
 #[test]
 fn missing_and_extra_columns_are_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.mpm");
     let csv = iris();
-    ok(&[
-        "train",
-        "--csv",
-        s(&csv),
-        "--layers",
-        "4:tanh",
-        "--epochs",
-        "2",
-        "--quiet",
-        "--checkpoint",
-        s(&model),
-    ]);
+    train_small(&csv, &model);
     let missing = iris_variant(dir.path(), "missing.csv", &[0, 1, 3, 4], |l| l.to_string());
     let out = dir.path().join("p.csv");
     let err = fails(&[
@@ -73,18 +62,7 @@ fn a_damaged_or_truncated_model_file_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.mpm");
     let csv = iris();
-    ok(&[
-        "train",
-        "--csv",
-        s(&csv),
-        "--layers",
-        "4:tanh",
-        "--epochs",
-        "2",
-        "--quiet",
-        "--checkpoint",
-        s(&model),
-    ]);
+    train_small(&csv, &model);
     let bytes = std::fs::read(&model).unwrap();
     let cases = [
         (

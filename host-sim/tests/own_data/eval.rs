@@ -1,7 +1,7 @@
 //! `eval` of a model file: columns by name, and on the training file
 //! exactly the rows `train` held out, with no flag to repeat.
 
-use super::{iris, iris_variant, json, ok, s};
+use super::{iris, iris_variant, json, ok, s, train_small};
 
 #[test]
 fn eval_scores_exactly_the_held_out_rows_of_the_training_file() {
@@ -73,18 +73,7 @@ fn eval_refuses_flags_that_would_re_split() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("iris.mpm");
     let csv = iris();
-    ok(&[
-        "train",
-        "--csv",
-        s(&csv),
-        "--layers",
-        "4:tanh",
-        "--epochs",
-        "2",
-        "--quiet",
-        "--checkpoint",
-        s(&model),
-    ]);
+    train_small(&csv, &model);
     for flag in [
         ["--seed", "3"],
         ["--test-fraction", "0.5"],

@@ -64,6 +64,23 @@ fn fails(args: &[&str]) -> String {
 }
 
 /// `path` as the `&str` an argument list takes.
+/// Trains a small model (one 4-unit tanh layer, two epochs) on `csv` into
+/// `model`: the model file the eval and error tests start from.
+fn train_small(csv: &Path, model: &Path) {
+    ok(&[
+        "train",
+        "--csv",
+        s(csv),
+        "--layers",
+        "4:tanh",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--checkpoint",
+        s(model),
+    ]);
+}
+
 fn s(path: &Path) -> &str {
     path.to_str().expect("UTF-8 temp path")
 }
