@@ -1,7 +1,9 @@
-//! The per-epoch progress bar on stderr.
+//! The per-epoch progress bar on stderr, and the epoch lines on stdout.
 
 use anyhow::{Result, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use super::metrics::{EpochRecord, epoch_summary};
 
 /// A per-epoch progress bar on stderr (hidden when `show` is false or
 /// stderr is not a terminal).
@@ -18,4 +20,57 @@ pub fn progress_bar(show: bool, epochs: u64) -> Result<ProgressBar> {
     );
     bar.set_prefix("training");
     Ok(bar)
+}
+
+/// A training run's progress: the bar (its message the latest epoch's
+/// summary) and, when shown, a line for the first and the last epoch and
+/// for about twenty evenly spaced ones between.
+pub struct EpochProgress {
+    bar: ProgressBar,
+    show: bool,
+    epochs: u32,
+    print_every: u32,
+}
+
+impl EpochProgress {
+    /// Progress of a run of `epochs` epochs; nothing is drawn or printed
+    /// unless `show`.
+    ///
+    /// # Errors
+    /// If the bar's template does not parse.
+    pub fn new(show: bool, epochs: u32) -> Result<Self> {
+        Ok(EpochProgress {
+            bar: progress_bar(show, u64::from(epochs))?,
+            show,
+            epochs,
+            print_every: if epochs <= 30 { 1 } else { epochs.div_ceil(20) },
+        })
+    }
+
+    /// One epoch done.
+    pub fn epoch(&self, record: &EpochRecord) {
+        self.bar.set_message(epoch_summary(record));
+        self.bar.inc(1);
+        let listed = record.epoch.is_multiple_of(self.print_every)
+            || record.epoch == 1
+            || record.epoch == self.epochs;
+        if self.show && listed {
+            let line = format!(
+                "epoch {:>4}/{}  {}",
+                record.epoch,
+                self.epochs,
+                epoch_summary(record)
+            );
+            if self.bar.is_hidden() {
+                println!("{line}");
+            } else {
+                self.bar.println(line);
+            }
+        }
+    }
+
+    /// The run is over: the bar goes.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }

@@ -16,8 +16,7 @@ use crate::models::checkpoints::{self, explain};
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
 use crate::options::{BUFFER, OptimizerKind, describe_schedule};
 use crate::report::{
-    EpochRecord, Evaluation, epoch_summary, evaluate_model, progress_bar, training_curves,
-    write_metrics,
+    EpochProgress, EpochRecord, Evaluation, evaluate_model, training_curves, write_metrics,
 };
 
 /// What a training run did.
@@ -161,9 +160,7 @@ where
     let data = SliceDataset::new(&train.features, &train.labels)
         .ok_or_else(|| anyhow!("features and labels differ in length"))?;
 
-    let show = !options.quiet && !options.json;
-    let bar = progress_bar(show, u64::from(epochs))?;
-    let print_every = if epochs <= 30 { 1 } else { epochs.div_ceil(20) };
+    let progress = EpochProgress::new(!options.quiet && !options.json, epochs)?;
     let mut records = Vec::with_capacity(epochs as usize);
     let keep_best = best.as_deref_mut().map(KeepBest);
     let report = ws
@@ -174,31 +171,13 @@ where
                 keep_best,
                 OnEpoch::new(|r| {
                     let record = EpochRecord::from_report(r);
-                    bar.set_message(epoch_summary(&record));
-                    bar.inc(1);
-                    if show
-                        && (record.epoch.is_multiple_of(print_every)
-                            || record.epoch == 1
-                            || record.epoch == epochs)
-                    {
-                        let line = format!(
-                            "epoch {:>4}/{}  {}",
-                            record.epoch,
-                            epochs,
-                            epoch_summary(&record)
-                        );
-                        if bar.is_hidden() {
-                            println!("{line}");
-                        } else {
-                            bar.println(line);
-                        }
-                    }
+                    progress.epoch(&record);
                     records.push(record);
                 }),
             ),
         )
         .map_err(|e| anyhow!("training failed: {e}"))?;
-    bar.finish_and_clear();
+    progress.finish();
 
     let model = Model {
         net: ws.net.clone(),

@@ -16,9 +16,7 @@ use crate::models::own::{
     EpochEvent, FitData, FitSettings, OwnModel, Rows, SplitRecord, fit, topology, write_model,
 };
 use crate::options::{BUFFER, NormalizeKind, OptimizerKind, describe_schedule};
-use crate::report::{
-    EpochRecord, Score, epoch_summary, progress_bar, score, training_curves, write_metrics,
-};
+use crate::report::{EpochProgress, EpochRecord, Score, score, training_curves, write_metrics};
 use crate::train::TrainOptions;
 
 /// What a `train --layers` run did.
@@ -100,31 +98,11 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
         stopping: options.stopping.stopping(epochs),
     };
 
-    let show = !options.quiet && !options.json;
-    let bar = progress_bar(show, u64::from(epochs))?;
-    let print_every = if epochs <= 30 { 1 } else { epochs.div_ceil(20) };
+    let progress = EpochProgress::new(!options.quiet && !options.json, epochs)?;
     let mut records = Vec::new();
     let on_epoch = |e: &EpochEvent| {
         let record = EpochRecord::from_report(&e.report).with_validation(e.validation.as_ref());
-        bar.set_message(epoch_summary(&record));
-        bar.inc(1);
-        if show
-            && (record.epoch.is_multiple_of(print_every)
-                || record.epoch == 1
-                || record.epoch == epochs)
-        {
-            let line = format!(
-                "epoch {:>4}/{}  {}",
-                record.epoch,
-                epochs,
-                epoch_summary(&record)
-            );
-            if bar.is_hidden() {
-                println!("{line}");
-            } else {
-                bar.println(line);
-            }
-        }
+        progress.epoch(&record);
         records.push(record);
     };
     let report = {
@@ -160,7 +138,7 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
             OptimizerKind::Adam | OptimizerKind::Adamw => run.with(s.adam(), on_epoch),
         }?
     };
-    bar.finish_and_clear();
+    progress.finish();
 
     let model = build_model(options, &prepared, layers, params, &report, &schedule)?;
     let scores = |rows: &[usize]| -> Result<Option<Score>> {
