@@ -23,9 +23,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use microprop::{
-    Adam, Dense, FusedTrainer, Identity, Inference, Init, Layer, Loss, MeanSquaredError, Momentum,
-    Optimizer, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, Zeroed, init::SeededRng,
-    network,
+    Adam, Dense, Fusable, FusedTrainer, Identity, Inference, Init, Layer, Loss, MeanSquaredError,
+    Momentum, Optimizer, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, Zeroed,
+    init::SeededRng, network,
 };
 
 /// 784-128-10, ReLU hidden layer, logits out (MNIST).
@@ -419,7 +419,7 @@ where
 /// A batch-1 training workload with [`FusedTrainer`] (no gradient buffer):
 /// the same data, start and restart cycle as [`Train`] with `B = 1`, and
 /// the same bits (the tests compare the two step by step).
-pub struct TrainFused<N: Layer, L: Loss<N::Output, Target: 'static>, O: Optimizer> {
+pub struct TrainFused<N: Fusable, L: Loss<N::Output, Target: 'static>, O: Optimizer> {
     name: &'static str,
     macs_per_row: usize,
     initial: Box<N>,
@@ -433,7 +433,7 @@ pub struct TrainFused<N: Layer, L: Loss<N::Output, Target: 'static>, O: Optimize
 
 impl<N, L, O> Workload for TrainFused<N, L, O>
 where
-    N: Layer + Copy,
+    N: Fusable + Copy,
     L: Loss<N::Output, Target: 'static> + microprop::AcceptsActivation<N::OutputActivation>,
     O: Optimizer,
 {

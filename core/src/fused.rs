@@ -5,7 +5,7 @@ use core::mem::size_of;
 use crate::activation::Activation;
 use crate::buffer::{Row, Zeroed, all_finite};
 use crate::error::Error;
-use crate::layer::Layer;
+use crate::layer::Fusable;
 use crate::loss::{AcceptsActivation, Loss};
 use crate::optim::{Gradient, Optimizer, StepContext};
 use crate::stats::StepStats;
@@ -27,9 +27,10 @@ use crate::trainer::MemoryReport;
 /// written, and a step that would produce a non-finite value changes
 /// nothing.
 ///
-/// Dense layers only (a [`Maxout`](crate::Maxout) layer is refused at
-/// compile time: its gradient is not an outer product); no gradient
-/// clipping (it needs the gradient's norm before the first update).
+/// [`Fusable`] networks only: dense layers (a [`Maxout`](crate::Maxout)
+/// layer is refused at compile time: its gradient is not an outer
+/// product); no gradient clipping (it needs the gradient's norm before the
+/// first update).
 ///
 /// ```
 /// use microprop::{Dense, FusedTrainer, Layer, MeanSquaredError, Sgd, Sigmoid, Trainer, network};
@@ -46,7 +47,7 @@ use crate::trainer::MemoryReport;
 /// assert_eq!(fused_net, net); // bit for bit
 /// assert_eq!(FusedTrainer::<Net, MeanSquaredError, Sgd>::MEMORY.gradients, 0);
 /// ```
-pub struct FusedTrainer<N: Layer, L, O: Optimizer> {
+pub struct FusedTrainer<N: Fusable, L, O: Optimizer> {
     cache: N::Cache<1>,
     state: O::State<N::Grads>,
     /// The loss function.
@@ -56,7 +57,7 @@ pub struct FusedTrainer<N: Layer, L, O: Optimizer> {
     steps: u32,
 }
 
-impl<N: Layer, L: Zeroed, O: Optimizer + Zeroed> FusedTrainer<N, L, O> {
+impl<N: Fusable, L: Zeroed, O: Optimizer + Zeroed> FusedTrainer<N, L, O> {
     /// A trainer whose every byte is zero, for a `static`: the loss and the
     /// optimizer are their [`Zeroed::ZERO`] values, so the linker puts the
     /// whole trainer in `.bss` (RAM cleared at start-up) instead of storing
@@ -88,15 +89,9 @@ impl<N: Layer, L: Zeroed, O: Optimizer + Zeroed> FusedTrainer<N, L, O> {
     pub const ZEROED: Self = Self::new(L::ZERO, O::ZERO);
 }
 
-impl<N: Layer, L, O: Optimizer> FusedTrainer<N, L, O> {
+impl<N: Fusable, L, O: Optimizer> FusedTrainer<N, L, O> {
     /// A trainer with zeroed buffers. Usable in `const` and `static`.
     pub const fn new(loss: L, optimizer: O) -> Self {
-        const {
-            assert!(
-                N::FUSABLE,
-                "the fused step needs a network of dense layers (a maxout gradient is not an outer product)"
-            )
-        };
         FusedTrainer {
             cache: <N::Cache<1> as Zeroed>::ZERO,
             state: <O::State<N::Grads> as Zeroed>::ZERO,
@@ -190,13 +185,13 @@ impl<N: Layer, L, O: Optimizer> FusedTrainer<N, L, O> {
 }
 
 /// The gradient of one row as the network's outer products.
-struct OuterProducts<'a, N: Layer> {
+struct OuterProducts<'a, N: Fusable> {
     x: &'a N::Input,
     cache: &'a N::Cache<1>,
     dz: &'a N::Output,
 }
 
-impl<N: Layer> Gradient for OuterProducts<'_, N> {
+impl<N: Fusable> Gradient for OuterProducts<'_, N> {
     #[inline]
     fn for_each_slice(&self, mut f: impl FnMut(&[f32], &[f32])) {
         N::outer_gradients(self.x, self.cache, self.dz, &mut |a, d| f(a, d));

@@ -1,27 +1,111 @@
-//! The trait every layer and every network implements.
+//! Layers and what the trainers need from them.
+//!
+//! Two levels, as a contract:
+//! - [`Layer`] is what a user of a network calls: the row types
+//!   ([`Layer::Input`], [`Layer::Output`]), the all-zero value
+//!   ([`Layer::ZERO`]), weight initialisation ([`Layer::init`]), inference
+//!   of one row ([`Layer::infer`]) and the shapes ([`Layer::visit_shapes`]).
+//!   Given finite weights and a finite input row, `infer` writes the output
+//!   row and never panics.
+//! - [`Backprop`] is what [`Trainer`](crate::Trainer) calls: the caches of
+//!   a batch, the gradient buffer's type and the forward and backward
+//!   passes; [`FusedBackprop`] adds the two passes of
+//!   [`FusedTrainer`](crate::FusedTrainer). Every `Layer` is a `Backprop`
+//!   (a supertrait); a layer that is also a `FusedBackprop` is
+//!   [`Fusable`]. Both are sealed: [`Dense`](crate::Dense),
+//!   [`Maxout`](crate::Maxout) and [`Chain`](crate::Chain) implement them,
+//!   so the caches and passes can change without breaking a user's code.
+//!   The batch methods take the rows actually present (`1..=B`); the
+//!   trainers check that bound before calling them.
+//!
+//! The types here besides the traits are the pieces of those caches and
+//! buffers ([`ChainCache`], [`MaxoutCache`], [`DenseParams`], ...), named so
+//! that sizes (`size_of::<Grads<Net>>()`) and generated code can refer to
+//! them.
+//!
+//! ```
+//! use microprop::layer::{Cache, Grads};
+//! use microprop::{Dense, Inference, Init, Layer, Parameters, Relu, network};
+//! type Net = network![Dense<2, 3, Relu>, Dense<3, 1, Relu>];
+//! let mut net = Net::ZERO;
+//! net.init(Init::Xavier, &mut microprop::init::seeded(7));
+//! let mut run = Inference::<Net>::new();
+//! let y = *run.predict(&net, &[1.0, -1.0]).unwrap();
+//! assert!(y[0] >= 0.0);
+//! // A gradient buffer is shaped like the parameters; a cache holds the
+//! // output rows of every layer for a batch.
+//! assert_eq!(size_of::<Grads<Net>>(), Net::LEN * 4);
+//! assert_eq!(size_of::<Cache<Net, 4>>(), (4 * 3 + 4 * 1 + 3) * 4);
+//! ```
 
 use crate::activation::Activation;
-use crate::buffer::{Row, Zeroed};
+use crate::buffer::Row;
 use crate::init::Init;
-use crate::params::{ParameterBuffer, Parameters};
 use rand_core::Rng;
 
-/// A differentiable map from one [`Row`] to another, with its own parameters.
+pub use crate::buffer::Zeroed;
+pub use crate::chain::{ChainCache, ChainScratch};
+pub use crate::dense::DenseParams;
+pub use crate::maxout::{MaxoutCache, MaxoutParams};
+pub use crate::params::ParameterBuffer;
+
+use crate::params::Parameters;
+
+/// A map from one [`Row`] to another with its own parameters: a
+/// [`Dense`](crate::Dense) or [`Maxout`](crate::Maxout) layer, or a
+/// [`Chain`](crate::Chain) of layers, so a whole network is a `Layer` too.
 ///
-/// [`Dense`](crate::Dense), [`Maxout`](crate::Maxout) and a
-/// [`Chain`](crate::Chain) of layers all implement it, so a network is just a
-/// layer. A `Chain<X, Y>` requires `Y::Input == X::Output`: that equality of
-/// `[f32; N]` types is the compile-time shape check.
+/// Its rows are `N::Input` and `N::Output`, `[f32; I]` and `[f32; O]`
+/// (declared on the supertrait [`Backprop`], whose passes take them; write
+/// `N::Input` and bounds such as `N: Layer<Input = [f32; 4]>` as usual). A
+/// `Chain<X, Y>` is a layer only when `Y::Input == X::Output`: that equality
+/// of `[f32; N]` types is the compile-time shape check.
 ///
-/// The layer value holds parameters and activation settings only. Training
-/// buffers ([`Layer::Cache`], [`Layer::Grads`]) and the inference workspace
-/// ([`Layer::Scratch`]) are separate types owned by a
-/// [`Trainer`](crate::Trainer) or [`Inference`](crate::Inference), so an
-/// inference-only build pays for none of them.
+/// The layer value holds parameters and activation settings only. The
+/// inference workspace ([`Layer::Scratch`]) is a separate type owned by an
+/// [`Inference`](crate::Inference), the training buffers
+/// ([`Backprop::Cache`], [`Backprop::Grads`]) are owned by a
+/// [`Trainer`](crate::Trainer), so an inference-only build pays for none of
+/// them.
 ///
-/// The batch methods take the rows actually present (`1..=B`); callers
-/// ([`Trainer`](crate::Trainer)) check that bound.
-pub trait Layer: Parameters + Sized {
+/// ```
+/// use microprop::{Dense, Identity, Layer, Relu, network};
+/// type Net = network![Dense<4, 8, Relu>, Dense<8, 3, Identity>];
+/// static NET: Net = Net::ZERO;
+/// let mut shapes = Vec::new();
+/// NET.visit_shapes(0, &mut |s| shapes.push((s.inputs, s.outputs)));
+/// assert_eq!((Net::DEPTH, shapes), (2, vec![(4, 8), (8, 3)]));
+/// ```
+pub trait Layer: Backprop {
+    /// Workspace for the inference of one row (the rows between the layers
+    /// of a chain).
+    type Scratch: Zeroed;
+
+    /// All weights zero, default activation settings.
+    const ZERO: Self;
+    /// Number of layers (a chain counts its members).
+    const DEPTH: usize;
+
+    /// Draws the weights from `init`; sets the biases to zero.
+    fn init<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R);
+
+    /// The output for one input row.
+    fn infer(&self, x: &Self::Input, out: &mut Self::Output, scratch: &mut Self::Scratch);
+
+    /// Calls `f` with the shape of each layer, front to back, numbering them
+    /// from `first_index` (for reports and checkpoint fingerprints).
+    fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape));
+}
+
+/// The training side of a layer: its rows, and what
+/// [`Trainer`](crate::Trainer) calls. Sealed; every [`Layer`] implements
+/// it.
+///
+/// A forward pass caches what backward needs (at least the output rows of
+/// every layer); backward runs last layer first, reading dL/dZ from the
+/// cached output rows and writing dL/d(previous pre-activation) over the
+/// previous layer's cached outputs, so no other buffer is needed.
+pub trait Backprop: Parameters + Sized + sealed::Sealed {
     /// One input row, `[f32; I]`.
     type Input: Row;
     /// One output row, `[f32; O]`.
@@ -30,43 +114,22 @@ pub trait Layer: Parameters + Sized {
     type OutputActivation: Activation;
     /// Gradient buffer, shaped like the parameters.
     type Grads: ParameterBuffer;
-    /// Workspace for single-row inference (intermediate rows of a chain).
-    type Scratch: Zeroed;
     /// Everything backpropagation needs cached for a batch of `B` rows
     /// (at least the outputs).
     type Cache<const B: usize>: Zeroed;
 
-    /// All weights zero, default activation settings.
-    const ZERO: Self;
-    /// Whether the layer supports the fused batch-1 step
-    /// ([`FusedTrainer`](crate::FusedTrainer)): its gradient is an outer
-    /// product per parameter slice ([`Layer::outer_gradients`]). Dense
-    /// layers and chains of them do; maxout does not.
-    const FUSABLE: bool;
-    /// Number of layers (a chain counts its members).
-    const DEPTH: usize;
-
     /// The output activation (what a loss sees behind the outputs).
     fn output_activation(&self) -> &Self::OutputActivation;
-
-    /// Draws weights from `init`; sets biases to zero.
-    fn init<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R);
-
-    /// Calls `f(index, input width, output width, activation)` for each
-    /// layer front to back (for reports and fingerprints).
-    fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape));
-
-    /// Output for one input row.
-    fn infer(&self, x: &Self::Input, out: &mut Self::Output, scratch: &mut Self::Scratch);
 
     /// Forward pass over the rows of `x`, caching what backward needs.
     fn forward<const B: usize>(&self, x: &[Self::Input], cache: &mut Self::Cache<B>);
 
-    /// The cached output rows (after `forward`; after the loss, the rows
-    /// hold dL/d(pre-activation) instead).
+    /// The cached output rows (after [`Backprop::forward`]; before
+    /// [`Backprop::backward_first`], the rows hold dL/d(pre-activation)
+    /// instead).
     fn outputs<const B: usize>(cache: &Self::Cache<B>) -> &[Self::Output; B];
 
-    /// Mutable [`Layer::outputs`].
+    /// Mutable [`Backprop::outputs`].
     fn outputs_mut<const B: usize>(cache: &mut Self::Cache<B>) -> &mut [Self::Output; B];
 
     /// Backward pass for the first layer of a network: the output rows of
@@ -82,7 +145,7 @@ pub trait Layer: Parameters + Sized {
     );
 
     /// Backward pass for a layer behind another one: like
-    /// [`Layer::backward_first`], and in addition replaces each row of `x`
+    /// [`Backprop::backward_first`], and in addition replaces each row of `x`
     /// (the previous layer's cached outputs) by dL/d(previous
     /// pre-activation), using `prev`, the previous layer's activation, and
     /// `delta`, one row of scratch.
@@ -95,14 +158,25 @@ pub trait Layer: Parameters + Sized {
         grads: &mut Self::Grads,
         mode: GradientMode,
     );
+}
 
-    /// Fused batch-1 step, first pass: `dz` is dL/dZ of this layer's output
-    /// row (after [`Layer::forward`] of one row). Stores dL/dZ of every
-    /// inner junction of a chain in `cache` (where
-    /// [`Layer::outer_gradients`] finds it), leaves the cached outputs
-    /// alone, and writes dL/d(input) — not yet through the previous
-    /// layer's activation — to `dx` if given. Reads the weights, writes
-    /// none.
+/// The passes of the fused batch-1 step ([`FusedTrainer`](crate::FusedTrainer)),
+/// for layers whose gradient is an outer product per parameter slice.
+/// Sealed; [`Dense`](crate::Dense) and chains of fusable layers implement
+/// it, [`Maxout`](crate::Maxout) does not (its gradient goes to the winning
+/// piece only).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be trained by the fused step (`FusedTrainer`)",
+    label = "not a dense layer or a chain of them",
+    note = "the fused step forms every weight's gradient as an outer product, which a `Maxout` layer's is not; train it with `Trainer` and batch 1"
+)]
+pub trait FusedBackprop: Backprop {
+    /// First pass: `dz` is dL/dZ of this layer's output row (after
+    /// [`Backprop::forward`] of one row). Stores dL/dZ of every inner
+    /// junction of a chain in `cache` (where
+    /// [`FusedBackprop::outer_gradients`] finds it), leaves the cached
+    /// outputs alone, and writes dL/d(input), not yet through the previous
+    /// layer's activation, to `dx` if given. Reads the weights, writes none.
     fn fused_deltas(
         &self,
         cache: &mut Self::Cache<1>,
@@ -110,12 +184,12 @@ pub trait Layer: Parameters + Sized {
         dx: Option<&mut Self::Input>,
     );
 
-    /// Fused batch-1 step, second pass: calls `f(a, d)` for each parameter
-    /// slice in [`Parameters::slices`] order, the slice's gradient being the
-    /// outer product `g[r·len(d) + o] = a[r]·d[o]` (for a dense layer: the
-    /// input row and dz for the weights, `[1]` and dz for the bias). `x` is
-    /// the input row and `dz` this layer's, as given to
-    /// [`Layer::fused_deltas`].
+    /// Second pass: calls `f(a, d)` for each parameter slice in
+    /// [`Parameters::slices`] order, the slice's gradient being the outer
+    /// product `g[r·len(d) + o] = a[r]·d[o]` (for a dense layer: the input
+    /// row and dz for the weights, `[1]` and dz for the bias). `x` is the
+    /// input row and `dz` this layer's, as given to
+    /// [`FusedBackprop::fused_deltas`].
     fn outer_gradients<'a>(
         x: &'a Self::Input,
         cache: &'a Self::Cache<1>,
@@ -123,6 +197,32 @@ pub trait Layer: Parameters + Sized {
         f: &mut impl FnMut(&'a [f32], &'a [f32]),
     );
 }
+
+/// A layer that [`FusedTrainer`](crate::FusedTrainer) can train: every
+/// [`Layer`] that is a [`FusedBackprop`] (dense layers and chains of them).
+///
+/// ```
+/// use microprop::{Dense, Fusable, Identity, Tanh, network};
+/// fn fusable<N: Fusable>() {}
+/// fusable::<network![Dense<2, 4, Tanh>, Dense<4, 1, Identity>]>();
+/// ```
+///
+/// A network with a maxout layer is not fusable:
+///
+/// ```compile_fail
+/// use microprop::{Dense, Fusable, Identity, Maxout, network};
+/// fn fusable<N: Fusable>() {}
+/// fusable::<network![Maxout<2, 4, 2>, Dense<4, 1, Identity>]>();
+/// ```
+pub trait Fusable: Layer + FusedBackprop {}
+
+impl<T: Layer + FusedBackprop> Fusable for T {}
+
+/// The gradient buffer of network `N`, shaped like its parameters.
+pub type Grads<N> = <N as Backprop>::Grads;
+
+/// The training cache of network `N` for batches of up to `B` rows.
+pub type Cache<N, const B: usize> = <N as Backprop>::Cache<B>;
 
 /// Whether a backward pass adds its gradient to the buffer or replaces the
 /// buffer's contents with it.
@@ -155,4 +255,9 @@ pub struct LayerShape {
     pub activation: crate::ActivationKind,
     /// The activation's setting ([`Activation::parameter`]).
     pub activation_parameter: f32,
+}
+
+pub(crate) mod sealed {
+    /// Keeps [`Backprop`](super::Backprop) to the layers of this crate.
+    pub trait Sealed {}
 }

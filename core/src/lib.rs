@@ -25,7 +25,7 @@ pub mod guard;
 mod inference;
 pub mod init;
 pub mod kernel;
-mod layer;
+pub mod layer;
 mod loss;
 pub mod math;
 mod maxout;
@@ -54,7 +54,7 @@ pub use fit::{
 pub use fused::FusedTrainer;
 pub use inference::Inference;
 pub use init::Init;
-pub use layer::{GradientMode, Layer, LayerShape};
+pub use layer::{Fusable, GradientMode, Layer, LayerShape};
 pub use loss::{
     AcceptsActivation, Loss, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
     argmax,

@@ -10,10 +10,10 @@ use microprop::dynamic::{
 };
 use microprop::init::{Init, seeded};
 use microprop::{
-    AcceptsActivation, AdaGrad, Adam, Buffer, Dense, Elu, Epsilon, Error, FusedTrainer, Identity,
-    Inference, Layer, LeakyRelu, Loss, Maxout, MeanSquaredError, Momentum, Parameters, Relu,
-    RmsProp, Row, Sgd, Sigmoid, SigmoidBinaryCrossEntropy, Softmax, SoftmaxCrossEntropy, Tanh,
-    Trainer, Zeroed, network,
+    AcceptsActivation, AdaGrad, Adam, Buffer, Dense, Elu, Epsilon, Error, Fusable, FusedTrainer,
+    Identity, Inference, Layer, LeakyRelu, Loss, Maxout, MeanSquaredError, Momentum, Parameters,
+    Relu, RmsProp, Row, Sgd, Sigmoid, SigmoidBinaryCrossEntropy, Softmax, SoftmaxCrossEntropy,
+    Tanh, Trainer, Zeroed, network,
 };
 
 const BATCH: usize = 4;
@@ -241,7 +241,7 @@ where
 /// `FusedTrainer` of both front ends: equal weights after every step.
 fn check_fused<N, L, O>(layers: &[LayerSpec], loss: L, optimizer: O)
 where
-    N: Layer,
+    N: Fusable,
     L: TestLoss<N::Output> + AcceptsActivation<N::OutputActivation>,
     O: FlatOptimizer + Copy,
     O::State<N::Grads>: Parameters,

@@ -4,7 +4,7 @@
 
 use microprop::init::{Init, seeded};
 use microprop::{
-    AdaGrad, Adam, Dense, Epsilon, Error, FusedTrainer, Identity, Layer, LeakyRelu,
+    AdaGrad, Adam, Dense, Epsilon, Error, Fusable, FusedTrainer, Identity, Layer, LeakyRelu,
     MeanSquaredError, Momentum, Optimizer, Parameters, Relu, RmsProp, Sgd, Sigmoid,
     SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
@@ -84,7 +84,7 @@ fn same_bits<N, L, O>(
     rows: &[(N::Input, L::Target)],
     lr: f32,
 ) where
-    N: Layer + Clone,
+    N: Fusable + Clone,
     L: microprop::Loss<N::Output> + microprop::AcceptsActivation<N::OutputActivation> + Clone,
     O: Optimizer + Clone,
     O::State<N::Grads>: Parameters,
@@ -125,7 +125,7 @@ fn same_bits<N, L, O>(
 
 fn run_all<N, L>(name: &str, net: &N, loss: L, rows: &[(N::Input, L::Target)], lr: f32)
 where
-    N: Layer + Clone,
+    N: Fusable + Clone,
     L: microprop::Loss<N::Output> + microprop::AcceptsActivation<N::OutputActivation> + Clone,
 {
     for (label, make) in optimizers() {
