@@ -22,10 +22,11 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use microprop::layer::Zeroed;
 use microprop::{
     Adam, Dense, Fusable, FusedTrainer, Identity, Inference, Init, Layer, Loss, MeanSquaredError,
-    Momentum, Optimizer, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, Zeroed,
-    init::SeededRng, network,
+    Momentum, Optimizer, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, init::SeededRng,
+    network,
 };
 
 /// 784-128-10, ReLU hidden layer, logits out (MNIST).

@@ -568,7 +568,7 @@ impl AdamStep {
 
     /// Applies the step to one row of an outer-product gradient slice:
     /// parameters `w`, moments `m` and `v`, gradient `a_r·d[o]` (see
-    /// [`crate::Gradient`]), element by element over the shortest of the
+    /// [`optim::Gradient`](crate::optim::Gradient)), element by element over the shortest of the
     /// four slices. Generic over nothing but always inlined: instantiated
     /// in a function with more target features it is vectorised for them
     /// (the extension point for `Kernels::adam`, x86).

@@ -2,7 +2,7 @@
 //!
 //! Two levels, as a contract:
 //! - [`Layer`] is what a user of a network calls: the row types
-//!   ([`Layer::Input`], [`Layer::Output`]), the all-zero value
+//!   (`N::Input`, `N::Output`, declared on [`Backprop`]), the all-zero value
 //!   ([`Layer::ZERO`]), weight initialisation ([`Layer::init`]), inference
 //!   of one row ([`Layer::infer`]) and the shapes ([`Layer::visit_shapes`]).
 //!   Given finite weights and a finite input row, `infer` writes the output

@@ -31,46 +31,64 @@ pub mod math;
 mod maxout;
 mod model;
 mod normalize;
-mod optim;
+pub mod optim;
 mod params;
 mod schedule;
 mod shuffle;
 mod stats;
 mod trainer;
 
+// The root holds the names a user of the library writes; the plumbing the
+// trainers and optimizers share (caches, parameter views, gradient
+// engines) is in `layer` and `optim`. core/README.md lists the root by job.
+
+// Networks and layers.
+pub use buffer::Row;
+pub use chain::Chain;
+pub use dense::Dense;
+pub use layer::{Fusable, Layer, LayerShape};
+pub use maxout::Maxout;
+pub use params::Parameters;
+
+// Activations.
 pub use activation::{
     Activation, ActivationKind, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
     softmax_in_place,
 };
-pub use buffer::{Row, Zeroed};
-pub use chain::{Chain, ChainCache, ChainScratch};
-pub use dataset::{Dataset, SliceDataset};
-pub use dense::{Dense, DenseParams};
-pub use error::{Buffer, Error};
-pub use fit::{
-    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StopReason, Stopping,
-    evaluate, fit, fit_with,
-};
-pub use fused::FusedTrainer;
-pub use inference::Inference;
-pub use init::Init;
-pub use layer::{Fusable, GradientMode, Layer, LayerShape};
+
+// Losses.
 pub use loss::{
     AcceptsActivation, Loss, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
     argmax,
 };
-pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
-pub use model::Model;
-pub use normalize::{Normalizer, NormalizerFit, Scaling};
-pub use optim::{
-    AdaGrad, Adam, Epsilon, Gradient, GradientBuffer, Momentum, Optimizer, RmsProp, Sgd,
-    StepContext, clip_factor, valid_learning_rate,
-};
-pub use params::{ParameterBuffer, Parameters};
-pub use schedule::{LrSchedule, Schedule, Warmup};
-pub use shuffle::{Permutation, shuffle_in_place};
+
+// Training.
+pub use fused::FusedTrainer;
 pub use stats::{EpochStats, StepStats};
 pub use trainer::{MemoryReport, StepReport, Trainer};
+
+// Optimizers.
+pub use optim::{AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, StepContext};
+
+// The training loop.
+pub use fit::{
+    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StopReason, Stopping,
+    evaluate, fit, fit_with,
+};
+pub use schedule::{LrSchedule, Schedule, Warmup};
+
+// Data.
+pub use dataset::{Dataset, SliceDataset};
+pub use normalize::{Normalizer, NormalizerFit, Scaling};
+pub use shuffle::{Permutation, shuffle_in_place};
+
+// Inference and models.
+pub use inference::Inference;
+pub use model::Model;
+
+// Initialisation and errors.
+pub use error::{Buffer, Error};
+pub use init::Init;
 
 /// The `rand_core` traits the initialisers take (`Rng`, `SeedableRng`).
 pub use rand_core;

@@ -6,9 +6,10 @@
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::{Error as _, OutputPin};
+use microprop::layer::Zeroed;
 use microprop::{
     AcceptsActivation, Dataset, Error, FitBuffers, Inference, Layer, Loss, Optimizer, Permutation,
-    Row, Trainer, Zeroed, argmax,
+    Row, Trainer, argmax,
 };
 
 use crate::learn::{Board, RunError};

@@ -314,7 +314,7 @@ fn render(
         let _ = writeln!(s, "{ALLOW}");
         let _ = writeln!(
             s,
-            "pub const LAYER_{}: ::microprop::DenseParams<{i}, {o}> = ::microprop::DenseParams {{",
+            "pub const LAYER_{}: ::microprop::layer::DenseParams<{i}, {o}> = ::microprop::layer::DenseParams {{",
             shape.index
         );
         let _ = writeln!(s, "    weights: [");

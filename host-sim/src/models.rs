@@ -12,9 +12,10 @@ use std::path::Path;
 
 use anyhow::Result;
 use clap::ValueEnum;
+use microprop::layer::Zeroed;
 use microprop::{
     AcceptsActivation, Dense, Identity, Layer, Loss, MeanSquaredError, Relu,
-    SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, Zeroed, argmax, network,
+    SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, argmax, network,
 };
 
 use crate::data::{LabelColumn, Table, class_label, load_csv};

@@ -9,11 +9,12 @@ use microprop::dynamic::{
     self, Buffers, FlatOptimizer, FusedBuffers, LayerSpec, LossKind, Network, Targets, Topology,
 };
 use microprop::init::{Init, seeded};
+use microprop::layer::Zeroed;
 use microprop::{
     AcceptsActivation, AdaGrad, Adam, Buffer, Dense, Elu, Epsilon, Error, Fusable, FusedTrainer,
     Identity, Inference, Layer, LeakyRelu, Loss, Maxout, MeanSquaredError, Momentum, Parameters,
     Relu, RmsProp, Row, Sgd, Sigmoid, SigmoidBinaryCrossEntropy, Softmax, SoftmaxCrossEntropy,
-    Tanh, Trainer, Zeroed, network,
+    Tanh, Trainer, network,
 };
 
 const BATCH: usize = 4;

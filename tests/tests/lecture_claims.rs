@@ -13,11 +13,12 @@
 //! (`cargo test -p microprop-tests --test lecture_claims -- --nocapture`).
 
 use microprop::init::{seeded, standard_normal, unit_uniform};
+use microprop::layer::Zeroed;
 use microprop::{
     AdaGrad, Adam, BatchMode, Dense, EpochStats, Error, FitBuffers, FitConfig, Identity, Init,
     Layer, LrSchedule, MeanSquaredError, Momentum, NormalizerFit, Optimizer, Parameters, RmsProp,
     Scaling, Schedule, Sgd, SliceDataset, SoftmaxCrossEntropy, StepContext, Stopping, Tanh,
-    Trainer, Warmup, Zeroed, fit, network,
+    Trainer, Warmup, fit, network,
 };
 use microprop_sim::bundled_data_dir;
 use microprop_sim::data::{LabeledSet, MinMaxScaler, load_labeled_csv};

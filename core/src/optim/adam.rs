@@ -105,7 +105,8 @@ impl Adam {
     /// whose hyperparameters were never set.
     ///
     /// ```
-    /// use microprop::{Adam, Error, Zeroed};
+    /// use microprop::layer::Zeroed;
+    /// use microprop::{Adam, Error};
     /// assert_eq!(Adam::PYTORCH.check(), Ok(()));
     /// assert_eq!(Adam::ZERO.check(), Err(Error::InvalidHyperparameter));
     /// ```

@@ -36,7 +36,7 @@ const ONE: [f32; 1] = [1.0];
 /// the outer product `[1] ⊗ g`.
 ///
 /// ```
-/// use microprop::{Gradient, GradientBuffer};
+/// use microprop::optim::{Gradient, GradientBuffer};
 /// let g = [0.5_f32, -2.0];
 /// let mut slices = 0;
 /// GradientBuffer(&g).for_each_slice(|a, d| {

@@ -322,8 +322,8 @@ fn sqrt_bound(x: f32) -> f32 {
 /// capped at 1.
 ///
 /// ```
-/// assert_eq!(microprop::clip_factor(10.0, 1.0), 1.0 / (10.0 + 1e-6));
-/// assert_eq!(microprop::clip_factor(0.5, 1.0), 1.0);
+/// assert_eq!(microprop::optim::clip_factor(10.0, 1.0), 1.0 / (10.0 + 1e-6));
+/// assert_eq!(microprop::optim::clip_factor(0.5, 1.0), 1.0);
 /// ```
 pub fn clip_factor(norm: f32, max_norm: f32) -> f32 {
     (max_norm / (norm + 1e-6)).min(1.0)

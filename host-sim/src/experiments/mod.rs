@@ -158,7 +158,7 @@ pub fn fit_epochs<N, L, O, Data, S, const D: usize, const B: usize>(
 where
     N: Layer<Input = [f32; D]> + Clone,
     L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
-    L::Target: Copy + microprop::Zeroed,
+    L::Target: Copy + microprop::layer::Zeroed,
     O: Optimizer,
     Data: Dataset<Input = [f32; D], Target = L::Target>,
     S: Schedule + Copy,

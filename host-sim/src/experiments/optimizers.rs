@@ -31,7 +31,7 @@ pub const START: [f32; 2] = [-5.0, 2.0];
 /// iterate left the floats).
 pub fn path<O: Optimizer>(optimizer: &O, lr: f32, steps: u32) -> Vec<[f32; 2]> {
     let mut w = START;
-    let mut state = <O::State<[f32; 2]> as microprop::Zeroed>::ZERO;
+    let mut state = <O::State<[f32; 2]> as microprop::layer::Zeroed>::ZERO;
     let mut out = vec![w];
     for step in 1..=steps {
         let ctx = StepContext {

@@ -4,9 +4,10 @@
 
 use std::io::Read;
 
+use microprop::layer::Zeroed;
 use microprop::{
     Adam, Dense, Epsilon, FusedTrainer, Identity, Init, Layer, Optimizer, Parameters, Relu,
-    SoftmaxCrossEntropy, StepContext, Trainer, Zeroed, network,
+    SoftmaxCrossEntropy, StepContext, Trainer, network,
 };
 use microprop_host::Level;
 
