@@ -7,7 +7,7 @@ use crate::buffer::{Row, Zeroed, all_finite};
 use crate::error::Error;
 use crate::layer::Fusable;
 use crate::loss::{AcceptsActivation, Loss};
-use crate::optim::{Gradient, Optimizer, StepContext};
+use crate::optim::{Gradient, Optimizer, StepContext, Unmeasured};
 use crate::stats::StepStats;
 use crate::trainer::MemoryReport;
 
@@ -174,7 +174,7 @@ impl<N: Fusable, L, O: Optimizer> FusedTrainer<N, L, O> {
             dz: &dz,
         };
         self.optimizer
-            .update::<N, N::Grads>(net, &gradient, &mut self.state, ctx, false)?;
+            .update(net, &gradient, &mut self.state, ctx, Unmeasured)?;
         self.steps += 1;
         Ok(StepStats {
             rows: 1,
@@ -192,6 +192,7 @@ struct OuterProducts<'a, N: Fusable> {
 }
 
 impl<N: Fusable> Gradient for OuterProducts<'_, N> {
+    type Layout = N::Grads;
     #[inline]
     fn for_each_slice(&self, mut f: impl FnMut(&[f32], &[f32])) {
         N::outer_gradients(self.x, self.cache, self.dz, &mut |a, d| f(a, d));

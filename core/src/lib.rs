@@ -68,7 +68,10 @@ pub use stats::{EpochStats, StepStats};
 pub use trainer::{MemoryReport, StepReport, Trainer};
 
 // Optimizers.
-pub use optim::{AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, StepContext};
+pub use optim::{
+    AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, SquaredChange, StepContext,
+    Unmeasured,
+};
 
 // The training loop.
 pub use fit::{

@@ -8,7 +8,7 @@ use crate::buffer::{Row, Zeroed, all_finite, prefix, prefix_mut};
 use crate::error::Error;
 use crate::layer::{GradientMode, Layer};
 use crate::loss::{AcceptsActivation, Loss};
-use crate::optim::{Optimizer, StepContext};
+use crate::optim::{Optimizer, SquaredChange, StepContext, Unmeasured};
 use crate::params::Parameters;
 use crate::stats::StepStats;
 
@@ -374,11 +374,12 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         // The change norm is a serial sum over every parameter: only
         // computed when asked for.
         let change = if measure {
+            let (grads, state) = (&self.grads, &mut self.state);
             self.optimizer
-                .step(net, &self.grads, &mut self.state, ctx)?
+                .update(net, grads, state, ctx, SquaredChange)?
         } else {
-            self.optimizer
-                .step_unmeasured(net, &self.grads, &mut self.state, ctx)?;
+            let (grads, state) = (&self.grads, &mut self.state);
+            self.optimizer.update(net, grads, state, ctx, Unmeasured)?;
             f32::NAN
         };
         self.steps += 1;

@@ -18,7 +18,7 @@ use microprop::{
     AdaGrad, Adam, BatchMode, Dense, EpochStats, Error, FitBuffers, FitConfig, Identity, Init,
     Layer, LrSchedule, MeanSquaredError, Momentum, NormalizerFit, Optimizer, Parameters, RmsProp,
     Scaling, Schedule, Sgd, SliceDataset, SoftmaxCrossEntropy, StepContext, Stopping, Tanh,
-    Trainer, Warmup, fit, network,
+    Trainer, Unmeasured, Warmup, fit, network,
 };
 use microprop_sim::bundled_data_dir;
 use microprop_sim::data::{LabeledSet, MinMaxScaler, load_labeled_csv};
@@ -88,7 +88,10 @@ fn run_quadratic<O: Optimizer>(opt: &O, schedule: &impl Schedule, steps: u32) ->
     for step in 1..=steps {
         let g = quadratic_grad(&w);
         let lr = schedule.learning_rate(step - 1);
-        if opt.step(&mut w, &g, &mut state, ctx(lr, step)).is_err() {
+        if opt
+            .update(&mut w, &g, &mut state, ctx(lr, step), Unmeasured)
+            .is_err()
+        {
             break;
         }
         run.steps = step;
@@ -252,7 +255,7 @@ fn gradient_descent_too_large_diverges_too_small_crawls() {
     for step in 1..=5_000u32 {
         let g = quadratic_grad(&w);
         let before = w;
-        match Sgd.step(&mut w, &g, &mut (), ctx(LARGE, step)) {
+        match Sgd.update(&mut w, &g, &mut (), ctx(LARGE, step), Unmeasured) {
             Ok(_) => {}
             Err(e) => {
                 // A refused step leaves the parameters exactly as they were.

@@ -1,6 +1,6 @@
 use super::{
-    Bounds, Epsilon, Gradient, Optimizer, StepContext, all_below, check_step, denominator_floor,
-    gradient_bound, sqrt_bound, update_one_state,
+    Bounds, Epsilon, Gradient, Measure, Optimizer, StepContext, all_below, check_step,
+    denominator_floor, gradient_bound, sqrt_bound, update_one_state,
 };
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
@@ -37,30 +37,15 @@ impl Default for AdaGrad {
 impl Optimizer for AdaGrad {
     type State<G: ParameterBuffer> = G;
 
-    fn update<P: Parameters, G: ParameterBuffer>(
+    fn update<P: Parameters, G: Gradient, M: Measure>(
         &self,
         params: &mut P,
-        grads: &impl Gradient,
-        sum_sq: &mut G,
+        grads: &G,
+        sum_sq: &mut G::Layout,
         ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error> {
-        self.apply(params, grads, sum_sq, ctx, measure)
-    }
-}
-
-impl AdaGrad {
-    /// The step; the squared change norm is only summed with `measure`
-    /// (0.0 otherwise).
-    fn apply<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &impl Gradient,
-        sum_sq: &mut G,
-        ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error> {
-        let lr = check_step::<P, G>(&ctx)?;
+        measure: M,
+    ) -> Result<M::Output, Error> {
+        let lr = check_step::<P, G::Layout>(&ctx)?;
         let AdaGrad {
             eps,
             epsilon,
@@ -90,15 +75,16 @@ impl AdaGrad {
             ]))
         })()
         .unwrap_or(false);
-        update_one_state(
+        let change = update_one_state(
             params,
             grads,
             sum_sq,
             ctx.grad_scale,
             proven_finite,
-            measure,
+            M::SUMS_CHANGE,
             adagrad_rule(weight_decay, lr, epsilon, eps),
-        )
+        )?;
+        Ok(measure.finish(change))
     }
 }
 

@@ -6,19 +6,34 @@
 //! `g[r·len(d) + o] = a[r]·d[o]`. A dense layer's weight gradient at batch 1
 //! is exactly that (`a` = the layer's input row, `d` = dL/dZ), so the fused
 //! step of [`FusedTrainer`](crate::FusedTrainer) never stores it; a
-//! materialised buffer ([`GradientBuffer`]) is the case `a = [1]`, and
+//! materialised buffer (any [`ParameterBuffer`]) is the case `a = [1]`, and
 //! `1·g = g` bit for bit, so both go through the same loops.
 
 use super::Bounds;
 use crate::error::Error;
-use crate::params::Parameters;
+use crate::params::{ParameterBuffer, Parameters};
 
 /// A gradient as outer products, one per parameter slice.
 ///
-/// Implemented by [`GradientBuffer`] (a materialised gradient) and by the
-/// fused batch-1 step, which describes each dense layer's gradient by its
-/// input row and its dL/dZ row.
+/// Implemented by every [`ParameterBuffer`] (a materialised gradient: a
+/// trainer's gradient buffer, an array) and by the fused batch-1 step,
+/// which describes each dense layer's gradient by its input row and its
+/// dL/dZ row.
+///
+/// ```
+/// use microprop::optim::Gradient;
+/// let g = [0.5_f32, -2.0];
+/// let mut slices = 0;
+/// g.for_each_slice(|a, d| {
+///     assert_eq!((a, d), (&[1.0][..], &g[..]));
+///     slices += 1;
+/// });
+/// assert_eq!(slices, 1);
+/// ```
 pub trait Gradient {
+    /// A buffer type with the layout of this gradient (the same slices in
+    /// the same order): what an optimizer's state is shaped by.
+    type Layout: ParameterBuffer;
     /// Calls `f(a, d)` for each parameter slice, in [`Parameters::slices`]
     /// order: the slice's gradient is `g[r·len(d) + o] = a[r]·d[o]`.
     fn for_each_slice(&self, f: impl FnMut(&[f32], &[f32]));
@@ -34,24 +49,11 @@ const ONE: [f32; 1] = [1.0];
 
 /// A gradient stored in a buffer shaped like the parameters: each slice is
 /// the outer product `[1] ⊗ g`.
-///
-/// ```
-/// use microprop::optim::{Gradient, GradientBuffer};
-/// let g = [0.5_f32, -2.0];
-/// let mut slices = 0;
-/// GradientBuffer(&g).for_each_slice(|a, d| {
-///     assert_eq!((a, d), (&[1.0][..], &g[..]));
-///     slices += 1;
-/// });
-/// assert_eq!(slices, 1);
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct GradientBuffer<'a, G>(pub &'a G);
-
-impl<G: Parameters> Gradient for GradientBuffer<'_, G> {
+impl<G: ParameterBuffer> Gradient for G {
+    type Layout = G;
     #[inline]
     fn for_each_slice(&self, mut f: impl FnMut(&[f32], &[f32])) {
-        for g in self.0.slices() {
+        for g in self.slices() {
             f(&ONE, g);
         }
     }

@@ -8,7 +8,9 @@
 use std::fmt::Write as _;
 
 use anyhow::{Result, anyhow};
-use microprop::{AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, StepContext};
+use microprop::{
+    AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, StepContext, Unmeasured,
+};
 
 use super::{ExperimentOptions, Outcome};
 use crate::plot::{Figure, Legend, Panel, Series, Style};
@@ -40,7 +42,10 @@ pub fn path<O: Optimizer>(optimizer: &O, lr: f32, steps: u32) -> Vec<[f32; 2]> {
             step,
         };
         let g = gradient(w);
-        if optimizer.step(&mut w, &g, &mut state, ctx).is_err() {
+        if optimizer
+            .update(&mut w, &g, &mut state, ctx, Unmeasured)
+            .is_err()
+        {
             break;
         }
         out.push(w);
