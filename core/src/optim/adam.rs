@@ -202,7 +202,7 @@ impl Optimizer for Adam {
         // vector units.
         #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
         if proven_finite && !M::SUMS_CHANGE {
-            super::gradient::for_each_row_two_states(params, grads, m, v, |ar, w, m, v, d| {
+            super::engine::for_each_row_two_states(params, grads, m, v, |ar, w, m, v, d| {
                 crate::kernel::adam_rows(&rule, ar, w, m, v, d);
             });
             return Ok(measure.finish(0.0));

@@ -13,6 +13,7 @@
 
 mod adagrad;
 mod adam;
+mod engine;
 mod gradient;
 mod momentum;
 mod rmsprop;
@@ -27,7 +28,8 @@ pub use rmsprop::RmsProp;
 use crate::buffer::Zeroed;
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
-use gradient::{gradient_bound, update_one_state, update_stateless, update_two_states};
+use engine::{update_one_state, update_stateless, update_two_states};
+use gradient::gradient_bound;
 
 /// What an optimizer needs to know about the step it is taking.
 #[derive(Debug, Clone, Copy, PartialEq)]
