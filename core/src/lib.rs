@@ -12,10 +12,8 @@ extern crate std;
 
 mod activation;
 mod buffer;
-mod chain;
 pub mod checkpoint;
 mod dataset;
-mod dense;
 pub mod dynamic;
 mod epsilon;
 mod error;
@@ -28,7 +26,6 @@ pub mod kernel;
 pub mod layer;
 mod loss;
 pub mod math;
-mod maxout;
 mod model;
 mod normalize;
 pub mod optim;
@@ -44,10 +41,7 @@ mod trainer;
 
 // Networks and layers.
 pub use buffer::Row;
-pub use chain::Chain;
-pub use dense::Dense;
-pub use layer::{Fusable, Layer, LayerShape};
-pub use maxout::Maxout;
+pub use layer::{Chain, Dense, Fusable, Layer, LayerShape, Maxout};
 pub use params::Parameters;
 
 // Activations.

@@ -148,8 +148,8 @@ pub fn active_after_init() -> String {
 macro_rules! kernels_for {
     ($module:ident, $feature:literal, $level:expr, $tile:literal, $row_tile:literal) => {
         mod $module {
+            use microprop::kernel::GradientMode;
             use microprop::kernel::{self, AdamStep, Kernels};
-            use microprop::layer::GradientMode;
 
             /// The table `kernels` hands out only after checking the CPU.
             pub(super) static KERNELS: Kernels = Kernels {

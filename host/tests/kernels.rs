@@ -5,8 +5,8 @@
 
 #![cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 
+use microprop::kernel::GradientMode;
 use microprop::kernel::{self, Kernels, ROW_TILE, TILE};
-use microprop::layer::GradientMode;
 use microprop_host::{Level, kernels};
 
 /// Mixed magnitudes, so that any change of summation order shows.

@@ -12,8 +12,8 @@
 //!   passes; [`FusedBackprop`] adds the two passes of
 //!   [`FusedTrainer`](crate::FusedTrainer). Every `Layer` is a `Backprop`
 //!   (a supertrait); a layer that is also a `FusedBackprop` is
-//!   [`Fusable`]. Both are sealed: [`Dense`](crate::Dense),
-//!   [`Maxout`](crate::Maxout) and [`Chain`](crate::Chain) implement them,
+//!   [`Fusable`]. Both are sealed: [`Dense`],
+//!   [`Maxout`] and [`Chain`] implement them,
 //!   so the caches and passes can change without breaking a user's code.
 //!   The batch methods take the rows actually present (`1..=B`); the
 //!   trainers check that bound before calling them.
@@ -38,22 +38,26 @@
 //! assert_eq!(size_of::<Cache<Net, 4>>(), (4 * 3 + 4 * 1 + 3) * 4);
 //! ```
 
+mod chain;
+mod dense;
+pub(crate) mod maxout;
+
 use crate::activation::Activation;
 use crate::buffer::Row;
 use crate::init::Init;
+use crate::params::Parameters;
 use rand_core::Rng;
 
 pub use crate::buffer::Zeroed;
-pub use crate::chain::{ChainCache, ChainScratch};
-pub use crate::dense::DenseParams;
-pub use crate::maxout::{MaxoutCache, MaxoutParams};
+pub use crate::kernel::GradientMode;
 pub use crate::params::ParameterBuffer;
-
-use crate::params::Parameters;
+pub use chain::{Chain, ChainCache, ChainScratch};
+pub use dense::{Dense, DenseParams};
+pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
 
 /// A map from one [`Row`] to another with its own parameters: a
-/// [`Dense`](crate::Dense) or [`Maxout`](crate::Maxout) layer, or a
-/// [`Chain`](crate::Chain) of layers, so a whole network is a `Layer` too.
+/// [`Dense`] or [`Maxout`] layer, or a
+/// [`Chain`] of layers, so a whole network is a `Layer` too.
 ///
 /// Its rows are `N::Input` and `N::Output`, `[f32; I]` and `[f32; O]`
 /// (declared on the supertrait [`Backprop`], whose passes take them; write
@@ -162,8 +166,8 @@ pub trait Backprop: Parameters + Sized + sealed::Sealed {
 
 /// The passes of the fused batch-1 step ([`FusedTrainer`](crate::FusedTrainer)),
 /// for layers whose gradient is an outer product per parameter slice.
-/// Sealed; [`Dense`](crate::Dense) and chains of fusable layers implement
-/// it, [`Maxout`](crate::Maxout) does not (its gradient goes to the winning
+/// Sealed; [`Dense`] and chains of fusable layers implement
+/// it, [`Maxout`] does not (its gradient goes to the winning
 /// piece only).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be trained by the fused step (`FusedTrainer`)",
@@ -223,21 +227,6 @@ pub type Grads<N> = <N as Backprop>::Grads;
 
 /// The training cache of network `N` for batches of up to `B` rows.
 pub type Cache<N, const B: usize> = <N as Backprop>::Cache<B>;
-
-/// Whether a backward pass adds its gradient to the buffer or replaces the
-/// buffer's contents with it.
-///
-/// [`Trainer`](crate::Trainer) overwrites the first time after a step or
-/// [`Trainer::zero_grad`](crate::Trainer::zero_grad), so a training step
-/// never spends a pass clearing the gradient buffer. Both modes sum each
-/// entry in the same order; `Overwrite` equals `Accumulate` onto zeros.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GradientMode {
-    /// `grads += dL/dθ`.
-    Accumulate,
-    /// `grads = dL/dθ` (the old contents are ignored).
-    Overwrite,
-}
 
 /// One layer's shape, as reported by [`Layer::visit_shapes`].
 #[derive(Debug, Clone, Copy, PartialEq)]
