@@ -145,8 +145,7 @@ pub mod phase {
         t.forward(net, x).map(|_| ())
     }
 
-    /// `Trainer::loss` (loss, its gradient, the output activation's
-    /// derivative).
+    /// `Trainer::loss` (the loss and its gradient).
     #[inline(never)]
     pub fn loss<N: Layer, L, O: Optimizer, const B: usize>(
         t: &mut Trainer<N, L, O, B>,
@@ -159,8 +158,8 @@ pub mod phase {
         t.loss(net, y)
     }
 
-    /// `Trainer::backward` (dW, db, dX and the hidden activations'
-    /// derivatives).
+    /// `Trainer::backward` (the output activation's derivative, then dW,
+    /// db, dX and the hidden activations' derivatives).
     #[inline(never)]
     pub fn backward<N: Layer, L, O: Optimizer, const B: usize>(
         t: &mut Trainer<N, L, O, B>,

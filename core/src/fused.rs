@@ -158,6 +158,9 @@ impl<N: Fusable, L, O: Optimizer> FusedTrainer<N, L, O> {
         net.forward::<1>(core::slice::from_ref(x), &mut self.cache);
         let [out] = N::outputs(&self.cache);
         let mut dz = <N::Output as Zeroed>::ZERO;
+        // The loss and its gradient dL/d(output); then backward: the output
+        // activation's derivative gives dL/dZ, and the first fused pass the
+        // dL/dZ of every other layer.
         let loss = self.loss.row(out, target, &mut dz, 0)?;
         let correct = self.loss.correct(out, target);
         net.output_activation()

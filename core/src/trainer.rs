@@ -4,9 +4,9 @@ use core::marker::PhantomData;
 use core::mem::size_of;
 
 use crate::activation::Activation;
-use crate::buffer::{Row, Zeroed, all_finite, prefix, prefix_mut};
+use crate::buffer::{HeldRows, Row, Zeroed, all_finite, prefix, prefix_mut};
 use crate::error::Error;
-use crate::layer::{GradientMode, Layer};
+use crate::layer::{Backprop, GradientMode, Layer};
 use crate::loss::{AcceptsActivation, Loss};
 use crate::optim::{Optimizer, SquaredChange, StepContext, Unmeasured};
 use crate::params::Parameters;
@@ -19,6 +19,12 @@ pub(crate) enum Phase {
     Forwarded { rows: usize },
     Scored { rows: usize },
 }
+
+/// The rows of the loss gradient dL/d(output) a [`Trainer`] holds from
+/// [`Trainer::loss`] to [`Trainer::backward`]: none behind an
+/// [`Identity`](crate::Identity) output ([`Activation::LossGradient`]).
+type HeldGradient<N, const B: usize> =
+    <<N as Backprop>::OutputActivation as Activation>::LossGradient<<N as Backprop>::Output, B>;
 
 /// Every buffer needed to train network `N` with loss `L` and optimizer `O`
 /// on batches of up to `B` rows: gradients, cached activations and optimizer
@@ -48,6 +54,7 @@ pub(crate) enum Phase {
 /// ```
 pub struct Trainer<N: Layer, L, O: Optimizer, const B: usize> {
     cache: N::Cache<B>,
+    loss_gradient: HeldGradient<N, B>,
     grads: N::Grads,
     state: O::State<N::Grads>,
     /// The loss function.
@@ -85,7 +92,9 @@ pub struct MemoryReport {
     pub gradients: usize,
     /// Optimizer state (0 for SGD).
     pub optimizer_state: usize,
-    /// Cached activations for `B` rows plus the boundary rows of backprop.
+    /// Cached activations for `B` rows plus the boundary rows of backprop
+    /// (and, behind an output activation other than identity, the `B` rows
+    /// of the loss gradient held from `loss` to `backward`).
     pub caches: usize,
     /// The whole [`Trainer`] (gradients + state + caches + a few counters).
     pub trainer: usize,
@@ -132,6 +141,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         const { assert!(B > 0, "batch capacity B must be at least 1") };
         Trainer {
             cache: <N::Cache<B> as Zeroed>::ZERO,
+            loss_gradient: <HeldGradient<N, B> as Zeroed>::ZERO,
             grads: <N::Grads as Zeroed>::ZERO,
             state: <O::State<N::Grads> as Zeroed>::ZERO,
             loss,
@@ -149,7 +159,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         parameters: size_of::<N>(),
         gradients: size_of::<N::Grads>(),
         optimizer_state: size_of::<O::State<N::Grads>>(),
-        caches: size_of::<N::Cache<B>>(),
+        caches: size_of::<N::Cache<B>>() + size_of::<HeldGradient<N, B>>(),
         trainer: size_of::<Self>(),
         total: size_of::<N>() + size_of::<Self>(),
     };
@@ -231,14 +241,11 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         Ok(prefix(N::outputs(&self.cache), x.len()))
     }
 
-    /// Step counter and gradient buffer are left alone; see
-    /// [`Trainer::forward`].
-    fn score(
-        &mut self,
-        net: &N,
-        targets: &[L::Target],
-        keep_gradient: bool,
-    ) -> Result<StepStats, Error>
+    /// The loss of the rows of the last forward pass; with `keep_gradient`
+    /// also each row's dL/d(output) for backward: over the cached outputs
+    /// behind an identity output (where it is dL/dZ), in the held rows
+    /// otherwise. Step counter and gradient buffer are left alone.
+    fn score(&mut self, targets: &[L::Target], keep_gradient: bool) -> Result<StepStats, Error>
     where
         L: Loss<N::Output>,
     {
@@ -252,8 +259,8 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
                 targets: targets.len(),
             });
         }
-        let activation = net.output_activation();
         let outputs = prefix_mut(N::outputs_mut(&mut self.cache), rows);
+        let mut held = self.loss_gradient.rows_mut();
         let mut loss_sum = 0.0;
         let mut correct: Option<u32> = None;
         for (row, (out, target)) in outputs.iter_mut().zip(targets).enumerate() {
@@ -263,8 +270,13 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
                 correct = Some(correct.unwrap_or(0) + u32::from(ok));
             }
             if keep_gradient {
-                activation.backward(out.as_slice(), grad.as_mut_slice());
-                *out = grad;
+                // The output activation's derivative is backward's: it
+                // needs the outputs, so dL/d(output) waits beside them;
+                // behind an identity output it is dL/dZ already.
+                match held.as_deref_mut().and_then(|rows| rows.get_mut(row)) {
+                    Some(slot) => *slot = grad,
+                    None => *out = grad,
+                }
             }
         }
         if keep_gradient {
@@ -278,7 +290,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     }
 
     /// Loss of the rows from the last [`Trainer::forward`] against
-    /// `targets`; turns the cached outputs into dL/d(pre-activation) ready for
+    /// `targets`, and its gradient dL/d(output) of every row, kept for
     /// [`Trainer::backward`].
     ///
     /// # Errors
@@ -286,15 +298,18 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     /// [`Error::RowCountMismatch`], and the target and loss errors of
     /// [`Loss::row`]. The gradient buffer is untouched; `forward` must be run
     /// again.
-    pub fn loss(&mut self, net: &N, targets: &[L::Target]) -> Result<StepStats, Error>
+    pub fn loss(&mut self, _net: &N, targets: &[L::Target]) -> Result<StepStats, Error>
     where
         L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
     {
-        self.score(net, targets, true)
+        self.score(targets, true)
     }
 
-    /// Backpropagates the last [`Trainer::loss`] and adds dL_i/dθ of each row
-    /// to the gradient buffer. `x` must be the rows given to `forward`.
+    /// Backpropagates the last [`Trainer::loss`]: turns its dL/d(output)
+    /// into dL/d(pre-activation) through the output activation's
+    /// derivative, then runs the layers' backward passes, last layer first,
+    /// and adds dL_i/dθ of each row to the gradient buffer. `x` must be the
+    /// rows given to `forward`.
     ///
     /// # Errors
     /// [`Error::OutOfOrder`] without a preceding `loss` over as many rows.
@@ -304,6 +319,14 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
             _ => return Err(Error::OutOfOrder),
         }
         self.phase = Phase::Idle;
+        if let Some(held) = self.loss_gradient.rows_mut() {
+            let activation = net.output_activation();
+            let outputs = prefix_mut(N::outputs_mut(&mut self.cache), x.len());
+            for (out, grad) in outputs.iter_mut().zip(held.iter_mut()) {
+                activation.backward(out.as_slice(), grad.as_mut_slice());
+                *out = *grad;
+            }
+        }
         let mode = if self.accumulated_rows == 0 {
             GradientMode::Overwrite
         } else {
@@ -429,7 +452,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     {
         check_same_rows(x.len(), targets.len())?;
         self.forward(net, x)?;
-        self.score(net, targets, false)
+        self.score(targets, false)
     }
 }
 
@@ -509,5 +532,41 @@ pub(crate) fn check_rows(rows: usize, capacity: usize) -> Result<(), Error> {
         Err(Error::BatchTooLarge { rows, capacity })
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{Identity, Sigmoid};
+    use crate::layer::{Cache, Dense};
+    use crate::loss::MeanSquaredError;
+    use crate::optim::Sgd;
+
+    /// `loss` leaves the output activation's derivative to `backward`: one
+    /// sigmoid unit, w = b = 0, x = 1, y = 1 gives o = 1/2,
+    /// dL/do = 2(o − y) = −1, dL/dz = dL/do · o(1 − o) = −1/4, and so
+    /// dW = db = −1/4 (every value exact in f32).
+    #[test]
+    fn backward_applies_the_output_derivative() {
+        let net = Dense::<1, 1, Sigmoid>::ZERO;
+        let mut t = Trainer::<_, _, _, 2>::new(MeanSquaredError, Sgd);
+        t.forward(&net, &[[1.0]]).unwrap();
+        t.loss(&net, &[[1.0]]).unwrap();
+        t.backward(&net, &[[1.0]]).unwrap();
+        assert_eq!(t.gradients().weights, [[-0.25]]);
+        assert_eq!(t.gradients().bias, [-0.25]);
+    }
+
+    /// Behind an identity output the loss gradient is dL/dZ already and
+    /// takes the outputs' place: no rows are held, the caches are the
+    /// layers' own.
+    #[test]
+    fn identity_outputs_hold_no_loss_gradient() {
+        type Net = Dense<3, 2, Identity>;
+        type T = Trainer<Net, MeanSquaredError, Sgd, 4>;
+        assert_eq!(T::MEMORY.caches, size_of::<Cache<Net, 4>>());
+        type S = Trainer<Dense<3, 2, Sigmoid>, MeanSquaredError, Sgd, 4>;
+        assert_eq!(S::MEMORY.caches, 2 * size_of::<Cache<Net, 4>>());
     }
 }
