@@ -149,13 +149,12 @@ pub mod phase {
     #[inline(never)]
     pub fn loss<N: Layer, L, O: Optimizer, const B: usize>(
         t: &mut Trainer<N, L, O, B>,
-        net: &N,
         y: &[L::Target],
     ) -> Result<StepStats, Error>
     where
         L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
     {
-        t.loss(net, y)
+        t.loss(y)
     }
 
     /// `Trainer::backward` (the output activation's derivative, then dW,
@@ -403,7 +402,7 @@ where
         lap.mark(0);
         let stats = phase::forward(t, &self.net, x)
             .inspect(|_| lap.mark(1))
-            .and_then(|()| phase::loss(t, &self.net, y))
+            .and_then(|()| phase::loss(t, y))
             .inspect(|_| lap.mark(2))
             .and_then(|stats| phase::backward(t, &self.net, x).map(|()| stats))
             .inspect(|_| lap.mark(3))

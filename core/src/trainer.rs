@@ -298,7 +298,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     /// [`Error::RowCountMismatch`], and the target and loss errors of
     /// [`Loss::row`]. The gradient buffer is untouched; `forward` must be run
     /// again.
-    pub fn loss(&mut self, _net: &N, targets: &[L::Target]) -> Result<StepStats, Error>
+    pub fn loss(&mut self, targets: &[L::Target]) -> Result<StepStats, Error>
     where
         L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
     {
@@ -356,7 +356,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     {
         check_same_rows(x.len(), targets.len())?;
         self.forward(net, x)?;
-        let stats = self.loss(net, targets)?;
+        let stats = self.loss(targets)?;
         self.backward(net, x)?;
         Ok(stats)
     }
@@ -552,7 +552,7 @@ mod tests {
         let net = Dense::<1, 1, Sigmoid>::ZERO;
         let mut t = Trainer::<_, _, _, 2>::new(MeanSquaredError, Sgd);
         t.forward(&net, &[[1.0]]).unwrap();
-        t.loss(&net, &[[1.0]]).unwrap();
+        t.loss(&[[1.0]]).unwrap();
         t.backward(&net, &[[1.0]]).unwrap();
         assert_eq!(t.gradients().weights, [[-0.25]]);
         assert_eq!(t.gradients().bias, [-0.25]);

@@ -365,7 +365,7 @@ where
             (Some(out), Some(target)) => self.trainer.loss.correct(&out, target),
             _ => None,
         };
-        let stats = self.trainer.loss(self.net, y)?;
+        let stats = self.trainer.loss(y)?;
         self.trainer.backward(self.net, x)?;
         self.trainer.step(self.net, self.config.learning_rate)?;
         if let (true, Some(x0), Some(&y0)) = (self.config.remember, x.first(), y.first()) {
