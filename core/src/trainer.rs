@@ -548,14 +548,15 @@ mod tests {
     /// dL/do = 2(o − y) = −1, dL/dz = dL/do · o(1 − o) = −1/4, and so
     /// dW = db = −1/4 (every value exact in f32).
     #[test]
-    fn backward_applies_the_output_derivative() {
+    fn backward_applies_the_output_derivative() -> Result<(), Error> {
         let net = Dense::<1, 1, Sigmoid>::ZERO;
         let mut t = Trainer::<_, _, _, 2>::new(MeanSquaredError, Sgd);
-        t.forward(&net, &[[1.0]]).unwrap();
-        t.loss(&[[1.0]]).unwrap();
-        t.backward(&net, &[[1.0]]).unwrap();
+        t.forward(&net, &[[1.0]])?;
+        t.loss(&[[1.0]])?;
+        t.backward(&net, &[[1.0]])?;
         assert_eq!(t.gradients().weights, [[-0.25]]);
         assert_eq!(t.gradients().bias, [-0.25]);
+        Ok(())
     }
 
     /// Behind an identity output the loss gradient is dL/dZ already and

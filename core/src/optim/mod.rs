@@ -17,6 +17,7 @@ mod engine;
 mod gradient;
 mod momentum;
 mod rmsprop;
+mod sgd;
 
 pub use crate::epsilon::Epsilon;
 pub use adagrad::AdaGrad;
@@ -24,6 +25,7 @@ pub use adam::Adam;
 pub use gradient::Gradient;
 pub use momentum::Momentum;
 pub use rmsprop::RmsProp;
+pub use sgd::Sgd;
 
 use crate::buffer::Zeroed;
 use crate::error::Error;
@@ -136,58 +138,6 @@ impl Measure for SquaredChange {
     fn finish(self, squared_change: f32) -> f32 {
         squared_change
     }
-}
-
-/// Plain gradient descent: w ← w − lr · g, the lecture's update.
-///
-/// ```
-/// use microprop::{Optimizer, Sgd, StepContext, Unmeasured};
-/// // One step on L(w) = 0.1 w1² + 2 w2² from w = (1, 1): g = (0.2, 4).
-/// let mut w = [1.0_f32, 1.0];
-/// let g = [0.2_f32, 4.0];
-/// let ctx = StepContext { learning_rate: 0.1, grad_scale: 1.0, step: 1 };
-/// Sgd.update(&mut w, &g, &mut (), ctx, Unmeasured).unwrap();
-/// assert_eq!(w, [0.98, 0.6]);
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Sgd;
-
-impl Zeroed for Sgd {
-    const ZERO: Self = Sgd;
-}
-
-impl Optimizer for Sgd {
-    type State<G: ParameterBuffer> = ();
-
-    fn update<P: Parameters, G: Gradient, M: Measure>(
-        &self,
-        params: &mut P,
-        grads: &G,
-        _state: &mut (),
-        ctx: StepContext,
-        measure: M,
-    ) -> Result<M::Output, Error> {
-        let lr = check_step::<P, G::Layout>(&ctx)?;
-        let scale = ctx.grad_scale;
-        // |w − lr·(g·scale)| ≤ W + lr·G·|scale|.
-        let fast = Bounds::of(params)
-            .zip(gradient_bound(grads))
-            .map(|(w, g)| {
-                let g = g * scale.abs();
-                let step = lr.abs() * g;
-                all_below(&[g, step, w + step])
-            })
-            .unwrap_or(false);
-        let change = update_stateless(params, grads, scale, fast, M::SUMS_CHANGE, sgd_rule(lr))?;
-        Ok(measure.finish(change))
-    }
-}
-
-/// `(w, g) -> w − lr·g`: a non-generic function, so the rule's type, and the
-/// update loops compiled for it, are the same for every network.
-fn sgd_rule(lr: f32) -> impl Fn(f32, f32) -> f32 + Copy {
-    move |w, g| w - lr * g
 }
 
 /// `lr` if it is finite and non-negative.

@@ -1,0 +1,166 @@
+use super::{
+    Bounds, Gradient, Measure, Optimizer, StepContext, all_below, check_step, gradient_bound,
+    update_stateless,
+};
+use crate::buffer::Zeroed;
+use crate::error::Error;
+use crate::params::{ParameterBuffer, Parameters};
+
+/// Gradient descent: w ← w − lr · g, the lecture's update; with L2 weight
+/// decay λ, w ← w − lr · (g + λ·w), PyTorch's `SGD(weight_decay=λ)` without
+/// momentum.
+///
+/// `Sgd` is also a constant, plain SGD (`Sgd { weight_decay: 0.0 }`), so
+/// the bare name is a value, as for a unit struct.
+///
+/// ```
+/// use microprop::{Optimizer, Sgd, StepContext, Unmeasured};
+/// // One step on L(w) = 0.1 w1² + 2 w2² from w = (1, 1): g = (0.2, 4).
+/// let mut w = [1.0_f32, 1.0];
+/// let g = [0.2_f32, 4.0];
+/// let ctx = StepContext { learning_rate: 0.1, grad_scale: 1.0, step: 1 };
+/// Sgd.update(&mut w, &g, &mut (), ctx, Unmeasured).unwrap();
+/// assert_eq!(w, [0.98, 0.6]);
+///
+/// // With weight decay 0.25 the gradient gains 0.25·w: (1, 0) + 0.25·(2, -4).
+/// let mut w = [2.0_f32, -4.0];
+/// let ctx = StepContext { learning_rate: 0.5, ..ctx };
+/// let decayed = Sgd { weight_decay: 0.25 };
+/// decayed.update(&mut w, &[1.0, 0.0], &mut (), ctx, Unmeasured).unwrap();
+/// assert_eq!(w, [2.0 - 0.5 * 1.5, -4.0 + 0.5 * 1.0]);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Sgd {
+    /// L2 penalty coefficient λ, added to the gradient as λ·w (0 = off);
+    /// finite and non-negative, as `torch.optim.SGD` requires.
+    pub weight_decay: f32,
+}
+
+/// Plain SGD, no weight decay: the value `Sgd`.
+#[allow(non_upper_case_globals)]
+pub const Sgd: Sgd = Sgd { weight_decay: 0.0 };
+
+impl Zeroed for Sgd {
+    const ZERO: Self = Sgd;
+}
+
+impl Optimizer for Sgd {
+    type State<G: ParameterBuffer> = ();
+
+    fn update<P: Parameters, G: Gradient, M: Measure>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        _state: &mut (),
+        ctx: StepContext,
+        measure: M,
+    ) -> Result<M::Output, Error> {
+        let lr = check_step::<P, G::Layout>(&ctx)?;
+        let weight_decay = self.weight_decay;
+        if !(weight_decay >= 0.0 && weight_decay.is_finite()) {
+            return Err(Error::InvalidHyperparameter);
+        }
+        let scale = ctx.grad_scale;
+        // |w − lr·(g·scale + λ·w)| ≤ W + lr·(G·|scale| + λ·W).
+        let fast = Bounds::of(params)
+            .zip(gradient_bound(grads))
+            .map(|(w, g)| {
+                let g = g * scale.abs() + weight_decay * w;
+                let step = lr.abs() * g;
+                all_below(&[g, step, w + step])
+            })
+            .unwrap_or(false);
+        let sums = M::SUMS_CHANGE;
+        let change = if weight_decay == 0.0 {
+            update_stateless(params, grads, scale, fast, sums, sgd_rule(lr))?
+        } else {
+            let rule = decayed_rule(lr, weight_decay);
+            update_stateless(params, grads, scale, fast, sums, rule)?
+        };
+        Ok(measure.finish(change))
+    }
+}
+
+/// `(w, g) -> w − lr·g`: a non-generic function, so the rule's type, and the
+/// update loops compiled for it, are the same for every network.
+fn sgd_rule(lr: f32) -> impl Fn(f32, f32) -> f32 + Copy {
+    move |w, g| w - lr * g
+}
+
+/// `(w, g) -> w − lr·(g + λ·w)`: [`sgd_rule`] on the gradient with L2 decay,
+/// the operations of [`Momentum`](crate::Momentum) with `momentum: 0`.
+fn decayed_rule(lr: f32, weight_decay: f32) -> impl Fn(f32, f32) -> f32 + Copy {
+    move |w, g| w - lr * (g + weight_decay * w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::{Dense, Layer};
+    use crate::loss::MeanSquaredError;
+    use crate::optim::{Momentum, Unmeasured};
+    use crate::trainer::Trainer;
+    use crate::{Init, Tanh, network};
+
+    fn ctx(step: u32) -> StepContext {
+        StepContext {
+            learning_rate: 0.5,
+            grad_scale: 1.0,
+            step,
+        }
+    }
+
+    /// One step by hand, every value exact in f32: w = (1, −2), g = (½, 0),
+    /// λ = ¼, lr = ½: g + λw = (¾, −½), w' = (⅝, −7/4).
+    #[test]
+    fn weight_decay_by_hand() -> Result<(), Error> {
+        let mut w = [1.0_f32, -2.0];
+        let sgd = Sgd { weight_decay: 0.25 };
+        sgd.update(&mut w, &[0.5, 0.0], &mut (), ctx(1), Unmeasured)?;
+        assert_eq!(w, [0.625, -1.75]);
+        Ok(())
+    }
+
+    /// `Sgd { weight_decay }` takes the steps of `Momentum` with momentum 0
+    /// and the same decay, bit for bit, through a trainer (gradient mean,
+    /// several steps of a tanh network).
+    #[test]
+    fn weight_decay_matches_momentum_zero() -> Result<(), Error> {
+        type Net = network![Dense<3, 5, Tanh>, Dense<5, 2, Tanh>];
+        let mut net = Net::ZERO;
+        net.init(Init::Xavier, &mut crate::init::seeded(3));
+        let mut other = net;
+        let decay = 0.03;
+        let momentum = Momentum {
+            momentum: 0.0,
+            nesterov: false,
+            weight_decay: decay,
+        };
+        let sgd = Sgd {
+            weight_decay: decay,
+        };
+        let mut a = Trainer::<Net, _, _, 2>::new(MeanSquaredError, sgd);
+        let mut b = Trainer::<Net, _, _, 2>::new(MeanSquaredError, momentum);
+        let x = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]];
+        let y = [[0.2, -0.4], [-0.1, 0.3]];
+        for _ in 0..20 {
+            a.train_step(&mut net, &x, &y, 0.1)?;
+            b.train_step(&mut other, &x, &y, 0.1)?;
+        }
+        let mut pairs = net.slices().flatten().zip(other.slices().flatten());
+        assert!(pairs.all(|(p, q)| p.to_bits() == q.to_bits()));
+        assert_eq!(net.slices().flatten().count(), Net::LEN);
+        Ok(())
+    }
+
+    #[test]
+    fn negative_or_non_finite_decay_is_refused() {
+        for weight_decay in [-0.1, f32::NAN, f32::INFINITY] {
+            let mut w = [1.0_f32];
+            let result = Sgd { weight_decay }.update(&mut w, &[1.0], &mut (), ctx(1), Unmeasured);
+            assert_eq!(result, Err(Error::InvalidHyperparameter));
+            assert_eq!(w, [1.0]);
+        }
+    }
+}
