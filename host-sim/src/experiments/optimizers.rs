@@ -96,6 +96,7 @@ pub fn optimizer_runs(steps: u32) -> Vec<Run> {
                 eps: 1e-6,
                 epsilon: Epsilon::Inside,
                 weight_decay: 0.0,
+                initial_accumulator: 0.0,
             },
             0.4,
             steps,
