@@ -539,9 +539,12 @@ pub(crate) fn check_rows(rows: usize, capacity: usize) -> Result<(), Error> {
 mod tests {
     use super::*;
     use crate::activation::{Identity, Sigmoid};
+    use crate::init::Init;
+    use crate::layer::Layer;
     use crate::layer::{Cache, Dense};
     use crate::loss::MeanSquaredError;
-    use crate::optim::Sgd;
+    use crate::optim::{Momentum, Sgd};
+    use crate::{Tanh, network};
 
     /// `loss` leaves the output activation's derivative to `backward`: one
     /// sigmoid unit, w = b = 0, x = 1, y = 1 gives o = 1/2,
@@ -569,5 +572,37 @@ mod tests {
         assert_eq!(T::MEMORY.caches, size_of::<Cache<Net, 4>>());
         type S = Trainer<Dense<3, 2, Sigmoid>, MeanSquaredError, Sgd, 4>;
         assert_eq!(S::MEMORY.caches, 2 * size_of::<Cache<Net, 4>>());
+    }
+
+    /// `Sgd { weight_decay }` takes the steps of `Momentum` with momentum 0
+    /// and the same decay, bit for bit, through a trainer (gradient mean,
+    /// several steps of a tanh network).
+    #[test]
+    fn weight_decay_matches_momentum_zero() -> Result<(), Error> {
+        type Net = network![Dense<3, 5, Tanh>, Dense<5, 2, Tanh>];
+        let mut net = Net::ZERO;
+        net.init(Init::Xavier, &mut crate::init::seeded(3));
+        let mut other = net;
+        let decay = 0.03;
+        let momentum = Momentum {
+            momentum: 0.0,
+            nesterov: false,
+            weight_decay: decay,
+        };
+        let sgd = Sgd {
+            weight_decay: decay,
+        };
+        let mut a = Trainer::<Net, _, _, 2>::new(MeanSquaredError, sgd);
+        let mut b = Trainer::<Net, _, _, 2>::new(MeanSquaredError, momentum);
+        let x = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]];
+        let y = [[0.2, -0.4], [-0.1, 0.3]];
+        for _ in 0..20 {
+            a.train_step(&mut net, &x, &y, 0.1)?;
+            b.train_step(&mut other, &x, &y, 0.1)?;
+        }
+        let mut pairs = net.slices().flatten().zip(other.slices().flatten());
+        assert!(pairs.all(|(p, q)| p.to_bits() == q.to_bits()));
+        assert_eq!(net.slices().flatten().count(), Net::LEN);
+        Ok(())
     }
 }

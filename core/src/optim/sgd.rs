@@ -97,11 +97,7 @@ fn decayed_rule(lr: f32, weight_decay: f32) -> impl Fn(f32, f32) -> f32 + Copy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::{Dense, Layer};
-    use crate::loss::MeanSquaredError;
-    use crate::optim::{Momentum, Unmeasured};
-    use crate::trainer::Trainer;
-    use crate::{Init, Tanh, network};
+    use crate::optim::Unmeasured;
 
     fn ctx(step: u32) -> StepContext {
         StepContext {
@@ -119,38 +115,6 @@ mod tests {
         let sgd = Sgd { weight_decay: 0.25 };
         sgd.update(&mut w, &[0.5, 0.0], &mut (), ctx(1), Unmeasured)?;
         assert_eq!(w, [0.625, -1.75]);
-        Ok(())
-    }
-
-    /// `Sgd { weight_decay }` takes the steps of `Momentum` with momentum 0
-    /// and the same decay, bit for bit, through a trainer (gradient mean,
-    /// several steps of a tanh network).
-    #[test]
-    fn weight_decay_matches_momentum_zero() -> Result<(), Error> {
-        type Net = network![Dense<3, 5, Tanh>, Dense<5, 2, Tanh>];
-        let mut net = Net::ZERO;
-        net.init(Init::Xavier, &mut crate::init::seeded(3));
-        let mut other = net;
-        let decay = 0.03;
-        let momentum = Momentum {
-            momentum: 0.0,
-            nesterov: false,
-            weight_decay: decay,
-        };
-        let sgd = Sgd {
-            weight_decay: decay,
-        };
-        let mut a = Trainer::<Net, _, _, 2>::new(MeanSquaredError, sgd);
-        let mut b = Trainer::<Net, _, _, 2>::new(MeanSquaredError, momentum);
-        let x = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]];
-        let y = [[0.2, -0.4], [-0.1, 0.3]];
-        for _ in 0..20 {
-            a.train_step(&mut net, &x, &y, 0.1)?;
-            b.train_step(&mut other, &x, &y, 0.1)?;
-        }
-        let mut pairs = net.slices().flatten().zip(other.slices().flatten());
-        assert!(pairs.all(|(p, q)| p.to_bits() == q.to_bits()));
-        assert_eq!(net.slices().flatten().count(), Net::LEN);
         Ok(())
     }
 
