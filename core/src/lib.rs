@@ -41,7 +41,7 @@ mod trainer;
 
 // Networks and layers.
 pub use buffer::Row;
-pub use layer::{Chain, Dense, Fusable, Layer, LayerShape, Maxout};
+pub use layer::{Chain, Dense, Fusable, Layer, LayerParams, LayerParamsMut, LayerShape, Maxout};
 pub use params::Parameters;
 
 // Activations.

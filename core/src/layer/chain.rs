@@ -4,7 +4,10 @@
 use crate::activation::Activation;
 use crate::buffer::{Row, Zeroed, prefix_mut};
 use crate::init::Init;
-use crate::layer::{Backprop, Fusable, FusedBackprop, GradientMode, Layer, LayerShape, sealed};
+use crate::layer::{
+    Backprop, Fusable, FusedBackprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape,
+    sealed,
+};
 use crate::params::Parameters;
 use rand_core::Rng;
 
@@ -114,6 +117,26 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
         self.first.visit_shapes(first_index, f);
         self.second.visit_shapes(first_index + X::DEPTH, f);
+    }
+
+    fn layer(&self, index: usize) -> Option<LayerParams<'_>> {
+        match index.checked_sub(X::DEPTH) {
+            None => self.first.layer(index),
+            Some(later) => self.second.layer(later).map(|mut p| {
+                p.shape.index = index;
+                p
+            }),
+        }
+    }
+
+    fn layer_mut(&mut self, index: usize) -> Option<LayerParamsMut<'_>> {
+        match index.checked_sub(X::DEPTH) {
+            None => self.first.layer_mut(index),
+            Some(later) => self.second.layer_mut(later).map(|mut p| {
+                p.shape.index = index;
+                p
+            }),
+        }
     }
 
     #[inline]

@@ -4,7 +4,9 @@ use crate::activation::{Activation, Identity};
 use crate::buffer::{Zeroed, prefix, prefix_mut};
 use crate::init::Init;
 use crate::kernel;
-use crate::layer::{Backprop, FusedBackprop, GradientMode, Layer, LayerShape, sealed};
+use crate::layer::{
+    Backprop, FusedBackprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape, sealed,
+};
 use crate::params::Parameters;
 use rand_core::Rng;
 
@@ -76,6 +78,18 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
         }
     }
 
+    /// This layer's shape, numbered `index`.
+    fn shape(&self, index: usize) -> LayerShape {
+        LayerShape {
+            index,
+            inputs: I,
+            outputs: O,
+            pieces: 1,
+            activation: self.activation.kind(),
+            activation_parameter: self.activation.parameter(),
+        }
+    }
+
     /// out = b + x W, summed over inputs in index order (a fixed order, so
     /// every target gets the same bits); see [`kernel::affine`].
     #[inline]
@@ -116,14 +130,32 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
     }
 
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
-        f(LayerShape {
-            index: first_index,
-            inputs: I,
-            outputs: O,
-            pieces: 1,
-            activation: self.activation.kind(),
-            activation_parameter: self.activation.parameter(),
-        });
+        f(self.shape(first_index));
+    }
+
+    fn layer(&self, index: usize) -> Option<LayerParams<'_>> {
+        if index == 0 {
+            Some(LayerParams {
+                shape: self.shape(0),
+                weights: self.params.weights.as_flattened(),
+                bias: &self.params.bias,
+            })
+        } else {
+            None
+        }
+    }
+
+    fn layer_mut(&mut self, index: usize) -> Option<LayerParamsMut<'_>> {
+        let shape = self.shape(0);
+        if index == 0 {
+            Some(LayerParamsMut {
+                shape,
+                weights: self.params.weights.as_flattened_mut(),
+                bias: &mut self.params.bias,
+            })
+        } else {
+            None
+        }
     }
 
     #[inline]

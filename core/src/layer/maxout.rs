@@ -3,7 +3,9 @@
 use crate::activation::{Activation, Identity};
 use crate::buffer::{Zeroed, chunks, chunks_mut, prefix};
 use crate::init::Init;
-use crate::layer::{Backprop, GradientMode, Layer, LayerShape, sealed};
+use crate::layer::{
+    Backprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape, sealed,
+};
 use crate::params::Parameters;
 use rand_core::Rng;
 
@@ -80,6 +82,18 @@ pub struct Maxout<const I: usize, const O: usize, const K: usize> {
 }
 
 impl<const I: usize, const O: usize, const K: usize> Maxout<I, O, K> {
+    /// This layer's shape, numbered `index`.
+    fn shape(index: usize) -> LayerShape {
+        LayerShape {
+            index,
+            inputs: I,
+            outputs: O,
+            pieces: K,
+            activation: Identity.kind(),
+            activation_parameter: Identity.parameter(),
+        }
+    }
+
     /// Computes one row's outputs and which piece won for each unit.
     #[inline]
     fn forward_row(&self, x: &[f32; I], out: &mut [f32; O], winners: &mut [u8; O]) {
@@ -251,14 +265,31 @@ impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
     }
 
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
-        f(LayerShape {
-            index: first_index,
-            inputs: I,
-            outputs: O,
-            pieces: K,
-            activation: Identity.kind(),
-            activation_parameter: Identity.parameter(),
-        });
+        f(Self::shape(first_index));
+    }
+
+    fn layer(&self, index: usize) -> Option<LayerParams<'_>> {
+        if index == 0 {
+            Some(LayerParams {
+                shape: Self::shape(0),
+                weights: self.params.weights.as_flattened().as_flattened(),
+                bias: self.params.bias.as_flattened(),
+            })
+        } else {
+            None
+        }
+    }
+
+    fn layer_mut(&mut self, index: usize) -> Option<LayerParamsMut<'_>> {
+        if index == 0 {
+            Some(LayerParamsMut {
+                shape: Self::shape(0),
+                weights: self.params.weights.as_flattened_mut().as_flattened_mut(),
+                bias: self.params.bias.as_flattened_mut(),
+            })
+        } else {
+            None
+        }
     }
 
     fn infer(&self, x: &[f32; I], out: &mut [f32; O], scratch: &mut [u8; O]) {

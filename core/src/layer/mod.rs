@@ -99,6 +99,60 @@ pub trait Layer: Backprop {
     /// Calls `f` with the shape of each layer, front to back, numbering them
     /// from `first_index` (for reports and checkpoint fingerprints).
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape));
+
+    /// Layer `index`'s (from 0) shape, weights and biases, or `None` past
+    /// the last layer. With [`Parameters::slices`] (every parameter in
+    /// order) and [`Parameters::copy_to`], the ways to read a network's
+    /// weights.
+    ///
+    /// ```
+    /// use microprop::{Dense, Identity, Layer, Relu, network};
+    /// type Net = network![Dense<2, 3, Relu>, Dense<3, 1, Identity>];
+    /// let mut net = Net::ZERO;
+    /// let out = net.layer_mut(1).unwrap();
+    /// out.weights.copy_from_slice(&[1.0, 2.0, 3.0]);
+    /// out.bias[0] = 0.5;
+    /// let out = net.layer(1).unwrap();
+    /// assert_eq!((out.shape.index, out.shape.inputs, out.shape.outputs), (1, 3, 1));
+    /// assert_eq!((out.weights, out.bias), (&[1.0, 2.0, 3.0][..], &[0.5][..]));
+    /// assert_eq!(net.second.params.weights, [[1.0], [2.0], [3.0]]);
+    /// assert!(net.layer(2).is_none());
+    /// ```
+    fn layer(&self, index: usize) -> Option<LayerParams<'_>>;
+
+    /// Mutable [`Layer::layer`]: the weights and biases of layer `index`,
+    /// to write (the shape is a copy).
+    fn layer_mut(&mut self, index: usize) -> Option<LayerParamsMut<'_>>;
+}
+
+/// One layer's parameters, viewed in place ([`Layer::layer`]).
+///
+/// `weights` is flat: a dense layer's `I` rows of `O`
+/// (`weights[i·O + o]` connects input `i` to unit `o`, the transpose of
+/// PyTorch's `Linear.weight`); a maxout layer's `O·K` rows of `I` (unit,
+/// then piece). `bias` holds `O` values (dense) or `O·K` (maxout, unit by
+/// piece). Together, layer after layer, they are the network's
+/// [`Parameters::slices`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayerParams<'a> {
+    /// The layer's shape; `shape.index` is `index`.
+    pub shape: LayerShape,
+    /// The weights.
+    pub weights: &'a [f32],
+    /// The biases.
+    pub bias: &'a [f32],
+}
+
+/// One layer's parameters, viewed in place to write ([`Layer::layer_mut`]);
+/// laid out as [`LayerParams`].
+#[derive(Debug, PartialEq)]
+pub struct LayerParamsMut<'a> {
+    /// The layer's shape; `shape.index` is `index`.
+    pub shape: LayerShape,
+    /// The weights.
+    pub weights: &'a mut [f32],
+    /// The biases.
+    pub bias: &'a mut [f32],
 }
 
 /// The training side of a layer: its rows, and what
@@ -249,4 +303,47 @@ pub struct LayerShape {
 pub(crate) mod sealed {
     /// Keeps [`Backprop`](super::Backprop) to the layers of this crate.
     pub trait Sealed {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{Identity, Relu};
+    use crate::network;
+
+    type Net = network![Dense<3, 4, Relu>, Maxout<4, 2, 3>, Dense<2, 1, Identity>];
+
+    /// The per-layer views are the parameter slices, layer by layer, with
+    /// the shapes `visit_shapes` reports; writes through them land there.
+    #[test]
+    fn layer_views_are_the_parameters_in_order() {
+        let mut net = Net::ZERO;
+        for (i, v) in net.slices_mut().flatten().enumerate() {
+            *v = i as f32;
+        }
+        let mut shapes = [None; 3];
+        net.visit_shapes(0, &mut |s| {
+            if let Some(slot) = shapes.get_mut(s.index) {
+                *slot = Some(s);
+            }
+        });
+        {
+            let mut slices = net.slices();
+            for (index, shape) in shapes.iter().enumerate() {
+                let view = net.layer(index);
+                assert_eq!(view.map(|v| v.shape), *shape);
+                assert_eq!(view.map(|v| v.weights), slices.next());
+                assert_eq!(view.map(|v| v.bias), slices.next());
+            }
+            assert_eq!(slices.next(), None);
+        }
+        assert_eq!(net.layer(3), None);
+
+        if let Some(maxout) = net.layer_mut(1) {
+            assert_eq!((maxout.shape.index, maxout.shape.pieces), (1, 3));
+            maxout.bias.fill(-1.0);
+        }
+        assert_eq!(net.first.second.params.bias, [[-1.0; 3]; 2]);
+        assert!(net.layer_mut(3).is_none());
+    }
 }
