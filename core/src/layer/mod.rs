@@ -48,7 +48,7 @@ use crate::init::Init;
 use crate::params::Parameters;
 use rand_core::Rng;
 
-pub use crate::buffer::Zeroed;
+pub use crate::buffer::{HeldRows, Zeroed};
 pub use crate::kernel::GradientMode;
 pub use crate::params::ParameterBuffer;
 pub use chain::{Chain, ChainCache, ChainScratch};
