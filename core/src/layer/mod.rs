@@ -4,24 +4,25 @@
 //! - [`Layer`] is what a user of a network calls: the row types
 //!   (`N::Input`, `N::Output`, declared on [`Backprop`]), the all-zero value
 //!   ([`Layer::ZERO`]), weight initialisation ([`Layer::init`]), inference
-//!   of one row ([`Layer::infer`]) and the shapes ([`Layer::visit_shapes`]).
-//!   Given finite weights and a finite input row, `infer` writes the output
-//!   row and never panics.
+//!   of one row ([`Layer::infer`]), the shapes ([`Layer::visit_shapes`])
+//!   and each layer's weights in place ([`Layer::layer`],
+//!   [`Layer::layer_mut`]). Given finite weights and a finite input row,
+//!   `infer` writes the output row and never panics.
 //! - [`Backprop`] is what [`Trainer`](crate::Trainer) calls: the caches of
 //!   a batch, the gradient buffer's type and the forward and backward
 //!   passes; [`FusedBackprop`] adds the two passes of
 //!   [`FusedTrainer`](crate::FusedTrainer). Every `Layer` is a `Backprop`
 //!   (a supertrait); a layer that is also a `FusedBackprop` is
-//!   [`Fusable`]. Both are sealed: [`Dense`],
-//!   [`Maxout`] and [`Chain`] implement them,
-//!   so the caches and passes can change without breaking a user's code.
-//!   The batch methods take the rows actually present (`1..=B`); the
-//!   trainers check that bound before calling them.
+//!   [`Fusable`]. Both are sealed: [`Dense`], [`Maxout`] and [`Chain`]
+//!   implement them, so the caches and passes can change without breaking
+//!   a user's code. The batch methods take the rows actually present
+//!   (`1..=B`); the trainers check that bound before calling them.
 //!
-//! The types here besides the traits are the pieces of those caches and
-//! buffers ([`ChainCache`], [`MaxoutCache`], [`DenseParams`], ...), named so
-//! that sizes (`size_of::<Grads<Net>>()`) and generated code can refer to
-//! them.
+//! The other items are the pieces of those caches and buffers
+//! ([`ChainCache`], [`MaxoutCache`], [`DenseParams`], ...) and the traits
+//! they are built from ([`Zeroed`], [`ParameterBuffer`], [`HeldRows`]),
+//! named so that sizes (`size_of::<Grads<Net>>()`) and generated code can
+//! refer to them.
 //!
 //! ```
 //! use microprop::layer::{Cache, Grads};
@@ -33,7 +34,7 @@
 //! let y = *run.predict(&net, &[1.0, -1.0]).unwrap();
 //! assert!(y[0] >= 0.0);
 //! // A gradient buffer is shaped like the parameters; a cache holds the
-//! // output rows of every layer for a batch.
+//! // output rows of every layer for a batch, and one row at each boundary.
 //! assert_eq!(size_of::<Grads<Net>>(), Net::LEN * 4);
 //! assert_eq!(size_of::<Cache<Net, 4>>(), (4 * 3 + 4 * 1 + 3) * 4);
 //! ```
@@ -56,8 +57,8 @@ pub use dense::{Dense, DenseParams};
 pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
 
 /// A map from one [`Row`] to another with its own parameters: a
-/// [`Dense`] or [`Maxout`] layer, or a
-/// [`Chain`] of layers, so a whole network is a `Layer` too.
+/// [`Dense`] or [`Maxout`] layer, or a [`Chain`] of layers, so a whole
+/// network is a `Layer` too.
 ///
 /// Its rows are `N::Input` and `N::Output`, `[f32; I]` and `[f32; O]`
 /// (declared on the supertrait [`Backprop`], whose passes take them; write
