@@ -77,6 +77,7 @@ def table(doc):
         total += 1
         met += verdict(w["goals"]) == "yes"
     out += ["", f"Goals met: {met} of {total}."]
+    out += blockers(doc)
     if any(w.get("reference_workload", n) != n for n, w in doc["workloads"].items()):
         out.append("")
         out.append(
@@ -84,6 +85,47 @@ def table(doc):
             "(the fused batch-1 step has the `Trainer`'s bits)."
         )
     return out
+
+
+# What stands in the way of each unmet goal (issue 11 asks every unmet row to
+# say so); the figures beside them are generated from the measurement.
+SUBNORMALS = (
+    "The optimizer step is most of a batch-1 sample (`microprop-profile --phase-times WORKLOAD N`), "
+    "and it slows as training goes on: state values whose gradient has stayed zero decay into the "
+    "subnormal range, where every x86 operation on them takes a microcode assist "
+    "(`cargo run --release -p microprop-bench --example subnormals` counts them). PyTorch keeps its "
+    "subnormals too; flushing them (FTZ/DAZ) would change bits against PyTorch and the firmware."
+)
+BLOCKERS = {
+    "mnist_adam_b1": SUBNORMALS,
+    "mnist_adam_b1_fused": "As the unfused batch-1 step: the Adam step over subnormal moments.",
+    "w2_momentum_b1": "As the batch-1 Adam step: the optimizer step, slowed by subnormal velocities.",
+    "mnist_infer_b1": (
+        "At batch 1 every sample streams all {weight_kb} KB of weights (more than L1 holds) once, as "
+        "numpy's BLAS call does; microprop reads them at {bandwidth} GB/s (rate x bytes). The rest of "
+        "the way to 3x numpy is that streaming rate: fewer bytes per weight (int8 frozen layers, "
+        "issue 15) rather than fewer instructions."
+    ),
+}
+WEIGHT_BYTES = {"mnist_infer_b1": 4 * (784 * 128 + 128 + 128 * 10 + 10)}
+
+
+def blockers(doc):
+    """Per unmet goal: the workload and what stands in the way."""
+    rows = []
+    for name, w in doc["workloads"].items():
+        if verdict(w["goals"]) != "no":
+            continue
+        text = BLOCKERS.get(name, "not analysed yet")
+        if name in WEIGHT_BYTES and w["microprop"]:
+            text = text.format(
+                bandwidth=f"{w['microprop'] * WEIGHT_BYTES[name] / 1e9:.0f}",
+                weight_kb=f"{WEIGHT_BYTES[name] / 1000:.0f}",
+            )
+        rows.append(f"| {w['label']} | {text} |")
+    if not rows:
+        return []
+    return ["", "| unmet goal | what stands in the way |", "|---|---|", *rows]
 
 
 def replace_block(text, lines):

@@ -27,8 +27,10 @@
 # 16 codegen units; sizes only, as `plain-release/<bin>`) for the rule that
 # such a build stays within 1.5x of the firmware profile's code.
 # Prints the JSON's path and the tables (bench-tables.py --print).
+# Each bench binary also runs once under the pcprof plugin: its busiest
+# functions (whole run) and every binary's functions with sizes go into the JSON.
 # Needs qemu-system-arm, flip-link and defmt-print (ci.sh installs them),
-# binutils' readelf and python3.
+# gcc (the plugin), binutils' readelf, arm-none-eabi-nm and python3.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -94,6 +96,26 @@ for bin in "${bins[@]}"; do
     echo "bench-mcu: $bin failed" >&2
     exit 1
   fi
+done
+
+# Where each bench binary's instructions go: the whole run once more under
+# the pcprof plugin (profile/pcprof.c), summed by function
+# (profile/by_function.py), for the tables' "what stands in the way".
+plugin=target/libpcprof.so
+if [ ! -f "$plugin" ] || [ profile/pcprof.c -nt "$plugin" ]; then
+  gcc -O2 -shared -fPIC -fvisibility=hidden -o "$plugin" profile/pcprof.c
+fi
+for bin in "${bins[@]}"; do
+  case $bin in bench-base | qemu-digits) continue ;; esac
+  echo "bench-mcu: profiling $bin" >&2
+  timeout "${QEMU_TIMEOUT:-300}" qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
+    -semihosting-config enable=on,target=native -icount shift=0 \
+    -plugin "$plugin,out=$logs/$bin.pcprof" -kernel "$elf_dir/$bin" >/dev/null </dev/null
+  python3 profile/by_function.py "$elf_dir/$bin" "$logs/$bin.pcprof" 10 --json >"$logs/$bin.busiest.json"
+done
+# Each binary's symbols with sizes (arm-none-eabi-nm): where its code goes.
+for bin in "${bins[@]}"; do
+  arm-none-eabi-nm -C -S --size-sort --defined-only "$elf_dir/$bin" >"$logs/$bin.nm"
 done
 
 section() { # <elf> <name> -> bytes (0 if absent)
@@ -162,7 +184,7 @@ if [ -n "$(git status --porcelain 2>/dev/null)" ]; then commit=$commit-dirty; fi
 command_line="bash firmware/bench-mcu.sh"
 if [ "$profile" != firmware ]; then command_line+=" --profile $profile"; fi
 if [ -n "$features" ]; then command_line+=" --features $features"; fi
-BENCH_RAW=$raw BENCH_JSON=$json BENCH_PROFILE=$profile BENCH_FEATURES=$features \
+BENCH_LOGS=$logs BENCH_RAW=$raw BENCH_JSON=$json BENCH_PROFILE=$profile BENCH_FEATURES=$features \
   BENCH_COMMIT=$commit BENCH_COMMAND=$command_line \
   BENCH_RUSTC=$(rustc --version) BENCH_QEMU=$(qemu-system-arm --version | head -n 1) \
   python3 - <<'EOF'
@@ -232,6 +254,18 @@ def profile_settings(name):
     return settings
 
 
+def code_symbols(nm_output, least=32):
+    """Function name -> bytes (summed over same-named symbols) of `arm-none-eabi-nm -C -S`
+    output, for every function of at least `least` bytes, largest first."""
+    sizes = {}
+    with open(nm_output) as f:
+        for line in f:
+            parts = line.rstrip("\n").split(None, 3)
+            if len(parts) == 4 and parts[2] in "tTwW":
+                sizes[parts[3]] = sizes.get(parts[3], 0) + int(parts[1], 16)
+    return dict(sorted(((k, v) for k, v in sizes.items() if v >= least), key=lambda kv: -kv[1]))
+
+
 binaries = {}
 for bin, (vectors, text, rodata, data, bss, uninit, data_set, rows) in sizes.items():
     entry = {
@@ -251,6 +285,13 @@ for bin, (vectors, text, rodata, data, bss, uninit, data_set, rows) in sizes.ite
     entry["instructions_per_sample"] = {
         f"{w} {what}": round(c / samples, 2) for (b, w, what), (c, samples) in counts.items() if b == bin
     }
+    busiest = os.path.join(env["BENCH_LOGS"], f"{bin}.busiest.json")
+    if os.path.exists(busiest):
+        with open(busiest) as f:
+            entry["busiest_functions"] = json.load(f)
+    symbols = os.path.join(env["BENCH_LOGS"], f"{bin}.nm")
+    if os.path.exists(symbols):
+        entry["code_symbols"] = code_symbols(symbols)
     if bin in stacks:
         entry["stack_bytes"], entry["stack_capacity_bytes"] = stacks[bin]
     else:

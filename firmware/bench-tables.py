@@ -130,6 +130,58 @@ def goals_table(m, goals):
     return rows
 
 
+HARNESS = ("microprop_firmware::", "Reset", "_defmt", "bench_", "__cortex_m_rt", "DefaultHandler")
+
+
+def busiest(m, binary, top=4, least=0.02):
+    """'name share%, ...': the binary's busiest functions outside the harness."""
+    profile = m["binaries"].get(binary, {}).get("busiest_functions")
+    if not profile:
+        return None
+    found = [f for f in profile["functions"] if not f["function"].startswith(HARNESS) and f["share"] >= least]
+    return ", ".join(f"`{f['function']}` {100 * f['share']:.0f}%" for f in found[:top])
+
+
+def grown(m, binary, baseline, top=5):
+    """'name +bytes B, ...': the functions that make `binary`'s code larger than `baseline`'s."""
+    mine = m["binaries"].get(binary, {}).get("code_symbols")
+    base = m["binaries"].get(baseline, {}).get("code_symbols")
+    if mine is None or base is None:
+        return None
+    growth = sorted(((size - base.get(name, 0), name) for name, size in mine.items()), reverse=True)
+    return ", ".join(f"`{name}` +{n(bytes)} B" for bytes, name in growth[:top] if bytes > 0)
+
+
+def blockers_table(m, goals):
+    """One row per unmet goal: measured, goal, where it goes (generated) and why (goals JSON)."""
+    why = goals.get("blockers", {})
+    rows = [
+        "| unmet goal | measured | goal | where it goes (generated) | what stands in the way |",
+        "|---|---:|---:|---|---|",
+    ]
+    profiled_on = goals.get("profiled_on", {})
+    for key, w in m["workloads"].items():
+        goal = goals["instructions_per_sample"].get(key)
+        if goal is None or w["instructions_per_sample"] <= goal:
+            continue
+        binary = profiled_on.get(key, w["binary"])
+        where = busiest(m, binary)
+        where = f"busiest in `{binary}` (share of its whole run): {where}" if where else "not profiled"
+        rows.append(
+            f"| {w['label']} | {n(w['instructions_per_sample'])} | ≤ {n(goal)} | {where} "
+            f"| {why.get(key, 'not analysed yet')} |"
+        )
+    for g, (label, _, value, limit, met) in zip(goals["firmware"], firmware_goals(m, goals)):
+        if met is not False:
+            continue
+        where = grown(m, g["binary"], g["baseline"]) if "baseline" in g else None
+        where = f"`{g['binary']}` over `{g['baseline']}`: {where}" if where else "no symbol sizes"
+        rows.append(
+            f"| {label} | {n(value)} B | ≤ {n(limit)} B | {where} | {why.get(g['key'], 'not analysed yet')} |"
+        )
+    return rows if len(rows) > 2 else []
+
+
 def firmware_vs_peers(m, peers):
     b = m["binaries"]["bench-w2-adam-fused"]
     rows_bytes = b.get("bench_rows_bytes", 0)
@@ -217,6 +269,14 @@ def tables_block(m, peers, goals, source):
     out += [""]
     out += summary(m, peers, goals)
     out += [""]
+    blockers = blockers_table(m, goals)
+    if blockers:
+        out += [
+            "Where each unmet goal's instructions or bytes go (bench-mcu.sh profiles every bench binary "
+            "under QEMU and lists its symbols) and what stands in the way:",
+            "",
+        ]
+        out += blockers + [""]
     out += firmware_vs_peers(m, peers)
     out += [""]
     out += binaries_table(m)

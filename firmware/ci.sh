@@ -8,7 +8,12 @@
 # bench/mcu.json gives (bench-tables.py --check), builds the nRF52840-DK
 # binary, runs under QEMU the digits job, the online-learning job, the
 # on-target tests, the failure handlers, the host-vs-QEMU bit-identity test
-# on the Cortex-M4F (mps2-an386) and on a Cortex-M0 (microbit), and with
+# on the Cortex-M4F (mps2-an386) and on a Cortex-M0 (microbit), the C
+# example (c-example/: the digits job in C against the microprop-ffi
+# staticlib, built with arm-none-eabi-gcc, whose weight digest must be the
+# Rust digits job's), the embassy example (embassy/) and the starter crate
+# (../examples/starter, in place and copied out of the repository; both also
+# formatted and linted), and with
 # MICROPROP_CI_BENCH=1 the MCU benchmarks (bench-mcu.sh, then the tables
 # regenerated from their JSON and printed as a diff), and prints one
 # "qemu: N passed, N failed" line. Any failure, a missing QEMU included,
@@ -25,15 +30,22 @@ DEFMT_PRINT_VERSION=1.2.0
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "setup: QEMU, target, flip-link, defmt-print"
-if ! command -v qemu-system-arm >/dev/null; then
+step "setup: QEMU, the Arm C compiler, target, flip-link, defmt-print"
+# Debian packages: QEMU, and for the C example (c-example/) the Arm GCC
+# with its libgcc (gcc-arm-none-eabi; newlib is not used) and make.
+packages=()
+command -v qemu-system-arm >/dev/null || packages+=(qemu-system-arm)
+command -v arm-none-eabi-gcc >/dev/null || packages+=(gcc-arm-none-eabi)
+command -v make >/dev/null || packages+=(make)
+if [ "${#packages[@]}" -gt 0 ]; then
   sudo=()
   if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends qemu-system-arm
+    apt-get install -y --no-install-recommends "${packages[@]}"
 fi
 qemu-system-arm --version | head -n 1 # fails the run if QEMU is still missing
+arm-none-eabi-gcc --version | head -n 1
 rustup show active-toolchain || rustup toolchain install
 rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi
 rustup component add rustfmt clippy
@@ -47,6 +59,15 @@ cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --no-default-features --features nrf52840-dk --all-targets --locked -- -D warnings
 cargo clippy --target thumbv6m-none-eabi --no-default-features --features microbit --all-targets --locked -- -D warnings
+# The embassy example (embassy/) and the starter crate a user copies
+# (../examples/starter/) are workspaces of their own.
+for crate in embassy ../examples/starter; do
+  (
+    cd "$crate"
+    cargo fmt --check
+    cargo clippy --all-targets --locked -- -D warnings
+  )
+done
 (
   cd ../device
   cargo fmt --check
@@ -116,6 +137,34 @@ if [ "$status" -eq 0 ]; then
   pass "digits job cleared its accuracy floor"
 else
   fail "digits job (exit status $status)"
+fi
+# Its weight digest, which the C example must reproduce.
+rust_digest=$(sed -n 's/.*digest digits-job: //p' "$log" | head -n 1)
+
+step "C example in QEMU: the digits job in C against the microprop-ffi staticlib (make -C c-example run)"
+# Builds libmicroprop_ffi.a for thumbv7em-none-eabihf (cargo, from the
+# repository root) and the C firmware (arm-none-eabi-gcc: startup.c,
+# link.ld, the digits from data/ as a C array in flash), runs it under
+# QEMU mps2-an386, then compares its digest with the Rust job's above.
+run_logged make --no-print-directory -C c-example run
+if [ "$status" -eq 0 ]; then
+  pass "C digits job cleared its accuracy floor"
+else
+  fail "C digits job (make exit status $status)"
+fi
+c_digest=$(sed -n 's/^digest digits-job: //p' "$log" | head -n 1)
+echo "rust firmware: $rust_digest"
+echo "C firmware:    $c_digest"
+if [ -n "$c_digest" ] && [ "$c_digest" = "$rust_digest" ]; then
+  pass "C digits job's weights are the Rust digits job's, bit for bit"
+else
+  fail "C digits job's digest differs from the Rust digits job's"
+fi
+if command -v arm-none-eabi-size >/dev/null; then arm-none-eabi-size c-example/build/c-digits.elf; fi
+if bash check-no-f64.sh c-example/build/c-digits.elf; then
+  pass "C digits job has no soft-float f64"
+else
+  fail "C digits job links soft-float f64"
 fi
 
 step "online learning in QEMU (cargo run --release --bin qemu-online)"
@@ -210,6 +259,45 @@ step "host vs QEMU, Cortex-M0 (thumbv6m-none-eabi, microbit): every final weight
 # picks the machine from the thumbv6m target directory) and compares its
 # digests (xor-sgd, digits-sgd-fused) with the host's.
 host_vs_qemu every_weight_is_bit_identical_on_the_host_and_on_a_cortex_m0 "Cortex-M0"
+
+step "embassy example in QEMU (embassy/: cargo run --release)"
+# Two tasks on embassy's executor: a sampler (20 kHz embassy-time Ticker over
+# the SysTick driver) feeding a learner through an embassy-sync Channel;
+# exit 0 when the held-out accuracy reaches its floor. QEMU_TIMEOUT: it must
+# finish within a minute.
+run_logged in_dir embassy env QEMU_TIMEOUT=60 cargo run --release --locked
+if [ "$status" -eq 0 ] && grep -q 'learned, 0 dropped,' "$log"; then
+  pass "embassy example learned (no sample dropped)"
+else
+  fail "embassy example (exit status $status)"
+fi
+
+step "starter firmware (../examples/starter), in place and as a user's copy"
+# In place, then copied to a temporary directory with the microprop path made
+# absolute (what its Cargo.toml tells a user to do), sharing the target
+# directory so the copy only relinks.
+starter=$(cd ../examples/starter && pwd)
+core=$(cd ../core && pwd)
+run_logged in_dir "$starter" timeout 120 cargo run --profile firmware --locked
+if [ "$status" -eq 0 ]; then
+  pass "starter learned XOR"
+else
+  fail "starter (exit status $status)"
+fi
+copy=$(mktemp -d)
+tar -C "$starter" --exclude=./target -cf - . | tar -C "$copy" -xf -
+sed -i "s|^microprop = { path = \"../../core\" }|microprop = { path = \"$core\" }|" "$copy/Cargo.toml"
+if grep -q "^microprop = { path = \"$core\" }" "$copy/Cargo.toml"; then
+  run_logged in_dir "$copy" env CARGO_TARGET_DIR="$starter/target" timeout 120 cargo run --profile firmware --locked
+else
+  status="no microprop path dependency to rewrite"
+fi
+rm -rf "$copy"
+if [ "$status" = 0 ]; then
+  pass "starter, copied out of the repository, learned XOR"
+else
+  fail "starter copied out of the repository ($status)"
+fi
 
 # The MCU benchmarks (bench-mcu.sh) build nine binaries in the `firmware`
 # profile (a second build of every dependency); they are run on demand, or

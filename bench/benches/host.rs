@@ -1,4 +1,4 @@
-//! Criterion benches of the host workloads of issue 7 (x86-64, one thread,
+//! Criterion benches of the host workloads (README "Performance"; x86-64, one thread,
 //! f32). Each benchmark group is one workload with its throughput in samples,
 //! so `target/criterion/<workload>/microprop/new/estimates.json` holds the
 //! time of one step and `benchmark.json` beside it the samples per step;

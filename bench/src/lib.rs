@@ -1,4 +1,4 @@
-//! The host workloads of issue 7, shared by the criterion benches
+//! The host benchmark workloads, shared by the criterion benches
 //! (`benches/host.rs`) and the profiling driver (`src/bin/profile.rs`).
 //!
 //! Each workload owns its network and its trainer on the heap (the
@@ -31,7 +31,7 @@ use microprop::{
 
 /// 784-128-10, ReLU hidden layer, logits out (MNIST).
 pub type Mnist = network![Dense<784, 128, Relu>, Dense<128, 10, Identity>];
-/// W2 of issue 7: 64-32-10, tanh hidden layer, logits out (digits 8x8).
+/// W2: 64-32-10, tanh hidden layer, logits out (digits 8x8).
 pub type W2 = network![Dense<64, 32, Tanh>, Dense<32, 10, Identity>];
 /// XOR 2-8-1, sigmoid hidden and output layers.
 pub type Xor = network![Dense<2, 8, Sigmoid>, Dense<8, 1, Sigmoid>];
@@ -587,7 +587,7 @@ impl Workload for Infer {
     }
 }
 
-/// Every workload of issue 7, in table order.
+/// Every host workload, in the order of the README table.
 pub fn all() -> Vec<Box<dyn Workload>> {
     vec![
         Box::new(mnist_adam::<32>("mnist_adam_b32")),

@@ -197,9 +197,9 @@ impl Activation for Relu {
     #[inline]
     fn forward(&self, z: &mut [f32]) {
         // A compare and select, not `f32::max`: on the M4F that is a call to
-        // compiler-builtins' `fmaxf` per element (352 of 1,252 instructions
-        // of W3's inference), and its sign for a -0 input differs from the
-        // host's `maxss`. NaN still gives 0, as `max` does.
+        // compiler-builtins' `fmaxf` per element, and its sign for a -0
+        // input differs from the host's `maxss`. NaN still gives 0, as `max`
+        // does.
         z.iter_mut()
             .for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 });
     }

@@ -1,19 +1,15 @@
-//! The training loop over a data set: gradient-descent modes, epochs,
-//! shuffling, schedules and stopping criteria.
+//! What the training loop over a data set is told and what it reports:
+//! gradient-descent modes, stopping criteria, the configuration of a run,
+//! the per-step, per-epoch and final reports, and the staging rows samples
+//! are read into. The loop itself is [`Workspace::fit`](crate::Workspace::fit).
 
-use core::ops::ControlFlow;
-
-use crate::buffer::{Zeroed, prefix, prefix_mut};
+use crate::buffer::{Row, Zeroed, prefix, prefix_mut};
 use crate::dataset::Dataset;
 use crate::error::Error;
-use crate::layer::Layer;
-use crate::loss::{AcceptsActivation, Loss};
 use crate::normalize::Normalizer;
-use crate::optim::Optimizer;
-use crate::schedule::Schedule;
 use crate::shuffle::Permutation;
-use crate::stats::EpochStats;
-use crate::trainer::{StepReport, Trainer};
+use crate::stats::{EpochStats, StepStats};
+use crate::trainer::StepReport;
 
 /// How many rows one optimizer step averages over.
 ///
@@ -98,7 +94,7 @@ impl Stopping {
     }
 }
 
-/// Which criterion ended a [`fit`].
+/// Which criterion ended a [`Workspace::fit`](crate::Workspace::fit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -113,13 +109,27 @@ pub enum StopReason {
     WeightChange,
     /// The loss did not improve for `patience.epochs` epochs.
     NoImprovement,
-    /// The epoch callback of [`fit_with`] asked to stop.
+    /// A hook ([`FitHooks`](crate::FitHooks)) asked to stop.
     Requested,
 }
 
-/// How to run [`fit`].
+/// How to run [`Workspace::fit`](crate::Workspace::fit) on rows of type
+/// `X` (the network's `Layer::Input`) with the learning-rate schedule `S`.
+///
+/// ```
+/// use microprop::{BatchMode, FitConfig, LrSchedule, Stopping, Warmup};
+/// // A `const` (in flash on a device), like the firmware's digits job.
+/// const CONFIG: FitConfig<Warmup<LrSchedule>, [f32; 64]> = FitConfig {
+///     mode: BatchMode::MiniBatch(16),
+///     schedule: Warmup::from_zero(30, LrSchedule::Constant(0.01)),
+///     shuffle_seed: Some(11),
+///     stopping: Stopping::epochs(20),
+///     normalizer: None,
+/// };
+/// assert_eq!(CONFIG.mode.iterations_per_epoch(1437), 90);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FitConfig<S, const D: usize> {
+pub struct FitConfig<S, X> {
     /// Rows per step.
     pub mode: BatchMode,
     /// Learning rate per step.
@@ -131,10 +141,29 @@ pub struct FitConfig<S, const D: usize> {
     /// When to stop.
     pub stopping: Stopping,
     /// Scaling applied to every input row as it is read.
-    pub normalizer: Option<Normalizer<D>>,
+    pub normalizer: Option<Normalizer<X>>,
 }
 
-/// What [`fit`] reports after every epoch.
+/// What [`Workspace::fit`](crate::Workspace::fit) reports after every
+/// optimizer step (to [`FitHooks::step`](crate::FitHooks::step)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct StepEvent {
+    /// Epoch number, from 0.
+    pub epoch: u32,
+    /// Iterations (steps) taken so far in the run, this one included.
+    pub iteration: u32,
+    /// Loss and accuracy of this step's rows, measured in the forward pass
+    /// before the update: the per-step (mini-batch) loss. For a step over
+    /// one chunk of at most `B` rows, the trainer's own statistics of it;
+    /// over several, their row-weighted mean.
+    pub stats: StepStats,
+    /// The step: its learning rate and norms.
+    pub step: StepReport,
+}
+
+/// What [`Workspace::fit`](crate::Workspace::fit) reports after every
+/// epoch (to [`FitHooks::epoch`](crate::FitHooks::epoch)).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct EpochReport {
@@ -147,9 +176,14 @@ pub struct EpochReport {
     pub stats: EpochStats,
     /// The last step of the epoch.
     pub last_step: StepReport,
+    /// This epoch's mean loss is the lowest so far: below the best before
+    /// by more than [`Patience::min_delta`] (0 without patience), and
+    /// always for epoch 0. [`KeepBest`](crate::KeepBest) copies the weights
+    /// then.
+    pub new_best: bool,
 }
 
-/// How a [`fit`] ended.
+/// How a [`Workspace::fit`](crate::Workspace::fit) ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FitReport {
@@ -165,14 +199,16 @@ pub struct FitReport {
     pub best_loss: f32,
     /// The epoch of `best_loss`.
     pub best_epoch: u32,
-    /// Whether the weights were restored to those of `best_epoch`.
+    /// Whether the weights were restored to those of `best_epoch` (by
+    /// [`KeepBest`](crate::KeepBest), when patience ran out).
     pub restored_best: bool,
     /// The last optimizer step (its learning rate and norms).
     pub last_step: StepReport,
 }
 
-/// The staging rows [`fit`] reads samples into: `B` inputs and targets.
-/// Caller-owned, so it can be a `static`.
+/// The staging rows samples are read into, `B` inputs and targets: part of
+/// a [`Workspace`](crate::Workspace), and usable on its own as a batch
+/// buffer. Caller-owned, so it can be a `static`.
 pub struct FitBuffers<I, T, const B: usize> {
     /// Input rows.
     pub inputs: [I; B],
@@ -190,17 +226,17 @@ impl<I: Zeroed + Copy, T: Zeroed + Copy, const B: usize> FitBuffers<I, T, B> {
     }
 }
 
-impl<T: Copy, const D: usize, const B: usize> FitBuffers<[f32; D], T, B> {
+impl<X: Row, T: Copy, const B: usize> FitBuffers<X, T, B> {
     /// Reads samples `position..position + rows` (through `order` if given)
     /// into the first `rows` rows, scaling inputs with `normalizer`.
-    fn read<Data: Dataset<Input = [f32; D], Target = T>>(
+    pub(crate) fn read<Data: Dataset<Input = X, Target = T>>(
         &mut self,
         data: &Data,
         position: usize,
         rows: usize,
         order: Option<&Permutation>,
-        normalizer: Option<&Normalizer<D>>,
-    ) -> Result<(&[[f32; D]], &[T]), Error> {
+        normalizer: Option<&Normalizer<X>>,
+    ) -> Result<(&[X], &[T]), Error> {
         let inputs = prefix_mut(&mut self.inputs, rows);
         let targets = prefix_mut(&mut self.targets, rows);
         for (offset, (x, y)) in inputs.iter_mut().zip(targets.iter_mut()).enumerate() {
@@ -220,218 +256,4 @@ impl<I: Zeroed + Copy, T: Zeroed + Copy, const B: usize> Default for FitBuffers<
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Trains `net` on `data` until a stopping criterion fires.
-///
-/// Every epoch visits every sample once, in a fresh shuffled order if
-/// `shuffle_seed` is set; steps cover `config.mode.rows_per_step(n)` rows
-/// (the last one of an epoch may have fewer and averages over its real rows)
-/// with the learning rate `schedule(trainer.steps())`. `on_epoch` sees each
-/// epoch's report (progress bars, logs).
-///
-/// With [`Stopping::patience`] set and `best` given, `best` receives a copy of
-/// the weights at each new best epoch loss and they are copied back when
-/// patience runs out (the extra memory is `size_of::<N>()`, the network).
-///
-/// # Errors
-/// [`Error::EmptyBatch`] for an empty data set,
-/// [`Error::SampleUnavailable`], or any error of the training step; the
-/// network is as the last successful step left it.
-pub fn fit<N, L, O, Data, S, const B: usize, const D: usize>(
-    net: &mut N,
-    trainer: &mut Trainer<N, L, O, B>,
-    data: &Data,
-    config: &FitConfig<S, D>,
-    buffers: &mut FitBuffers<[f32; D], L::Target, B>,
-    best: Option<&mut N>,
-    mut on_epoch: impl FnMut(&EpochReport),
-) -> Result<FitReport, Error>
-where
-    N: Layer<Input = [f32; D]> + Clone,
-    L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
-    L::Target: Copy,
-    O: Optimizer,
-    Data: Dataset<Input = [f32; D], Target = L::Target>,
-    S: Schedule,
-{
-    fit_with(net, trainer, data, config, buffers, best, |report, _| {
-        on_epoch(report);
-        ControlFlow::Continue(())
-    })
-}
-
-/// [`fit`] with an epoch callback that also sees the network (e.g. to
-/// measure a validation set, log, or save a checkpoint) and can stop the run
-/// by returning `ControlFlow::Break(())` ([`StopReason::Requested`]).
-///
-/// # Errors
-/// As [`fit`].
-pub fn fit_with<N, L, O, Data, S, const B: usize, const D: usize>(
-    net: &mut N,
-    trainer: &mut Trainer<N, L, O, B>,
-    data: &Data,
-    config: &FitConfig<S, D>,
-    buffers: &mut FitBuffers<[f32; D], L::Target, B>,
-    mut best: Option<&mut N>,
-    mut on_epoch: impl FnMut(&EpochReport, &N) -> ControlFlow<()>,
-) -> Result<FitReport, Error>
-where
-    N: Layer<Input = [f32; D]> + Clone,
-    L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
-    L::Target: Copy,
-    O: Optimizer,
-    Data: Dataset<Input = [f32; D], Target = L::Target>,
-    S: Schedule,
-{
-    let n = data.len();
-    if n == 0 {
-        return Err(Error::EmptyBatch);
-    }
-    let rows_per_step = config.mode.rows_per_step(n);
-    let stopping = &config.stopping;
-    let mut iterations = 0u32;
-    let mut best_loss = f32::INFINITY;
-    let mut best_epoch = 0u32;
-    let mut last = EpochStats::new();
-    let mut last_step = StepReport {
-        learning_rate: 0.0,
-        grad_norm: 0.0,
-        change_norm: 0.0,
-    };
-
-    for epoch in 0..stopping.max_epochs {
-        let order = config
-            .shuffle_seed
-            .map(|seed| Permutation::new(n, seed ^ (u64::from(epoch) << 32)));
-        let mut stats = EpochStats::new();
-        let mut position = 0;
-        let mut stop = None;
-        while position < n {
-            let step_end = (position + rows_per_step).min(n);
-            trainer.discard_gradients();
-            while position < step_end {
-                let rows = (step_end - position).min(B);
-                let (x, y) = buffers.read(
-                    data,
-                    position,
-                    rows,
-                    order.as_ref(),
-                    config.normalizer.as_ref(),
-                )?;
-                let step_stats = trainer.accumulate(net, x, y)?;
-                stats.add(&step_stats);
-                position += rows;
-            }
-            let lr = config.schedule.learning_rate(trainer.steps());
-            last_step = trainer.step_measured(net, lr)?;
-            iterations += 1;
-            stop = if stopping
-                .min_grad_norm
-                .is_some_and(|t| last_step.grad_norm < t)
-            {
-                Some(StopReason::GradientNorm)
-            } else if stopping
-                .min_weight_change
-                .is_some_and(|t| last_step.change_norm < t)
-            {
-                Some(StopReason::WeightChange)
-            } else if stopping.max_iterations.is_some_and(|t| iterations >= t) {
-                Some(StopReason::MaxIterations)
-            } else {
-                None
-            };
-            if stop.is_some() {
-                break;
-            }
-        }
-        last = stats;
-        let requested = on_epoch(
-            &EpochReport {
-                epoch,
-                iterations,
-                stats,
-                last_step,
-            },
-            net,
-        );
-        if stop.is_none() && requested.is_break() {
-            stop = Some(StopReason::Requested);
-        }
-        let loss = stats.mean_loss();
-        let patience = stopping.patience;
-        let min_delta = patience.map_or(0.0, |p| p.min_delta);
-        if loss < best_loss - min_delta || epoch == 0 {
-            best_loss = loss;
-            best_epoch = epoch;
-            if let Some(best) = best.as_deref_mut() {
-                best.clone_from(net);
-            }
-        } else if stop.is_none() && patience.is_some_and(|p| epoch - best_epoch >= p.epochs) {
-            stop = Some(StopReason::NoImprovement);
-        }
-        if let Some(reason) = stop {
-            let restored_best = reason == StopReason::NoImprovement && best.is_some();
-            if let (true, Some(best)) = (restored_best, best) {
-                net.clone_from(best);
-            }
-            return Ok(FitReport {
-                reason,
-                epochs: epoch + 1,
-                iterations,
-                last,
-                best_loss,
-                best_epoch,
-                restored_best,
-                last_step,
-            });
-        }
-    }
-    Ok(FitReport {
-        reason: StopReason::MaxEpochs,
-        epochs: stopping.max_epochs,
-        iterations,
-        last,
-        best_loss,
-        best_epoch,
-        restored_best: false,
-        last_step,
-    })
-}
-
-/// Mean loss and accuracy of `net` over every sample of `data`, read `B`
-/// rows at a time through `buffers` and scaled by `normalizer` as [`fit`]
-/// does. The gradient buffer is not touched.
-///
-/// # Errors
-/// [`Error::EmptyBatch`] for an empty data set, [`Error::SampleUnavailable`],
-/// and the errors of [`Trainer::evaluate`].
-pub fn evaluate<N, L, O, Data, const B: usize, const D: usize>(
-    net: &N,
-    trainer: &mut Trainer<N, L, O, B>,
-    data: &Data,
-    normalizer: Option<&Normalizer<D>>,
-    buffers: &mut FitBuffers<[f32; D], L::Target, B>,
-) -> Result<EpochStats, Error>
-where
-    N: Layer<Input = [f32; D]>,
-    L: Loss<N::Output>,
-    L::Target: Copy,
-    O: Optimizer,
-    Data: Dataset<Input = [f32; D], Target = L::Target>,
-{
-    let n = data.len();
-    if n == 0 {
-        return Err(Error::EmptyBatch);
-    }
-    let mut stats = EpochStats::new();
-    let mut position = 0;
-    while position < n {
-        let rows = (n - position).min(B);
-        let (x, y) = buffers.read(data, position, rows, None, normalizer)?;
-        let step = trainer.evaluate(net, x, y)?;
-        stats.add(&step);
-        position += rows;
-    }
-    Ok(stats)
 }

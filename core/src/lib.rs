@@ -10,6 +10,11 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+// The `alloc` feature (off by default) only adds `Schedule for Box<S>`;
+// nothing in the library allocates.
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 mod activation;
 mod buffer;
 pub mod checkpoint;
@@ -20,6 +25,7 @@ mod error;
 mod fit;
 mod fused;
 pub mod guard;
+mod hooks;
 mod inference;
 pub mod init;
 pub mod kernel;
@@ -34,6 +40,7 @@ mod schedule;
 mod shuffle;
 mod stats;
 mod trainer;
+mod workspace;
 
 // The root holds the names a user of the library writes; the plumbing the
 // trainers and optimizers share (caches, parameter views, gradient
@@ -52,8 +59,8 @@ pub use activation::{
 
 // Losses.
 pub use loss::{
-    AcceptsActivation, Loss, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
-    argmax,
+    AcceptsActivation, BinaryCrossEntropy, Loss, MeanSquaredError, SigmoidBinaryCrossEntropy,
+    SoftTargetCrossEntropy, SoftmaxCrossEntropy, argmax,
 };
 
 // Training.
@@ -69,10 +76,12 @@ pub use optim::{
 
 // The training loop.
 pub use fit::{
-    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StopReason, Stopping,
-    evaluate, fit, fit_with,
+    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StepEvent, StopReason,
+    Stopping,
 };
-pub use schedule::{LrSchedule, Schedule, Warmup};
+pub use hooks::{FitHooks, OnEpoch, OnStep};
+pub use schedule::{FnSchedule, LrSchedule, Schedule, Warmup, WarmupStart};
+pub use workspace::{KeepBest, Workspace};
 
 // Data.
 pub use dataset::{Dataset, SliceDataset};

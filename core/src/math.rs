@@ -30,10 +30,10 @@
 //! `exp` on [-20, 20], absolute error below [`FAST_TANH_MAX_ABS_ERROR`] for
 //! `tanh` and [`FAST_SIGMOID_MAX_ABS_ERROR`] for `sigmoid` on [-10, 10].
 //!
-//! Not faster on a Cortex-M4F: micromath's `exp` takes ~40 instructions
-//! more than `libm::expf`, and every workload with exp, tanh or sigmoid
-//! measured 0.8-54 % more instructions a sample under QEMU, so keep it off
-//! there; it may pay on a core without an FPU (not measured).
+//! Not faster on a Cortex-M4F: micromath's `exp` executes more instructions
+//! than `libm::expf` there, and so does every workload with exp, tanh or
+//! sigmoid (`bash firmware/bench-mcu.sh --features fast-math` measures
+//! them), so keep it off there; it may pay on a core without an FPU.
 
 /// Whether the crate was built with the `fast-math` feature (approximate
 /// [`exp`], [`tanh`] and [`sigmoid`]).
@@ -366,8 +366,9 @@ mod fast {
 /// The hardware square root of a hard-float Arm core (Cortex-M4F/M7/M33).
 ///
 /// The one place the core is not `forbid(unsafe_code)`, for a measured need:
-/// in the W2 Adam benchmark (64-32-10, batch 1, QEMU Cortex-M4F) `libm::sqrtf`
-/// took 219,000 of 546,000 instructions a sample. Stable Rust has no
+/// `libm::sqrtf` is a bit-by-bit software loop, and Adam takes a square root
+/// per parameter per step (`bash firmware/profile/run.sh` on the W2 Adam
+/// benchmark shows where its instructions go). Stable Rust has no
 /// `sqrt` in `core`, and `asm!` cannot name an `S` register on
 /// `thumbv7em-none-eabihf` (the `sreg` class wants the double-precision
 /// `vfp2` feature this single-precision FPU lacks), so the instruction lives

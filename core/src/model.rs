@@ -25,9 +25,9 @@ pub struct Model<N, const D: usize, const O: usize> {
     /// The network.
     pub net: N,
     /// Scaling of the `D` input features.
-    pub input: Normalizer<D>,
+    pub input: Normalizer<[f32; D]>,
     /// Scaling of the `O` regression targets (identity for classifiers).
-    pub target: Normalizer<O>,
+    pub target: Normalizer<[f32; O]>,
 }
 
 impl<N: Layer<Input = [f32; D], Output = [f32; O]>, const D: usize, const O: usize> Model<N, D, O> {

@@ -1,5 +1,7 @@
 //! Feature scaling, fitted in one streaming pass and kept with the model.
 
+use crate::buffer::Row;
+
 /// Which scaling a [`Normalizer`] applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -81,7 +83,7 @@ impl<const D: usize> NormalizerFit<D> {
 
     /// The fitted normalizer. A feature that never varies maps to 0 (no
     /// division by zero); with no rows observed, the identity.
-    pub fn finish(&self, scaling: Scaling) -> Normalizer<D> {
+    pub fn finish(&self, scaling: Scaling) -> Normalizer<[f32; D]> {
         let mut offset = [0.0f32; D];
         let mut scale = [1.0f32; D];
         if self.count == 0 {
@@ -124,31 +126,45 @@ impl<const D: usize> Default for NormalizerFit<D> {
     }
 }
 
-/// A fitted per-feature scaling x' = (x − offset) · scale, stored with a
-/// model so inference applies the same transform as training. Its inverse
-/// turns scaled regression outputs back into the target's units.
+/// A fitted per-feature scaling x' = (x − offset) · scale of rows of type
+/// `X` (`[f32; D]`, e.g. a network's `Layer::Input`), stored with a model
+/// so inference applies the same transform as training. Its inverse turns
+/// scaled regression outputs back into the target's units.
+///
+/// ```
+/// use microprop::{Normalizer, Scaling};
+/// let n = Normalizer::<[f32; 2]> { scaling: Scaling::MinMax, offset: [10.0, 0.0], scale: [0.5, 1.0] };
+/// let mut x = [14.0, 3.0];
+/// n.apply(&mut x);
+/// assert_eq!(x, [2.0, 3.0]);
+/// n.invert(&mut x);
+/// assert_eq!(x, [14.0, 3.0]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Normalizer<const D: usize> {
+pub struct Normalizer<X> {
     /// The scaling this was fitted for.
     pub scaling: Scaling,
-    /// Subtracted first (min or mean).
-    pub offset: [f32; D],
+    /// Subtracted first (min or mean), one per feature.
+    pub offset: X,
     /// Multiplied second (1/range or 1/std; 0 for a constant feature).
-    pub scale: [f32; D],
+    pub scale: X,
 }
 
-impl<const D: usize> Normalizer<D> {
+impl<const D: usize> Normalizer<[f32; D]> {
     /// The identity transform. Usable in `const`.
     pub const IDENTITY: Self = Normalizer {
         scaling: Scaling::MinMax,
         offset: [0.0; D],
         scale: [1.0; D],
     };
+}
 
+impl<X: Row> Normalizer<X> {
     /// Scales `x` in place.
     #[inline]
-    pub fn apply(&self, x: &mut [f32; D]) {
-        for ((v, o), s) in x.iter_mut().zip(&self.offset).zip(&self.scale) {
+    pub fn apply(&self, x: &mut X) {
+        let scaling = self.offset.as_slice().iter().zip(self.scale.as_slice());
+        for (v, (o, s)) in x.as_mut_slice().iter_mut().zip(scaling) {
             *v = (*v - o) * s;
         }
     }
@@ -156,8 +172,9 @@ impl<const D: usize> Normalizer<D> {
     /// Undoes [`Normalizer::apply`] in place (a constant feature comes back
     /// as its constant).
     #[inline]
-    pub fn invert(&self, x: &mut [f32; D]) {
-        for ((v, o), s) in x.iter_mut().zip(&self.offset).zip(&self.scale) {
+    pub fn invert(&self, x: &mut X) {
+        let scaling = self.offset.as_slice().iter().zip(self.scale.as_slice());
+        for (v, (o, s)) in x.as_mut_slice().iter_mut().zip(scaling) {
             *v = if *s != 0.0 { *v / s + o } else { *o };
         }
     }

@@ -189,15 +189,55 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         self.accumulated_rows
     }
 
-    /// The gradient buffer: the **sum** over accumulated rows of dL_i/dθ.
-    /// Multiply by `1 / accumulated_rows()` for the gradient of the mean loss.
+    /// The gradient buffer: the **sum** over the accumulated rows of
+    /// dL_i/dθ, not the gradient of the mean loss that [`Loss::batch`]
+    /// returns and [`Trainer::step`] applies (that is
+    /// [`Trainer::mean_gradient`]: this times `1 / accumulated_rows()`).
+    /// Sums let a step average over chunks accumulated one after another.
     ///
     /// A step does not clear the buffer (that would cost a pass over it):
-    /// with `accumulated_rows() == 0` it still holds the gradient of the
-    /// last step, which the next backward pass overwrites.
+    /// with `accumulated_rows() == 0` it still holds the sum of the last
+    /// step, which the next backward pass overwrites.
     /// [`Trainer::zero_grad`] clears it.
-    pub fn gradients(&self) -> &N::Grads {
+    pub fn gradient_sum(&self) -> &N::Grads {
         &self.grads
+    }
+
+    /// Writes the gradient of the mean loss over the accumulated rows into
+    /// `out`: [`Trainer::gradient_sum`] times `1 / accumulated_rows()`, the
+    /// very values (same bits) the next [`Trainer::step`] hands the
+    /// optimizer when no clipping applies, and the batch gradient of
+    /// [`Loss::batch`] carried back to the parameters.
+    ///
+    /// ```
+    /// use microprop::{Dense, Identity, Layer, MeanSquaredError, Sgd, Trainer, Zeroed};
+    /// type Net = Dense<1, 1, Identity>;
+    /// let net = Net::ZERO; // output 0 for every input
+    /// let mut trainer = Trainer::<Net, _, _, 2>::new(MeanSquaredError, Sgd);
+    /// // L = 1/2 Σ (0 − y_i)², dL/db = 1/2 Σ 2 (0 − y_i) = −(y_1 + y_2).
+    /// trainer.accumulate(&net, &[[0.0], [0.0]], &[[1.0], [3.0]])?;
+    /// let mut mean = <Grads<Net> as Zeroed>::ZERO;
+    /// trainer.mean_gradient(&mut mean)?;
+    /// assert_eq!(trainer.gradient_sum().bias, [-8.0]);
+    /// assert_eq!(mean.bias, [-4.0]);
+    /// # Ok::<(), microprop::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NothingAccumulated`] when no rows are accumulated (also right
+    /// after a step); `out` is then untouched.
+    pub fn mean_gradient(&self, out: &mut N::Grads) -> Result<(), Error> {
+        if self.accumulated_rows == 0 {
+            return Err(Error::NothingAccumulated);
+        }
+        // The scale `step_context` starts from.
+        let scale = 1.0 / self.accumulated_rows as f32;
+        for (out, sum) in out.slices_mut().zip(self.grads.slices()) {
+            for (o, g) in out.iter_mut().zip(sum) {
+                *o = g * scale;
+            }
+        }
+        Ok(())
     }
 
     /// Mutable optimizer state (e.g. to restore it from a checkpoint).
@@ -540,8 +580,7 @@ mod tests {
     use super::*;
     use crate::activation::{Identity, Sigmoid};
     use crate::init::Init;
-    use crate::layer::Layer;
-    use crate::layer::{Cache, Dense};
+    use crate::layer::{Cache, Dense, Grads, Layer};
     use crate::loss::MeanSquaredError;
     use crate::optim::{Momentum, Sgd};
     use crate::{Tanh, network};
@@ -557,8 +596,8 @@ mod tests {
         t.forward(&net, &[[1.0]])?;
         t.loss(&[[1.0]])?;
         t.backward(&net, &[[1.0]])?;
-        assert_eq!(t.gradients().weights, [[-0.25]]);
-        assert_eq!(t.gradients().bias, [-0.25]);
+        assert_eq!(t.gradient_sum().weights, [[-0.25]]);
+        assert_eq!(t.gradient_sum().bias, [-0.25]);
         Ok(())
     }
 
@@ -604,5 +643,46 @@ mod tests {
         assert!(pairs.all(|(p, q)| p.to_bits() == q.to_bits()));
         assert_eq!(net.slices().flatten().count(), Net::LEN);
         Ok(())
+    }
+
+    /// `mean_gradient` is what the step applies: SGD with rate 1 moves every
+    /// parameter by exactly the mean gradient.
+    #[test]
+    fn the_mean_gradient_is_what_a_step_applies() {
+        type Net = crate::network![Dense<2, 3, Tanh>, Dense<3, 1>];
+        let mut net = Net::ZERO;
+        net.init(Init::Xavier, &mut crate::init::seeded(9));
+        let mut trainer = Trainer::<Net, _, _, 2>::new(MeanSquaredError, Sgd);
+        let mut mean = <Grads<Net> as Zeroed>::ZERO;
+        assert_eq!(
+            trainer.mean_gradient(&mut mean),
+            Err(Error::NothingAccumulated)
+        );
+        // Three rows in two chunks: the mean is over all three.
+        let x = [[0.5, -1.0], [2.0, 0.25], [-1.5, 0.75]];
+        let y = [[1.0], [-0.5], [0.3]];
+        assert!(trainer.accumulate(&net, &x[..2], &y[..2]).is_ok());
+        assert!(trainer.accumulate(&net, &x[2..], &y[2..]).is_ok());
+        assert_eq!(trainer.accumulated_rows(), 3);
+        assert_eq!(trainer.mean_gradient(&mut mean), Ok(()));
+        let sum_and_mean = trainer.gradient_sum().slices().zip(mean.slices());
+        for (sum, mean) in sum_and_mean {
+            for (s, m) in sum.iter().zip(mean) {
+                assert_eq!(*m, s * (1.0 / 3.0));
+            }
+        }
+        let before = net;
+        assert!(trainer.step(&mut net, 1.0).is_ok());
+        let moved = before.slices().zip(net.slices()).zip(mean.slices());
+        for ((before, after), mean) in moved {
+            for ((b, a), m) in before.iter().zip(after).zip(mean) {
+                assert_eq!(a.to_bits(), (b - m).to_bits());
+            }
+        }
+        // After the step nothing is accumulated; the sum is still readable.
+        assert_eq!(
+            trainer.mean_gradient(&mut mean),
+            Err(Error::NothingAccumulated)
+        );
     }
 }

@@ -5,8 +5,8 @@ use core::fmt;
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::{Error as _, ErrorKind, OutputPin};
 use microprop::{
-    AcceptsActivation, Dataset, EpochStats, Error, FitBuffers, FitConfig, Layer, Loss, Normalizer,
-    Optimizer, Schedule, Trainer, fit,
+    AcceptsActivation, Dataset, EpochReport, Error, FitConfig, Layer, Loss, OnEpoch, Optimizer,
+    Schedule, Workspace,
 };
 
 use crate::log::{Event, Log, Start, Summary};
@@ -32,18 +32,6 @@ impl<Led, Delay> Board<Led, Delay> {
             epoch_pause_us: 0,
         }
     }
-}
-
-/// The caller-owned state of a training run, lent to [`run`]: the network,
-/// the trainer (gradients, caches, optimizer state) and the staging rows.
-/// Each can live in a `static`.
-pub struct Workspace<'a, N: Layer, L, O: Optimizer, T, const B: usize, const D: usize> {
-    /// The network being trained.
-    pub net: &'a mut N,
-    /// Its training buffers.
-    pub trainer: &'a mut Trainer<N, L, O, B>,
-    /// Rows read from the data sets, `B` at a time.
-    pub buffers: &'a mut FitBuffers<[f32; D], T, B>,
 }
 
 /// Why a [`run`] stopped early.
@@ -84,39 +72,34 @@ impl From<Error> for RunError {
 }
 
 /// Trains `ws.net` on `train` as `config` says, then measures it on `train`
-/// and `test`.
+/// and `test`: [`Workspace::fit`] with a status LED and a log.
 ///
 /// The LED is driven low first and toggled after every epoch, followed by
 /// [`Board::epoch_pause_us`] of delay. `log` receives [`Event::Start`], one
 /// [`Event::Epoch`] per epoch, [`Event::Trained`] and [`Event::Finished`].
-/// The evaluation uses the trainer's batch buffers and the configured
-/// normaliser; nothing is allocated and nothing scales with the model on the
-/// stack.
+/// The evaluation ([`Workspace::evaluate`]) uses the workspace's trainer
+/// and staging rows and the configured normaliser; nothing is allocated
+/// and nothing scales with the model on the stack.
 ///
 /// # Errors
 /// [`RunError::Train`] if training or evaluation is refused (an empty or
-/// unreadable data set, non-finite data or gradients: see [`fit`]);
-/// [`RunError::Led`] if the LED failed (after training and evaluation
-/// completed, so the numbers are not lost — they were logged).
-pub fn run<N, L, O, S, Train, Test, Led, Delay, G, const B: usize, const D: usize>(
-    ws: &mut Workspace<'_, N, L, O, L::Target, B, D>,
-    train: &Train,
-    test: &Test,
-    config: &FitConfig<S, D>,
-    board: &mut Board<Led, Delay>,
-    log: &mut G,
+/// unreadable data set, non-finite data or gradients: see
+/// [`Workspace::fit`]); [`RunError::Led`] if the LED failed (after training
+/// and evaluation completed, so the numbers are not lost — they were
+/// logged).
+pub fn run<N, L, O, S, const B: usize>(
+    ws: &mut Workspace<N, L, O, B>,
+    train: &impl Dataset<Input = N::Input, Target = L::Target>,
+    test: &impl Dataset<Input = N::Input, Target = L::Target>,
+    config: &FitConfig<S, N::Input>,
+    board: &mut Board<impl OutputPin, impl DelayNs>,
+    log: &mut impl Log,
 ) -> Result<Summary, RunError>
 where
-    N: Layer<Input = [f32; D]> + Clone,
-    L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
-    L::Target: Copy,
+    N: Layer,
+    L: Loss<N::Output, Target: Copy> + AcceptsActivation<N::OutputActivation>,
     O: Optimizer,
     S: Schedule,
-    Train: Dataset<Input = [f32; D], Target = L::Target>,
-    Test: Dataset<Input = [f32; D], Target = L::Target>,
-    Led: OutputPin,
-    Delay: DelayNs,
-    G: Log,
 {
     let mut led_error = board.led.set_low().err().map(|e| e.kind());
     let steps = config.mode.iterations_per_epoch(train.len());
@@ -130,41 +113,29 @@ where
     let mut led_on = false;
     let mut led_toggles = 0u32;
     let mut learning_rate = 0.0;
-    let Workspace {
-        net,
-        trainer,
-        buffers,
-    } = ws;
-    let report = fit(
-        &mut **net,
-        &mut **trainer,
-        train,
-        config,
-        &mut **buffers,
-        None,
-        |epoch| {
-            led_on = !led_on;
-            let driven = if led_on {
-                board.led.set_high()
-            } else {
-                board.led.set_low()
-            };
-            if let Err(e) = driven {
-                led_error.get_or_insert(e.kind());
-            }
-            led_toggles += 1;
-            learning_rate = epoch.last_step.learning_rate;
-            if board.epoch_pause_us > 0 {
-                board.delay.delay_us(board.epoch_pause_us);
-            }
-            log.log(&Event::Epoch(*epoch));
-        },
-    )?;
+    let blink = OnEpoch::new(|epoch: &EpochReport| {
+        led_on = !led_on;
+        let driven = if led_on {
+            board.led.set_high()
+        } else {
+            board.led.set_low()
+        };
+        if let Err(e) = driven {
+            led_error.get_or_insert(e.kind());
+        }
+        led_toggles += 1;
+        learning_rate = epoch.last_step.learning_rate;
+        if board.epoch_pause_us > 0 {
+            board.delay.delay_us(board.epoch_pause_us);
+        }
+        log.log(&Event::Epoch(*epoch));
+    });
+    let report = ws.fit(train, config, blink)?;
     log.log(&Event::Trained(report));
 
     let normalizer = config.normalizer.as_ref();
-    let train_stats = evaluate(&**net, &mut **trainer, train, &mut **buffers, normalizer)?;
-    let test_stats = evaluate(&**net, &mut **trainer, test, &mut **buffers, normalizer)?;
+    let train_stats = ws.evaluate(train, normalizer)?;
+    let test_stats = ws.evaluate(test, normalizer)?;
     let summary = Summary {
         fit: report,
         learning_rate,
@@ -177,54 +148,6 @@ where
         Some(kind) => Err(RunError::Led(kind)),
         None => Ok(summary),
     }
-}
-
-/// Loss and accuracy of `net` over all of `data`, `B` rows at a time, using
-/// `trainer`'s caches and `buffers` as staging (the gradient buffer and the
-/// optimizer state are not touched). `normalizer` is applied to every row
-/// read, as [`fit`] does.
-///
-/// # Errors
-/// [`Error::EmptyBatch`] for an empty data set,
-/// [`Error::SampleUnavailable`], or an error of
-/// [`Trainer::evaluate`] (non-finite input, bad label, non-finite loss).
-pub fn evaluate<N, L, O, Data, const B: usize, const D: usize>(
-    net: &N,
-    trainer: &mut Trainer<N, L, O, B>,
-    data: &Data,
-    buffers: &mut FitBuffers<[f32; D], L::Target, B>,
-    normalizer: Option<&Normalizer<D>>,
-) -> Result<EpochStats, Error>
-where
-    N: Layer<Input = [f32; D]>,
-    L: Loss<N::Output>,
-    O: Optimizer,
-    Data: Dataset<Input = [f32; D], Target = L::Target>,
-{
-    let n = data.len();
-    if n == 0 {
-        return Err(Error::EmptyBatch);
-    }
-    let mut stats = EpochStats::new();
-    let mut start = 0;
-    while start < n {
-        let rows = (n - start).min(B);
-        let pairs = buffers.inputs.iter_mut().zip(buffers.targets.iter_mut());
-        for (index, (x, y)) in (start..start + rows).zip(pairs) {
-            *y = data
-                .sample(index, x)
-                .ok_or(Error::SampleUnavailable { index })?;
-            if let Some(normalizer) = normalizer {
-                normalizer.apply(x);
-            }
-        }
-        let (Some(x), Some(y)) = (buffers.inputs.get(..rows), buffers.targets.get(..rows)) else {
-            return Err(Error::BatchTooLarge { rows, capacity: B });
-        };
-        stats.add(&trainer.evaluate(net, x, y)?);
-        start += rows;
-    }
-    Ok(stats)
 }
 
 fn saturating_u32(n: usize) -> u32 {
@@ -243,7 +166,7 @@ mod tests {
     use embedded_hal::digital::ErrorType;
     use microprop::{
         BatchMode, Dense, Identity, Init, LrSchedule, Sgd, SliceDataset, SoftmaxCrossEntropy,
-        Stopping, Tanh, Warmup, network,
+        Stopping, Tanh, Trainer, Warmup, WarmupStart, network,
     };
 
     /// Records every level driven; can be told to fail.
@@ -303,6 +226,10 @@ mod tests {
 
     type Net = network![Dense<2, 8, Tanh>, Dense<8, 2, Identity>];
 
+    fn workspace() -> Workspace<Net, SoftmaxCrossEntropy, Sgd, 4> {
+        Workspace::new(Net::ZERO, Trainer::new(SoftmaxCrossEntropy, Sgd))
+    }
+
     /// Two interleaved spirals' worth of difficulty is overkill: four
     /// Gaussian-free clusters around the corners, labelled by XOR.
     fn xor_clusters() -> ([[f32; 2]; 16], [usize; 16]) {
@@ -317,7 +244,7 @@ mod tests {
         (x, y)
     }
 
-    fn config(epochs: u32) -> FitConfig<Warmup<LrSchedule>, 2> {
+    fn config(epochs: u32) -> FitConfig<Warmup<LrSchedule>, [f32; 2]> {
         FitConfig {
             mode: BatchMode::MiniBatch(4),
             schedule: Warmup {
@@ -327,6 +254,7 @@ mod tests {
                     last: 0.05,
                     period: 4 * epochs,
                 },
+                start: WarmupStart::LinearLr,
             },
             shuffle_seed: Some(5),
             stopping: Stopping::epochs(epochs),
@@ -338,10 +266,8 @@ mod tests {
     fn learns_xor_toggles_the_led_each_epoch_and_pauses() {
         let (x, y) = xor_clusters();
         let data = SliceDataset::new(&x, &y).unwrap();
-        let mut net = Net::ZERO;
-        net.init(Init::Xavier, &mut microprop::init::seeded(11));
-        let mut trainer = Trainer::<Net, _, _, 4>::new(SoftmaxCrossEntropy, Sgd);
-        let mut buffers = FitBuffers::new();
+        let mut ws = workspace();
+        ws.net.init(Init::Xavier, &mut microprop::init::seeded(11));
         let mut board = Board {
             led: MockLed::default(),
             delay: MockDelay::default(),
@@ -350,11 +276,7 @@ mod tests {
         let mut events = Vec::new();
         let epochs = 300;
         let summary = run(
-            &mut Workspace {
-                net: &mut net,
-                trainer: &mut trainer,
-                buffers: &mut buffers,
-            },
+            &mut ws,
             &data,
             &data,
             &config(epochs),
@@ -406,27 +328,11 @@ mod tests {
     }
 
     #[test]
-    fn evaluate_matches_the_trainer_on_one_big_batch() {
-        let (x, y) = xor_clusters();
-        let data = SliceDataset::new(&x, &y).unwrap();
-        let mut net = Net::ZERO;
-        net.init(Init::Xavier, &mut microprop::init::seeded(2));
-        let mut small = Trainer::<Net, _, _, 3>::new(SoftmaxCrossEntropy, Sgd);
-        let mut big = Trainer::<Net, _, _, 16>::new(SoftmaxCrossEntropy, Sgd);
-        let chunked = evaluate(&net, &mut small, &data, &mut FitBuffers::new(), None).unwrap();
-        let whole = big.evaluate(&net, &x, &y).unwrap();
-        assert_eq!(chunked.rows, 16);
-        assert_eq!(chunked.correct, whole.correct);
-        assert!((chunked.mean_loss() - whole.loss).abs() < 1e-6);
-    }
-
-    #[test]
     fn a_failing_led_is_reported_after_the_numbers() {
         let (x, y) = xor_clusters();
         let data = SliceDataset::new(&x, &y).unwrap();
-        let mut net = Net::ZERO;
-        net.init(Init::Xavier, &mut microprop::init::seeded(1));
-        let mut trainer = Trainer::<Net, _, _, 4>::new(SoftmaxCrossEntropy, Sgd);
+        let mut ws = workspace();
+        ws.net.init(Init::Xavier, &mut microprop::init::seeded(1));
         let mut board = Board::new(
             MockLed {
                 fail: true,
@@ -436,11 +342,7 @@ mod tests {
         );
         let mut finished = None;
         let result = run(
-            &mut Workspace {
-                net: &mut net,
-                trainer: &mut trainer,
-                buffers: &mut FitBuffers::new(),
-            },
+            &mut ws,
             &data,
             &data,
             &config(3),
@@ -461,14 +363,9 @@ mod tests {
         let x = [[0.0, f32::NAN]];
         let y = [0usize];
         let data = SliceDataset::new(&x, &y).unwrap();
-        let mut net = Net::ZERO;
-        let mut trainer = Trainer::<Net, _, _, 4>::new(SoftmaxCrossEntropy, Sgd);
+        let mut ws = workspace();
         let result = run(
-            &mut Workspace {
-                net: &mut net,
-                trainer: &mut trainer,
-                buffers: &mut FitBuffers::new(),
-            },
+            &mut ws,
             &data,
             &data,
             &config(1),
@@ -480,7 +377,14 @@ mod tests {
             Err(RunError::Train(Error::NonFiniteInput { row: 0 }))
         );
         let empty = SliceDataset::<[f32; 2], usize>::new(&[], &[]).unwrap();
-        let stats = evaluate(&net, &mut trainer, &empty, &mut FitBuffers::new(), None);
-        assert_eq!(stats, Err(Error::EmptyBatch));
+        let result = run(
+            &mut ws,
+            &empty,
+            &data,
+            &config(1),
+            &mut Board::new(NeverFails, MockDelay::default()),
+            &mut NoLog,
+        );
+        assert_eq!(result, Err(RunError::Train(Error::EmptyBatch)));
     }
 }

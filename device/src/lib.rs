@@ -13,7 +13,7 @@ pub mod online;
 pub mod workloads;
 
 pub use data::U8Dataset;
-pub use learn::{Board, RunError, Workspace, evaluate, run};
+pub use learn::{Board, RunError, run};
 pub use log::{Event, Log, NoLog, Start, Summary};
 pub use online::{
     ClassAccuracy, OnlineConfig, OnlineLearner, OnlineReport, OnlineStats, OnlineStep, Phase,

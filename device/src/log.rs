@@ -1,8 +1,8 @@
-//! The logging hook: what the loop reports, and where it goes.
+//! The logging hook: what the learning loop reports, and where it goes.
 
 use microprop::{EpochReport, EpochStats, FitReport};
 
-/// What [`run`](crate::run) is about to do.
+/// What the learning loop is about to do.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Start {
@@ -27,7 +27,7 @@ pub enum Event {
     Epoch(EpochReport),
     /// Training stopped; the network is about to be evaluated.
     Trained(microprop::FitReport),
-    /// Everything is done; the same value [`run`](crate::run) returns.
+    /// Everything is done; the same value the learning loop returns.
     Finished(Summary),
 }
 
@@ -55,7 +55,7 @@ impl Log for NoLog {
     fn log(&mut self, _event: &Event) {}
 }
 
-/// What a [`run`](crate::run) achieved.
+/// What a run of the learning loop achieved.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Summary {

@@ -3,9 +3,8 @@
 //! here are the ones QEMU must print.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use microprop::{FitBuffers, Layer};
 use microprop_device::digits::{self, Data};
-use microprop_device::{Board, Event, Workspace, run};
+use microprop_device::{Board, Event, run};
 
 mod common;
 use common::{Led, NoDelay, load};
@@ -15,17 +14,11 @@ fn digits_job_clears_its_floor_on_the_host() {
     let (train_x, train_y, test_x, test_y) = load();
     let train = Data::new(&train_x, &train_y, digits::PIXEL_SCALE).unwrap();
     let test = Data::new(&test_x, &test_y, digits::PIXEL_SCALE).unwrap();
-    let mut net = digits::Net::ZERO;
-    digits::init(&mut net);
-    let mut trainer = Box::new(digits::trainer());
-    let mut buffers = Box::new(FitBuffers::new());
+    let mut ws = Box::new(digits::workspace());
+    digits::init(&mut ws.net);
     let mut board = Board::new(Led(0), NoDelay);
     let summary = run(
-        &mut Workspace {
-            net: &mut net,
-            trainer: &mut trainer,
-            buffers: &mut buffers,
-        },
+        &mut ws,
         &train,
         &test,
         &digits::CONFIG,

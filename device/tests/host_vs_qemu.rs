@@ -28,10 +28,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use microprop::{FitBuffers, Layer};
+use microprop::Layer;
 use microprop_device::crosscheck::{self, Digest, digest};
 use microprop_device::digits::{self, Data, online};
-use microprop_device::{Board, NoLog, Workspace, run, workloads};
+use microprop_device::{Board, NoLog, run, workloads};
 
 mod common;
 use common::{Led, NoDelay, load};
@@ -142,16 +142,10 @@ fn every_weight_is_bit_identical_on_the_host_and_under_qemu() {
 
     // The digits job: 1800 Adam steps of 16 rows.
     let log = qemu("qemu-digits");
-    let mut net = digits::Net::ZERO;
-    digits::init(&mut net);
-    let mut trainer = Box::new(digits::trainer());
-    let mut buffers = Box::new(FitBuffers::new());
+    let mut ws = Box::new(digits::workspace());
+    digits::init(&mut ws.net);
     run(
-        &mut Workspace {
-            net: &mut net,
-            trainer: &mut trainer,
-            buffers: &mut buffers,
-        },
+        &mut ws,
         &train,
         &test,
         &digits::CONFIG,
@@ -159,7 +153,7 @@ fn every_weight_is_bit_identical_on_the_host_and_under_qemu() {
         &mut NoLog,
     )
     .unwrap();
-    compare(&log, "digits-job", &digest(&net), &mut mismatches);
+    compare(&log, "digits-job", &digest(&ws.net), &mut mismatches);
 
     // The online job, without and with replay.
     let log = qemu("qemu-online");

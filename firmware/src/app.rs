@@ -5,11 +5,11 @@
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
 use microprop::checkpoint::{self, RamFlash, Store};
-use microprop::{Adam, FitBuffers, Layer};
+use microprop::{Adam, Layer};
 use microprop_device::crosscheck::{Digest, digest};
 use microprop_device::digits::online::{self, OnlineEvent, PhaseEnd};
-use microprop_device::digits::{self, DigitsTrainer, FEATURES, Net};
-use microprop_device::{Board, Workspace, run};
+use microprop_device::digits::{self, DigitsTrainer, DigitsWorkspace, Net};
+use microprop_device::{Board, run};
 use static_cell::ConstStaticCell;
 
 use crate::log::DefmtLog;
@@ -37,13 +37,11 @@ pub fn log_digest(name: &str, d: &Digest) {
     );
 }
 
-// The digits job's buffers. `Trainer::ZEROED` is all zeros (an all-zero
-// `Adam` included), so the static lands in `.bss` (no image of zeros in
-// flash for `.data`); `digits_job` sets the real hyperparameters.
-static NET: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
-static TRAINER: ConstStaticCell<DigitsTrainer> = ConstStaticCell::new(DigitsTrainer::ZEROED);
-static BUFFERS: ConstStaticCell<FitBuffers<[f32; FEATURES], usize, { digits::BATCH }>> =
-    ConstStaticCell::new(FitBuffers::new());
+// The digits job's network, trainer and staging rows. `Workspace::ZEROED`
+// is all zeros (an all-zero `Adam` included), so the static lands in
+// `.bss` (no image of zeros in flash for `.data`); `digits_job` sets the
+// real hyperparameters.
+static WORKSPACE: ConstStaticCell<DigitsWorkspace> = ConstStaticCell::new(DigitsWorkspace::ZEROED);
 
 // The checkpoint round trip at the end of the digits job: two 12 KiB slots
 // of RAM-backed NOR flash (4-byte words, 4 KiB sectors; under QEMU there is
@@ -101,11 +99,9 @@ fn checkpoint_round_trip(net: &Net) -> bool {
 /// weights and exits 0 only if the test accuracy reaches
 /// `digits::TEST_ACCURACY_FLOOR`.
 pub fn digits_job<Led: OutputPin, Delay: DelayNs>(led: Led, delay: Delay) -> ! {
-    let net = NET.take();
-    let trainer = TRAINER.take();
-    trainer.optimizer = digits::OPTIMIZER;
-    let buffers = BUFFERS.take();
-    digits::init(net);
+    let ws = WORKSPACE.take();
+    ws.trainer.optimizer = digits::OPTIMIZER;
+    digits::init(&mut ws.net);
 
     let memory = DigitsTrainer::MEMORY;
     defmt::info!(
@@ -120,11 +116,7 @@ pub fn digits_job<Led: OutputPin, Delay: DelayNs>(led: Led, delay: Delay) -> ! {
 
     let mut log = DefmtLog::new();
     let result = run(
-        &mut Workspace {
-            net: &mut *net,
-            trainer,
-            buffers,
-        },
+        ws,
         &data::TRAIN,
         &data::TEST,
         &digits::CONFIG,
@@ -139,8 +131,8 @@ pub fn digits_job<Led: OutputPin, Delay: DelayNs>(led: Led, delay: Delay) -> ! {
         fw::stack_high_water(),
         fw::stack_capacity(),
     );
-    log_digest("digits-job", &digest(&*net));
-    if !checkpoint_round_trip(net) {
+    log_digest("digits-job", &digest(&ws.net));
+    if !checkpoint_round_trip(&ws.net) {
         fw::exit(fw::EXIT_TRAINING_ERROR)
     }
     match result {

@@ -1,4 +1,4 @@
-//! `microprop_sim::idx::read_idx` and `load_idx_pair` on arbitrary bytes,
+//! `microprop_sim::data::idx::read_idx` and `load_idx_pair` on arbitrary bytes,
 //! raw or gzip-compressed: no panic, no allocation driven by a header alone;
 //! whatever is accepted has as many values as its dimensions say.
 #![no_main]
@@ -8,7 +8,7 @@ mod tempfile;
 
 use std::io::Write;
 
-use microprop_sim::idx::{load_idx_pair, read_idx};
+use microprop_sim::data::idx::{load_idx_pair, read_idx};
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -1,4 +1,5 @@
-//! Your own model, trained with the simulator's loaders and the core's `fit`:
+//! Your own model, trained with the simulator's loaders and the core's
+//! `Workspace::fit`:
 //! a 4-10-3 ReLU network on the bundled iris data.
 //!
 //! `cargo run --release -p microprop-sim --example custom_model`
@@ -8,12 +9,11 @@
 //! `table.typed`, the data set tells you if its rows don't fit the model).
 
 use microprop::{
-    Adam, BatchMode, Dense, FitBuffers, FitConfig, Identity, Init, Layer, LrSchedule, Relu,
-    SliceDataset, SoftmaxCrossEntropy, Stopping, Trainer, evaluate, fit, network,
+    Adam, BatchMode, Dense, FitConfig, Identity, Init, Layer, LrSchedule, Relu, Scaling,
+    SliceDataset, SoftmaxCrossEntropy, Stopping, Trainer, Workspace, network,
 };
-use microprop_sim::data::{LabelColumn, class_label, load_csv};
-use microprop_sim::train::fit_normalizer;
-use microprop_sim::{bundled_data_dir, options::NormalizeKind};
+use microprop_sim::bundled_data_dir;
+use microprop_sim::data::{LabelColumn, class_label, fit_normalizer, load_csv};
 
 /// 4 measurements -> 10 ReLU units -> 3 logits.
 type MyNet = network![Dense<4, 10, Relu>, Dense<10, 3, Identity>];
@@ -24,36 +24,21 @@ fn train() -> anyhow::Result<f32> {
     let (train, test) = table
         .typed::<4, usize>("MyNet (4-10-3)", |v| class_label(v, 3))?
         .split(0.2, 7);
-    let mut net = MyNet::ZERO;
-    net.init(Init::Xavier, &mut microprop::init::seeded(7));
-    let mut trainer = Trainer::<MyNet, _, _, 16>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
-    let mut buffers = FitBuffers::new();
+    let trainer = Trainer::<MyNet, _, _, 16>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    let mut ws = Workspace::new(MyNet::ZERO, trainer);
+    ws.net.init(Init::Xavier, &mut microprop::init::seeded(7));
     let config = FitConfig {
         mode: BatchMode::MiniBatch(16),
         schedule: LrSchedule::Constant(0.01),
         shuffle_seed: Some(7),
         stopping: Stopping::epochs(150),
-        normalizer: fit_normalizer(NormalizeKind::Minmax, &train.features),
+        normalizer: Some(fit_normalizer(Scaling::MinMax, &train.features)),
     };
     let data = SliceDataset::new(&train.features, &train.labels).ok_or(anyhow::anyhow!("rows"))?;
-    let report = fit(
-        &mut net,
-        &mut trainer,
-        &data,
-        &config,
-        &mut buffers,
-        None,
-        |_| {},
-    )?;
+    let report = ws.fit(&data, &config, ())?;
     let held_out =
         SliceDataset::new(&test.features, &test.labels).ok_or(anyhow::anyhow!("rows"))?;
-    let stats = evaluate(
-        &net,
-        &mut trainer,
-        &held_out,
-        config.normalizer.as_ref(),
-        &mut buffers,
-    )?;
+    let stats = ws.evaluate(&held_out, config.normalizer.as_ref())?;
     println!(
         "MyNet 4-10-3 ReLU: {} epochs, final training loss {:.4}; test accuracy {:.4} on {} rows",
         report.epochs,

@@ -2,20 +2,23 @@
 //! linear warmup then cosine decay, mini-batches of 16 — and report
 //! accuracy, a confusion matrix, memory on the default MCU and the curves.
 
-use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
+use clap::{Args, Parser};
 use microprop::{
-    Adam, BatchMode, EpochStats, FitBuffers, FitConfig, Inference, Init, Layer, LrSchedule,
-    MemoryReport, SliceDataset, SoftmaxCrossEntropy, Stopping, Trainer, Warmup, fit,
+    Adam, BatchMode, EpochStats, FitConfig, Inference, Init, Layer, LrSchedule, MemoryReport,
+    OnEpoch, SliceDataset, SoftmaxCrossEntropy, Stopping, Trainer, Warmup, Workspace,
 };
 
-use crate::data::{LabeledSet, MinMaxScaler, load_labeled_csv};
-use crate::footprint::{DEFAULT_MCU, Footprint, footprint_of, grouped, human};
+use crate::data::LabeledSet;
+use crate::data::digits::{self, PIXELS};
 pub use crate::models::DigitsNet;
-use crate::plot::{Figure, Legend, Panel, Series, Style};
-use crate::train::{confusion_matrix, progress_bar};
+use crate::report::plot::{Figure, Legend, Panel, Series, Style};
+use crate::report::{
+    DEFAULT_PART, Footprint, confusion_matrix, footprint_of, format_confusion, grouped, human,
+    progress_bar,
+};
 
 /// Rows per mini-batch: the trainer's buffer holds this many.
 pub const BATCH: usize = 16;
@@ -23,20 +26,28 @@ pub const BATCH: usize = 16;
 /// The trainer the demo uses.
 pub type DigitsTrainer = Trainer<DigitsNet, SoftmaxCrossEntropy, Adam, BATCH>;
 
-/// Settings of a demo run.
-#[derive(Debug, Clone, PartialEq)]
+/// Settings of a demo run (`--epochs`, `--lr` and `--seed` on the command
+/// line; the rest fixed).
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct DemoConfig {
-    /// Passes over the training rows.
+    /// Passes over the training data.
+    #[arg(long, default_value_t = DemoConfig::default().epochs)]
     pub epochs: usize,
-    /// Adam's peak learning rate, reached at the end of the warmup.
+    /// Adam's peak learning rate (after the warmup).
+    #[arg(long = "lr", value_name = "LR", default_value_t = DemoConfig::default().learning_rate)]
     pub learning_rate: f32,
     /// The learning rate the cosine decays to by the last step.
+    #[arg(skip = DemoConfig::default().final_learning_rate)]
     pub final_learning_rate: f32,
-    /// Epochs of linear warmup from 0 to `learning_rate`.
+    /// Epochs of linear warmup to `learning_rate`, in PyTorch's `LinearLR` form
+    /// (from `learning_rate / (k + 1)`, [`microprop::WarmupStart::LinearLr`]).
+    #[arg(skip = DemoConfig::default().warmup_epochs)]
     pub warmup_epochs: usize,
-    /// Seed for the split, the weights and the shuffles.
+    /// Seed for split, weights and shuffles.
+    #[arg(long, default_value_t = DemoConfig::default().seed)]
     pub seed: u64,
     /// Fraction of the rows held out for testing.
+    #[arg(skip = DemoConfig::default().test_fraction)]
     pub test_fraction: f32,
 }
 
@@ -48,7 +59,7 @@ impl Default for DemoConfig {
             final_learning_rate: 1e-4,
             warmup_epochs: 2,
             seed: 7,
-            test_fraction: 0.2,
+            test_fraction: digits::TEST_FRACTION,
         }
     }
 }
@@ -66,6 +77,7 @@ impl DemoConfig {
                 last: self.final_learning_rate,
                 period: (total - warmup).max(1),
             },
+            start: microprop::WarmupStart::LinearLr,
         }
     }
 }
@@ -97,21 +109,23 @@ pub struct DemoReport {
     pub footprint: Footprint,
 }
 
-/// Loads `digits8x8.csv` from `data_dir`, splits it, scales pixels to [0, 1]
-/// with min-max fitted on the training rows.
+/// Loads `digits8x8.csv` from `data_dir`, splits it as `config` says and
+/// scales pixels to [0, 1] with the core's min-max normaliser fitted on the
+/// training rows ([`digits::load_digits`]).
+///
+/// # Errors
+/// If the file is missing or malformed.
 pub fn load_digits(
     data_dir: &Path,
     config: &DemoConfig,
-) -> Result<(LabeledSet<64>, LabeledSet<64>)> {
-    let set = load_labeled_csv::<64>(&data_dir.join("digits8x8.csv"))?;
-    let (mut train, mut test) = set.split(config.test_fraction, config.seed);
-    let scaler = MinMaxScaler::fit(&train.features);
-    scaler.apply(&mut train.features);
-    scaler.apply(&mut test.features);
-    Ok((train, test))
+) -> Result<(LabeledSet<PIXELS>, LabeledSet<PIXELS>)> {
+    digits::load_digits(data_dir, config.test_fraction, config.seed)
 }
 
 /// Accuracy of `net` on `set`.
+///
+/// # Errors
+/// If inference refuses a row.
 pub fn accuracy<const D: usize, N: Layer<Input = [f32; D]>>(
     net: &N,
     set: &LabeledSet<D>,
@@ -128,6 +142,9 @@ pub fn accuracy<const D: usize, N: Layer<Input = [f32; D]>>(
 
 /// Trains the digits model and reports. `progress` draws a progress bar on
 /// stderr.
+///
+/// # Errors
+/// If the data can't be loaded or training fails.
 pub fn run(
     data_dir: &Path,
     config: &DemoConfig,
@@ -138,7 +155,8 @@ pub fn run(
     net.init(Init::Xavier, &mut microprop::init::seeded(config.seed));
     // Boxed only because a host stack is small for tests; on a device this
     // lives in a `static` (see the firmware).
-    let mut trainer = Box::new(DigitsTrainer::new(SoftmaxCrossEntropy, Adam::PYTORCH));
+    let trainer = DigitsTrainer::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    let mut ws = Box::new(Workspace::new(net, trainer));
 
     let bar = progress_bar(progress, config.epochs as u64)?;
     let data = SliceDataset::new(&train.features, &train.labels)
@@ -151,30 +169,27 @@ pub fn run(
         stopping: Stopping::epochs(config.epochs as u32),
         normalizer: None,
     };
-    let mut buffers = Box::new(FitBuffers::new());
     let mut epochs = Vec::with_capacity(config.epochs);
     let mut learning_rates = Vec::with_capacity(config.epochs);
-    let fit_report = fit(
-        &mut net,
-        &mut trainer,
-        &data,
-        &fit_config,
-        &mut buffers,
-        None,
-        |report| {
-            bar.set_message(format!(
-                "loss {:.4} acc {:.3} lr {:.2e}",
-                report.stats.mean_loss(),
-                report.stats.accuracy().unwrap_or(0.0),
-                report.last_step.learning_rate
-            ));
-            bar.inc(1);
-            epochs.push(report.stats);
-            learning_rates.push(report.last_step.learning_rate);
-        },
-    )
-    .map_err(|e| anyhow!("training failed: {e}"))?;
+    let fit_report = ws
+        .fit(
+            &data,
+            &fit_config,
+            OnEpoch::new(|report| {
+                bar.set_message(format!(
+                    "loss {:.4} acc {:.3} lr {:.2e}",
+                    report.stats.mean_loss(),
+                    report.stats.accuracy().unwrap_or(0.0),
+                    report.last_step.learning_rate
+                ));
+                bar.inc(1);
+                epochs.push(report.stats);
+                learning_rates.push(report.last_step.learning_rate);
+            }),
+        )
+        .map_err(|e| anyhow!("training failed: {e}"))?;
     bar.finish_and_clear();
+    let net = ws.net;
 
     let report = DemoReport {
         train_rows: train.len(),
@@ -196,33 +211,9 @@ pub fn run(
     Ok((net, report))
 }
 
-/// The confusion matrix as a table: rows are true classes, columns
-/// predictions.
-pub fn format_confusion(matrix: &[Vec<u32>]) -> String {
-    let mut s = String::from("true\\pred");
-    for c in 0..matrix.len() {
-        let _ = write!(s, "{c:>5}");
-    }
-    s.push_str("   recall\n");
-    for (t, row) in matrix.iter().enumerate() {
-        let _ = write!(s, "{t:>9}");
-        for (p, n) in row.iter().enumerate() {
-            if *n == 0 && p != t {
-                s.push_str("    .");
-            } else {
-                let _ = write!(s, "{n:>5}");
-            }
-        }
-        let total: u32 = row.iter().sum();
-        let hit = row.get(t).copied().unwrap_or(0);
-        let _ = writeln!(s, "   {:.3}", f64::from(hit) / f64::from(total.max(1)));
-    }
-    s
-}
-
-/// The memory of the demo's model on the default MCU, in one paragraph.
+/// The memory of the demo's model on the default part, in one paragraph.
 pub fn format_mcu(f: &Footprint) -> String {
-    let mcu = DEFAULT_MCU;
+    let mcu = DEFAULT_PART;
     let pct = |n: usize, of: usize| 100.0 * n as f64 / of as f64;
     format!(
         "on the {} ({} RAM, {} flash):\n  training: {} B of RAM ({:.1} %): parameters {}, gradients {}, Adam state {}, caches {} (batch {}), staging rows {}, normalisers {}\n  inference: {} B of flash for the model as a const ({:.2} %) + {} B of RAM for the workspace",
@@ -302,4 +293,79 @@ pub fn curves(r: &DemoReport) -> Figure {
         )),
         vec![loss, acc, lr],
     )
+}
+
+/// The `demo` command's options.
+#[derive(Debug, Clone, PartialEq, Parser)]
+pub struct DemoOptions {
+    /// The run's settings.
+    #[command(flatten)]
+    pub config: DemoConfig,
+    /// Directory holding digits8x8.csv.
+    #[arg(long, default_value_os_t = crate::bundled_data_dir())]
+    pub data: PathBuf,
+    /// Where to write the loss/accuracy curves (PNG).
+    #[arg(long, default_value_os_t = crate::target_dir().join("demo-curves.png"))]
+    pub plot: PathBuf,
+    /// Don't draw the curves.
+    #[arg(long)]
+    pub no_plot: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl Default for DemoOptions {
+    /// The demo as `microprop-sim` with no command runs it.
+    fn default() -> Self {
+        DemoOptions::parse_from(["demo"])
+    }
+}
+
+/// Runs the demo as the CLI does: trains, prints the report to stdout and
+/// draws the curves.
+///
+/// # Errors
+/// As [`run`], or if the figure can't be written.
+pub fn command(options: &DemoOptions) -> Result<()> {
+    let config = &options.config;
+    println!(
+        "8x8 digits, model 64-32-10 (tanh, softmax + cross-entropy), Adam, warmup {} epochs then \
+         cosine {} -> {}, batch {}, {} epochs, seed {}",
+        config.warmup_epochs,
+        config.learning_rate,
+        config.final_learning_rate,
+        BATCH,
+        config.epochs,
+        config.seed
+    );
+    let started = std::time::Instant::now();
+    let (_, report) = run(&options.data, config, !options.quiet)?;
+    let elapsed = started.elapsed();
+    if let (Some(first), Some(last)) = (report.epochs.first(), report.epochs.last()) {
+        println!(
+            "trained in {elapsed:.2?}: {} steps, epoch loss {:.4} -> {:.4}",
+            report.iterations,
+            first.mean_loss(),
+            last.mean_loss()
+        );
+    }
+    println!(
+        "train accuracy: {:.4} ({} rows)",
+        report.train_accuracy, report.train_rows
+    );
+    println!(
+        "test accuracy:  {:.4} ({} rows held out)",
+        report.test_accuracy, report.test_rows
+    );
+    println!("confusion matrix of the held-out rows:");
+    print!("{}", format_confusion(&report.confusion));
+    println!("{}", format_mcu(&report.footprint));
+    if !options.no_plot {
+        let written = curves(&report).write(&options.plot.with_extension(""), false)?;
+        for path in written {
+            println!("curves: {}", path.display());
+        }
+    }
+    Ok(())
 }

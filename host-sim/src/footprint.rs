@@ -2,156 +2,42 @@
 //! run, from `size_of` of the real types, and which common MCUs hold them.
 
 use std::fmt::Write as _;
-use std::mem::size_of;
 
 use anyhow::{Result, bail};
-use microprop::{
-    AcceptsActivation, AdaGrad, Adam, FitBuffers, Inference, Layer, Loss, Model, Momentum,
-    Normalizer, Optimizer, RmsProp, Sgd, Trainer,
-};
+use clap::Args;
+use microprop::{AcceptsActivation, AdaGrad, Adam, Layer, Momentum, RmsProp, Sgd};
 
 use crate::models::{Builtin, ModelVisitor, Task};
-use crate::options::OptimizerKind;
+use crate::options::{BUFFER, OptimizerKind};
+use crate::report::{Footprint, PARTS, footprint_of, grouped, human};
 
-/// A microcontroller's memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Mcu {
-    /// Part name.
-    pub name: &'static str,
-    /// The variant whose memory is given, and notes.
-    pub variant: &'static str,
-    /// Bytes of SRAM.
-    pub ram: usize,
-    /// Bytes of flash for code and constants.
-    pub flash: usize,
+/// What `footprint` is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Args)]
+pub struct FootprintOptions {
+    /// The model.
+    #[arg(long, value_enum, default_value_t = Builtin::Digits)]
+    pub model: Builtin,
+    /// The optimizer (its state is part of the trainer).
+    #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
+    pub optimizer: OptimizerKind,
+    /// Rows of the trainer's batch buffer (B, a const generic): 1, 2, 4, ..., 512.
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
 }
 
-const KIB: usize = 1024;
-
-/// Common parts, largest RAM first.
-pub const MCUS: [Mcu; 5] = [
-    Mcu {
-        name: "RP2040",
-        variant: "264 KiB SRAM; no internal flash, 2 MiB QSPI on the Raspberry Pi Pico",
-        ram: 264 * KIB,
-        flash: 2048 * KIB,
-    },
-    Mcu {
-        name: "nRF52840",
-        variant: "256 KiB RAM, 1 MiB flash (the default target)",
-        ram: 256 * KIB,
-        flash: 1024 * KIB,
-    },
-    Mcu {
-        name: "STM32F411",
-        variant: "F411xC/xE: 128 KiB RAM; flash 512 KiB on xE (256 KiB on xC)",
-        ram: 128 * KIB,
-        flash: 512 * KIB,
-    },
-    Mcu {
-        name: "STM32F103",
-        variant: "F103x8 (\"blue pill\"): 20 KiB RAM, 64 KiB flash",
-        ram: 20 * KIB,
-        flash: 64 * KIB,
-    },
-    Mcu {
-        name: "STM32F030",
-        variant: "F030F4: 4 KiB RAM, 16 KiB flash (the smallest of the line)",
-        ram: 4 * KIB,
-        flash: 16 * KIB,
-    },
-];
-
-/// The default MCU of the demo and the firmware: the nRF52840.
-pub const DEFAULT_MCU: Mcu = MCUS[1];
+/// Runs `footprint` as the CLI does: prints the report to stdout.
+///
+/// # Errors
+/// As [`footprint`].
+pub fn command(options: &FootprintOptions) -> Result<()> {
+    let f = footprint(options.model, options.optimizer, options.batch)?;
+    print!("{}", render(&f, options.optimizer));
+    Ok(())
+}
 
 /// Batch-buffer sizes (`B`) the command can report: `B` is a const generic,
 /// so each is a separate type.
 pub const BATCHES: [usize; 10] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
-
-/// Bytes of every part of a training setup, each `size_of` of a real type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Footprint {
-    /// "digits (64-32-10)".
-    pub model: String,
-    /// The optimizer's type, e.g. "Adam".
-    pub optimizer: &'static str,
-    /// Rows of the trainer's batch buffer (`B`).
-    pub batch: usize,
-    /// The network: `size_of::<N>()`.
-    pub parameters: usize,
-    /// `size_of::<N::Grads>()`.
-    pub gradients: usize,
-    /// `size_of::<O::State<N::Grads>>()`.
-    pub optimizer_state: usize,
-    /// `size_of::<N::Cache<B>>()`.
-    pub caches: usize,
-    /// The whole trainer, `size_of::<Trainer<N, L, O, B>>()`: gradients,
-    /// state, caches, settings and counters.
-    pub trainer: usize,
-    /// The rows `fit` stages samples in: `size_of::<FitBuffers<..>>()`.
-    pub fit_buffers: usize,
-    /// Input and target normalisers:
-    /// `size_of::<Normalizer<D>>() + size_of::<Normalizer<O>>()`.
-    pub normalizers: usize,
-    /// Network with its normalisers, `size_of::<Model<N, D, O>>()`: what a
-    /// deployed model stores (in flash as a `const`, or in RAM).
-    pub model_bytes: usize,
-    /// The inference workspace, `Inference::<N>::BYTES`.
-    pub inference: usize,
-    /// A copy of the network that `fit` keeps for restoring the best
-    /// weights under `--patience`: `size_of::<N>()`.
-    pub best_copy: usize,
-}
-
-impl Footprint {
-    /// RAM to train: model (with normalisers) + trainer + staging rows.
-    pub fn training_ram(&self) -> usize {
-        self.model_bytes + self.trainer + self.fit_buffers
-    }
-
-    /// RAM to run inference with the model in flash: the workspace.
-    pub fn inference_ram(&self) -> usize {
-        self.inference
-    }
-
-    /// Flash for the model as a `const` (code not counted).
-    pub fn flash(&self) -> usize {
-        self.model_bytes
-    }
-}
-
-/// The footprint of network `N` with loss `L`, optimizer `O` and a batch
-/// buffer of `B` rows.
-pub fn footprint_of<N, L, O, const D: usize, const OUT: usize, const B: usize>(
-    model: &str,
-) -> Footprint
-where
-    N: Layer<Input = [f32; D], Output = [f32; OUT]>,
-    L: Loss<[f32; OUT]>,
-    O: Optimizer,
-{
-    let memory = Trainer::<N, L, O, B>::MEMORY;
-    debug_assert_eq!(memory.trainer, size_of::<Trainer<N, L, O, B>>());
-    Footprint {
-        model: model.to_string(),
-        optimizer: std::any::type_name::<O>()
-            .rsplit("::")
-            .next()
-            .unwrap_or("?"),
-        batch: B,
-        parameters: size_of::<N>(),
-        gradients: size_of::<N::Grads>(),
-        optimizer_state: size_of::<O::State<N::Grads>>(),
-        caches: size_of::<N::Cache<B>>(),
-        trainer: size_of::<Trainer<N, L, O, B>>(),
-        fit_buffers: size_of::<FitBuffers<[f32; D], L::Target, B>>(),
-        normalizers: size_of::<Normalizer<D>>() + size_of::<Normalizer<OUT>>(),
-        model_bytes: size_of::<Model<N, D, OUT>>(),
-        inference: Inference::<N>::BYTES,
-        best_copy: size_of::<N>(),
-    }
-}
 
 /// Calls `footprint_of::<N, L, O, D, OUT, B>` with `B` = `$batch` from
 /// [`BATCHES`].
@@ -212,38 +98,8 @@ pub fn footprint(model: Builtin, optimizer: OptimizerKind, batch: usize) -> Resu
         None => bail!(
             "--batch {batch}: the batch buffer is a const generic, so the footprint is known for \
              {BATCHES:?} rows; a larger batch accumulates in such a buffer (train --batch 100 \
-             uses a buffer of {} rows)",
-            crate::train::BUFFER
+             uses a buffer of {BUFFER} rows)"
         ),
-    }
-}
-
-/// `12,480`.
-pub fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `256 KiB`, `1 MiB`, `20 KiB`.
-pub fn human(bytes: usize) -> String {
-    if bytes >= KIB * KIB && bytes.is_multiple_of(KIB * KIB) {
-        format!("{} MiB", bytes / (KIB * KIB))
-    } else if bytes >= KIB {
-        let k = bytes as f64 / KIB as f64;
-        if bytes.is_multiple_of(KIB) {
-            format!("{k:.0} KiB")
-        } else {
-            format!("{k:.1} KiB")
-        }
-    } else {
-        format!("{bytes} B")
     }
 }
 
@@ -321,7 +177,7 @@ pub fn render(f: &Footprint, optimizer: OptimizerKind) -> String {
         "\n  {:<10} {:>8} {:>8}   {:<17} {:<17}  variant",
         "part", "RAM", "flash", "train (RAM)", "infer (flash+RAM)"
     );
-    for mcu in MCUS {
+    for mcu in PARTS {
         let train = f.training_ram();
         let train_fit = if train <= mcu.ram {
             format!("yes {:>5.1} %", 100.0 * train as f64 / mcu.ram as f64)
@@ -353,7 +209,11 @@ pub fn render(f: &Footprint, optimizer: OptimizerKind) -> String {
 mod tests {
     use super::*;
     use crate::models::{DigitsNet, IrisNet, MnistNet, SineNet, XorNet};
-    use microprop::{MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy};
+    use microprop::{
+        FitBuffers, Inference, Loss, MeanSquaredError, Model, Optimizer, SigmoidBinaryCrossEntropy,
+        SoftmaxCrossEntropy, Trainer,
+    };
+    use std::mem::size_of;
 
     /// Every number is `size_of` of the real type, dispatch by name included.
     fn check<N, L, O, const D: usize, const OUT: usize, const B: usize>(
@@ -442,12 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn formatting() {
-        assert_eq!(grouped(12480), "12,480");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1_000_000), "1,000,000");
-        assert_eq!(human(256 * 1024), "256 KiB");
-        assert_eq!(human(1024 * 1024), "1 MiB");
+    fn the_report_lists_every_part() {
         let text = render(
             &footprint(Builtin::Xor, OptimizerKind::Sgd, 1).unwrap(),
             OptimizerKind::Sgd,

@@ -1,26 +1,37 @@
 //! `microprop-sim`: the host side of microprop.
 //!
 //! It runs the very same `no_std` core as the firmware on the PC, with real
-//! data sets: loaders for CSV and IDX files ([`data`], [`idx`]), the
-//! built-in models ([`models`]), the `train` command ([`train`]), memory
-//! footprints on common MCUs ([`footprint`]), the `demo` ([`demo`]), the
-//! lecture's experiments as figures ([`experiments`], drawn by [`plot`]);
-//! checkpoint files ([`checkpoints`]) for `eval` and `predict` ([`eval`])
-//! and `export` to Rust source for the firmware ([`export`]); the
-//! firmware's learning loop on simulated peripherals ([`device`]).
+//! data sets. The modules form layers; each imports only the layers below
+//! it, never one above:
+//!
+//! 1. [`options`]: the settings of a run as the command line names them
+//!    (clap derives on the settings structs themselves);
+//! 2. [`data`]: CSV and IDX loaders, typed rows, splits, scaling with the
+//!    core's normaliser, generated data sets;
+//! 3. [`models`]: the built-in networks, their tasks, defaults and
+//!    checkpoint files (no clap here);
+//! 4. [`report`]: evaluation, confusion matrices, progress, metrics,
+//!    memory footprints against the table of parts, figures;
+//! 5. the commands: [`demo`], [`train`], [`eval`] (and `predict`),
+//!    [`export`], [`footprint`], [`simulate`] (the firmware's learning loop
+//!    on simulated peripherals), [`experiments`] (the lecture's, as
+//!    figures), [`catalog`] (`models`), and [`cli`] (clap's view of the
+//!    built-in models); `main.rs` parses the command line and calls one.
 
-pub mod checkpoints;
+#![deny(missing_docs)]
+
+pub mod catalog;
+pub mod cli;
 pub mod data;
 pub mod demo;
-pub mod device;
 pub mod eval;
 pub mod experiments;
 pub mod export;
 pub mod footprint;
-pub mod idx;
 pub mod models;
 pub mod options;
-pub mod plot;
+pub mod report;
+pub mod simulate;
 pub mod train;
 
 /// The workspace's root directory (where this crate was built from).

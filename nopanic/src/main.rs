@@ -17,10 +17,11 @@ use core::panic::PanicInfo;
 use microprop::checkpoint::{self, RamFlash, Store};
 use microprop::guard::{Divergence, Guard};
 use microprop::{
-    AdaGrad, Adam, BatchMode, Dense, Elu, FitBuffers, FitConfig, FusedTrainer, Identity, Inference,
-    Init, Layer, LeakyRelu, LrSchedule, Maxout, MeanSquaredError, Model, Momentum, NormalizerFit,
-    Relu, RmsProp, Scaling, Sgd, Sigmoid, SigmoidBinaryCrossEntropy, SliceDataset, Softmax,
-    SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup, fit, network,
+    AdaGrad, Adam, BatchMode, BinaryCrossEntropy, Dense, Elu, FitConfig, FusedTrainer, Identity,
+    Inference, Init, KeepBest, Layer, LeakyRelu, LrSchedule, Maxout, MeanSquaredError, Model,
+    Momentum, NormalizerFit, OnEpoch, OnStep, Relu, RmsProp, Scaling, Sgd, Sigmoid,
+    SigmoidBinaryCrossEntropy, SliceDataset, SoftTargetCrossEntropy, Softmax, SoftmaxCrossEntropy,
+    Stopping, Tanh, Trainer, Warmup, WarmupStart, Workspace, network,
 };
 
 /// A small classifier: 16 features, 8 tanh units, 4 classes.
@@ -236,6 +237,9 @@ fn everything_else() {
         Trainer::<Deep, MeanSquaredError, AdaGrad, B>::new(MeanSquaredError, AdaGrad::PYTORCH);
     black_box(ada.accumulate(&deep, rows(&x, n), rows(&y3, n))).ok();
     black_box(ada.step_measured(&mut deep, lr)).ok();
+    // Binary cross-entropy on the sigmoid outputs.
+    let mut bce_p = Trainer::<Deep, BinaryCrossEntropy, Sgd, B>::new(BinaryCrossEntropy, Sgd);
+    black_box(bce_p.train_step(&mut deep, rows(&x, n), rows(&y3, n), lr)).ok();
 
     let mut soft = black_box(Soft::ZERO);
     soft.init(
@@ -251,8 +255,13 @@ fn everything_else() {
     let mut bce =
         Trainer::<Binary, SigmoidBinaryCrossEntropy, Sgd, B>::new(SigmoidBinaryCrossEntropy, Sgd);
     black_box(bce.train_step(&mut binary, rows(&x, n), rows(&y3, n), lr)).ok();
+    // Cross-entropy against probability vectors.
+    let mut soft_ce =
+        Trainer::<Binary, SoftTargetCrossEntropy, Sgd, B>::new(SoftTargetCrossEntropy, Sgd);
+    black_box(soft_ce.train_step(&mut binary, rows(&x, n), rows(&y3, n), lr)).ok();
 
-    // The fit loop over a slice data set, shuffled, with a warmup schedule.
+    // The fit loop over a slice data set, shuffled, with a warmup schedule,
+    // every hook, then evaluation and prediction through the workspace.
     let labels: [[f32; 3]; B] = y3;
     if let Some(data) = SliceDataset::new(rows(&x, n), rows(&labels, n)) {
         let config = FitConfig {
@@ -264,25 +273,24 @@ fn everything_else() {
                     last: 0.001,
                     period: black_box(10),
                 },
+                start: WarmupStart::LinearLr,
             },
             shuffle_seed: Some(black_box(9)),
             stopping: Stopping::epochs(black_box(3)),
             normalizer: None,
         };
-        let mut buffers = FitBuffers::<[f32; 6], [f32; 3], B>::new();
+        let mut ws = Workspace::new(binary, bce);
         let mut best = Binary::ZERO;
-        black_box(fit(
-            &mut binary,
-            &mut bce,
-            &data,
-            &config,
-            &mut buffers,
-            Some(&mut best),
-            |r| {
-                black_box(r.stats.mean_loss());
-            },
-        ))
-        .ok();
+        let epochs = OnEpoch::new(|r| {
+            black_box(r.stats.mean_loss());
+        });
+        let steps = OnStep::new(|e| {
+            black_box(e.stats.loss);
+        });
+        black_box(ws.fit(&data, &config, ((KeepBest(&mut best), epochs), steps))).ok();
+        black_box(ws.evaluate(&data, config.normalizer.as_ref())).ok();
+        black_box(ws.predict(&x[n % B], None)).ok();
+        binary = ws.net;
     }
 
     // A model with normalisers: predict, save, load.

@@ -24,22 +24,9 @@ use microprop::{
     Adam, Dense, Identity, Init, Layer, Optimizer, Parameters, Sgd, SoftmaxCrossEntropy, Tanh,
     Trainer, network,
 };
+use microprop_tests::digits;
 
 type Net = network![Dense<64, 32, Tanh>, Dense<32, 10, Identity>];
-
-fn digits() -> (Vec<[f32; 64]>, Vec<usize>) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/digits8x8.csv");
-    let text = std::fs::read_to_string(path).expect("data/digits8x8.csv");
-    let mut xs = Vec::new();
-    let mut ys = Vec::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<f32> = line.split(',').map(|v| v.trim().parse().unwrap()).collect();
-        let (label, pixels) = f.split_last().unwrap();
-        xs.push(std::array::from_fn(|i| pixels[i] / 16.0));
-        ys.push(*label as usize);
-    }
-    (xs, ys)
-}
 
 #[cfg(target_arch = "x86_64")]
 fn set_flush_to_zero(on: bool) {
@@ -92,7 +79,7 @@ fn census(xs: &[[f32; 64]], ys: &[usize], scale: f32, steps: usize) -> (usize, u
         let x = [xs[i].map(|v| v * scale)];
         t.zero_grad();
         t.accumulate(&net, &x, &ys[i..=i]).unwrap();
-        let n = subnormals(t.gradients());
+        let n = subnormals(t.gradient_sum());
         with += usize::from(n > 0);
         total += n;
         t.step(&mut net, 0.01).unwrap();
@@ -140,7 +127,7 @@ fn adam_run(
 }
 
 fn main() {
-    let (xs, ys) = digits();
+    let (xs, ys) = digits::all();
     let steps = 50_000;
     println!("digits 64-32-10, batch 1, SGD: ns per training step (best of 5 x {steps} steps)");
     for ftz in [false, true] {

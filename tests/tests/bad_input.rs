@@ -4,20 +4,16 @@
 //! the step a fresh trainer would take.
 
 use microprop::{
-    AcceptsActivation, Dense, Error, Identity, Inference, Init, Layer, Loss, MeanSquaredError,
-    Parameters, Sgd, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, Trainer, network,
+    AcceptsActivation, Dense, Error, Identity, Inference, Init, Layer, Loss, MeanSquaredError, Sgd,
+    SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
+use microprop_tests::four_rows::{self, LABELS, Y as MSE_Y};
+use microprop_tests::params::bits;
 
 type Net = network![Dense<3, 5, Tanh>, Dense<5, 2, Identity>];
 const B: usize = 4;
 const LR: f32 = 0.1;
 const NON_FINITE: [f32; 3] = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
-
-fn bits<P: Parameters>(p: &P) -> Vec<u32> {
-    p.slices()
-        .flat_map(|s| s.iter().map(|v| v.to_bits()))
-        .collect()
-}
 
 fn net() -> Net {
     let mut net = Net::ZERO;
@@ -25,18 +21,9 @@ fn net() -> Net {
     net
 }
 
-/// Four good rows.
-fn xs() -> [[f32; 3]; B] {
-    [
-        [0.5, -0.2, 0.1],
-        [-1.0, 0.3, 0.8],
-        [0.0, 0.9, -0.4],
-        [0.7, 0.7, -0.7],
-    ]
-}
-const MSE_Y: [[f32; 2]; B] = [[0.1, -0.3], [0.5, 0.5], [-1.0, 0.0], [0.2, 0.9]];
+/// Binary targets for the four good rows of [`four_rows::X`] (a soft one
+/// among them).
 const BCE_Y: [[f32; 2]; B] = [[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [0.25, 1.0]];
-const LABELS: [usize; B] = [0, 1, 1, 0];
 
 /// Checks that the batch `(x, y)` is refused with `expected` by
 /// `train_step`, `accumulate` and `evaluate`, that nothing changed, and that
@@ -52,7 +39,7 @@ fn assert_refused<L>(
 ) where
     L: Loss<[f32; 2]> + AcceptsActivation<Identity> + Copy,
 {
-    let good_x = xs();
+    let good_x = four_rows::X;
     let before = bits(net);
     let steps = trainer.steps();
 
@@ -67,13 +54,13 @@ fn assert_refused<L>(
     // A refused batch adds nothing to gradients already accumulated.
     trainer.zero_grad();
     trainer.accumulate(net, &good_x, good_y).unwrap();
-    let grads = bits(trainer.gradients());
+    let grads = bits(trainer.gradient_sum());
     assert_eq!(
         trainer.accumulate(net, x, y),
         Err(expected),
         "accumulate, {what}"
     );
-    assert_eq!(bits(trainer.gradients()), grads, "{what}");
+    assert_eq!(bits(trainer.gradient_sum()), grads, "{what}");
     assert_eq!(trainer.accumulated_rows(), B as u32, "{what}");
     assert_eq!(bits(net), before, "{what}");
     assert_eq!(
@@ -125,7 +112,7 @@ fn non_finite_inputs_are_refused_by_every_loss() {
     let mut sce = Box::new(Trainer::<Net, _, _, B>::new(SoftmaxCrossEntropy, Sgd));
     for rows in [B, B - 1, 1] {
         for (row, col, v) in positions(rows, 3) {
-            let mut x = xs();
+            let mut x = four_rows::X;
             x[row][col] = v;
             let x = &x[..rows];
             let expected = Error::NonFiniteInput { row };
@@ -169,7 +156,7 @@ fn non_finite_inputs_are_refused_by_every_loss() {
 fn inference_refuses_non_finite_features() {
     let net = net();
     let mut run = Inference::<Net>::new();
-    for row in xs() {
+    for row in four_rows::X {
         let good = *run.predict(&net, &row).unwrap();
         for col in 0..3 {
             for v in NON_FINITE {
@@ -200,7 +187,7 @@ fn bad_targets_are_refused() {
     let mut mse = Box::new(Trainer::<Net, _, _, B>::new(MeanSquaredError, Sgd));
     let mut bce = Box::new(Trainer::<Net, _, _, B>::new(SigmoidBinaryCrossEntropy, Sgd));
     let mut sce = Box::new(Trainer::<Net, _, _, B>::new(SoftmaxCrossEntropy, Sgd));
-    let x = xs();
+    let x = four_rows::X;
     let mut cases = 0;
     for rows in [B, B - 1, 1] {
         let x = &x[..rows];
@@ -250,7 +237,7 @@ fn bad_targets_are_refused() {
 
 #[test]
 fn non_finite_updates_are_refused() {
-    let x = xs();
+    let x = four_rows::X;
     let mut net = net();
     let mut trainer = Box::new(Trainer::<Net, _, _, B>::new(MeanSquaredError, Sgd));
     let before = bits(&net);
@@ -269,10 +256,10 @@ fn non_finite_updates_are_refused() {
         // With accumulate + step the gradient stays for a retry.
         trainer.zero_grad();
         trainer.accumulate(&net, &x, &far).unwrap();
-        let grads = bits(trainer.gradients());
+        let grads = bits(trainer.gradient_sum());
         assert_eq!(trainer.step(&mut net, lr), Err(Error::NonFiniteGradient));
         assert_eq!(bits(&net), before);
-        assert_eq!(bits(trainer.gradients()), grads);
+        assert_eq!(bits(trainer.gradient_sum()), grads);
         assert_eq!(trainer.accumulated_rows(), B as u32);
         assert_eq!(trainer.steps(), 0);
     }
@@ -321,7 +308,7 @@ fn non_finite_updates_are_refused() {
 
 #[test]
 fn invalid_learning_rates_are_refused() {
-    let x = xs();
+    let x = four_rows::X;
     let mut net = net();
     let mut trainer = Box::new(Trainer::<Net, _, _, B>::new(SoftmaxCrossEntropy, Sgd));
     let before = bits(&net);
@@ -404,16 +391,16 @@ fn batch_shape_errors() {
 
 #[test]
 fn phases_out_of_order() {
-    let x = xs();
+    let x = four_rows::X;
     let net = net();
     let mut t = Box::new(Trainer::<Net, _, _, B>::new(SoftmaxCrossEntropy, Sgd));
-    let zero = bits(t.gradients());
+    let zero = bits(t.gradient_sum());
 
     // backward before anything, and before loss.
     assert_eq!(t.backward(&net, &x), Err(Error::OutOfOrder));
     t.forward(&net, &x).unwrap();
     assert_eq!(t.backward(&net, &x), Err(Error::OutOfOrder));
-    assert_eq!(bits(t.gradients()), zero);
+    assert_eq!(bits(t.gradient_sum()), zero);
     assert_eq!(t.accumulated_rows(), 0);
     // The refusal changed nothing: the forward is still there to score.
     t.loss(&LABELS).unwrap();
@@ -422,13 +409,13 @@ fn phases_out_of_order() {
     assert_eq!(t.loss(&LABELS), Err(Error::OutOfOrder));
     assert_eq!(t.backward(&net, &x[..3]), Err(Error::OutOfOrder));
     assert_eq!(t.backward(&net, &x[..1]), Err(Error::OutOfOrder));
-    assert_eq!(bits(t.gradients()), zero);
+    assert_eq!(bits(t.gradient_sum()), zero);
     assert_eq!(t.accumulated_rows(), 0);
     t.backward(&net, &x).unwrap();
     assert_eq!(t.accumulated_rows(), B as u32);
-    assert_ne!(bits(t.gradients()), zero);
+    assert_ne!(bits(t.gradient_sum()), zero);
     t.zero_grad();
-    assert_eq!(bits(t.gradients()), zero);
+    assert_eq!(bits(t.gradient_sum()), zero);
 
     // loss without forward.
     let mut fresh = Box::new(Trainer::<Net, _, _, B>::new(SoftmaxCrossEntropy, Sgd));
@@ -438,7 +425,7 @@ fn phases_out_of_order() {
     t.forward(&net, &x).unwrap();
     assert!(t.loss(&[0, 1, 7, 0]).is_err());
     assert_eq!(t.backward(&net, &x), Err(Error::OutOfOrder));
-    assert_eq!(bits(t.gradients()), zero);
+    assert_eq!(bits(t.gradient_sum()), zero);
 
     // zero_grad cancels a half-done step.
     t.forward(&net, &x).unwrap();
@@ -455,10 +442,10 @@ fn phases_out_of_order() {
         Err(Error::OutOfOrder),
         "backward twice"
     );
-    let grads = bits(t.gradients());
+    let grads = bits(t.gradient_sum());
     let mut other = Box::new(Trainer::<Net, _, _, B>::new(SoftmaxCrossEntropy, Sgd));
     assert_eq!(other.accumulate(&net, &x, &LABELS).unwrap(), by_phases);
-    assert_eq!(bits(other.gradients()), grads);
+    assert_eq!(bits(other.gradient_sum()), grads);
     assert_eq!(t.accumulated_rows(), B as u32);
     assert_eq!(t.steps(), 0);
 }

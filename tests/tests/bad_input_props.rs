@@ -11,15 +11,13 @@ use microprop::{
     Adam, Dense, Error, Identity, Init, Layer, MeanSquaredError, Optimizer, Parameters, Sgd, Tanh,
     Trainer, network,
 };
+use microprop_tests::four_rows;
+use microprop_tests::params::bits;
 use proptest::prelude::*;
 
 type Net = network![Dense<3, 5, Tanh>, Dense<5, 2, Identity>];
 const B: usize = 4;
 type T<O> = Trainer<Net, MeanSquaredError, O, B>;
-
-fn bits<P: Parameters>(p: &P) -> Vec<u32> {
-    p.slices().flatten().map(|v| v.to_bits()).collect()
-}
 
 fn non_finite() -> impl Strategy<Value = f32> {
     prop_oneof![Just(f32::NAN), Just(f32::INFINITY), Just(f32::NEG_INFINITY)]
@@ -50,15 +48,9 @@ fn warmed_up<O: Optimizer>(optimizer: O, seed: u64) -> (Net, Box<T<O>>) {
     let mut net = Net::ZERO;
     net.init(Init::Xavier, &mut microprop::init::seeded(seed));
     let mut t = Box::new(T::new(MeanSquaredError, optimizer));
-    let x = [
-        [0.5, -0.2, 0.1],
-        [-1.0, 0.3, 0.8],
-        [0.0, 0.9, -0.4],
-        [0.7, 0.7, -0.7],
-    ];
-    let y = [[0.1, -0.3], [0.5, 0.5], [-1.0, 0.0], [0.2, 0.9]];
     for _ in 0..3 {
-        t.train_step(&mut net, &x, &y, 0.05).unwrap();
+        t.train_step(&mut net, &four_rows::X, &four_rows::Y, 0.05)
+            .unwrap();
     }
     (net, t)
 }
@@ -182,16 +174,16 @@ proptest! {
 /// parameter it would write is not finite (NonFiniteGradient).
 #[test]
 fn every_non_finite_weight_is_refused() {
-    let x = [[0.5, -0.2, 0.1], [-1.0, 0.3, 0.8]];
-    let y = [[0.1, -0.3], [0.5, 0.5]];
+    let x = &four_rows::X[..2];
+    let y = &four_rows::Y[..2];
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     let n = <Net as Parameters>::LEN;
     for at in 0..n {
         for v in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
             let expected = |e| matches!(e, Error::NonFiniteLoss { .. } | Error::NonFiniteGradient);
             for err in [
-                refused_and_unchanged(Sgd, 1, &[(at, v)], &x, &y, expected).unwrap(),
-                refused_and_unchanged(Adam::PYTORCH, 1, &[(at, v)], &x, &y, expected).unwrap(),
+                refused_and_unchanged(Sgd, 1, &[(at, v)], x, y, expected).unwrap(),
+                refused_and_unchanged(Adam::PYTORCH, 1, &[(at, v)], x, y, expected).unwrap(),
             ] {
                 let name = match err {
                     Error::NonFiniteLoss { .. } => "NonFiniteLoss",

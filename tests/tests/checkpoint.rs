@@ -3,9 +3,10 @@
 
 use microprop::checkpoint::{self, CheckpointError, Part};
 use microprop::{
-    Adam, Dense, Identity, Init, Layer, Maxout, Model, NormalizerFit, Parameters, Relu, Scaling,
-    Sgd, SoftmaxCrossEntropy, Tanh, Trainer, network,
+    Adam, Dense, Identity, Init, Layer, Maxout, Model, NormalizerFit, Relu, Scaling, Sgd,
+    SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
+use microprop_tests::params::bits;
 
 type Net = network![Dense<4, 6, Tanh>, Maxout<6, 5, 2>, Dense<5, 3, Identity>];
 type Narrow = network![Dense<4, 5, Tanh>, Maxout<5, 5, 2>, Dense<5, 3, Identity>];
@@ -34,10 +35,6 @@ fn data() -> ([[f32; 4]; 6], [usize; 6]) {
         [t.sin(), t.cos(), 0.1 * t, 1.0 - 0.2 * t]
     });
     (x, [0, 1, 2, 0, 1, 2])
-}
-
-fn bits<P: Parameters>(p: &P) -> Vec<u32> {
-    p.slices().flatten().map(|v| v.to_bits()).collect()
 }
 
 #[test]

@@ -1,12 +1,9 @@
 //! Gradient clipping by global norm, and gradient norms at the edge of f32.
 
 use microprop::{Dense, Error, Identity, Layer, MeanSquaredError, Parameters, Sgd, Trainer};
+use microprop_tests::params::bits;
 
 type Line = Dense<2, 1, Identity>;
-
-fn bits(net: &Line) -> Vec<u32> {
-    net.slices().flatten().map(|v| v.to_bits()).collect()
-}
 
 #[test]
 fn clipping_limits_the_update_to_lr_times_max_norm() {

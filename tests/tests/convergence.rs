@@ -12,16 +12,10 @@ use microprop::{
     Sigmoid, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
 use microprop_sim::bundled_data_dir;
-use microprop_sim::data::{LabeledSet, MinMaxScaler, load_labeled_csv};
+use microprop_sim::data::LabeledSet;
 use microprop_sim::demo::{self, DemoConfig, DigitsNet, DigitsTrainer};
-
-const XOR_X: [[f32; 2]; 4] = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
-const XOR_Y: [[f32; 1]; 4] = [[0.0], [1.0], [1.0], [0.0]];
-
-/// All parameters, flattened in their fixed order.
-fn flat<P: Parameters>(p: &P) -> Vec<f32> {
-    p.slices().flat_map(|s| s.iter().copied()).collect()
-}
+use microprop_tests::params::flat;
+use microprop_tests::{iris, xor};
 
 /// Accuracy of `net` on `set` through the inference path.
 fn accuracy<const D: usize, N: Layer<Input = [f32; D]>>(net: &N, set: &LabeledSet<D>) -> f32 {
@@ -41,11 +35,11 @@ fn xor_with_tanh_hidden_and_sigmoid_cross_entropy() {
     let mut net = Net::ZERO;
     net.init(Init::Xavier, &mut microprop::init::seeded(11));
     let mut trainer = Trainer::<Net, _, _, 4>::new(SigmoidBinaryCrossEntropy, Sgd);
-    let first = trainer.evaluate(&net, &XOR_X, &XOR_Y).unwrap();
+    let first = trainer.evaluate(&net, &xor::X, &xor::Y).unwrap();
     for _ in 0..3000 {
-        trainer.train_step(&mut net, &XOR_X, &XOR_Y, 0.5).unwrap();
+        trainer.train_step(&mut net, &xor::X, &xor::Y, 0.5).unwrap();
     }
-    let last = trainer.evaluate(&net, &XOR_X, &XOR_Y).unwrap();
+    let last = trainer.evaluate(&net, &xor::X, &xor::Y).unwrap();
     eprintln!(
         "XOR 2-8-1 tanh + BCE: loss {:.5} -> {:.5}, {:?}/4 correct",
         first.loss, last.loss, last.correct
@@ -54,7 +48,7 @@ fn xor_with_tanh_hidden_and_sigmoid_cross_entropy() {
     assert!(last.loss < 0.05, "{last:?}");
     // And through the inference path: logit > 0 <=> class 1.
     let mut run = Inference::<Net>::new();
-    for (x, y) in XOR_X.iter().zip(&XOR_Y) {
+    for (x, y) in xor::X.iter().zip(&xor::Y) {
         let z = run.predict(&net, x).unwrap()[0];
         assert_eq!(z > 0.0, y[0] > 0.5, "{x:?} -> {z}");
     }
@@ -67,13 +61,13 @@ fn xor_with_sigmoid_units_and_squared_error() {
     let mut net = Net::ZERO;
     net.init(Init::GlorotUniform, &mut microprop::init::seeded(5));
     let mut trainer = Trainer::<Net, _, _, 4>::new(MeanSquaredError, Sgd);
-    let first = trainer.evaluate(&net, &XOR_X, &XOR_Y).unwrap();
+    let first = trainer.evaluate(&net, &xor::X, &xor::Y).unwrap();
     for _ in 0..20_000 {
-        trainer.train_step(&mut net, &XOR_X, &XOR_Y, 2.0).unwrap();
+        trainer.train_step(&mut net, &xor::X, &xor::Y, 2.0).unwrap();
     }
-    let last = trainer.evaluate(&net, &XOR_X, &XOR_Y).unwrap();
+    let last = trainer.evaluate(&net, &xor::X, &xor::Y).unwrap();
     let mut run = Inference::<Net>::new();
-    let outputs: Vec<f32> = XOR_X
+    let outputs: Vec<f32> = xor::X
         .iter()
         .map(|x| run.predict(&net, x).unwrap()[0])
         .collect();
@@ -82,43 +76,30 @@ fn xor_with_sigmoid_units_and_squared_error() {
         first.loss, last.loss
     );
     assert!(last.loss < 0.01, "{last:?}");
-    for (o, y) in outputs.iter().zip(&XOR_Y) {
+    for (o, y) in outputs.iter().zip(&xor::Y) {
         assert_eq!(*o > 0.5, y[0] > 0.5, "{outputs:?}");
     }
 }
 
 type Iris = network![Dense<4, 16, Tanh>, Dense<16, 3, Identity>];
-const IRIS_SEED: u64 = 2024;
 
-/// Iris split 70/30 with a fixed seed, scaled with min-max fitted on the
-/// training rows only.
-fn iris() -> (LabeledSet<4>, LabeledSet<4>) {
-    let set = load_labeled_csv::<4>(&bundled_data_dir().join("iris.csv")).unwrap();
-    assert_eq!((set.len(), set.classes()), (150, 3));
-    let (mut train, mut test) = set.split(0.3, IRIS_SEED);
-    assert_eq!((train.len(), test.len()), (105, 45));
-    let scaler = MinMaxScaler::fit(&train.features);
-    scaler.apply(&mut train.features);
-    scaler.apply(&mut test.features);
-    (train, test)
-}
-
+/// The iris network, Xavier-initialised from the split's seed.
 fn iris_net() -> Iris {
     let mut net = Iris::ZERO;
-    net.init(Init::Xavier, &mut microprop::init::seeded(IRIS_SEED));
+    net.init(Init::Xavier, &mut microprop::init::seeded(iris::SEED));
     net
 }
 
 #[test]
 fn iris_mini_batch_sgd_generalises() {
     const BATCH: usize = 8;
-    let (mut train, test) = iris();
+    let (mut train, test) = iris::split_scaled();
     let mut net = iris_net();
     let mut trainer = Trainer::<Iris, _, _, BATCH>::new(SoftmaxCrossEntropy, Sgd);
     let before = accuracy(&net, &test);
     let mut epoch = EpochStats::new();
     for e in 0..300 {
-        train.shuffle(IRIS_SEED + e);
+        train.shuffle(iris::SEED + e);
         epoch = EpochStats::new();
         for (x, y) in train.features.chunks(BATCH).zip(train.labels.chunks(BATCH)) {
             epoch.add(&trainer.train_step(&mut net, x, y, 0.1).unwrap());
@@ -223,7 +204,7 @@ impl<const B: usize> Trainer_<Iris> for Trainer<Iris, SoftmaxCrossEntropy, Sgd, 
 
 #[test]
 fn full_batch_descent_from_accumulated_chunks() {
-    let (train, test) = iris();
+    let (train, test) = iris::split_scaled();
     assert_eq!(train.len(), IRIS_TRAIN);
     let lr = 0.5;
 
@@ -248,9 +229,9 @@ fn full_batch_descent_from_accumulated_chunks() {
             "step {step}: loss {chunked_loss} vs {whole_loss}"
         );
         // The buffers hold the same sum of per-row gradients.
-        for (a, b) in flat(chunked.gradients())
+        for (a, b) in flat(chunked.gradient_sum())
             .iter()
-            .zip(flat(whole.gradients()))
+            .zip(flat(whole.gradient_sum()))
         {
             assert!(
                 (a - b).abs() <= 1e-4 * b.abs().max(1.0),
@@ -282,13 +263,13 @@ fn full_batch_descent_from_accumulated_chunks() {
     for (x, y) in train.features.chunks(CHUNK).zip(train.labels.chunks(CHUNK)) {
         chunked.zero_grad();
         chunked.accumulate(&start, x, y).unwrap();
-        for (m, g) in per_chunk_means.iter_mut().zip(flat(chunked.gradients())) {
+        for (m, g) in per_chunk_means.iter_mut().zip(flat(chunked.gradient_sum())) {
             *m += g / x.len() as f32 / chunks as f32;
         }
     }
     chunked.zero_grad();
     accumulate_all(&mut *chunked, &start, &train);
-    let true_mean: Vec<f32> = flat(chunked.gradients())
+    let true_mean: Vec<f32> = flat(chunked.gradient_sum())
         .iter()
         .map(|g| g / IRIS_TRAIN as f32)
         .collect();

@@ -11,21 +11,14 @@ use microprop::dynamic::{
 use microprop::init::{Init, seeded};
 use microprop::layer::Zeroed;
 use microprop::{
-    AcceptsActivation, AdaGrad, Adam, Buffer, Dense, Elu, Epsilon, Error, Fusable, FusedTrainer,
-    Identity, Inference, Layer, LeakyRelu, Loss, Maxout, MeanSquaredError, Momentum, Parameters,
-    Relu, RmsProp, Row, Sgd, Sigmoid, SigmoidBinaryCrossEntropy, Softmax, SoftmaxCrossEntropy,
-    Tanh, Trainer, network,
+    AcceptsActivation, Adam, Buffer, Dense, Elu, Error, Fusable, FusedTrainer, Identity, Inference,
+    Layer, LeakyRelu, Loss, Maxout, MeanSquaredError, Momentum, Parameters, Relu, Row, Sgd,
+    Sigmoid, SigmoidBinaryCrossEntropy, Softmax, SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
+use microprop_tests::for_each_optimizer;
+use microprop_tests::params::{bits, slice_bits};
 
 const BATCH: usize = 4;
-
-fn bits(values: impl IntoIterator<Item = f32>) -> Vec<u32> {
-    values.into_iter().map(f32::to_bits).collect()
-}
-
-fn typed_bits<P: Parameters>(p: &P) -> Vec<u32> {
-    bits(p.slices().flatten().copied())
-}
 
 /// Deterministic values in [-1, 1).
 struct Values(u32);
@@ -105,7 +98,7 @@ fn check_inference<N: Layer>(layers: &[LayerSpec]) {
     assert_eq!(params.len(), N::LEN);
     let mut net = Network::new(topology, &mut params).unwrap();
     net.init(Init::GlorotUniform, &mut seeded(11));
-    assert_eq!(bits(net.params().iter().copied()), typed_bits(&typed));
+    assert_eq!(slice_bits(net.params()), bits(&typed));
 
     let (x, _, _) = data(topology.inputs(), topology.outputs(), 9, 5);
     let mut scratch = vec![0.0; topology.scratch_len()];
@@ -118,10 +111,7 @@ fn check_inference<N: Layer>(layers: &[LayerSpec]) {
         let mut input = <N::Input as Zeroed>::ZERO;
         input.as_mut_slice().copy_from_slice(row);
         let want = run.predict(&typed, &input).unwrap();
-        assert_eq!(
-            bits(out.iter().copied()),
-            bits(want.as_slice().iter().copied())
-        );
+        assert_eq!(slice_bits(&out), slice_bits(want.as_slice()));
     }
 }
 
@@ -217,19 +207,15 @@ where
             assert_eq!(a.loss.to_bits(), b.loss.to_bits(), "step {step}");
             assert_eq!(a.correct, b.correct);
         }
-        assert_eq!(
-            bits(net.params().iter().copied()),
-            typed_bits(&typed),
-            "step {step}"
-        );
+        assert_eq!(slice_bits(net.params()), bits(&typed), "step {step}");
         start += size;
         size = size % BATCH + 1;
         step += 1;
     }
     assert_eq!(run.steps(), trainer.steps());
     assert_eq!(
-        bits(run.optimizer_state().iter().copied()),
-        typed_bits(trainer.optimizer_state())
+        slice_bits(run.optimizer_state()),
+        bits(trainer.optimizer_state())
     );
     let eval_t = targets(L::KIND, &labels[..BATCH], &y[..BATCH * outputs]);
     let a = trainer
@@ -273,15 +259,11 @@ where
         let t = targets(L::KIND, &labels[i..=i], &y[i * outputs..(i + 1) * outputs]);
         let b = run.train_step(&mut net, row, t, 0.02).unwrap();
         assert_eq!(a.loss.to_bits(), b.loss.to_bits(), "row {i}");
-        assert_eq!(
-            bits(net.params().iter().copied()),
-            typed_bits(&typed),
-            "row {i}"
-        );
+        assert_eq!(slice_bits(net.params()), bits(&typed), "row {i}");
     }
     assert_eq!(
-        bits(run.optimizer_state().iter().copied()),
-        typed_bits(trainer.optimizer_state())
+        slice_bits(run.optimizer_state()),
+        bits(trainer.optimizer_state())
     );
 }
 
@@ -338,59 +320,9 @@ fn inference_and_initialisation_match_the_typed_networks() {
     check_inference::<MaxoutNet>(&MAXOUT);
 }
 
-/// Every optimizer configuration of the fused tests.
-macro_rules! for_each_optimizer {
-    (|$o:ident| $body:expr) => {{
-        {
-            let $o = Sgd;
-            $body;
-        }
-        {
-            let $o = Momentum::new(0.9);
-            $body;
-        }
-        {
-            let $o = Momentum {
-                nesterov: true,
-                weight_decay: 1e-3,
-                ..Momentum::new(0.8)
-            };
-            $body;
-        }
-        {
-            let $o = AdaGrad::default();
-            $body;
-        }
-        {
-            let $o = RmsProp::LECTURE;
-            $body;
-        }
-        {
-            let $o = RmsProp::PYTORCH;
-            $body;
-        }
-        {
-            let $o = Adam::PYTORCH;
-            $body;
-        }
-        {
-            let $o = Adam {
-                epsilon: Epsilon::Inside,
-                weight_decay: 1e-2,
-                ..Adam::PYTORCH
-            };
-            $body;
-        }
-        {
-            let $o = Adam::adamw(0.01);
-            $body;
-        }
-    }};
-}
-
 #[test]
 fn trainer_matches_for_every_optimizer_and_shape() {
-    for_each_optimizer!(|o| {
+    for_each_optimizer!(|_, o, _| {
         check_trainer::<Xor, _, _>(&XOR, MeanSquaredError, o, None);
         check_trainer::<Digits, _, _>(&DIGITS, SoftmaxCrossEntropy, o, None);
         check_trainer::<Sine, _, _>(&SINE, MeanSquaredError, o, None);
@@ -408,7 +340,7 @@ fn trainer_matches_with_gradient_clipping() {
 
 #[test]
 fn fused_trainer_matches_for_every_optimizer_and_shape() {
-    for_each_optimizer!(|o| {
+    for_each_optimizer!(|_, o, _| {
         check_fused::<Xor, _, _>(&XOR, MeanSquaredError, o);
         check_fused::<Digits, _, _>(&DIGITS, SoftmaxCrossEntropy, o);
         check_fused::<Deep, _, _>(&DEEP, SigmoidBinaryCrossEntropy, o);
@@ -642,7 +574,7 @@ fn checkpoints_cross_between_the_front_ends() {
     let mut steps = 0;
     checkpoint::load_network_training(&mut net, &mut state, &mut steps, &blob).unwrap();
     assert_eq!(steps, 1);
-    assert_eq!(bits(net.params().iter().copied()), typed_bits(&typed));
+    assert_eq!(slice_bits(net.params()), bits(&typed));
 
     // Both continue and stay equal.
     let (mut grads, mut cache) = (
@@ -670,7 +602,7 @@ fn checkpoints_cross_between_the_front_ends() {
         .unwrap();
     run.train_step(&mut net, &x, Targets::Labels(&labels), 0.01)
         .unwrap();
-    assert_eq!(bits(net.params().iter().copied()), typed_bits(&typed));
+    assert_eq!(slice_bits(net.params()), bits(&typed));
 
     // Run-time -> typed: the very same bytes.
     let mut again = vec![0u8; blob.len()];
@@ -681,7 +613,7 @@ fn checkpoints_cross_between_the_front_ends() {
     assert_eq!(again, blob2);
     let mut copy = Net::ZERO;
     checkpoint::load(&mut copy, &again).unwrap();
-    assert_eq!(typed_bits(&copy), typed_bits(&typed));
+    assert_eq!(bits(&copy), bits(&typed));
 
     // A checkpoint of another shape is refused and changes nothing.
     let before = net.params().to_vec();
@@ -751,7 +683,7 @@ fn the_other_shapes_of_the_test_suite_match() {
     check_inference::<CheckpointNet>(&CHECKPOINT_NET);
     check_inference::<AllMaxout>(&ALL_MAXOUT);
     check_inference::<ReluSigmoid>(&RELU_SIGMOID);
-    for_each_optimizer!(|o| {
+    for_each_optimizer!(|_, o, _| {
         check_trainer::<Iris, _, _>(&IRIS, SoftmaxCrossEntropy, o, None);
         check_trainer::<XorTanh, _, _>(&XOR_TANH, MeanSquaredError, o, None);
         check_trainer::<CheckpointNet, _, _>(&CHECKPOINT_NET, SoftmaxCrossEntropy, o, None);

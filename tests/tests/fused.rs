@@ -4,12 +4,13 @@
 
 use microprop::init::{Init, seeded};
 use microprop::{
-    AdaGrad, Adam, Dense, Epsilon, Error, Fusable, FusedTrainer, Identity, Layer, LeakyRelu,
-    MeanSquaredError, Momentum, Optimizer, Parameters, Relu, RmsProp, Sgd, Sigmoid,
-    SoftmaxCrossEntropy, Tanh, Trainer, network,
+    Adam, Dense, Error, Fusable, FusedTrainer, Identity, Layer, LeakyRelu, MeanSquaredError,
+    Optimizer, Parameters, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
 use microprop_sim::bundled_data_dir;
 use microprop_sim::demo::{self, DemoConfig};
+use microprop_tests::for_each_optimizer;
+use microprop_tests::params::bits;
 
 type Digits = network![Dense<64, 32, Tanh>, Dense<32, 10, Identity>];
 type Deep = network![
@@ -19,62 +20,7 @@ type Deep = network![
     Dense<5, 2, Identity>
 ];
 
-fn bits<P: Parameters>(p: &P) -> Vec<u32> {
-    p.slices().flatten().map(|v| v.to_bits()).collect()
-}
-
-type MakeOptimizer = Box<dyn Fn() -> AnyOptimizer>;
-
-fn optimizers() -> Vec<(&'static str, MakeOptimizer)> {
-    vec![
-        ("sgd", Box::new(|| AnyOptimizer::Sgd(Sgd))),
-        (
-            "momentum",
-            Box::new(|| AnyOptimizer::Momentum(Momentum::new(0.9))),
-        ),
-        (
-            "nesterov + decay",
-            Box::new(|| {
-                AnyOptimizer::Momentum(Momentum {
-                    nesterov: true,
-                    weight_decay: 1e-3,
-                    ..Momentum::new(0.8)
-                })
-            }),
-        ),
-        (
-            "adagrad",
-            Box::new(|| AnyOptimizer::AdaGrad(AdaGrad::default())),
-        ),
-        (
-            "rmsprop (lecture)",
-            Box::new(|| AnyOptimizer::RmsProp(RmsProp::LECTURE)),
-        ),
-        ("adam", Box::new(|| AnyOptimizer::Adam(Adam::PYTORCH))),
-        (
-            "adam, eps inside, L2",
-            Box::new(|| {
-                AnyOptimizer::Adam(Adam {
-                    epsilon: Epsilon::Inside,
-                    weight_decay: 1e-2,
-                    ..Adam::PYTORCH
-                })
-            }),
-        ),
-        ("adamw", Box::new(|| AnyOptimizer::Adam(Adam::adamw(1e-2)))),
-    ]
-}
-
-/// The optimizers as one type so one generic function runs them all.
-enum AnyOptimizer {
-    Sgd(Sgd),
-    Momentum(Momentum),
-    AdaGrad(AdaGrad),
-    RmsProp(RmsProp),
-    Adam(Adam),
-}
-
-/// Trains `net` on `rows` both ways, `epochs` times over, comparing the
+/// Trains `net` on `rows`, one row a step, both ways, comparing the
 /// weights, the optimizer state and the step statistics after every step.
 fn same_bits<N, L, O>(
     what: &str,
@@ -123,26 +69,18 @@ fn same_bits<N, L, O>(
     assert_eq!(fused.steps(), unfused.steps());
 }
 
+/// [`same_bits`] for every optimizer configuration, adaptive ones at a
+/// tenth of `lr`.
 fn run_all<N, L>(name: &str, net: &N, loss: L, rows: &[(N::Input, L::Target)], lr: f32)
 where
     N: Fusable + Clone,
     L: microprop::Loss<N::Output> + microprop::AcceptsActivation<N::OutputActivation> + Clone,
 {
-    for (label, make) in optimizers() {
+    for_each_optimizer!(|label, optimizer, adaptive| {
         let what = format!("{name}, {label}");
-        let lr = if matches!(make(), AnyOptimizer::Sgd(_) | AnyOptimizer::Momentum(_)) {
-            lr
-        } else {
-            lr / 10.0
-        };
-        match make() {
-            AnyOptimizer::Sgd(o) => same_bits(&what, net.clone(), loss.clone(), o, rows, lr),
-            AnyOptimizer::Momentum(o) => same_bits(&what, net.clone(), loss.clone(), o, rows, lr),
-            AnyOptimizer::AdaGrad(o) => same_bits(&what, net.clone(), loss.clone(), o, rows, lr),
-            AnyOptimizer::RmsProp(o) => same_bits(&what, net.clone(), loss.clone(), o, rows, lr),
-            AnyOptimizer::Adam(o) => same_bits(&what, net.clone(), loss.clone(), o, rows, lr),
-        }
-    }
+        let lr = if adaptive { lr / 10.0 } else { lr };
+        same_bits(&what, net.clone(), loss.clone(), optimizer, rows, lr)
+    });
 }
 
 #[test]

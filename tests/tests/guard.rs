@@ -9,16 +9,14 @@ use microprop::{
     Adam, Dense, Error, Identity, Init, Layer, MeanSquaredError, Optimizer, Parameters, Sgd,
     SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
+use microprop_tests::four_rows;
+use microprop_tests::params::bits;
 
 /// A refused step: name, inputs, labels, learning rate, expected error.
 type RejectCase = (&'static str, [[f32; 3]; 4], [usize; 4], f32, Error);
 
 type Net = network![Dense<1, 8, Tanh>, Dense<8, 1, Identity>];
 const B: usize = 16;
-
-fn bits<P: Parameters>(p: &P) -> Vec<u32> {
-    p.slices().flatten().map(|v| v.to_bits()).collect()
-}
 
 fn data() -> ([[f32; 1]; B], [[f32; 1]; B]) {
     let x = core::array::from_fn(|i| [i as f32 / (B - 1) as f32 * 2.0 - 1.0]);
@@ -145,13 +143,7 @@ fn refused_steps_change_nothing_and_are_counted() {
         let mut net = Cls::ZERO;
         net.init(Init::Xavier, &mut microprop::init::seeded(4));
         let mut t = Box::new(Trainer::<Cls, _, _, 4>::new(SoftmaxCrossEntropy, optimizer));
-        let x = [
-            [0.5, -0.2, 0.1],
-            [-1.0, 0.3, 0.8],
-            [0.0, 0.9, -0.4],
-            [0.7, 0.7, -0.7],
-        ];
-        let labels = [0, 1, 1, 0];
+        let (x, labels) = (four_rows::X, four_rows::LABELS);
         // Some real steps first, so the optimizer state is not zero.
         for _ in 0..5 {
             let e = guard

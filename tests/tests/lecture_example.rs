@@ -203,7 +203,7 @@ fn w22_gradient_sums_the_paths_through_both_outputs() {
     trainer.accumulate(&net, &[x()], &[y()]).unwrap();
     // One row: the gradient buffer's sum over rows is the gradient itself.
     assert_eq!(trainer.accumulated_rows(), 1);
-    let grads = trainer.gradients();
+    let grads = trainer.gradient_sum();
     let g = grads.0.weights[1][1];
     assert!(
         close(g, DL_DW22),
@@ -231,7 +231,7 @@ fn one_sgd_step_applies_the_lecture_update() {
     let mut trainer = Trainer::<Net, _, _, 1>::new(MeanSquaredError, Sgd);
     trainer.zero_grad();
     trainer.accumulate(&net, &[x()], &[y()]).unwrap();
-    let grads = *trainer.gradients();
+    let grads = *trainer.gradient_sum();
     trainer.step(&mut net, ALPHA as f32).unwrap();
 
     // w22 ← w22 − α · dL/dw22, with the hand-computed gradient.

@@ -11,9 +11,9 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use microprop::{
-    Adam, BatchMode, Dense, Error, FitBuffers, FitConfig, Identity, Inference, Init, Layer, Maxout,
-    MeanSquaredError, Patience, Relu, Sgd, SigmoidBinaryCrossEntropy, SliceDataset,
-    SoftmaxCrossEntropy, Stopping, Tanh, Trainer, fit, network,
+    Adam, BatchMode, Dense, Error, FitConfig, Identity, Inference, Init, KeepBest, Layer, Maxout,
+    MeanSquaredError, OnEpoch, OnStep, Patience, Relu, Sgd, SigmoidBinaryCrossEntropy,
+    SliceDataset, SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Workspace, network,
 };
 
 struct Counting;
@@ -276,9 +276,9 @@ fn stateful_optimizer_clipping_and_fit_allocate_nothing() {
     let rows: Vec<[f32; 64]> = (0..6).flat_map(|s| batch(s).0).collect();
     let labels: Vec<usize> = (0..6).flat_map(|s| batch(s).1).collect();
     let data = SliceDataset::new(&rows, &labels).unwrap();
-    let mut buffers = Box::new(FitBuffers::<[f32; 64], usize, B>::new());
+    let mut ws = Box::new(Workspace::new(net, *trainer));
     let mut best = net;
-    let mut epochs_seen = 0;
+    let (mut epochs_seen, mut steps_seen) = (0, 0);
     for mode in [
         BatchMode::Full,
         BatchMode::MiniBatch(10),
@@ -298,19 +298,14 @@ fn stateful_optimizer_clipping_and_fit_allocate_nothing() {
             normalizer: None,
         };
         let (report, a) = measure(|| {
-            fit(
-                &mut net,
-                &mut trainer,
-                &data,
-                &config,
-                &mut buffers,
-                Some(&mut best),
-                |_| epochs_seen += 1,
-            )
-            .unwrap()
+            let epochs = OnEpoch::new(|_| epochs_seen += 1);
+            let steps = OnStep::new(|_| steps_seen += 1);
+            ws.fit(&data, &config, ((KeepBest(&mut best), epochs), steps))
+                .unwrap()
         });
         assert_eq!(a, NONE, "fit {mode:?}");
         assert_eq!(report.epochs, 5, "{mode:?}");
     }
     assert_eq!(epochs_seen, 15);
+    assert_eq!(steps_seen, 5 * (1 + 10 + 96));
 }

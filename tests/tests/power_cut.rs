@@ -5,188 +5,47 @@
 //! must give exactly the previous checkpoint or the new one, bit for bit;
 //! never an older one, never an error, never a wrong model.
 
-use embedded_storage::nor_flash::{
-    ErrorType, NorFlash, NorFlashErrorKind, ReadNorFlash, check_erase, check_write,
-};
+use embedded_storage::nor_flash::NorFlashErrorKind;
 use microprop::checkpoint::{self, RamFlash, Store, StoreError};
 use microprop::{
-    Adam, Dense, Identity, Init, Layer, Parameters, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
-    Tanh, Trainer, network,
+    Adam, Dense, Identity, Init, Layer, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh,
+    Trainer, network,
 };
+use microprop_tests::params::bits;
+use microprop_tests::xor;
 
-/// What happens to the word (or sector) in flight when the power goes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Torn {
-    /// Untouched.
-    Clean,
-    /// The bytes before the cut are done (programmed or erased).
-    Prefix,
-    /// Undefined contents: pseudo-random bytes.
-    Garbage,
-}
+use microprop_sim::simulate::flash::{AfterCut as After, Cut as SimCut, PowerCutFlash, Torn, Work};
 
-/// What the driver does after the cut.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum After {
-    /// Every operation fails.
-    Fail,
-    /// Every operation "succeeds" and does nothing.
-    Silent,
-}
-
+/// When the power goes, in the sweeps' terms: after `bytes` bytes of erase
+/// or program work or after `ops` operations (`usize::MAX`: never), with the
+/// word or sector in flight left `torn`, the driver behaving as `after`.
 #[derive(Debug, Clone, Copy)]
 struct Cut {
-    /// Bytes of erase or program work done before the cut.
     bytes: usize,
-    /// Operations (erase or write calls) done before the cut.
     ops: usize,
     torn: Torn,
     after: After,
 }
 
 impl Cut {
+    /// The power never goes.
     const NEVER: Cut = Cut {
         bytes: usize::MAX,
         ops: usize::MAX,
         torn: Torn::Clean,
         after: After::Fail,
     };
-}
 
-/// A [`RamFlash`] that loses power as `cut` says. Reads always work (they
-/// happen after the reboot, or are the store's read-back).
-struct CutFlash<const S: usize, const W: usize, const E: usize> {
-    ram: Box<RamFlash<S, W, E>>,
-    cut: Cut,
-    /// Bytes of work and operations done so far.
-    work: usize,
-    ops: usize,
-    dead: bool,
-    noise: u64,
-}
-
-impl<const S: usize, const W: usize, const E: usize> CutFlash<S, W, E> {
-    fn new(ram: Box<RamFlash<S, W, E>>, cut: Cut) -> Self {
-        CutFlash {
-            ram,
-            cut,
-            work: 0,
-            ops: 0,
-            dead: false,
-            noise: 0x9E37_79B9_7F4A_7C15 ^ cut.bytes as u64,
+    /// The simulator's flash's cut: both erased and written bytes count.
+    fn sim(self) -> SimCut {
+        SimCut {
+            after_bytes: (self.bytes != usize::MAX).then_some(self.bytes),
+            work: Work::ErasedAndWritten,
+            after_ops: (self.ops != usize::MAX).then_some(self.ops),
+            torn: self.torn,
+            after: self.after,
         }
     }
-
-    fn garbage(&mut self) -> u8 {
-        self.noise ^= self.noise << 13;
-        self.noise ^= self.noise >> 7;
-        self.noise ^= self.noise << 17;
-        (self.noise >> 24) as u8
-    }
-
-    /// `Err` (or `Ok` doing nothing) once dead; counts the operation.
-    fn begin(&mut self) -> Option<Result<(), NorFlashErrorKind>> {
-        if !self.dead && self.ops >= self.cut.ops {
-            self.dead = true;
-        }
-        self.ops += 1;
-        self.dead.then_some(self.dead_result())
-    }
-
-    fn dead_result(&self) -> Result<(), NorFlashErrorKind> {
-        match self.cut.after {
-            After::Fail => Err(NorFlashErrorKind::Other),
-            After::Silent => Ok(()),
-        }
-    }
-}
-
-impl<const S: usize, const W: usize, const E: usize> ErrorType for CutFlash<S, W, E> {
-    type Error = NorFlashErrorKind;
-}
-
-impl<const S: usize, const W: usize, const E: usize> ReadNorFlash for CutFlash<S, W, E> {
-    const READ_SIZE: usize = 1;
-    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Self::Error> {
-        self.ram.read(offset, bytes)
-    }
-    fn capacity(&self) -> usize {
-        S
-    }
-}
-
-impl<const S: usize, const W: usize, const E: usize> NorFlash for CutFlash<S, W, E> {
-    const WRITE_SIZE: usize = W;
-    const ERASE_SIZE: usize = E;
-
-    fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error> {
-        check_erase(self, from, to)?;
-        if let Some(r) = self.begin() {
-            return r;
-        }
-        for sector in (from as usize..to as usize).step_by(E) {
-            let left = self.cut.bytes.saturating_sub(self.work);
-            if left >= E {
-                self.ram.as_bytes_mut()[sector..sector + E].fill(0xFF);
-                self.work += E;
-                continue;
-            }
-            // The power goes while this sector is being erased.
-            let done = match self.cut.torn {
-                Torn::Clean => 0,
-                Torn::Prefix | Torn::Garbage => left,
-            };
-            self.ram.as_bytes_mut()[sector..sector + done].fill(0xFF);
-            if self.cut.torn == Torn::Garbage {
-                for i in sector + done..sector + E {
-                    let g = self.garbage();
-                    self.ram.as_bytes_mut()[i] = g;
-                }
-            }
-            self.dead = true;
-            return self.dead_result();
-        }
-        Ok(())
-    }
-
-    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Self::Error> {
-        check_write(self, offset, bytes.len())?;
-        if let Some(r) = self.begin() {
-            return r;
-        }
-        for (i, word) in bytes.chunks(W).enumerate() {
-            let at = offset as usize + i * W;
-            let left = self.cut.bytes.saturating_sub(self.work);
-            let done = if left >= W {
-                W
-            } else {
-                match self.cut.torn {
-                    Torn::Clean => 0,
-                    Torn::Prefix | Torn::Garbage => left,
-                }
-            };
-            for (cell, b) in self.ram.as_bytes_mut()[at..at + done].iter_mut().zip(word) {
-                *cell &= *b;
-            }
-            if left >= W {
-                self.work += W;
-                continue;
-            }
-            if self.cut.torn == Torn::Garbage {
-                for j in at + done..at + W {
-                    let g = self.garbage();
-                    self.ram.as_bytes_mut()[j] = g;
-                }
-            }
-            self.dead = true;
-            return self.dead_result();
-        }
-        Ok(())
-    }
-}
-
-fn bits<P: Parameters>(p: &P) -> Vec<u32> {
-    p.slices().flatten().map(|v| v.to_bits()).collect()
 }
 
 /// Three successive training checkpoints (older, old, new) of `N` trained
@@ -259,7 +118,8 @@ fn run_cuts<const S: usize, const W: usize, const E: usize>(
     }
     let mut buf = vec![0u8; S / 2];
     for cut in cuts {
-        let mut flash = CutFlash::new(start.clone(), cut);
+        let mut ram = start.clone();
+        let mut flash = PowerCutFlash::new(&mut *ram, cut.sim());
         let result = Store::new(&mut flash, 0..half, half..S as u32)
             .unwrap()
             .save(new);
@@ -269,7 +129,7 @@ fn run_cuts<const S: usize, const W: usize, const E: usize>(
             assert_eq!(e, StoreError::VerifyFailed, "{cut:?}");
         }
         // Reboot: a fresh store over what the flash holds now.
-        let mut after = flash.ram.clone();
+        let mut after = ram.clone();
         let mut store = Store::new(&mut *after, 0..half, half..S as u32).unwrap();
         let loaded = store
             .load_latest(&mut buf)
@@ -319,14 +179,18 @@ fn save_work<const S: usize, const W: usize, const E: usize>(
     before: Before,
 ) -> (usize, usize) {
     let half = (S / 2) as u32;
-    let mut flash = CutFlash::new(Box::new(RamFlash::<S, W, E>::new()), Cut::NEVER);
+    let mut ram = Box::new(RamFlash::<S, W, E>::new());
+    let mut flash = PowerCutFlash::new(&mut *ram, Cut::NEVER.sim());
     let mut store = Store::new(&mut flash, 0..half, half..S as u32).unwrap();
     if !matches!(before, Before::Blank) {
         store.save(&blobs[1]).unwrap();
     }
-    let (work, ops) = (store.flash().work, store.flash().ops);
+    let (work, ops) = (store.flash().work(), store.flash().operations());
     store.save(&blobs[2]).unwrap();
-    (store.flash().work - work, store.flash().ops - ops)
+    (
+        store.flash().work() - work,
+        store.flash().operations() - ops,
+    )
 }
 
 /// Every byte-count cut (stepping `stride` bytes), and every operation
@@ -368,9 +232,7 @@ type Small = network![Dense<2, 8, Tanh>, Dense<8, 1, Identity>];
 fn small_blobs() -> [Vec<u8>; 3] {
     let mut net = Small::ZERO;
     net.init(Init::Xavier, &mut microprop::init::seeded(21));
-    let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
-    let y = [[0.0], [1.0], [1.0], [0.0]];
-    three_checkpoints::<_, _, 4>(net, SigmoidBinaryCrossEntropy, &x, &y)
+    three_checkpoints::<_, _, 4>(net, SigmoidBinaryCrossEntropy, &xor::X, &xor::Y)
 }
 
 fn decode_small(blob: &[u8]) {
@@ -590,12 +452,14 @@ fn layout_and_size_errors() {
     );
     // A flash error is passed on (writes beyond a misbehaving driver's
     // range are its own business; here: a read-only flash).
-    let mut cut = CutFlash::new(
-        Box::new(RamFlash::<2048, 4, 256>::new()),
+    let mut ram = Box::new(RamFlash::<2048, 4, 256>::new());
+    let mut cut = PowerCutFlash::new(
+        &mut *ram,
         Cut {
             ops: 0,
             ..Cut::NEVER
-        },
+        }
+        .sim(),
     );
     let mut store = Store::new(&mut cut, 0..1024, 1024..2048).unwrap();
     assert_eq!(

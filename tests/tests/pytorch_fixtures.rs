@@ -31,6 +31,7 @@ use microprop::{
     Sgd, Sigmoid, SigmoidBinaryCrossEntropy, Softmax, SoftmaxCrossEntropy, Tanh, Trainer, Warmup,
     network,
 };
+use microprop_tests::params::{flat, set_flat};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
@@ -166,15 +167,11 @@ fn flat_reference(layers: &Value) -> Vec<f64> {
     flat
 }
 
-fn flat<P: Parameters>(p: &P) -> Vec<f32> {
-    p.slices().flat_map(|s| s.iter().copied()).collect()
-}
-
+/// Sets the parameters of `p` to the fixture's `values` (each one
+/// float32-representable), in microprop's order.
 fn set_params<P: Parameters>(p: &mut P, values: &[f64]) {
-    assert_eq!(values.len(), P::LEN, "parameter count");
-    for (w, &v) in p.slices_mut().flat_map(|s| s.iter_mut()).zip(values) {
-        *w = exact_f32(v);
-    }
+    let values: Vec<f32> = values.iter().map(|&v| exact_f32(v)).collect();
+    set_flat(p, &values);
 }
 
 /// Checks that the fixture's layer list (`[{"in", "out", "activation"}]`)
@@ -316,6 +313,7 @@ fn schedule(s: &Value) -> Box<dyn Schedule> {
         Box::new(Warmup {
             steps: u32::try_from(uint(&s["steps"])).unwrap_or(u32::MAX),
             inner: lr_schedule(&s["inner"]),
+            start: microprop::WarmupStart::LinearLr,
         })
     } else {
         Box::new(lr_schedule(s))
@@ -676,7 +674,7 @@ where
         num(&case["loss_value"]),
     );
     let scale = 1.0 / trainer.accumulated_rows() as f32;
-    let got: Vec<f32> = flat(trainer.gradients())
+    let got: Vec<f32> = flat(trainer.gradient_sum())
         .iter()
         .map(|g| g * scale)
         .collect();

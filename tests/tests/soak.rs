@@ -6,6 +6,7 @@ use microprop::{
     Dense, Identity, Init, Layer, Parameters, Permutation, Sgd, SigmoidBinaryCrossEntropy,
     SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
+use microprop_tests::{digits, xor};
 
 const STEPS: u32 = 1_000_000;
 
@@ -29,8 +30,7 @@ fn xor_a_million_sgd_steps() {
     let mut net = Net::ZERO;
     net.init(Init::Xavier, &mut microprop::init::seeded(2024));
     let mut t = Trainer::<Net, _, _, 1>::new(SigmoidBinaryCrossEntropy, Sgd);
-    let x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
-    let y = [[0.0], [1.0], [1.0], [0.0]];
+    let (x, y) = (xor::X, xor::Y);
     let mut worst = 0.0f32;
     for step in 0..STEPS {
         let i = (step % 4) as usize;
@@ -59,26 +59,11 @@ fn xor_a_million_sgd_steps() {
     assert_eq!(correct, 4);
 }
 
-/// The bundled 8x8 digits (1797 rows, 64 pixels 0..=16 scaled to [0, 1]).
-fn digits() -> (Vec<[f32; 64]>, Vec<usize>) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/digits8x8.csv");
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut xs = Vec::new();
-    let mut ys = Vec::new();
-    for line in text.lines().skip(1) {
-        let fields: Vec<f32> = line.split(',').map(|f| f.trim().parse().unwrap()).collect();
-        let (label, pixels) = fields.split_last().unwrap();
-        xs.push(core::array::from_fn(|i| pixels[i] / 16.0));
-        ys.push(*label as usize);
-    }
-    (xs, ys)
-}
-
 #[test]
 #[ignore = "~10 s in the test profile; CI runs it with --ignored"]
 fn digits_a_million_sgd_steps() {
     type Net = network![Dense<64, 32, Tanh>, Dense<32, 10, Identity>];
-    let (xs, ys) = digits();
+    let (xs, ys) = digits::all();
     assert_eq!(xs.len(), 1797);
     let mut net = Box::new(Net::ZERO);
     net.init(Init::Xavier, &mut microprop::init::seeded(7));

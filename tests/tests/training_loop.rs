@@ -2,10 +2,11 @@
 //! partial batches, shuffling, and every stopping criterion.
 
 use microprop::{
-    BatchMode, Dense, EpochReport, FitBuffers, FitConfig, Identity, Init, Layer, LrSchedule,
-    MeanSquaredError, Parameters, Patience, Permutation, Sgd, SliceDataset, StopReason, Stopping,
-    Tanh, Trainer, fit, network,
+    BatchMode, Dense, EpochReport, FitConfig, FitHooks, Identity, Init, KeepBest, Layer,
+    LrSchedule, MeanSquaredError, OnEpoch, Patience, Permutation, Sgd, SliceDataset, StopReason,
+    Stopping, Tanh, Trainer, Workspace, network,
 };
+use microprop_tests::params::bits;
 
 type Line = Dense<1, 1, Identity>;
 type Small = network![Dense<2, 4, Tanh>, Dense<4, 1, Identity>];
@@ -19,7 +20,7 @@ fn line_data(n: usize) -> (Vec<[f32; 1]>, Vec<[f32; 1]>) {
     (x, y)
 }
 
-fn config(mode: BatchMode, lr: f32, stopping: Stopping) -> FitConfig<LrSchedule, 1> {
+fn config(mode: BatchMode, lr: f32, stopping: Stopping) -> FitConfig<LrSchedule, [f32; 1]> {
     FitConfig {
         mode,
         schedule: LrSchedule::Constant(lr),
@@ -42,24 +43,20 @@ fn iterations_per_epoch_follow_the_lecture() {
         (BatchMode::MiniBatch(32), 4),
     ] {
         assert_eq!(mode.iterations_per_epoch(100), per_epoch);
-        let mut net = Line::ZERO;
-        let mut trainer = Trainer::<Line, _, _, 8>::new(MeanSquaredError, Sgd);
-        let mut buffers = FitBuffers::new();
+        let trainer = Trainer::<Line, _, _, 8>::new(MeanSquaredError, Sgd);
+        let mut ws = Workspace::new(Line::ZERO, trainer);
         let mut seen = Vec::new();
-        let report = fit(
-            &mut net,
-            &mut trainer,
-            &data,
-            &config(mode, 0.01, Stopping::epochs(3)),
-            &mut buffers,
-            None,
-            |r: &EpochReport| seen.push((r.iterations, r.stats.rows)),
-        )
-        .unwrap();
+        let report = ws
+            .fit(
+                &data,
+                &config(mode, 0.01, Stopping::epochs(3)),
+                OnEpoch::new(|r| seen.push((r.iterations, r.stats.rows))),
+            )
+            .unwrap();
         let per_epoch = per_epoch as u32;
         assert_eq!(report.reason, StopReason::MaxEpochs);
         assert_eq!(report.iterations, 3 * per_epoch, "{mode:?}");
-        assert_eq!(trainer.steps(), 3 * per_epoch);
+        assert_eq!(ws.trainer.steps(), 3 * per_epoch);
         assert_eq!(
             seen,
             vec![(per_epoch, 100), (2 * per_epoch, 100), (3 * per_epoch, 100)]
@@ -81,8 +78,7 @@ fn steps_larger_than_the_buffer_and_a_short_last_batch_average_over_real_rows() 
     let mut start = Small::ZERO;
     start.init(Init::Xavier, &mut microprop::init::seeded(3));
 
-    let mut by_fit = start;
-    let mut trainer = Trainer::<Small, _, _, 8>::new(MeanSquaredError, Sgd);
+    let mut by_fit = Workspace::new(start, Trainer::<Small, _, _, 8>::new(MeanSquaredError, Sgd));
     let cfg = FitConfig {
         mode: BatchMode::MiniBatch(16),
         schedule: LrSchedule::Constant(0.1),
@@ -90,16 +86,7 @@ fn steps_larger_than_the_buffer_and_a_short_last_batch_average_over_real_rows() 
         stopping: Stopping::epochs(2),
         normalizer: None,
     };
-    let report = fit(
-        &mut by_fit,
-        &mut trainer,
-        &data,
-        &cfg,
-        &mut FitBuffers::new(),
-        None,
-        |_| {},
-    )
-    .unwrap();
+    let report = by_fit.fit(&data, &cfg, ()).unwrap();
     assert_eq!(report.iterations, 4);
 
     let mut by_hand = start;
@@ -110,14 +97,8 @@ fn steps_larger_than_the_buffer_and_a_short_last_batch_average_over_real_rows() 
         big.train_step(&mut by_hand, &x[16..], &y[16..], 0.1)
             .unwrap();
     }
-    let bits = |n: &Small| {
-        n.slices()
-            .flatten()
-            .map(|v| v.to_bits())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(bits(&by_fit), bits(&by_hand));
-    assert_ne!(bits(&by_fit), bits(&start));
+    assert_eq!(bits(&by_fit.net), bits(&by_hand));
+    assert_ne!(bits(&by_fit.net), bits(&start));
 }
 
 #[test]
@@ -134,21 +115,12 @@ fn shuffling_is_deterministic_per_seed_and_changes_each_epoch() {
     let (x, y) = line_data(30);
     let data = SliceDataset::new(&x, &y).unwrap();
     let run = |seed: Option<u64>| {
-        let mut net = Line::ZERO;
-        let mut trainer = Trainer::<Line, _, _, 1>::new(MeanSquaredError, Sgd);
+        let trainer = Trainer::<Line, _, _, 1>::new(MeanSquaredError, Sgd);
+        let mut ws = Workspace::new(Line::ZERO, trainer);
         let mut cfg = config(BatchMode::Stochastic, 0.05, Stopping::epochs(2));
         cfg.shuffle_seed = seed;
-        fit(
-            &mut net,
-            &mut trainer,
-            &data,
-            &cfg,
-            &mut FitBuffers::new(),
-            None,
-            |_| {},
-        )
-        .unwrap();
-        net.params
+        ws.fit(&data, &cfg, ()).unwrap();
+        ws.net.params
     };
     assert_eq!(run(Some(1)), run(Some(1)));
     assert_ne!(run(Some(1)), run(None));
@@ -158,19 +130,16 @@ fn shuffling_is_deterministic_per_seed_and_changes_each_epoch() {
 fn run_line(stopping: Stopping, lr: f32) -> (microprop::FitReport, Vec<EpochReport>) {
     let (x, y) = line_data(20);
     let data = SliceDataset::new(&x, &y).unwrap();
-    let mut net = Line::ZERO;
-    let mut trainer = Trainer::<Line, _, _, 4>::new(MeanSquaredError, Sgd);
+    let trainer = Trainer::<Line, _, _, 4>::new(MeanSquaredError, Sgd);
+    let mut ws = Workspace::new(Line::ZERO, trainer);
     let mut epochs = Vec::new();
-    let report = fit(
-        &mut net,
-        &mut trainer,
-        &data,
-        &config(BatchMode::Full, lr, stopping),
-        &mut FitBuffers::new(),
-        None,
-        |r| epochs.push(*r),
-    )
-    .unwrap();
+    let report = ws
+        .fit(
+            &data,
+            &config(BatchMode::Full, lr, stopping),
+            OnEpoch::new(|r| epochs.push(*r)),
+        )
+        .unwrap();
     (report, epochs)
 }
 
@@ -264,9 +233,9 @@ fn patience_stops_after_epochs_without_improvement_and_restores_the_best() {
     let (x, y) = line_data(20);
     let data = SliceDataset::new(&x, &y).unwrap();
     let run = |stopping: Stopping, keep_best: bool| {
-        let mut net = Line::ZERO;
         let mut best = Line::ZERO;
-        let mut trainer = Trainer::<Line, _, _, 4>::new(MeanSquaredError, Sgd);
+        let trainer = Trainer::<Line, _, _, 4>::new(MeanSquaredError, Sgd);
+        let mut ws = Workspace::new(Line::ZERO, trainer);
         let cfg = FitConfig {
             mode: BatchMode::Full,
             schedule: LrSchedule::Custom(learn_then_overshoot),
@@ -274,17 +243,9 @@ fn patience_stops_after_epochs_without_improvement_and_restores_the_best() {
             stopping,
             normalizer: None,
         };
-        let report = fit(
-            &mut net,
-            &mut trainer,
-            &data,
-            &cfg,
-            &mut FitBuffers::new(),
-            keep_best.then_some(&mut best),
-            |_| {},
-        )
-        .unwrap();
-        (report, net.params)
+        let hooks = keep_best.then_some(KeepBest(&mut best));
+        let report = ws.fit(&data, &cfg, hooks).unwrap();
+        (report, ws.net.params)
     };
     let (report, restored) = run(
         Stopping {
@@ -308,38 +269,40 @@ fn patience_stops_after_epochs_without_improvement_and_restores_the_best() {
 }
 
 #[test]
-fn the_epoch_callback_sees_the_network_and_can_stop_the_run() {
+fn the_epoch_hook_sees_the_workspace_and_can_stop_the_run() {
     use core::ops::ControlFlow;
-    let (x, y) = line_data(20);
-    let data = SliceDataset::new(&x, &y).unwrap();
-    let mut net = Line::ZERO;
-    let mut trainer = Trainer::<Line, _, _, 4>::new(MeanSquaredError, Sgd);
-    let mut eval_trainer = Trainer::<Line, _, _, 4>::new(MeanSquaredError, Sgd);
-    let mut eval_buffers = FitBuffers::new();
-    let mut seen = Vec::new();
-    // Stop once the loss over the whole set, measured on the network the
-    // callback sees, drops below 0.01.
-    let report = microprop::fit_with(
-        &mut net,
-        &mut trainer,
-        &data,
-        &config(BatchMode::Full, 0.2, Stopping::epochs(1000)),
-        &mut FitBuffers::new(),
-        None,
-        |r, net: &Line| {
-            let stats = microprop::evaluate(net, &mut eval_trainer, &data, None, &mut eval_buffers)
-                .unwrap();
-            seen.push(stats.mean_loss());
+
+    type Ws = Workspace<Line, MeanSquaredError, Sgd, 4>;
+    /// Stops once the loss over the whole set, evaluated with the
+    /// workspace the hook is lent, drops below 0.01.
+    struct Validate<'a> {
+        data: &'a SliceDataset<'a, [f32; 1], [f32; 1]>,
+        seen: Vec<f32>,
+    }
+    impl FitHooks<Ws> for Validate<'_> {
+        fn epoch(&mut self, r: &EpochReport, ws: &mut Ws) -> ControlFlow<()> {
+            let stats = ws.evaluate(self.data, None).unwrap();
+            self.seen.push(stats.mean_loss());
             assert_eq!(stats.rows, 20);
-            assert_eq!(r.epoch as usize + 1, seen.len());
+            assert_eq!(r.epoch as usize + 1, self.seen.len());
             if stats.mean_loss() < 0.01 {
                 ControlFlow::Break(())
             } else {
                 ControlFlow::Continue(())
             }
-        },
-    )
-    .unwrap();
+        }
+    }
+
+    let (x, y) = line_data(20);
+    let data = SliceDataset::new(&x, &y).unwrap();
+    let mut ws: Ws = Workspace::new(Line::ZERO, Trainer::new(MeanSquaredError, Sgd));
+    let mut validate = Validate {
+        data: &data,
+        seen: Vec::new(),
+    };
+    let config = config(BatchMode::Full, 0.2, Stopping::epochs(1000));
+    let report = ws.fit(&data, &config, &mut validate).unwrap();
+    let seen = validate.seen;
     assert_eq!(report.reason, StopReason::Requested);
     assert_eq!(report.epochs as usize, seen.len());
     let (last, before) = seen.split_last().unwrap();
@@ -347,6 +310,6 @@ fn the_epoch_callback_sees_the_network_and_can_stop_the_run() {
     assert_eq!(report.last_step.learning_rate, 0.2);
     // evaluate agrees with a direct evaluation of all rows at once.
     let mut all = Trainer::<Line, _, _, 20>::new(MeanSquaredError, Sgd);
-    let direct = all.evaluate(&net, &x, &y).unwrap();
+    let direct = all.evaluate(&ws.net, &x, &y).unwrap();
     assert!((direct.loss - last).abs() < 1e-6);
 }

@@ -10,9 +10,9 @@
 //! counts need to be divided by: samples and multiply-accumulates of the
 //! run. `--phases` runs each phase of the training step in a function of
 //! its own (`microprop_bench::phase`), for per-phase inclusive costs;
-//! `--phase-times` also prints each phase's wall time per run (the clock
-//! adds ~50 ns per phase, so it is only meaningful for the larger
-//! workloads).
+//! `--phase-times` also prints each phase's wall time per run (reading the
+//! clock around every phase adds its own cost, so it is only meaningful for
+//! the larger workloads).
 
 use std::hint::black_box;
 use std::process::ExitCode;

@@ -282,8 +282,8 @@ where
     N: Layer<Input = [f32; D], Output = [f32; O]>,
 {
     let Model { net, input, target } = model;
-    let input: &mut Normalizer<D> = input;
-    let target: &mut Normalizer<O> = target;
+    let input: &mut Normalizer<[f32; D]> = input;
+    let target: &mut Normalizer<[f32; O]> = target;
     decode(
         buf,
         net,

@@ -132,9 +132,11 @@ impl<'b, O: FlatOptimizer> Trainer<'b, O> {
         self.accumulated_rows
     }
 
-    /// The gradient buffer: the sum over accumulated rows of dL_i/dθ (see
-    /// [`Trainer::gradients`](crate::Trainer::gradients)).
-    pub fn gradients(&self) -> &[f32] {
+    /// The gradient buffer: the **sum** over accumulated rows of dL_i/dθ,
+    /// not the mean loss's gradient (see
+    /// [`Trainer::gradient_sum`](crate::Trainer::gradient_sum) and
+    /// [`Trainer::mean_gradient`](crate::Trainer::mean_gradient)).
+    pub fn gradient_sum(&self) -> &[f32] {
         self.buffers.gradients
     }
 

@@ -10,8 +10,8 @@ mod binary_cross_entropy;
 mod cross_entropy;
 mod mean_squared;
 
-pub use binary_cross_entropy::SigmoidBinaryCrossEntropy;
-pub use cross_entropy::SoftmaxCrossEntropy;
+pub use binary_cross_entropy::{BinaryCrossEntropy, SigmoidBinaryCrossEntropy};
+pub use cross_entropy::{SoftTargetCrossEntropy, SoftmaxCrossEntropy};
 pub use mean_squared::MeanSquaredError;
 
 use crate::activation::Activation;

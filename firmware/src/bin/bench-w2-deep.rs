@@ -1,7 +1,7 @@
 //! Size probe: `bench-w2-adam-fused` with one more 32-wide tanh hidden
 //! layer (64-32-32-10, Adam, `FusedTrainer`, batch 1). Its code minus
 //! `bench-w2-adam-fused`'s is what a layer of a shape already present
-//! costs in code (issue 11's goal: at most 300 B). Also logs its
+//! costs in code (a goal of bench/goals-mcu.json). Also logs its
 //! instructions per sample (`bench-mcu.sh` keeps them in the JSON).
 #![no_std]
 #![no_main]

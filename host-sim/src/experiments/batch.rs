@@ -7,12 +7,14 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use anyhow::Result;
-use microprop::{BatchMode, Init, Layer, Sgd, SliceDataset, SoftmaxCrossEntropy, Trainer};
+use microprop::{
+    BatchMode, Init, Layer, Sgd, SliceDataset, SoftmaxCrossEntropy, Trainer, Workspace,
+};
 
 use super::{ExperimentOptions, Outcome, fit_epochs, score};
-use crate::demo::{DemoConfig, load_digits};
+use crate::data::digits::{TEST_FRACTION, load_digits};
 use crate::models::DigitsNet;
-use crate::plot::{Figure, Legend, Panel, Series};
+use crate::report::plot::{Figure, Legend, Panel, Series};
 
 /// Rows of the trainer's buffer.
 const BUFFER: usize = 16;
@@ -39,11 +41,7 @@ pub struct ModeRun {
 /// If the digits can't be loaded or training fails.
 pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
     let epochs: u32 = if options.quick { 2 } else { 30 };
-    let config = DemoConfig {
-        seed: options.seed,
-        ..DemoConfig::default()
-    };
-    let (mut train, mut test) = load_digits(&options.data_dir, &config)?;
+    let (mut train, mut test) = load_digits(&options.data_dir, TEST_FRACTION, options.seed)?;
     if options.quick {
         train = train.truncate(300);
         test = test.truncate(100);
@@ -61,20 +59,16 @@ pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
     start.init(Init::Xavier, &mut microprop::init::seeded(options.seed));
     let mut runs = Vec::new();
     for (name, mode, lr) in modes {
-        let mut net = Box::new(start);
-        let mut trainer = Box::new(Trainer::<DigitsNet, _, _, BUFFER>::new(
-            SoftmaxCrossEntropy,
-            Sgd,
-        ));
-        let (loss0, _) = score(&mut trainer, &net, &train.features, &train.labels)?;
-        let (_, acc0) = score(&mut trainer, &net, &test.features, &test.labels)?;
+        let trainer = Trainer::<DigitsNet, _, _, BUFFER>::new(SoftmaxCrossEntropy, Sgd);
+        let mut ws = Box::new(Workspace::new(start, trainer));
+        let (loss0, _) = score(&mut ws.trainer, &ws.net, &train.features, &train.labels)?;
+        let (_, acc0) = score(&mut ws.trainer, &ws.net, &test.features, &test.labels)?;
         let mut points = vec![(0, loss0, acc0.unwrap_or(0.0))];
         // Training time only: the clock pauses while the epoch is scored.
         let mut seconds = 0.0;
         let mut started = Instant::now();
         fit_epochs(
-            &mut *net,
-            &mut trainer,
+            &mut ws,
             &data,
             mode,
             lr,
@@ -121,9 +115,9 @@ pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
             r.lr
         );
         let style = if i == 3 {
-            crate::plot::Style::Dashed
+            crate::report::plot::Style::Dashed
         } else {
-            crate::plot::Style::Line
+            crate::report::plot::Style::Line
         };
         by_epoch.series.push(
             Series::line(

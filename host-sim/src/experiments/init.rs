@@ -5,12 +5,14 @@
 use std::fmt::Write as _;
 
 use anyhow::{Result, anyhow};
-use microprop::{BatchMode, Init, Layer, Sgd, SliceDataset, SoftmaxCrossEntropy, Trainer};
+use microprop::{
+    BatchMode, Init, Layer, Sgd, SliceDataset, SoftmaxCrossEntropy, Trainer, Workspace,
+};
 
 use super::{ExperimentOptions, Outcome, fit_epochs, score};
 use crate::data::LabeledSet;
 use crate::models::{Builtin, MnistNet, Task};
-use crate::plot::{Figure, Legend, Panel, Series};
+use crate::report::plot::{Figure, Legend, Panel, Series};
 
 /// Rows of the trainer's buffer and of each mini-batch.
 const BATCH: usize = 16;
@@ -77,18 +79,15 @@ pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
         .ok_or_else(|| anyhow!("features and labels differ in length"))?;
     let mut runs = Vec::new();
     for (name, init) in inits() {
-        let mut net = Box::new(MnistNet::ZERO);
-        net.init(init, &mut microprop::init::seeded(options.seed));
-        let mut trainer = Box::new(Trainer::<MnistNet, _, _, BATCH>::new(
-            SoftmaxCrossEntropy,
-            Sgd,
-        ));
-        let (loss0, _) = score(&mut trainer, &net, &train.features, &train.labels)?;
-        let (_, acc0) = score(&mut trainer, &net, &test.features, &test.labels)?;
+        let trainer = Trainer::<MnistNet, _, _, BATCH>::new(SoftmaxCrossEntropy, Sgd);
+        let mut ws = Box::new(Workspace::new(MnistNet::ZERO, trainer));
+        ws.net
+            .init(init, &mut microprop::init::seeded(options.seed));
+        let (loss0, _) = score(&mut ws.trainer, &ws.net, &train.features, &train.labels)?;
+        let (_, acc0) = score(&mut ws.trainer, &ws.net, &test.features, &test.labels)?;
         let mut points = vec![(loss0, acc0.unwrap_or(0.0))];
         fit_epochs(
-            &mut *net,
-            &mut trainer,
+            &mut ws,
             &data,
             BatchMode::MiniBatch(BATCH),
             LR,
@@ -105,7 +104,7 @@ pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
         runs.push(InitRun {
             name,
             points,
-            unit_spread: unit_spread(&net),
+            unit_spread: unit_spread(&ws.net),
         });
     }
 

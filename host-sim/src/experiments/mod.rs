@@ -13,13 +13,13 @@ pub mod schedules;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
-use clap::ValueEnum;
+use clap::{Args, ValueEnum};
 use microprop::{
-    AcceptsActivation, BatchMode, Dataset, EpochReport, FitBuffers, FitConfig, Layer, Loss,
-    Normalizer, Optimizer, Schedule, Stopping, Trainer, fit,
+    AcceptsActivation, BatchMode, Dataset, EpochReport, FitConfig, Layer, Loss, Normalizer,
+    OnEpoch, Optimizer, Schedule, Stopping, Trainer, Workspace,
 };
 
-use crate::plot::Figure;
+use crate::report::plot::Figure;
 
 /// The experiments by CLI name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,17 +62,22 @@ impl Experiment {
 }
 
 /// How to run an experiment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct ExperimentOptions {
-    /// The small, fast version.
+    /// A small, fast version (seconds; for tests).
+    #[arg(long)]
     pub quick: bool,
     /// Directory for the figures.
+    #[arg(long, default_value_os_t = crate::target_dir().join("figures"))]
     pub out: PathBuf,
-    /// Also write SVG.
-    pub svg: bool,
-    /// Where the bundled data sets are.
+    /// Write only the PNG, no SVG.
+    #[arg(long)]
+    pub no_svg: bool,
+    /// Directory of the bundled data sets.
+    #[arg(long, default_value_os_t = crate::bundled_data_dir())]
     pub data_dir: PathBuf,
-    /// Seed for data order and weights.
+    /// Seed.
+    #[arg(long, default_value_t = 7)]
     pub seed: u64,
 }
 
@@ -82,7 +87,7 @@ impl ExperimentOptions {
         ExperimentOptions {
             quick: true,
             out: out.to_path_buf(),
-            svg: true,
+            no_svg: false,
             data_dir: crate::bundled_data_dir(),
             seed: 7,
         }
@@ -114,7 +119,7 @@ pub fn run(experiment: Experiment, options: &ExperimentOptions) -> Result<()> {
     print!("{}", outcome.table);
     let written = outcome
         .figure
-        .write(&options.out.join(experiment.name()), options.svg)?;
+        .write(&options.out.join(experiment.name()), !options.no_svg)?;
     for path in written {
         println!("figure: {}", path.display());
     }
@@ -132,7 +137,7 @@ pub fn epoch_seed(seed: u64, epoch: u32) -> u64 {
     seed ^ (u64::from(epoch) << 32)
 }
 
-/// Trains for `epochs` epochs through [`microprop::fit`], one call per
+/// Trains for `epochs` epochs through [`Workspace::fit`], one call per
 /// epoch, calling `after` with the epoch's report (its `epoch` and
 /// `iterations` counted over the whole run, the latter as the trainer's
 /// step count), the network and the trainer between epochs
@@ -144,26 +149,23 @@ pub fn epoch_seed(seed: u64, epoch: u32) -> u64 {
 /// # Errors
 /// If a step fails, or `after` does.
 #[allow(clippy::too_many_arguments)]
-pub fn fit_epochs<N, L, O, Data, S, const D: usize, const B: usize>(
-    net: &mut N,
-    trainer: &mut Trainer<N, L, O, B>,
+pub fn fit_epochs<N, L, O, Data, S, const B: usize>(
+    ws: &mut Workspace<N, L, O, B>,
     data: &Data,
     mode: BatchMode,
     schedule: S,
-    normalizer: Option<Normalizer<D>>,
+    normalizer: Option<Normalizer<N::Input>>,
     seed: u64,
     epochs: u32,
     mut after: impl FnMut(&EpochReport, &N, &mut Trainer<N, L, O, B>) -> Result<()>,
 ) -> Result<()>
 where
-    N: Layer<Input = [f32; D]> + Clone,
-    L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
-    L::Target: Copy + microprop::layer::Zeroed,
+    N: Layer,
+    L: Loss<N::Output, Target: Copy> + AcceptsActivation<N::OutputActivation>,
     O: Optimizer,
-    Data: Dataset<Input = [f32; D], Target = L::Target>,
+    Data: Dataset<Input = N::Input, Target = L::Target>,
     S: Schedule + Copy,
 {
-    let mut buffers = Box::new(FitBuffers::<[f32; D], L::Target, B>::new());
     for epoch in 0..epochs {
         let config = FitConfig {
             mode,
@@ -173,18 +175,16 @@ where
             normalizer,
         };
         let mut last = None;
-        fit(net, trainer, data, &config, &mut buffers, None, |r| {
-            last = Some(*r);
-        })
-        .map_err(|e| anyhow!("training failed in epoch {}: {e}", epoch + 1))?;
+        ws.fit(data, &config, OnEpoch::new(|r| last = Some(*r)))
+            .map_err(|e| anyhow!("training failed in epoch {}: {e}", epoch + 1))?;
         let report = last.ok_or_else(|| anyhow!("fit ran no epoch"))?;
         // Numbered as in one long run: the epoch, and the trainer's steps.
         let report = EpochReport {
             epoch,
-            iterations: trainer.steps(),
+            iterations: ws.trainer.steps(),
             ..report
         };
-        after(&report, net, trainer)?;
+        after(&report, &ws.net, &mut ws.trainer)?;
     }
     Ok(())
 }
@@ -218,6 +218,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{LabelColumn, class_label, load_csv};
     use crate::models::IrisNet;
     use microprop::{Init, LrSchedule, Sgd, SliceDataset, SoftmaxCrossEntropy};
 
@@ -225,13 +226,13 @@ mod tests {
     /// epochs: same weights, bit for bit.
     #[test]
     fn epoch_by_epoch_equals_one_fit() {
-        let table = crate::data::load_csv(
+        let table = load_csv(
             &crate::bundled_data_dir().join("iris.csv"),
-            &crate::data::LabelColumn::Last,
+            &LabelColumn::Last,
         )
         .unwrap();
         let set = table
-            .typed::<4, usize>("iris", |v| crate::data::class_label(v, 3))
+            .typed::<4, usize>("iris", |v| class_label(v, 3))
             .unwrap();
         let data = SliceDataset::new(&set.features, &set.labels).unwrap();
         let mode = BatchMode::MiniBatch(10);
@@ -242,8 +243,10 @@ mod tests {
         let mut start = IrisNet::ZERO;
         start.init(Init::Xavier, &mut microprop::init::seeded(3));
 
-        let mut one = start;
-        let mut trainer = Trainer::<IrisNet, _, _, 4>::new(SoftmaxCrossEntropy, Sgd);
+        let mut one = Workspace::new(
+            start,
+            Trainer::<IrisNet, _, _, 4>::new(SoftmaxCrossEntropy, Sgd),
+        );
         let config = FitConfig {
             mode,
             schedule,
@@ -251,39 +254,21 @@ mod tests {
             stopping: Stopping::epochs(5),
             normalizer: None,
         };
-        let mut buffers = FitBuffers::new();
-        fit(
-            &mut one,
-            &mut trainer,
-            &data,
-            &config,
-            &mut buffers,
-            None,
-            |_| {},
-        )
-        .unwrap();
+        one.fit(&data, &config, ()).unwrap();
 
-        let mut many = start;
-        let mut trainer2 = Trainer::<IrisNet, _, _, 4>::new(SoftmaxCrossEntropy, Sgd);
+        let mut many = Workspace::new(
+            start,
+            Trainer::<IrisNet, _, _, 4>::new(SoftmaxCrossEntropy, Sgd),
+        );
         let mut epochs = 0;
-        fit_epochs(
-            &mut many,
-            &mut trainer2,
-            &data,
-            mode,
-            schedule,
-            None,
-            11,
-            5,
-            |r, _, _| {
-                assert_eq!(r.epoch, epochs);
-                epochs += 1;
-                Ok(())
-            },
-        )
+        fit_epochs(&mut many, &data, mode, schedule, None, 11, 5, |r, _, _| {
+            assert_eq!(r.epoch, epochs);
+            epochs += 1;
+            Ok(())
+        })
         .unwrap();
         assert_eq!(epochs, 5);
-        assert_eq!(trainer.steps(), trainer2.steps());
-        assert_eq!(one, many);
+        assert_eq!(one.trainer.steps(), many.trainer.steps());
+        assert_eq!(one.net, many.net);
     }
 }

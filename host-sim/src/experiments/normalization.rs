@@ -1,52 +1,38 @@
 //! Full-batch gradient descent on a linear model whose two features have
-//! scales ~1000 and ~1, with and without min-max scaling (the core's
-//! `NormalizerFit`, applied by `fit` as it reads each row). Each side gets
-//! its best learning rate from the same grid.
+//! scales ~1000 and ~1 ([`badly_scaled`]), with and without min-max scaling
+//! (the core's `NormalizerFit`, applied by `fit` as it reads each row).
+//! Each side gets its best learning rate from the same grid.
 
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use microprop::init::{seeded, standard_normal, unit_uniform};
 use microprop::{
-    BatchMode, Dense, FitBuffers, FitConfig, Identity, Layer, MeanSquaredError, Normalizer,
-    NormalizerFit, Scaling, Sgd, SliceDataset, Stopping, Trainer, fit,
+    BatchMode, Dense, FitConfig, Identity, Layer, MeanSquaredError, Normalizer, OnEpoch, Scaling,
+    Sgd, SliceDataset, Stopping, Trainer, Workspace,
 };
 
 use super::{ExperimentOptions, Outcome};
-use crate::plot::{Figure, Legend, Panel, Series, Style};
+use crate::data::fit_normalizer;
+use crate::data::generated::{BADLY_SCALED_FORMULA, badly_scaled};
+use crate::report::plot::{Figure, Legend, Panel, Series, Style};
 
 /// y = w·x + b.
 type Linear = Dense<2, 1, Identity>;
 
-/// Rows of the data set.
+/// Rows of the data set ([`badly_scaled`]).
 pub const ROWS: usize = 200;
-
-/// x1 ~ U(0, 1000), x2 ~ U(0, 1), y = 0.002 x1 + x2 + 0.5 + N(0, 0.05²).
-pub fn data(seed: u64) -> (Vec<[f32; 2]>, Vec<[f32; 1]>) {
-    let mut rng = seeded(seed);
-    let mut xs = Vec::with_capacity(ROWS);
-    let mut ys = Vec::with_capacity(ROWS);
-    for _ in 0..ROWS {
-        let x1 = 1000.0 * unit_uniform(&mut rng);
-        let x2 = unit_uniform(&mut rng);
-        let noise = 0.05 * standard_normal(&mut rng);
-        xs.push([x1, x2]);
-        ys.push([0.002 * x1 + x2 + 0.5 + noise]);
-    }
-    (xs, ys)
-}
 
 /// The loss of each iteration (before its step) of full-batch GD from zero
 /// weights; shorter than `iterations` if the run diverged.
 pub fn descend(
     xs: &[[f32; 2]],
     ys: &[[f32; 1]],
-    normalizer: Option<Normalizer<2>>,
+    normalizer: Option<Normalizer<[f32; 2]>>,
     lr: f32,
     iterations: u32,
 ) -> Vec<f32> {
-    let mut net = Linear::ZERO;
-    let mut trainer = Trainer::<Linear, _, _, 16>::new(MeanSquaredError, Sgd);
+    let trainer = Trainer::<Linear, _, _, 16>::new(MeanSquaredError, Sgd);
+    let mut ws = Workspace::new(Linear::ZERO, trainer);
     let Some(data) = SliceDataset::new(xs, ys) else {
         return Vec::new();
     };
@@ -57,18 +43,13 @@ pub fn descend(
         stopping: Stopping::epochs(iterations),
         normalizer,
     };
-    let mut buffers = FitBuffers::new();
     let mut losses = Vec::with_capacity(iterations as usize);
-    let result = fit(
-        &mut net,
-        &mut trainer,
+    let result = ws.fit(
         &data,
         &config,
-        &mut buffers,
-        None,
-        |r| {
+        OnEpoch::new(|r| {
             losses.push(r.stats.mean_loss());
-        },
+        }),
     );
     // A refused step (non-finite loss or weights) ends the curve: diverged.
     if result.is_err() || losses.last().is_some_and(|l| !l.is_finite()) {
@@ -124,7 +105,7 @@ fn eigenvalues(mut a: [[f64; 3]; 3]) -> [f64; 3] {
 /// Extreme eigenvalues of the MSE loss's Hessian over (w1, w2, b):
 /// H = (2/n) Σ x̃ x̃ᵀ with x̃ = (x1, x2, 1).
 #[allow(clippy::needless_range_loop)]
-pub fn hessian_extremes(xs: &[[f32; 2]], normalizer: Option<&Normalizer<2>>) -> (f64, f64) {
+pub fn hessian_extremes(xs: &[[f32; 2]], normalizer: Option<&Normalizer<[f32; 2]>>) -> (f64, f64) {
     let mut h = [[0.0f64; 3]; 3];
     for x in xs {
         let mut x = *x;
@@ -155,7 +136,7 @@ pub struct Side {
     /// "raw" or "min-max".
     pub name: &'static str,
     /// The scaling applied.
-    pub normalizer: Option<Normalizer<2>>,
+    pub normalizer: Option<Normalizer<[f32; 2]>>,
     /// (η, final loss or ∞) for every η of the grid.
     pub sweep: Vec<(f32, f32)>,
     /// The best η (the fastest-falling curve: lowest mean of log loss over
@@ -169,7 +150,7 @@ fn side(
     name: &'static str,
     xs: &[[f32; 2]],
     ys: &[[f32; 1]],
-    normalizer: Option<Normalizer<2>>,
+    normalizer: Option<Normalizer<[f32; 2]>>,
     iterations: u32,
 ) -> Side {
     let mut sweep = Vec::new();
@@ -201,16 +182,13 @@ fn side(
 /// If the table can't be formatted.
 pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
     let iterations = if options.quick { 100 } else { 1000 };
-    let (xs, ys) = data(options.seed);
-    let mut fit_scaler = NormalizerFit::<2>::new();
-    xs.iter().for_each(|x| {
-        fit_scaler.observe(x);
-    });
-    let scaler = fit_scaler.finish(Scaling::MinMax);
-    let raw = side("raw features", &xs, &ys, None, iterations);
-    let scaled = side("min-max scaled", &xs, &ys, Some(scaler), iterations);
+    let set = badly_scaled(ROWS, options.seed);
+    let (xs, ys) = (&set.features, &set.labels);
+    let scaler = fit_normalizer(Scaling::MinMax, xs);
+    let raw = side("raw features", xs, ys, None, iterations);
+    let scaled = side("min-max scaled", xs, ys, Some(scaler), iterations);
     // The raw features with the scaled side's best rate: how far off it is.
-    let raw_at_scaled_lr = descend(&xs, &ys, None, scaled.best.0, iterations);
+    let raw_at_scaled_lr = descend(xs, ys, None, scaled.best.0, iterations);
 
     let curve = |c: &[f32]| -> Vec<(f64, f64)> {
         c.iter()
@@ -275,7 +253,7 @@ pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
     let mut t = String::new();
     writeln!(
         t,
-        "y = 0.002 x1 + x2 + 0.5 + noise(σ 0.05), x1 ~ U(0, 1000), x2 ~ U(0, 1), {ROWS} rows; model Dense<2, 1>; full-batch GD from w = 0, {iterations} iterations; best η of {{1, 2, 5}} × 10^-8..10^0 (lowest mean log loss over the run)"
+        "{BADLY_SCALED_FORMULA}, {ROWS} rows; model Dense<2, 1>; full-batch GD from w = 0, {iterations} iterations; best η of {{1, 2, 5}} × 10^-8..10^0 (lowest mean log loss over the run)"
     )?;
     writeln!(
         t,

@@ -13,7 +13,7 @@ use microprop::{
 };
 
 use super::{ExperimentOptions, Outcome};
-use crate::plot::{Figure, Legend, Panel, Series, Style};
+use crate::report::plot::{Figure, Legend, Panel, Series, Style};
 
 /// L(w) = 0.1 w1² + 2 w2².
 pub fn loss(w: [f32; 2]) -> f64 {

@@ -8,7 +8,7 @@ use anyhow::Result;
 use microprop::{LrSchedule, Schedule, Warmup};
 
 use super::{ExperimentOptions, Outcome};
-use crate::plot::{Figure, Panel, Series};
+use crate::report::plot::{Figure, Panel, Series};
 
 /// Steps plotted.
 pub const STEPS: u32 = 200;
@@ -64,19 +64,11 @@ pub fn schedules(after: u32) -> Vec<(&'static str, LrSchedule)> {
 pub fn run(_options: &ExperimentOptions) -> Result<Outcome> {
     let plain: Vec<(&str, Warmup<LrSchedule>)> = schedules(STEPS)
         .into_iter()
-        .map(|(n, s)| (n, Warmup { steps: 0, inner: s }))
+        .map(|(n, s)| (n, Warmup::linear_lr(0, s)))
         .collect();
     let warm: Vec<(&str, Warmup<LrSchedule>)> = schedules(STEPS - WARMUP)
         .into_iter()
-        .map(|(n, s)| {
-            (
-                n,
-                Warmup {
-                    steps: WARMUP,
-                    inner: s,
-                },
-            )
-        })
+        .map(|(n, s)| (n, Warmup::linear_lr(WARMUP, s)))
         .collect();
     let panel = |title: &str, set: &[(&str, Warmup<LrSchedule>)]| {
         let mut p = Panel::new(title, "step t", "learning rate η(t)");

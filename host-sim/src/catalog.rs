@@ -1,0 +1,39 @@
+//! The `models` command: the built-in models with their default settings.
+
+use std::fmt::Write as _;
+
+use crate::footprint::BATCHES;
+use crate::models::Builtin;
+
+/// The table `models` prints: each model's layers, activations and loss,
+/// default optimizer, learning rate, batch and epochs, and bundled data.
+pub fn models_table() -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<7} {:<10} {:<50} {:<9} {:>8} {:>6} {:>6}  bundled data",
+        "name", "layers", "activations and loss", "optimizer", "lr", "batch", "epochs"
+    );
+    for m in Builtin::ALL {
+        let d = m.defaults();
+        let _ = writeln!(
+            s,
+            "{:<7} {:<10} {:<50} {:<9} {:>8} {:>6} {:>6}  {}",
+            m.name(),
+            m.layers(),
+            m.description(),
+            d.optimizer.name(),
+            d.lr,
+            d.batch.to_string(),
+            d.epochs,
+            m.bundled_data()
+        );
+    }
+    let _ = writeln!(s, "footprint batch buffers: {BATCHES:?}");
+    s
+}
+
+/// Runs `models` as the CLI does: prints the table to stdout.
+pub fn command() {
+    print!("{}", models_table());
+}

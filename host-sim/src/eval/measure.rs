@@ -1,0 +1,225 @@
+//! The `eval` command: a built-in model loaded from its checkpoint file,
+//! measured on the rows `train` trained and tested it on, or on the user's
+//! file.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use microprop::{AcceptsActivation, Layer};
+
+use crate::data::DataSource;
+use crate::models::checkpoints::{self, Contents, resolve};
+use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
+use crate::options::DataArgs;
+use crate::report::{
+    Evaluation, confusion_matrix, evaluate_model, evaluation_line, format_confusion,
+};
+
+/// What `eval` is told.
+#[derive(Debug, Clone, PartialEq, Args)]
+#[command(
+    after_help = "Without --model the checkpoint's shape picks the built-in model.\n\
+Examples:\n  microprop-sim eval --checkpoint target/iris.mpck\n  \
+microprop-sim eval --model iris --checkpoint target/iris.mpck --csv my.csv --test-fraction 0",
+    mut_arg("csv", |a| a.help("Measure on this CSV file (header row; label column --label or the last)")),
+    mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)"))
+)]
+pub struct EvalOptions {
+    /// The model (default: the built-in model of the checkpoint's shape).
+    #[arg(long, value_enum)]
+    pub model: Option<Builtin>,
+    /// The model checkpoint (`train --checkpoint`); by default the model's,
+    /// `target/<model>.mpck`.
+    #[arg(
+        long,
+        help = "The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
+    )]
+    pub checkpoint: Option<PathBuf>,
+    /// The rows to measure on.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Hold out this fraction as train did (default: the model's, as train's;
+    /// 0 = measure every row as one set).
+    #[arg(long)]
+    pub test_fraction: Option<f32>,
+    /// The seed train split with.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+impl EvalOptions {
+    /// `model` from `checkpoint` on its bundled data, split as `train`
+    /// splits it by default.
+    pub fn new(model: Builtin, checkpoint: PathBuf) -> Self {
+        EvalOptions {
+            model: Some(model),
+            checkpoint: Some(checkpoint),
+            data: DataArgs::default(),
+            test_fraction: None,
+            seed: 7,
+        }
+    }
+
+    /// Where the rows come from.
+    ///
+    /// # Errors
+    /// As [`DataSource::from_args`].
+    pub fn source(&self) -> Result<DataSource> {
+        DataSource::from_args(&self.data)
+    }
+}
+
+/// What `eval` measured.
+#[derive(Debug, Clone)]
+pub struct EvalOutcome {
+    /// The model measured.
+    pub model: Builtin,
+    /// Its checkpoint file.
+    pub checkpoint: PathBuf,
+    /// The fraction held out, as `train` held it out.
+    pub test_fraction: f32,
+    /// What the checkpoint holds.
+    pub contents: Contents,
+    /// The task.
+    pub task: TaskKind,
+    /// The training rows (or every row, when nothing is held out).
+    pub train: Evaluation,
+    /// The held-out rows.
+    pub test: Option<Evaluation>,
+    /// Classifiers: `matrix[true][predicted]` of the held-out rows (of every
+    /// row when nothing is held out).
+    pub confusion: Option<Vec<Vec<u32>>>,
+}
+
+impl EvalOutcome {
+    /// The report `eval` prints.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        match &self.test {
+            Some(test) => {
+                let _ = writeln!(s, "{}", evaluation_line(self.task, "train", &self.train));
+                let _ = writeln!(s, "{}", evaluation_line(self.task, "test ", test));
+            }
+            None => {
+                let _ = writeln!(s, "{}", evaluation_line(self.task, "all", &self.train));
+            }
+        }
+        if let Some(matrix) = &self.confusion {
+            let which = if self.test.is_some() {
+                "the held-out rows"
+            } else {
+                "every row"
+            };
+            let _ = writeln!(s, "confusion matrix of {which}:");
+            s.push_str(&format_confusion(matrix));
+        }
+        s
+    }
+}
+
+/// Loads the checkpoint and measures it.
+///
+/// # Errors
+/// If the checkpoint can't be read or is for another model (the message
+/// names both shapes and the built-in model it fits), or the data can't be
+/// loaded or doesn't fit the model.
+pub fn eval(options: &EvalOptions) -> Result<EvalOutcome> {
+    let (model, checkpoint) = resolve(options.model, options.checkpoint.as_deref())?;
+    let test_fraction = options
+        .test_fraction
+        .unwrap_or(model.defaults().test_fraction);
+    model.visit(EvalVisitor {
+        options,
+        checkpoint,
+        test_fraction,
+    })
+}
+
+struct EvalVisitor<'a> {
+    options: &'a EvalOptions,
+    checkpoint: PathBuf,
+    test_fraction: f32,
+}
+
+impl ModelVisitor for EvalVisitor<'_> {
+    type Output = Result<EvalOutcome>;
+
+    fn visit<N, L, const D: usize, const O: usize>(self, model: Builtin) -> Self::Output
+    where
+        N: Layer<Input = [f32; D], Output = [f32; O]> + Clone + 'static,
+        L: Task<O> + AcceptsActivation<N::OutputActivation>,
+    {
+        let o = self.options;
+        let (loaded, contents) = checkpoints::load_model::<N, D, O>(&self.checkpoint, model)?;
+        let (train, test) = load_split::<L, D, O>(
+            &o.source()?,
+            &o.data.data_dir,
+            self.test_fraction,
+            o.seed,
+            model,
+        )?;
+        let train_eval = evaluate_model::<N, L, D, O>(&loaded, &train)?;
+        let test_eval = test
+            .as_ref()
+            .map(|t| evaluate_model::<N, L, D, O>(&loaded, t))
+            .transpose()?;
+        let confusion = match L::KIND {
+            TaskKind::Classes(classes) => Some(classes),
+            TaskKind::Binary => Some(2),
+            TaskKind::Regression => None,
+        }
+        .map(|classes| {
+            confusion_matrix::<N, L, D, O>(
+                &loaded.net,
+                Some(&loaded.input),
+                test.as_ref().unwrap_or(&train),
+                classes,
+            )
+        })
+        .transpose()?;
+        Ok(EvalOutcome {
+            model,
+            checkpoint: self.checkpoint,
+            test_fraction: self.test_fraction,
+            contents,
+            task: L::KIND,
+            train: train_eval,
+            test: test_eval,
+            confusion,
+        })
+    }
+}
+
+/// Runs `eval` as the CLI does: measures and prints to stdout.
+///
+/// # Errors
+/// As [`eval`].
+pub fn command(options: &EvalOptions) -> Result<()> {
+    let outcome = eval(options)?;
+    let model = outcome.model;
+    println!(
+        "model {}: checkpoint {} ({})",
+        model.label(),
+        outcome.checkpoint.display(),
+        outcome.contents
+    );
+    let source = options.source()?;
+    match &source {
+        DataSource::Csv { path, .. } => println!("data {}", path.display()),
+        DataSource::Idx { images, labels } => {
+            println!("data {} + {}", images.display(), labels.display());
+        }
+        DataSource::Bundled => println!("data bundled: {}", model.bundled_data()),
+    }
+    let own_test_set = source == DataSource::Bundled && model == Builtin::Mnist;
+    if outcome.test.is_some() && !own_test_set {
+        println!(
+            "held out as train does with --seed {} --test-fraction {}",
+            options.seed, outcome.test_fraction
+        );
+    }
+    print!("{}", outcome.render());
+    Ok(())
+}

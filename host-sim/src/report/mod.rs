@@ -1,0 +1,23 @@
+//! How results are measured and shown: a model's loss and accuracy and the
+//! line that prints them ([`evaluation`]), confusion matrices
+//! ([`confusion`]), the progress bar ([`progress`]), per-epoch metrics
+//! ([`metrics`]), memory footprints ([`memory`]) against the one table of
+//! microcontrollers ([`parts`]), and figures ([`plot`]).
+//!
+//! This layer imports [`crate::options`], [`crate::data`] and
+//! [`crate::models`]; the commands import it.
+
+pub mod confusion;
+pub mod evaluation;
+pub mod memory;
+pub mod metrics;
+pub mod parts;
+pub mod plot;
+pub mod progress;
+
+pub use confusion::{confusion_matrix, format_confusion};
+pub use evaluation::{Evaluation, evaluate, evaluate_model, evaluation_line};
+pub use memory::{Footprint, footprint_of, grouped, human};
+pub use metrics::{EpochRecord, epoch_summary, write_metrics};
+pub use parts::{DEFAULT_PART, PARTS, Part};
+pub use progress::progress_bar;

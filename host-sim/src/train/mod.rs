@@ -1,0 +1,15 @@
+//! The `train` command: a built-in model on bundled or user data, through
+//! [`microprop::Workspace::fit`], with every optimizer, schedule, batch mode,
+//! initialisation, normalisation and stopping criterion of the core; it
+//! writes the model checkpoint and, if asked, the training state, and
+//! resumes from one.
+
+pub mod args;
+pub mod files;
+pub mod print;
+pub mod run;
+
+pub use args::TrainOptions;
+pub use files::write_checkpoints;
+pub use print::{command, print_outcome};
+pub use run::{TrainOutcome, run};

@@ -1,0 +1,115 @@
+//! The `train` command as the CLI runs it: what is about to run, the
+//! run, and what it did.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::ValueEnum;
+use microprop::StopReason;
+
+use super::args::TrainOptions;
+use super::run::{TrainOutcome, run};
+use crate::data::DataSource;
+use crate::options::{BUFFER, Batch};
+use crate::report::evaluation_line;
+
+/// Runs `train` as the CLI does: prints the settings, trains (with the
+/// per-epoch lines and progress bar unless `quiet`) and prints the
+/// outcome to stdout.
+///
+/// # Errors
+/// As [`run()`], or if stdout can't be written.
+pub fn command(options: &TrainOptions) -> Result<()> {
+    let model = options.model;
+    let source = match options.source()? {
+        DataSource::Bundled => format!("bundled: {}", model.bundled_data()),
+        DataSource::Csv { path, .. } => path.display().to_string(),
+        DataSource::Idx { images, labels } => {
+            format!("{} + {}", images.display(), labels.display())
+        }
+    };
+    println!(
+        "model {}: {}; data {source}\n{}, {} epochs, {} init, seed {}, normalize {}",
+        model.label(),
+        model.description(),
+        describe_batch(options.batch_or_default()),
+        options.epochs_or_default(),
+        options
+            .init
+            .kind
+            .to_possible_value()
+            .map_or(String::new(), |v| v.get_name().to_string()),
+        options.seed,
+        options.normalize_or_default().name()
+    );
+    let outcome = run(options)?;
+    println!(
+        "optimizer {}; lr {}; {} training rows, {} step(s) per epoch",
+        outcome.optimizer, outcome.schedule, outcome.train_rows, outcome.steps_per_epoch
+    );
+    print_outcome(&outcome, std::io::stdout().lock())?;
+    if let Some(path) = &options.metrics {
+        println!("metrics: {}", path.display());
+    }
+    Ok(())
+}
+
+/// "SGD: 1 row per step", "16 rows per step", "full batch (accumulated in
+/// a 16-row buffer)".
+fn describe_batch(batch: Batch) -> String {
+    match batch {
+        Batch::Full => format!("full batch (accumulated in a {BUFFER}-row buffer)"),
+        Batch::Rows(1) => "SGD: 1 row per step".to_string(),
+        Batch::Rows(n) if n > BUFFER => {
+            format!("{n} rows per step (accumulated in a {BUFFER}-row buffer)")
+        }
+        Batch::Rows(n) => format!("{n} rows per step"),
+    }
+}
+
+/// Prints a run's summary the way `train` shows it.
+pub fn print_outcome(out: &TrainOutcome, mut w: impl Write) -> std::io::Result<()> {
+    let reason = match out.fit.reason {
+        StopReason::MaxEpochs => "the epoch limit",
+        StopReason::MaxIterations => "--max-iterations",
+        StopReason::GradientNorm => "--min-grad-norm (the gradient is ~0)",
+        StopReason::WeightChange => "--min-weight-change (the weights stopped moving)",
+        StopReason::NoImprovement => "--patience (the loss stopped decreasing)",
+        _ => "a request from the epoch callback",
+    };
+    if let Some(step) = out.resumed_at {
+        writeln!(
+            w,
+            "resumed at optimizer step {step}; the schedule continues from there"
+        )?;
+    }
+    writeln!(
+        w,
+        "stopped by {reason} after {} epochs, {} iterations{}",
+        out.fit.epochs,
+        out.fit.iterations,
+        if out.fit.restored_best {
+            format!(
+                "; restored the weights of epoch {} (loss {:.5})",
+                out.fit.best_epoch + 1,
+                out.fit.best_loss
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    writeln!(w, "{}", evaluation_line(out.task, "train", &out.train))?;
+    if let Some(test) = &out.test {
+        writeln!(w, "{}", evaluation_line(out.task, "test ", test))?;
+    }
+    let m = &out.memory;
+    writeln!(
+        w,
+        "memory: parameters {} B, training total {} B (gradients {}, optimizer state {}, caches for {} rows {})",
+        m.parameters, m.total, m.gradients, m.optimizer_state, BUFFER, m.caches
+    )?;
+    for (path, what) in &out.written {
+        writeln!(w, "wrote {}: {what}", path.display())?;
+    }
+    Ok(())
+}
