@@ -210,7 +210,8 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     /// [`Loss::batch`] carried back to the parameters.
     ///
     /// ```
-    /// use microprop::{Dense, Identity, Layer, MeanSquaredError, Sgd, Trainer, Zeroed};
+    /// use microprop::layer::{Grads, Zeroed};
+    /// use microprop::{Dense, Identity, Layer, MeanSquaredError, Sgd, Trainer};
     /// type Net = Dense<1, 1, Identity>;
     /// let net = Net::ZERO; // output 0 for every input
     /// let mut trainer = Trainer::<Net, _, _, 2>::new(MeanSquaredError, Sgd);
