@@ -70,8 +70,8 @@ pub use trainer::{MemoryReport, StepReport, Trainer};
 
 // Optimizers.
 pub use optim::{
-    AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, SquaredChange, StepContext,
-    Unmeasured,
+    AdaGrad, Adam, DecayedSgd, Epsilon, Momentum, Optimizer, RmsProp, Sgd, SquaredChange,
+    StepContext, Unmeasured,
 };
 
 // The training loop.

@@ -614,7 +614,7 @@ mod tests {
         assert_eq!(S::MEMORY.caches, 2 * size_of::<Cache<Net, 4>>());
     }
 
-    /// `Sgd { weight_decay }` takes the steps of `Momentum` with momentum 0
+    /// `Sgd::with_weight_decay` takes the steps of `Momentum` with momentum 0
     /// and the same decay, bit for bit, through a trainer (gradient mean,
     /// several steps of a tanh network).
     #[test]
@@ -629,9 +629,7 @@ mod tests {
             nesterov: false,
             weight_decay: decay,
         };
-        let sgd = Sgd {
-            weight_decay: decay,
-        };
+        let sgd = Sgd::with_weight_decay(decay);
         let mut a = Trainer::<Net, _, _, 2>::new(MeanSquaredError, sgd);
         let mut b = Trainer::<Net, _, _, 2>::new(MeanSquaredError, momentum);
         let x = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]];

@@ -7,7 +7,7 @@ use super::flat::FlatParams;
 use super::topology::Topology;
 use crate::error::Error;
 use crate::optim::{
-    AdaGrad, Adam, Gradient, Measure, Momentum, Optimizer, RmsProp, Sgd, StepContext,
+    AdaGrad, Adam, DecayedSgd, Gradient, Measure, Momentum, Optimizer, RmsProp, Sgd, StepContext,
 };
 
 /// An [`Optimizer`] that can update a flat parameter buffer whose state is
@@ -94,6 +94,7 @@ macro_rules! flat_optimizer {
 }
 
 flat_optimizer!(Sgd, 0, |[]| ());
+flat_optimizer!(DecayedSgd, 0, |[]| ());
 flat_optimizer!(Momentum, 1, |[velocity]| velocity);
 flat_optimizer!(AdaGrad, 1, |[sum_of_squares]| sum_of_squares);
 flat_optimizer!(RmsProp, 1, |[mean_square]| mean_square);

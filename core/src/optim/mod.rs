@@ -25,7 +25,7 @@ pub use adam::Adam;
 pub use gradient::Gradient;
 pub use momentum::Momentum;
 pub use rmsprop::RmsProp;
-pub use sgd::Sgd;
+pub use sgd::{DecayedSgd, Sgd};
 
 use crate::buffer::Zeroed;
 use crate::error::Error;

@@ -6,12 +6,8 @@ use crate::buffer::Zeroed;
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
 
-/// Gradient descent: w ← w − lr · g, the lecture's update; with L2 weight
-/// decay λ, w ← w − lr · (g + λ·w), PyTorch's `SGD(weight_decay=λ)` without
-/// momentum.
-///
-/// `Sgd` is also a constant, plain SGD (`Sgd { weight_decay: 0.0 }`), so
-/// the bare name is a value, as for a unit struct.
+/// Plain gradient descent: w ← w − lr · g, the lecture's update.
+/// [`Sgd::with_weight_decay`] adds L2 weight decay ([`DecayedSgd`]).
 ///
 /// ```
 /// use microprop::{Optimizer, Sgd, StepContext, Unmeasured};
@@ -21,31 +17,79 @@ use crate::params::{ParameterBuffer, Parameters};
 /// let ctx = StepContext { learning_rate: 0.1, grad_scale: 1.0, step: 1 };
 /// Sgd.update(&mut w, &g, &mut (), ctx, Unmeasured).unwrap();
 /// assert_eq!(w, [0.98, 0.6]);
-///
-/// // With weight decay 0.25 the gradient gains 0.25·w: (1, 0) + 0.25·(2, -4).
-/// let mut w = [2.0_f32, -4.0];
-/// let ctx = StepContext { learning_rate: 0.5, ..ctx };
-/// let decayed = Sgd { weight_decay: 0.25 };
-/// decayed.update(&mut w, &[1.0, 0.0], &mut (), ctx, Unmeasured).unwrap();
-/// assert_eq!(w, [2.0 - 0.5 * 1.5, -4.0 + 0.5 * 1.0]);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Sgd {
-    /// L2 penalty coefficient λ, added to the gradient as λ·w (0 = off);
-    /// finite and non-negative, as `torch.optim.SGD` requires.
-    pub weight_decay: f32,
-}
+pub struct Sgd;
 
-/// Plain SGD, no weight decay: the value `Sgd`.
-#[allow(non_upper_case_globals)]
-pub const Sgd: Sgd = Sgd { weight_decay: 0.0 };
+impl Sgd {
+    /// SGD with L2 weight decay `weight_decay`: [`DecayedSgd`].
+    pub const fn with_weight_decay(weight_decay: f32) -> DecayedSgd {
+        DecayedSgd { weight_decay }
+    }
+}
 
 impl Zeroed for Sgd {
     const ZERO: Self = Sgd;
 }
 
 impl Optimizer for Sgd {
+    type State<G: ParameterBuffer> = ();
+
+    fn update<P: Parameters, G: Gradient, M: Measure>(
+        &self,
+        params: &mut P,
+        grads: &G,
+        _state: &mut (),
+        ctx: StepContext,
+        measure: M,
+    ) -> Result<M::Output, Error> {
+        let lr = check_step::<P, G::Layout>(&ctx)?;
+        let scale = ctx.grad_scale;
+        // |w − lr·(g·scale)| ≤ W + lr·G·|scale|.
+        let fast = Bounds::of(params)
+            .zip(gradient_bound(grads))
+            .map(|(w, g)| {
+                let g = g * scale.abs();
+                let step = lr.abs() * g;
+                all_below(&[g, step, w + step])
+            })
+            .unwrap_or(false);
+        let change = update_stateless(params, grads, scale, fast, M::SUMS_CHANGE, sgd_rule(lr))?;
+        Ok(measure.finish(change))
+    }
+}
+
+/// SGD with L2 weight decay λ: w ← w − lr · (g + λ·w), PyTorch's
+/// `SGD(weight_decay=λ)` without momentum, and the same operations as
+/// [`Momentum`](crate::Momentum) with `momentum: 0` (without its velocity
+/// buffer). A type of its own, so plain [`Sgd`] links no decay code and
+/// holds no field.
+///
+/// ```
+/// use microprop::{Optimizer, Sgd, StepContext, Unmeasured};
+/// // With weight decay 0.25 the gradient gains 0.25·w: (1, 0) + 0.25·(2, -4).
+/// let mut w = [2.0_f32, -4.0];
+/// let ctx = StepContext { learning_rate: 0.5, grad_scale: 1.0, step: 1 };
+/// let decayed = Sgd::with_weight_decay(0.25);
+/// decayed.update(&mut w, &[1.0, 0.0], &mut (), ctx, Unmeasured).unwrap();
+/// assert_eq!(w, [2.0 - 0.5 * 1.5, -4.0 + 0.5 * 1.0]);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DecayedSgd {
+    /// L2 penalty coefficient λ, added to the gradient as λ·w; finite and
+    /// non-negative, as `torch.optim.SGD` requires.
+    pub weight_decay: f32,
+}
+
+/// A decay of 0 (plain SGD's steps, through the decayed rule); all-zero
+/// bytes for a `static` trainer.
+impl Zeroed for DecayedSgd {
+    const ZERO: Self = DecayedSgd { weight_decay: 0.0 };
+}
+
+impl Optimizer for DecayedSgd {
     type State<G: ParameterBuffer> = ();
 
     fn update<P: Parameters, G: Gradient, M: Measure>(
@@ -71,13 +115,8 @@ impl Optimizer for Sgd {
                 all_below(&[g, step, w + step])
             })
             .unwrap_or(false);
-        let sums = M::SUMS_CHANGE;
-        let change = if weight_decay == 0.0 {
-            update_stateless(params, grads, scale, fast, sums, sgd_rule(lr))?
-        } else {
-            let rule = decayed_rule(lr, weight_decay);
-            update_stateless(params, grads, scale, fast, sums, rule)?
-        };
+        let rule = decayed_rule(lr, weight_decay);
+        let change = update_stateless(params, grads, scale, fast, M::SUMS_CHANGE, rule)?;
         Ok(measure.finish(change))
     }
 }
@@ -112,7 +151,7 @@ mod tests {
     #[test]
     fn weight_decay_by_hand() -> Result<(), Error> {
         let mut w = [1.0_f32, -2.0];
-        let sgd = Sgd { weight_decay: 0.25 };
+        let sgd = Sgd::with_weight_decay(0.25);
         sgd.update(&mut w, &[0.5, 0.0], &mut (), ctx(1), Unmeasured)?;
         assert_eq!(w, [0.625, -1.75]);
         Ok(())
@@ -122,7 +161,8 @@ mod tests {
     fn negative_or_non_finite_decay_is_refused() {
         for weight_decay in [-0.1, f32::NAN, f32::INFINITY] {
             let mut w = [1.0_f32];
-            let result = Sgd { weight_decay }.update(&mut w, &[1.0], &mut (), ctx(1), Unmeasured);
+            let result =
+                DecayedSgd { weight_decay }.update(&mut w, &[1.0], &mut (), ctx(1), Unmeasured);
             assert_eq!(result, Err(Error::InvalidHyperparameter));
             assert_eq!(w, [1.0]);
         }
