@@ -9,17 +9,19 @@
 //! 2. [`data`]: CSV and IDX loaders, typed rows, splits, scaling with the
 //!    core's normaliser, generated data sets;
 //! 3. [`models`]: the built-in networks, their tasks, defaults and
-//!    checkpoint files (no clap here);
+//!    checkpoint files (no clap here); [`anyshape`]: trained networks of
+//!    any shape read from (and written to) core checkpoints;
 //! 4. [`report`]: evaluation, confusion matrices, progress, metrics,
 //!    memory footprints against the table of parts, figures;
 //! 5. the commands: [`demo`], [`train`], [`eval`] (and `predict`),
-//!    [`export`], [`footprint`], [`simulate`] (the firmware's learning loop
+//!    [`export`], [`import`], [`footprint`], [`simulate`] (the firmware's learning loop
 //!    on simulated peripherals), [`experiments`] (the lecture's, as
 //!    figures), [`catalog`] (`models`), and [`cli`] (clap's view of the
 //!    built-in models); `main.rs` parses the command line and calls one.
 
 #![deny(missing_docs)]
 
+pub mod anyshape;
 pub mod catalog;
 pub mod cli;
 pub mod data;
@@ -28,6 +30,7 @@ pub mod eval;
 pub mod experiments;
 pub mod export;
 pub mod footprint;
+pub mod import;
 pub mod models;
 pub mod options;
 pub mod report;

@@ -9,9 +9,10 @@ use microprop_sim::eval::{EvalOptions, PredictOptions};
 use microprop_sim::experiments::{Experiment, ExperimentOptions};
 use microprop_sim::export::ExportOptions;
 use microprop_sim::footprint::FootprintOptions;
+use microprop_sim::import::ImportOptions;
 use microprop_sim::simulate::SimOptions;
 use microprop_sim::train::TrainOptions;
-use microprop_sim::{catalog, demo, eval, experiments, export, footprint, simulate, train};
+use microprop_sim::{catalog, demo, eval, experiments, export, footprint, import, simulate, train};
 
 #[derive(Parser)]
 #[command(
@@ -41,9 +42,13 @@ enum Command {
     Eval(EvalOptions),
     /// Run a trained model (its checkpoint) on rows given as text or a CSV file.
     Predict(PredictOptions),
-    /// Write a trained model for the firmware: the binary checkpoint and a
-    /// Rust source file of `const` items to `include!`.
+    /// Write a trained model as source for the firmware: a checkpoint of any
+    /// shape as Rust `const`s to `include!` and a C header for the C API
+    /// (or a built-in model's checkpoint and Rust source).
     Export(ExportOptions),
+    /// Read a PyTorch `nn.Sequential` of `Linear` layers (its state_dict,
+    /// saved with safetensors) into a microprop checkpoint.
+    Import(ImportOptions),
     /// Run the firmware's digits job through the device crate's learning loop
     /// on simulated peripherals: LED, delay, NOR flash with power cuts, and
     /// the part's RAM budget.
@@ -83,6 +88,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Eval(options) => eval::measure::command(&options),
         Command::Predict(options) => eval::predict::command(&options),
         Command::Export(options) => export::command(&options),
+        Command::Import(options) => import::command(&options),
         Command::Simulate(options) => simulate::command(&options),
         Command::Experiment { name, options } => experiments::run(name, &options),
     }

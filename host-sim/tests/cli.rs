@@ -653,3 +653,53 @@ fn simulate_power_cut_keeps_the_previous_checkpoint() {
         "{out}"
     );
 }
+
+#[test]
+fn built_in_models_print_json_draw_curves_and_write_predictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ckpt, plot, preds) = (
+        dir.path().join("iris.mpck"),
+        dir.path().join("curves.png"),
+        dir.path().join("p.csv"),
+    );
+    let out = ok(&[
+        "train",
+        "--model",
+        "iris",
+        "--epochs",
+        "3",
+        "--json",
+        "--plot",
+        plot.to_str().unwrap(),
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+    ]);
+    assert_eq!(out.trim().lines().count(), 1, "{out}");
+    let train: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(train["epochs_run"], 3);
+    assert_eq!(train["test"]["rows"], 30);
+    assert_eq!(&std::fs::read(&plot).unwrap()[..4], b"\x89PNG");
+    let eval: serde_json::Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(eval["test"], train["test"]);
+    let text = ok(&[
+        "predict",
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+        "--input",
+        "5.1,3.5,1.4,0.2",
+        "--out",
+        preds.to_str().unwrap(),
+    ]);
+    assert!(text.contains("wrote"), "{text}");
+    let csv = std::fs::read_to_string(&preds).unwrap();
+    assert!(
+        csv.starts_with("source,prediction,confidence,label\n--input 1,"),
+        "{csv}"
+    );
+}

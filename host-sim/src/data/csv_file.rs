@@ -131,7 +131,7 @@ pub fn load_csv(path: &Path, label: &LabelColumn) -> Result<Table> {
 }
 
 /// A finite number (as `f32` features will hold it), or why not.
-fn parse_number(field: &str) -> Result<f64, String> {
+pub(super) fn parse_number(field: &str) -> Result<f64, String> {
     if field.is_empty() {
         return Err("empty field, expected a number".into());
     }
@@ -145,7 +145,7 @@ fn parse_number(field: &str) -> Result<f64, String> {
 }
 
 /// The csv crate's error in words, with the line where it has one.
-fn csv_reason(e: &csv::Error) -> String {
+pub(super) fn csv_reason(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Io(io) => io.to_string(),
         csv::ErrorKind::Utf8 { pos, err } => format!(

@@ -85,7 +85,7 @@ impl<const D: usize> LabeledSet<D> {
 }
 
 /// Uniform integer in `0..n` (n > 0), by rejection so there is no modulo bias.
-fn uniform_below(rng: &mut SeededRng, n: usize) -> usize {
+pub(super) fn uniform_below(rng: &mut SeededRng, n: usize) -> usize {
     let n = n as u64;
     let zone = u64::MAX - (u64::MAX % n);
     loop {

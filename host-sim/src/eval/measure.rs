@@ -6,70 +6,16 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::Args;
 use microprop::{AcceptsActivation, Layer};
 
+use super::args::EvalOptions;
 use crate::data::DataSource;
 use crate::models::checkpoints::{self, Contents, resolve};
+use crate::models::own::is_model_file;
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
-use crate::options::DataArgs;
 use crate::report::{
     Evaluation, confusion_matrix, evaluate_model, evaluation_line, format_confusion,
 };
-
-/// What `eval` is told.
-#[derive(Debug, Clone, PartialEq, Args)]
-#[command(
-    after_help = "Without --model the checkpoint's shape picks the built-in model.\n\
-Examples:\n  microprop-sim eval --checkpoint target/iris.mpck\n  \
-microprop-sim eval --model iris --checkpoint target/iris.mpck --csv my.csv --test-fraction 0",
-    mut_arg("csv", |a| a.help("Measure on this CSV file (header row; label column --label or the last)")),
-    mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)"))
-)]
-pub struct EvalOptions {
-    /// The model (default: the built-in model of the checkpoint's shape).
-    #[arg(long, value_enum)]
-    pub model: Option<Builtin>,
-    /// The model checkpoint (`train --checkpoint`); by default the model's,
-    /// `target/<model>.mpck`.
-    #[arg(
-        long,
-        help = "The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
-    )]
-    pub checkpoint: Option<PathBuf>,
-    /// The rows to measure on.
-    #[command(flatten)]
-    pub data: DataArgs,
-    /// Hold out this fraction as train did (default: the model's, as train's;
-    /// 0 = measure every row as one set).
-    #[arg(long)]
-    pub test_fraction: Option<f32>,
-    /// The seed train split with.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-}
-
-impl EvalOptions {
-    /// `model` from `checkpoint` on its bundled data, split as `train`
-    /// splits it by default.
-    pub fn new(model: Builtin, checkpoint: PathBuf) -> Self {
-        EvalOptions {
-            model: Some(model),
-            checkpoint: Some(checkpoint),
-            data: DataArgs::default(),
-            test_fraction: None,
-            seed: 7,
-        }
-    }
-
-    /// Where the rows come from.
-    ///
-    /// # Errors
-    /// As [`DataSource::from_args`].
-    pub fn source(&self) -> Result<DataSource> {
-        DataSource::from_args(&self.data)
-    }
-}
 
 /// What `eval` measured.
 #[derive(Debug, Clone)]
@@ -94,6 +40,19 @@ pub struct EvalOutcome {
 }
 
 impl EvalOutcome {
+    /// The scores as the JSON object `eval --json` prints.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "command": "eval",
+            "model": self.model.name(),
+            "checkpoint": self.checkpoint.display().to_string(),
+            "test_fraction": self.test_fraction,
+            "train": self.train,
+            "test": self.test,
+            "confusion": self.confusion,
+        })
+    }
+
     /// The report `eval` prints.
     pub fn render(&self) -> String {
         let mut s = String::new();
@@ -157,7 +116,7 @@ impl ModelVisitor for EvalVisitor<'_> {
             &o.source()?,
             &o.data.data_dir,
             self.test_fraction,
-            o.seed,
+            o.seed_or_default(),
             model,
         )?;
         let train_eval = evaluate_model::<N, L, D, O>(&loaded, &train)?;
@@ -197,7 +156,22 @@ impl ModelVisitor for EvalVisitor<'_> {
 /// # Errors
 /// As [`eval`].
 pub fn command(options: &EvalOptions) -> Result<()> {
+    if let Some(path) = options.checkpoint.as_deref()
+        && is_model_file(path)
+    {
+        let outcome = super::own::eval_own(path, options)?;
+        if options.json {
+            println!("{}", serde_json::to_string(&outcome.to_json())?);
+        } else {
+            print!("{}", outcome.render());
+        }
+        return Ok(());
+    }
     let outcome = eval(options)?;
+    if options.json {
+        println!("{}", serde_json::to_string(&outcome.to_json())?);
+        return Ok(());
+    }
     let model = outcome.model;
     println!(
         "model {}: checkpoint {} ({})",
@@ -217,7 +191,8 @@ pub fn command(options: &EvalOptions) -> Result<()> {
     if outcome.test.is_some() && !own_test_set {
         println!(
             "held out as train does with --seed {} --test-fraction {}",
-            options.seed, outcome.test_fraction
+            options.seed_or_default(),
+            outcome.test_fraction
         );
     }
     print!("{}", outcome.render());

@@ -5,48 +5,15 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
-use clap::Args;
 use microprop::{AcceptsActivation, Inference, Layer, Model};
 
+use super::args::PredictOptions;
+use crate::data::files::write_atomic;
 use crate::data::table::Num;
 use crate::data::{LabelColumn, LabeledSet, Table, load_csv};
 use crate::models::checkpoints::{self, resolve};
+use crate::models::own::is_model_file;
 use crate::models::{Builtin, ModelVisitor, Task};
-
-/// What `predict` is told.
-#[derive(Debug, Clone, PartialEq, Args)]
-#[command(
-    after_help = "Examples:\n  microprop-sim predict --checkpoint target/iris.mpck --input \"5.1,3.5,1.4,0.2\"\n  \
-microprop-sim predict --model sine --checkpoint target/sine.mpck --input 0.5 --input 1.5\n  \
-microprop-sim predict --checkpoint target/iris.mpck --csv rows.csv"
-)]
-pub struct PredictOptions {
-    /// The model (default: the built-in model of the checkpoint's shape).
-    #[arg(long, value_enum)]
-    pub model: Option<Builtin>,
-    /// The model checkpoint (`train --checkpoint`); by default the model's,
-    /// `target/<model>.mpck`.
-    #[arg(
-        long,
-        help = "The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
-    )]
-    pub checkpoint: Option<PathBuf>,
-    /// One row: the model's inputs, comma- or space-separated (repeatable).
-    #[arg(
-        id = "input",
-        long = "input",
-        value_name = "INPUT",
-        allow_hyphen_values = true
-    )]
-    pub inputs: Vec<String>,
-    /// Rows from a CSV file with a header: the inputs, and optionally the label
-    /// (an extra last column, or --label) to score the predictions.
-    #[arg(long)]
-    pub csv: Option<PathBuf>,
-    /// The CSV column holding the label.
-    #[arg(long, requires = "csv")]
-    pub label: Option<String>,
-}
 
 /// One row's prediction.
 #[derive(Debug, Clone, PartialEq)]
@@ -260,6 +227,77 @@ pub fn render_predictions(predictions: &[Prediction]) -> String {
 /// # Errors
 /// As [`predict`].
 pub fn command(options: &PredictOptions) -> Result<()> {
-    print!("{}", render_predictions(&predict(options)?));
+    if let Some(path) = options.checkpoint.as_deref()
+        && is_model_file(path)
+    {
+        let predictions = super::predict_own::predict_own(path, options)?;
+        if let Some(out) = &options.out {
+            write_atomic(out, &predictions.to_csv()?)?;
+        }
+        if options.json {
+            println!("{}", serde_json::to_string(&predictions.to_json())?);
+        } else {
+            print!("{}", predictions.render());
+            if let Some(out) = &options.out {
+                println!(
+                    "wrote {}: {} predictions",
+                    out.display(),
+                    predictions.rows.len()
+                );
+            }
+        }
+        return Ok(());
+    }
+    let predictions = predict(options)?;
+    if let Some(out) = &options.out {
+        write_atomic(out, &predictions_csv(&predictions)?)?;
+    }
+    if options.json {
+        let rows: Vec<_> = predictions
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "source": p.source,
+                    "input": p.input,
+                    "outputs": p.outputs,
+                    "class": p.class,
+                    "confidence": p.confidence,
+                    "label": p.truth,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"command": "predict", "predictions": rows})
+        );
+    } else {
+        print!("{}", render_predictions(&predictions));
+        if let Some(out) = &options.out {
+            println!("wrote {}: {} predictions", out.display(), predictions.len());
+        }
+    }
     Ok(())
+}
+
+/// A built-in model's predictions as CSV: `source,prediction,confidence,label`
+/// (the class number, or the first output for regression).
+///
+/// # Errors
+/// If the CSV writer fails.
+pub fn predictions_csv(predictions: &[Prediction]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["source", "prediction", "confidence", "label"])?;
+    for p in predictions {
+        let prediction = p.class.map_or_else(
+            || p.outputs.first().map_or(String::new(), f32::to_string),
+            |c| c.to_string(),
+        );
+        w.write_record([
+            p.source.clone(),
+            prediction,
+            p.confidence.map_or(String::new(), |c| c.to_string()),
+            p.truth.map_or(String::new(), |t| Num(t).to_string()),
+        ])?;
+    }
+    w.into_inner().map_err(|e| anyhow!("{e}"))
 }

@@ -45,6 +45,20 @@ pub struct Defaults {
     pub test_fraction: f32,
 }
 
+impl Defaults {
+    /// The defaults most built-in models share (iris's), and those of a
+    /// model of any shape on the user's CSV (`train --layers`): Adam at
+    /// 0.01, batches of 16, 100 epochs, min-max scaling, 20 % held out.
+    pub const BASE: Defaults = Defaults {
+        optimizer: OptimizerKind::Adam,
+        lr: 0.01,
+        batch: Batch::Rows(16),
+        epochs: 100,
+        normalize: NormalizeKind::Minmax,
+        test_fraction: 0.2,
+    };
+}
+
 /// A built-in model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Builtin {
@@ -143,14 +157,7 @@ impl Builtin {
 
     /// The settings this model trains well with on its bundled data.
     pub fn defaults(self) -> Defaults {
-        let base = Defaults {
-            optimizer: OptimizerKind::Adam,
-            lr: 0.01,
-            batch: Batch::Rows(16),
-            epochs: 100,
-            normalize: NormalizeKind::Minmax,
-            test_fraction: 0.2,
-        };
+        let base = Defaults::BASE;
         match self {
             Builtin::Xor => Defaults {
                 lr: 0.05,

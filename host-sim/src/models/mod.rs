@@ -1,7 +1,9 @@
 //! The built-in models: const-generic network types, their losses as
 //! [`Task`]s, their bundled data and good default settings, and dispatch by
 //! name ([`Builtin::visit`]); the rows a model trains and is tested on
-//! ([`split`]) and its checkpoint files ([`checkpoints`]).
+//! ([`split`]) and its checkpoint files ([`checkpoints`]); and models of
+//! any shape on the user's CSV, with the model file that remembers their
+//! features, scaling, classes and split ([`own`]).
 //!
 //! A model's shape is its type, so code that trains "the model named on the
 //! command line" is generic and [`Builtin::visit`] calls it with the right
@@ -12,6 +14,7 @@
 
 pub mod builtin;
 pub mod checkpoints;
+pub mod own;
 pub mod split;
 pub mod task;
 

@@ -64,6 +64,19 @@ pub fn format_confusion(matrix: &[Vec<u32>]) -> String {
     s
 }
 
+/// The confusion matrix with class names: the table of
+/// [`format_confusion`], then which name each class number stands for.
+pub fn format_named_confusion(matrix: &[Vec<u32>], classes: &[String]) -> String {
+    let mut s = format_confusion(matrix);
+    let names: Vec<String> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{i} = {c}"))
+        .collect();
+    let _ = writeln!(s, "classes: {}", names.join(", "));
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

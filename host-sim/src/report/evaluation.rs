@@ -9,7 +9,7 @@ use crate::models::{Task, TaskKind};
 use crate::options::BUFFER;
 
 /// Loss and accuracy of a network on a set of rows.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Evaluation {
     /// Rows.
     pub rows: usize,

@@ -10,25 +10,51 @@ use crate::data::DataSource;
 use crate::models::checkpoints::default_checkpoint;
 use crate::models::{Builtin, Defaults};
 use crate::options::{
-    Batch, DataArgs, InitKind, InitSettings, NormalizeKind, OptimizerSettings, ScheduleSettings,
-    StopSettings,
+    Batch, DataArgs, InitKind, InitSettings, LayerList, NormalizeKind, OptimizerSettings,
+    ScheduleSettings, StopSettings, TaskChoice,
 };
 
 /// Everything a training run is told. Unset values take the model's
 /// [`Defaults`] (the `*_or_default` methods).
 #[derive(Debug, Clone, PartialEq, Args)]
 #[command(
-    after_help = "Unset settings take the model's defaults (see `microprop-sim models`).\n\
-Examples:\n  microprop-sim train --model iris\n  microprop-sim train --model digits --optimizer sgd --lr 0.1 --batch 1 --epochs 5\n  \
+    after_help = "Unset settings take the model's defaults (see `microprop-sim models`; with --layers, \
+Adam 0.01, batch 16, 100 epochs, minmax, test fraction 0.2).\n\
+Examples:\n  microprop-sim train --model iris\n  \
+microprop-sim train --csv data/iris.csv --label label --layers 16:tanh --validation 0.1 --patience 10\n  \
+microprop-sim train --csv houses.csv --label price --layers 32:relu,16:relu --task regress --json\n  microprop-sim train --model digits --optimizer sgd --lr 0.1 --batch 1 --epochs 5\n  \
 microprop-sim train --model iris --csv my.csv --label species --normalize standard --metrics m.csv\n  \
 microprop-sim train --model iris --epochs 50 --save-state iris.state && microprop-sim train --model iris --resume iris.state --epochs 50",
     mut_arg("csv", |a| a.help("Train on this CSV file (header row; label column --label or the last)")),
     mut_arg("idx", |a| a.help("Train on these IDX images and labels files (raw or gzip)"))
 )]
 pub struct TrainOptions {
-    /// The model.
-    #[arg(long, value_enum)]
-    pub model: Builtin,
+    /// The built-in model (or give --layers for a model of any shape).
+    #[arg(
+        long,
+        value_enum,
+        required_unless_present = "layers",
+        conflicts_with = "layers"
+    )]
+    pub model: Option<Builtin>,
+    /// Hidden layers of a model of any shape on --csv, e.g. 32:relu,16:tanh
+    /// (also leaky_relu:SLOPE, elu:ALPHA, sigmoid, identity, maxout:K); the
+    /// output layer comes from the task.
+    #[arg(long, requires = "csv", conflicts_with_all = ["idx", "resume", "save_state"])]
+    pub layers: Option<LayerList>,
+    /// With --layers: classify (softmax + cross-entropy) or regress (MSE);
+    /// detected from the label column when unset.
+    #[arg(long, value_enum, requires = "layers")]
+    pub task: Option<TaskChoice>,
+    /// With --layers: hold out this fraction of the rows for validation
+    /// (per-epoch validation loss and accuracy; --patience then watches
+    /// the validation loss).
+    #[arg(long, requires = "layers")]
+    pub validation: Option<f32>,
+    /// With --layers and --task regress: target scaling (default standard;
+    /// predictions are in the target's units either way).
+    #[arg(long, value_enum, requires = "layers")]
+    pub normalize_target: Option<NormalizeKind>,
     /// Where the rows come from.
     #[command(flatten)]
     pub data: DataArgs,
@@ -86,6 +112,13 @@ predict and export read it [default: target/<model>.mpck]"
     /// and optimizer): optimizer state, step count and schedule carry on.
     #[arg(long)]
     pub resume: Option<PathBuf>,
+    /// Draw the training (and validation) loss and accuracy per epoch to
+    /// this PNG file.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Print one JSON object with the run's results instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// No progress bar and no per-epoch lines.
     #[arg(long)]
     pub quiet: bool,
@@ -95,7 +128,11 @@ impl TrainOptions {
     /// The model's defaults on its bundled data, quiet, writing no files.
     pub fn new(model: Builtin) -> Self {
         TrainOptions {
-            model,
+            model: Some(model),
+            layers: None,
+            task: None,
+            validation: None,
+            normalize_target: None,
             data: DataArgs::default(),
             optimizer: OptimizerSettings::new(model.defaults().optimizer),
             lr: None,
@@ -112,12 +149,34 @@ impl TrainOptions {
             no_checkpoint: true,
             save_state: None,
             resume: None,
+            plot: None,
+            json: false,
             quiet: true,
         }
     }
 
+    /// The model of any shape `layers` on `csv` (its label column `label`),
+    /// with the defaults, quiet, writing no files.
+    pub fn own(csv: PathBuf, label: Option<&str>, layers: LayerList) -> Self {
+        let mut options = TrainOptions::new(Builtin::Iris);
+        options.model = None;
+        options.layers = Some(layers);
+        options.data.csv = Some(csv);
+        options.data.label = label.map(str::to_string);
+        options
+    }
+
     fn defaults(&self) -> Defaults {
-        self.model.defaults()
+        self.model.map_or(Defaults::BASE, Builtin::defaults)
+    }
+
+    /// The built-in model.
+    ///
+    /// # Errors
+    /// Without one (a model of any shape: `--layers`).
+    pub fn builtin(&self) -> Result<Builtin> {
+        self.model
+            .ok_or_else(|| anyhow::anyhow!("give --model NAME or --layers (with --csv)"))
     }
 
     /// The optimizer settings, with the model's optimizer if none is set.
@@ -151,12 +210,22 @@ impl TrainOptions {
     }
 
     /// Where the model checkpoint goes: `checkpoint`, else nowhere with
-    /// `no_checkpoint`, else the model's default checkpoint.
+    /// `no_checkpoint`, else the model's default checkpoint (a model of any
+    /// shape: `<csv stem>.mpm` in the current directory).
     pub fn checkpoint_file(&self) -> Option<PathBuf> {
-        match (&self.checkpoint, self.no_checkpoint) {
-            (Some(path), _) => Some(path.clone()),
-            (None, true) => None,
-            (None, false) => Some(default_checkpoint(self.model)),
+        match (&self.checkpoint, self.no_checkpoint, self.model) {
+            (Some(path), _, _) => Some(path.clone()),
+            (None, true, _) => None,
+            (None, false, Some(model)) => Some(default_checkpoint(model)),
+            (None, false, None) => {
+                let stem = self
+                    .data
+                    .csv
+                    .as_deref()
+                    .and_then(|p| p.file_stem())
+                    .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+                Some(PathBuf::from(format!("{stem}.mpm")))
+            }
         }
     }
 
@@ -184,6 +253,15 @@ impl TrainOptions {
         }
         if self.epochs_or_default() == 0 {
             bail!("--epochs must be at least 1");
+        }
+        let validation = self.validation.unwrap_or(0.0);
+        if !(0.0..1.0).contains(&validation) {
+            bail!("--validation {validation} is outside [0, 1)");
+        }
+        if test_fraction + validation >= 1.0 {
+            bail!(
+                "--test-fraction {test_fraction} and --validation {validation} leave no rows to train on"
+            );
         }
         Ok(())
     }

@@ -20,7 +20,15 @@ use crate::report::evaluation_line;
 /// # Errors
 /// As [`run()`], or if stdout can't be written.
 pub fn command(options: &TrainOptions) -> Result<()> {
-    let model = options.model;
+    if options.layers.is_some() {
+        return super::own::command_own(options);
+    }
+    let model = options.builtin()?;
+    if options.json {
+        let outcome = run(options)?;
+        println!("{}", outcome_json(&outcome));
+        return Ok(());
+    }
     let source = match options.source()? {
         DataSource::Bundled => format!("bundled: {}", model.bundled_data()),
         DataSource::Csv { path, .. } => path.display().to_string(),
@@ -54,6 +62,39 @@ pub fn command(options: &TrainOptions) -> Result<()> {
     Ok(())
 }
 
+/// A built-in model's run as the JSON object `train --json` prints.
+pub fn outcome_json(o: &TrainOutcome) -> serde_json::Value {
+    serde_json::json!({
+        "command": "train",
+        "model": o.model,
+        "optimizer": o.optimizer,
+        "schedule": o.schedule,
+        "train_rows": o.train_rows,
+        "steps_per_epoch": o.steps_per_epoch,
+        "stopped_by": stop_reason(o.fit.reason),
+        "epochs_run": o.fit.epochs,
+        "iterations": o.fit.iterations,
+        "best_epoch": o.fit.best_epoch + 1,
+        "restored_best": o.fit.restored_best,
+        "train": o.train,
+        "test": o.test,
+        "epochs": o.epochs,
+        "written": o.written.iter().map(|(p, what)| serde_json::json!({"path": p.display().to_string(), "what": what})).collect::<Vec<_>>(),
+    })
+}
+
+/// Why `fit` stopped, in words.
+fn stop_reason(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::MaxEpochs => "the epoch limit",
+        StopReason::MaxIterations => "--max-iterations",
+        StopReason::GradientNorm => "--min-grad-norm (the gradient is ~0)",
+        StopReason::WeightChange => "--min-weight-change (the weights stopped moving)",
+        StopReason::NoImprovement => "--patience (the loss stopped decreasing)",
+        _ => "a request from the epoch callback",
+    }
+}
+
 /// "SGD: 1 row per step", "16 rows per step", "full batch (accumulated in
 /// a 16-row buffer)".
 fn describe_batch(batch: Batch) -> String {
@@ -69,14 +110,7 @@ fn describe_batch(batch: Batch) -> String {
 
 /// Prints a run's summary the way `train` shows it.
 pub fn print_outcome(out: &TrainOutcome, mut w: impl Write) -> std::io::Result<()> {
-    let reason = match out.fit.reason {
-        StopReason::MaxEpochs => "the epoch limit",
-        StopReason::MaxIterations => "--max-iterations",
-        StopReason::GradientNorm => "--min-grad-norm (the gradient is ~0)",
-        StopReason::WeightChange => "--min-weight-change (the weights stopped moving)",
-        StopReason::NoImprovement => "--patience (the loss stopped decreasing)",
-        _ => "a request from the epoch callback",
-    };
+    let reason = stop_reason(out.fit.reason);
     if let Some(step) = out.resumed_at {
         writeln!(
             w,

@@ -16,7 +16,8 @@ use crate::models::checkpoints::{self, explain};
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
 use crate::options::{BUFFER, OptimizerKind, describe_schedule};
 use crate::report::{
-    EpochRecord, Evaluation, epoch_summary, evaluate_model, progress_bar, write_metrics,
+    EpochRecord, Evaluation, epoch_summary, evaluate_model, progress_bar, training_curves,
+    write_metrics,
 };
 
 /// What a training run did.
@@ -58,7 +59,7 @@ pub struct TrainOutcome {
 /// both shapes), a setting is out of range, or training fails.
 pub fn run(options: &TrainOptions) -> Result<TrainOutcome> {
     options.validate()?;
-    options.model.visit(TrainVisitor(options))
+    options.builtin()?.visit(TrainVisitor(options))
 }
 
 struct TrainVisitor<'a>(&'a TrainOptions);
@@ -110,6 +111,7 @@ where
     Opt: Optimizer + std::fmt::Debug,
     Opt::State<N::Grads>: Parameters,
 {
+    let builtin = options.builtin()?;
     let normalizer = options
         .normalize_or_default()
         .scaling()
@@ -127,7 +129,7 @@ where
             let (blob, _) = checkpoints::read(path)?;
             let ws = &mut *ws;
             checkpoint::load_training(&mut ws.net, &mut ws.trainer, &blob)
-                .map_err(|e| explain(e, path, options.model))?;
+                .map_err(|e| explain(e, path, builtin))?;
             Some(ws.trainer.steps())
         }
         None => None,
@@ -159,7 +161,8 @@ where
     let data = SliceDataset::new(&train.features, &train.labels)
         .ok_or_else(|| anyhow!("features and labels differ in length"))?;
 
-    let bar = progress_bar(!options.quiet, u64::from(epochs))?;
+    let show = !options.quiet && !options.json;
+    let bar = progress_bar(show, u64::from(epochs))?;
     let print_every = if epochs <= 30 { 1 } else { epochs.div_ceil(20) };
     let mut records = Vec::with_capacity(epochs as usize);
     let keep_best = best.as_deref_mut().map(KeepBest);
@@ -173,7 +176,7 @@ where
                     let record = EpochRecord::from_report(r);
                     bar.set_message(epoch_summary(&record));
                     bar.inc(1);
-                    if !options.quiet
+                    if show
                         && (record.epoch.is_multiple_of(print_every)
                             || record.epoch == 1
                             || record.epoch == epochs)
@@ -212,8 +215,14 @@ where
     if let Some(path) = &options.metrics {
         write_metrics(path, &records)?;
     }
+    let mut written = written;
+    if let Some(path) = &options.plot {
+        let title = format!("{} on {}", builtin.label(), builtin.bundled_data());
+        training_curves(&title, &records).write(&path.with_extension(""), false)?;
+        written.push((path.with_extension("png"), "training curves".to_string()));
+    }
     Ok(TrainOutcome {
-        model: options.model.label(),
+        model: builtin.label(),
         optimizer: format!("{}", options.optimizer_or_default()),
         schedule: describe_schedule(&schedule),
         train_rows: train.len(),

@@ -57,13 +57,17 @@ pub type Net = ::microprop::network![
     ::microprop::Dense<16, 3, ::microprop::Identity>,
 ];
 
+/// The trained network.
+#[allow(clippy::approx_constant)]
+pub const NET: Net = ::microprop::Chain::new(
+    ::microprop::Dense { params: LAYER_0, activation: ::microprop::Tanh },
+    ::microprop::Dense { params: LAYER_1, activation: ::microprop::Identity },
+);
+
 /// The trained network with the scaling of its inputs and targets.
 #[allow(clippy::approx_constant)]
 pub const MODEL: ::microprop::Model<Net, 4, 3> = ::microprop::Model {
-    net: ::microprop::Chain::new(
-        ::microprop::Dense { params: LAYER_0, activation: ::microprop::Tanh },
-        ::microprop::Dense { params: LAYER_1, activation: ::microprop::Identity },
-    ),
+    net: NET,
     input: ::microprop::Normalizer {
         scaling: ::microprop::Scaling::MinMax,
         offset: [4.3, 2.0, 1.0, 0.1],

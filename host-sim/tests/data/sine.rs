@@ -105,16 +105,20 @@ pub type Net = ::microprop::network![
     ::microprop::Dense<16, 1, ::microprop::Identity>,
 ];
 
+/// The trained network.
+#[allow(clippy::approx_constant)]
+pub const NET: Net = ::microprop::Chain::new(
+    ::microprop::Chain::new(
+        ::microprop::Dense { params: LAYER_0, activation: ::microprop::Relu },
+        ::microprop::Dense { params: LAYER_1, activation: ::microprop::Relu },
+    ),
+    ::microprop::Dense { params: LAYER_2, activation: ::microprop::Identity },
+);
+
 /// The trained network with the scaling of its inputs and targets.
 #[allow(clippy::approx_constant)]
 pub const MODEL: ::microprop::Model<Net, 1, 1> = ::microprop::Model {
-    net: ::microprop::Chain::new(
-        ::microprop::Chain::new(
-            ::microprop::Dense { params: LAYER_0, activation: ::microprop::Relu },
-            ::microprop::Dense { params: LAYER_1, activation: ::microprop::Relu },
-        ),
-        ::microprop::Dense { params: LAYER_2, activation: ::microprop::Identity },
-    ),
+    net: NET,
     input: ::microprop::Normalizer {
         scaling: ::microprop::Scaling::MinMax,
         offset: [-3.1415927],

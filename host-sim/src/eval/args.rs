@@ -1,0 +1,121 @@
+//! What `eval` and `predict` are told: every flag of both commands.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::data::DataSource;
+use crate::models::Builtin;
+use crate::options::DataArgs;
+
+/// What `eval` is told.
+#[derive(Debug, Clone, PartialEq, Args)]
+#[command(
+    after_help = "Without --model the checkpoint's shape picks the built-in model. A model file of \
+`train --layers` records its columns and split: eval maps the CSV's columns by name and, on the \
+training file, scores exactly the rows train held out (on another file, every row).\n\
+Examples:\n  microprop-sim eval --checkpoint target/iris.mpck\n  \
+microprop-sim eval --checkpoint iris.mpm\n  \
+microprop-sim eval --checkpoint iris.mpm --csv new-flowers.csv --json\n  \
+microprop-sim eval --model iris --checkpoint target/iris.mpck --csv my.csv --test-fraction 0",
+    mut_arg("csv", |a| a.help("Measure on this CSV file (header row; label column --label or the last)")),
+    mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)"))
+)]
+pub struct EvalOptions {
+    /// The model (default: the built-in model of the checkpoint's shape).
+    #[arg(long, value_enum)]
+    pub model: Option<Builtin>,
+    /// The model checkpoint (`train --checkpoint`); by default the model's,
+    /// `target/<model>.mpck`.
+    #[arg(
+        long,
+        help = "The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
+    )]
+    pub checkpoint: Option<PathBuf>,
+    /// The rows to measure on.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Hold out this fraction as train did (default: the model's, as train's;
+    /// 0 = measure every row as one set).
+    #[arg(long)]
+    pub test_fraction: Option<f32>,
+    /// The seed train split with (built-in models; default 7).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Print one JSON object with the scores instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl EvalOptions {
+    /// `model` from `checkpoint` on its bundled data, split as `train`
+    /// splits it by default.
+    pub fn new(model: Builtin, checkpoint: PathBuf) -> Self {
+        EvalOptions {
+            model: Some(model),
+            checkpoint: Some(checkpoint),
+            data: DataArgs::default(),
+            test_fraction: None,
+            seed: None,
+            json: false,
+        }
+    }
+
+    /// Where the rows come from.
+    ///
+    /// # Errors
+    /// As [`DataSource::from_args`].
+    pub fn source(&self) -> Result<DataSource> {
+        DataSource::from_args(&self.data)
+    }
+
+    /// The seed of the built-in models' split.
+    pub fn seed_or_default(&self) -> u64 {
+        self.seed.unwrap_or(7)
+    }
+}
+
+/// What `predict` is told.
+#[derive(Debug, Clone, PartialEq, Args)]
+#[command(
+    after_help = "Examples:\n  microprop-sim predict --checkpoint target/iris.mpck --input \"5.1,3.5,1.4,0.2\"\n  \
+microprop-sim predict --model sine --checkpoint target/sine.mpck --input 0.5 --input 1.5\n  \
+microprop-sim predict --checkpoint target/iris.mpck --csv rows.csv\n  \
+microprop-sim predict --checkpoint iris.mpm --csv new-flowers.csv --out predictions.csv"
+)]
+pub struct PredictOptions {
+    /// The model (default: the built-in model of the checkpoint's shape).
+    #[arg(long, value_enum)]
+    pub model: Option<Builtin>,
+    /// The model checkpoint (`train --checkpoint`); by default the model's,
+    /// `target/<model>.mpck`.
+    #[arg(
+        long,
+        help = "The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
+    )]
+    pub checkpoint: Option<PathBuf>,
+    /// One row: the model's inputs, comma- or space-separated (repeatable).
+    #[arg(
+        id = "input",
+        long = "input",
+        value_name = "INPUT",
+        allow_hyphen_values = true
+    )]
+    pub inputs: Vec<String>,
+    /// Rows from a CSV file with a header: the inputs, and optionally the label
+    /// (an extra last column, or --label) to score the predictions.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// The CSV column holding the label.
+    #[arg(long, requires = "csv")]
+    pub label: Option<String>,
+    /// Also write the predictions to this CSV file (class names for a
+    /// model of any shape's classifier), through a temporary file and a
+    /// rename.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object with the predictions instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
