@@ -22,9 +22,10 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use microprop::layer::Zeroed;
 use microprop::{
-    Adam, Dense, FusedTrainer, Identity, Inference, Init, Layer, Loss, MeanSquaredError, Momentum,
-    Optimizer, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, Zeroed, init::SeededRng,
+    Adam, Dense, Fusable, FusedTrainer, Identity, Inference, Init, Layer, Loss, MeanSquaredError,
+    Momentum, Optimizer, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, init::SeededRng,
     network,
 };
 
@@ -144,22 +145,20 @@ pub mod phase {
         t.forward(net, x).map(|_| ())
     }
 
-    /// `Trainer::loss` (loss, its gradient, the output activation's
-    /// derivative).
+    /// `Trainer::loss` (the loss and its gradient).
     #[inline(never)]
     pub fn loss<N: Layer, L, O: Optimizer, const B: usize>(
         t: &mut Trainer<N, L, O, B>,
-        net: &N,
         y: &[L::Target],
     ) -> Result<StepStats, Error>
     where
         L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
     {
-        t.loss(net, y)
+        t.loss(y)
     }
 
-    /// `Trainer::backward` (dW, db, dX and the hidden activations'
-    /// derivatives).
+    /// `Trainer::backward` (the output activation's derivative, then dW,
+    /// db, dX and the hidden activations' derivatives).
     #[inline(never)]
     pub fn backward<N: Layer, L, O: Optimizer, const B: usize>(
         t: &mut Trainer<N, L, O, B>,
@@ -403,7 +402,7 @@ where
         lap.mark(0);
         let stats = phase::forward(t, &self.net, x)
             .inspect(|_| lap.mark(1))
-            .and_then(|()| phase::loss(t, &self.net, y))
+            .and_then(|()| phase::loss(t, y))
             .inspect(|_| lap.mark(2))
             .and_then(|stats| phase::backward(t, &self.net, x).map(|()| stats))
             .inspect(|_| lap.mark(3))
@@ -419,7 +418,7 @@ where
 /// A batch-1 training workload with [`FusedTrainer`] (no gradient buffer):
 /// the same data, start and restart cycle as [`Train`] with `B = 1`, and
 /// the same bits (the tests compare the two step by step).
-pub struct TrainFused<N: Layer, L: Loss<N::Output, Target: 'static>, O: Optimizer> {
+pub struct TrainFused<N: Fusable, L: Loss<N::Output, Target: 'static>, O: Optimizer> {
     name: &'static str,
     macs_per_row: usize,
     initial: Box<N>,
@@ -433,7 +432,7 @@ pub struct TrainFused<N: Layer, L: Loss<N::Output, Target: 'static>, O: Optimize
 
 impl<N, L, O> Workload for TrainFused<N, L, O>
 where
-    N: Layer + Copy,
+    N: Fusable + Copy,
     L: Loss<N::Output, Target: 'static> + microprop::AcceptsActivation<N::OutputActivation>,
     O: Optimizer,
 {

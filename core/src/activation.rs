@@ -5,6 +5,7 @@
 //! softmax: its Jacobian-vector product), so a layer caches only its outputs
 //! for backpropagation, never its pre-activations.
 
+use crate::buffer::{HeldRows, Row};
 use crate::math;
 
 /// Which activation a layer applies; used in reports and model fingerprints.
@@ -84,6 +85,16 @@ pub trait Activation: Copy {
     /// Turns `grad` from dL/d(output) into dL/d(pre-activation), given the
     /// row's cached outputs `out`.
     fn backward(&self, out: &[f32], grad: &mut [f32]);
+
+    /// Where a [`Trainer`](crate::Trainer) holds the loss gradient
+    /// dL/d(output) of up to `B` rows `R` from
+    /// [`Trainer::loss`](crate::Trainer::loss) to
+    /// [`Trainer::backward`](crate::Trainer::backward) when this is the
+    /// network's output activation: the rows, `[R; B]`, when the derivative
+    /// needs the outputs (the cache keeps them until backward); `()` for
+    /// [`Identity`], whose derivative is 1, so dL/d(output) is already
+    /// dL/d(pre-activation) and takes the outputs' place at once.
+    type LossGradient<R: Row, const B: usize>: HeldRows<R>;
 }
 
 /// f(x) = x. Use it on the output layer for regression, and for the logits
@@ -93,6 +104,7 @@ pub trait Activation: Copy {
 pub struct Identity;
 
 impl Activation for Identity {
+    type LossGradient<R: Row, const B: usize> = ();
     const DEFAULT: Self = Identity;
     fn kind(&self) -> ActivationKind {
         ActivationKind::Identity
@@ -109,6 +121,7 @@ impl Activation for Identity {
 pub struct Sigmoid;
 
 impl Activation for Sigmoid {
+    type LossGradient<R: Row, const B: usize> = [R; B];
     const DEFAULT: Self = Sigmoid;
     fn kind(&self) -> ActivationKind {
         ActivationKind::Sigmoid
@@ -154,6 +167,7 @@ fn elu_in_place(z: &mut [f32], alpha: f32) {
 pub struct Tanh;
 
 impl Activation for Tanh {
+    type LossGradient<R: Row, const B: usize> = [R; B];
     const DEFAULT: Self = Tanh;
     fn kind(&self) -> ActivationKind {
         ActivationKind::Tanh
@@ -175,6 +189,7 @@ impl Activation for Tanh {
 pub struct Relu;
 
 impl Activation for Relu {
+    type LossGradient<R: Row, const B: usize> = [R; B];
     const DEFAULT: Self = Relu;
     fn kind(&self) -> ActivationKind {
         ActivationKind::Relu
@@ -253,6 +268,7 @@ impl Default for LeakyRelu {
 }
 
 impl Activation for LeakyRelu {
+    type LossGradient<R: Row, const B: usize> = [R; B];
     const DEFAULT: Self = LeakyRelu::new(Self::LECTURE_SLOPE);
     fn kind(&self) -> ActivationKind {
         ActivationKind::LeakyRelu
@@ -321,6 +337,7 @@ impl Default for Elu {
 }
 
 impl Activation for Elu {
+    type LossGradient<R: Row, const B: usize> = [R; B];
     const DEFAULT: Self = Elu::new(1.0);
     fn kind(&self) -> ActivationKind {
         ActivationKind::Elu
@@ -351,6 +368,7 @@ impl Activation for Elu {
 pub struct Softmax;
 
 impl Activation for Softmax {
+    type LossGradient<R: Row, const B: usize> = [R; B];
     const DEFAULT: Self = Softmax;
     fn kind(&self) -> ActivationKind {
         ActivationKind::Softmax

@@ -63,6 +63,28 @@ impl<const N: usize> Row for [f32; N] {
     }
 }
 
+/// Rows held from one phase of a training step to the next: `[R; B]`, or
+/// `()` when nothing needs holding (see
+/// [`Activation::LossGradient`](crate::Activation::LossGradient)).
+pub trait HeldRows<R>: Zeroed {
+    /// The rows, or `None` for `()`.
+    fn rows_mut(&mut self) -> Option<&mut [R]>;
+}
+
+impl<R> HeldRows<R> for () {
+    #[inline]
+    fn rows_mut(&mut self) -> Option<&mut [R]> {
+        None
+    }
+}
+
+impl<R: Row, const B: usize> HeldRows<R> for [R; B] {
+    #[inline]
+    fn rows_mut(&mut self) -> Option<&mut [R]> {
+        Some(self)
+    }
+}
+
 /// The first `n` elements of `s` (all of `s` if it is shorter), without a
 /// panic path.
 #[inline]

@@ -5,9 +5,9 @@ use core::mem::size_of;
 use crate::activation::Activation;
 use crate::buffer::{Row, Zeroed, all_finite};
 use crate::error::Error;
-use crate::layer::Layer;
+use crate::layer::Fusable;
 use crate::loss::{AcceptsActivation, Loss};
-use crate::optim::{Gradient, Optimizer, StepContext};
+use crate::optim::{Gradient, Optimizer, StepContext, Unmeasured};
 use crate::stats::StepStats;
 use crate::trainer::MemoryReport;
 
@@ -27,9 +27,10 @@ use crate::trainer::MemoryReport;
 /// written, and a step that would produce a non-finite value changes
 /// nothing.
 ///
-/// Dense layers only (a [`Maxout`](crate::Maxout) layer is refused at
-/// compile time: its gradient is not an outer product); no gradient
-/// clipping (it needs the gradient's norm before the first update).
+/// [`Fusable`] networks only: dense layers (a [`Maxout`](crate::Maxout)
+/// layer is refused at compile time: its gradient is not an outer
+/// product); no gradient clipping (it needs the gradient's norm before the
+/// first update).
 ///
 /// ```
 /// use microprop::{Dense, FusedTrainer, Layer, MeanSquaredError, Sgd, Sigmoid, Trainer, network};
@@ -46,7 +47,7 @@ use crate::trainer::MemoryReport;
 /// assert_eq!(fused_net, net); // bit for bit
 /// assert_eq!(FusedTrainer::<Net, MeanSquaredError, Sgd>::MEMORY.gradients, 0);
 /// ```
-pub struct FusedTrainer<N: Layer, L, O: Optimizer> {
+pub struct FusedTrainer<N: Fusable, L, O: Optimizer> {
     cache: N::Cache<1>,
     state: O::State<N::Grads>,
     /// The loss function.
@@ -56,7 +57,7 @@ pub struct FusedTrainer<N: Layer, L, O: Optimizer> {
     steps: u32,
 }
 
-impl<N: Layer, L: Zeroed, O: Optimizer + Zeroed> FusedTrainer<N, L, O> {
+impl<N: Fusable, L: Zeroed, O: Optimizer + Zeroed> FusedTrainer<N, L, O> {
     /// A trainer whose every byte is zero, for a `static`: the loss and the
     /// optimizer are their [`Zeroed::ZERO`] values, so the linker puts the
     /// whole trainer in `.bss` (RAM cleared at start-up) instead of storing
@@ -88,15 +89,9 @@ impl<N: Layer, L: Zeroed, O: Optimizer + Zeroed> FusedTrainer<N, L, O> {
     pub const ZEROED: Self = Self::new(L::ZERO, O::ZERO);
 }
 
-impl<N: Layer, L, O: Optimizer> FusedTrainer<N, L, O> {
+impl<N: Fusable, L, O: Optimizer> FusedTrainer<N, L, O> {
     /// A trainer with zeroed buffers. Usable in `const` and `static`.
     pub const fn new(loss: L, optimizer: O) -> Self {
-        const {
-            assert!(
-                N::FUSABLE,
-                "the fused step needs a network of dense layers (a maxout gradient is not an outer product)"
-            )
-        };
         FusedTrainer {
             cache: <N::Cache<1> as Zeroed>::ZERO,
             state: <O::State<N::Grads> as Zeroed>::ZERO,
@@ -163,6 +158,9 @@ impl<N: Layer, L, O: Optimizer> FusedTrainer<N, L, O> {
         net.forward::<1>(core::slice::from_ref(x), &mut self.cache);
         let [out] = N::outputs(&self.cache);
         let mut dz = <N::Output as Zeroed>::ZERO;
+        // The loss and its gradient dL/d(output); then backward: the output
+        // activation's derivative gives dL/dZ, and the first fused pass the
+        // dL/dZ of every other layer.
         let loss = self.loss.row(out, target, &mut dz, 0)?;
         let correct = self.loss.correct(out, target);
         net.output_activation()
@@ -179,7 +177,7 @@ impl<N: Layer, L, O: Optimizer> FusedTrainer<N, L, O> {
             dz: &dz,
         };
         self.optimizer
-            .update::<N, N::Grads>(net, &gradient, &mut self.state, ctx, false)?;
+            .update(net, &gradient, &mut self.state, ctx, Unmeasured)?;
         self.steps += 1;
         Ok(StepStats {
             rows: 1,
@@ -190,13 +188,14 @@ impl<N: Layer, L, O: Optimizer> FusedTrainer<N, L, O> {
 }
 
 /// The gradient of one row as the network's outer products.
-struct OuterProducts<'a, N: Layer> {
+struct OuterProducts<'a, N: Fusable> {
     x: &'a N::Input,
     cache: &'a N::Cache<1>,
     dz: &'a N::Output,
 }
 
-impl<N: Layer> Gradient for OuterProducts<'_, N> {
+impl<N: Fusable> Gradient for OuterProducts<'_, N> {
+    type Layout = N::Grads;
     #[inline]
     fn for_each_slice(&self, mut f: impl FnMut(&[f32], &[f32])) {
         N::outer_gradients(self.x, self.cache, self.dz, &mut |a, d| f(a, d));

@@ -43,7 +43,21 @@
 
 use crate::buffer::{chunks, chunks_mut};
 use crate::epsilon::Epsilon;
-use crate::layer::GradientMode;
+
+/// Whether a backward pass adds its gradient to the buffer or replaces the
+/// buffer's contents with it.
+///
+/// [`Trainer`](crate::Trainer) overwrites the first time after a step or
+/// [`Trainer::zero_grad`](crate::Trainer::zero_grad), so a training step
+/// never spends a pass clearing the gradient buffer. Both modes sum each
+/// entry in the same order; `Overwrite` equals `Accumulate` onto zeros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GradientMode {
+    /// `grads += dL/dθ`.
+    Accumulate,
+    /// `grads = dL/dθ` (the old contents are ignored).
+    Overwrite,
+}
 
 /// Outputs per tile: 8 accumulators + 8 weights + 1 input fit the M4F's 32
 /// single-precision registers.
@@ -567,9 +581,9 @@ impl AdamStep {
     }
 
     /// Applies the step to one row of an outer-product gradient slice:
-    /// parameters `w`, moments `m` and `v`, gradient `a_r·d[o]` (see
-    /// [`crate::Gradient`]), element by element over the shortest of the
-    /// four slices. Generic over nothing but always inlined: instantiated
+    /// parameters `w`, moments `m` and `v`, gradient `a_r·d[o]` (the
+    /// optimizers' outer-product view of a gradient), element by element
+    /// over the shortest of the four slices. Generic over nothing but always inlined: instantiated
     /// in a function with more target features it is vectorised for them
     /// (the extension point for `Kernels::adam`, x86).
     #[inline(always)]

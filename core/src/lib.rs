@@ -12,10 +12,8 @@ extern crate std;
 
 mod activation;
 mod buffer;
-mod chain;
 pub mod checkpoint;
 mod dataset;
-mod dense;
 pub mod dynamic;
 mod epsilon;
 mod error;
@@ -26,13 +24,12 @@ mod hooks;
 mod inference;
 pub mod init;
 pub mod kernel;
-mod layer;
+pub mod layer;
 mod loss;
 pub mod math;
-mod maxout;
 mod model;
 mod normalize;
-mod optim;
+pub mod optim;
 mod params;
 mod schedule;
 mod shuffle;
@@ -40,41 +37,59 @@ mod stats;
 mod trainer;
 mod workspace;
 
+// The root holds the names a user of the library writes; the plumbing the
+// trainers and optimizers share (caches, parameter views, gradient
+// engines) is in `layer` and `optim`. core/README.md lists the root by job.
+
+// Networks and layers.
+pub use buffer::Row;
+pub use layer::{Chain, Dense, Fusable, Layer, LayerParams, LayerParamsMut, LayerShape, Maxout};
+pub use params::Parameters;
+
+// Activations.
 pub use activation::{
     Activation, ActivationKind, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
     softmax_in_place,
 };
-pub use buffer::{Row, Zeroed};
-pub use chain::{Chain, ChainCache, ChainScratch};
-pub use dataset::{Dataset, SliceDataset};
-pub use dense::{Dense, DenseParams};
-pub use error::{Buffer, Error};
-pub use fit::{
-    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StepEvent, StopReason,
-    Stopping,
-};
-pub use fused::FusedTrainer;
-pub use hooks::{FitHooks, OnEpoch, OnStep};
-pub use inference::Inference;
-pub use init::Init;
-pub use layer::{GradientMode, Layer, LayerShape};
+
+// Losses.
 pub use loss::{
     AcceptsActivation, BinaryCrossEntropy, Loss, MeanSquaredError, SigmoidBinaryCrossEntropy,
     SoftTargetCrossEntropy, SoftmaxCrossEntropy, argmax,
 };
-pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
-pub use model::Model;
-pub use normalize::{Normalizer, NormalizerFit, Scaling};
-pub use optim::{
-    AdaGrad, Adam, Epsilon, Gradient, GradientBuffer, Momentum, Optimizer, RmsProp, Sgd,
-    StepContext, clip_factor, valid_learning_rate,
-};
-pub use params::{ParameterBuffer, Parameters};
-pub use schedule::{FnSchedule, LrSchedule, Schedule, Warmup, WarmupStart};
-pub use shuffle::{Permutation, shuffle_in_place};
+
+// Training.
+pub use fused::FusedTrainer;
 pub use stats::{EpochStats, StepStats};
 pub use trainer::{MemoryReport, StepReport, Trainer};
+
+// Optimizers.
+pub use optim::{
+    AdaGrad, Adam, DecayedSgd, Epsilon, Momentum, Optimizer, RmsProp, Sgd, SquaredChange,
+    StepContext, Unmeasured,
+};
+
+// The training loop.
+pub use fit::{
+    BatchMode, EpochReport, FitBuffers, FitConfig, FitReport, Patience, StepEvent, StopReason,
+    Stopping,
+};
+pub use hooks::{FitHooks, OnEpoch, OnStep};
+pub use schedule::{FnSchedule, LrSchedule, Schedule, Warmup, WarmupStart};
 pub use workspace::{KeepBest, Workspace};
+
+// Data.
+pub use dataset::{Dataset, SliceDataset};
+pub use normalize::{Normalizer, NormalizerFit, Scaling};
+pub use shuffle::{Permutation, shuffle_in_place};
+
+// Inference and models.
+pub use inference::Inference;
+pub use model::Model;
+
+// Initialisation and errors.
+pub use error::{Buffer, Error};
+pub use init::Init;
 
 /// The `rand_core` traits the initialisers take (`Rng`, `SeedableRng`).
 pub use rand_core;

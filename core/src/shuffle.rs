@@ -10,9 +10,9 @@ use rand_core::Rng;
 /// ```
 /// use microprop::Permutation;
 /// let p = Permutation::new(10, 42);
-/// let mut seen: Vec<usize> = (0..10).map(|i| p.index(i)).collect();
+/// let mut seen: [usize; 10] = core::array::from_fn(|i| p.index(i));
 /// seen.sort();
-/// assert_eq!(seen, (0..10).collect::<Vec<_>>());
+/// assert_eq!(seen, core::array::from_fn::<usize, 10, _>(|i| i));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -4,11 +4,11 @@ use core::marker::PhantomData;
 use core::mem::size_of;
 
 use crate::activation::Activation;
-use crate::buffer::{Row, Zeroed, all_finite, prefix, prefix_mut};
+use crate::buffer::{HeldRows, Row, Zeroed, all_finite, prefix, prefix_mut};
 use crate::error::Error;
-use crate::layer::{GradientMode, Layer};
+use crate::layer::{Backprop, GradientMode, Layer};
 use crate::loss::{AcceptsActivation, Loss};
-use crate::optim::{Optimizer, StepContext};
+use crate::optim::{Optimizer, SquaredChange, StepContext, Unmeasured};
 use crate::params::Parameters;
 use crate::stats::StepStats;
 
@@ -19,6 +19,12 @@ pub(crate) enum Phase {
     Forwarded { rows: usize },
     Scored { rows: usize },
 }
+
+/// The rows of the loss gradient dL/d(output) a [`Trainer`] holds from
+/// [`Trainer::loss`] to [`Trainer::backward`]: none behind an
+/// [`Identity`](crate::Identity) output ([`Activation::LossGradient`]).
+type HeldGradient<N, const B: usize> =
+    <<N as Backprop>::OutputActivation as Activation>::LossGradient<<N as Backprop>::Output, B>;
 
 /// Every buffer needed to train network `N` with loss `L` and optimizer `O`
 /// on batches of up to `B` rows: gradients, cached activations and optimizer
@@ -48,6 +54,7 @@ pub(crate) enum Phase {
 /// ```
 pub struct Trainer<N: Layer, L, O: Optimizer, const B: usize> {
     cache: N::Cache<B>,
+    loss_gradient: HeldGradient<N, B>,
     grads: N::Grads,
     state: O::State<N::Grads>,
     /// The loss function.
@@ -85,7 +92,9 @@ pub struct MemoryReport {
     pub gradients: usize,
     /// Optimizer state (0 for SGD).
     pub optimizer_state: usize,
-    /// Cached activations for `B` rows plus the boundary rows of backprop.
+    /// Cached activations for `B` rows plus the boundary rows of backprop
+    /// (and, behind an output activation other than identity, the `B` rows
+    /// of the loss gradient held from `loss` to `backward`).
     pub caches: usize,
     /// The whole [`Trainer`] (gradients + state + caches + a few counters).
     pub trainer: usize,
@@ -132,6 +141,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         const { assert!(B > 0, "batch capacity B must be at least 1") };
         Trainer {
             cache: <N::Cache<B> as Zeroed>::ZERO,
+            loss_gradient: <HeldGradient<N, B> as Zeroed>::ZERO,
             grads: <N::Grads as Zeroed>::ZERO,
             state: <O::State<N::Grads> as Zeroed>::ZERO,
             loss,
@@ -149,7 +159,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         parameters: size_of::<N>(),
         gradients: size_of::<N::Grads>(),
         optimizer_state: size_of::<O::State<N::Grads>>(),
-        caches: size_of::<N::Cache<B>>(),
+        caches: size_of::<N::Cache<B>>() + size_of::<HeldGradient<N, B>>(),
         trainer: size_of::<Self>(),
         total: size_of::<N>() + size_of::<Self>(),
     };
@@ -200,13 +210,14 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     /// [`Loss::batch`] carried back to the parameters.
     ///
     /// ```
-    /// use microprop::{Dense, Identity, Layer, MeanSquaredError, Sgd, Trainer, Zeroed};
+    /// use microprop::layer::{Grads, Zeroed};
+    /// use microprop::{Dense, Identity, Layer, MeanSquaredError, Sgd, Trainer};
     /// type Net = Dense<1, 1, Identity>;
     /// let net = Net::ZERO; // output 0 for every input
     /// let mut trainer = Trainer::<Net, _, _, 2>::new(MeanSquaredError, Sgd);
     /// // L = 1/2 Σ (0 − y_i)², dL/db = 1/2 Σ 2 (0 − y_i) = −(y_1 + y_2).
     /// trainer.accumulate(&net, &[[0.0], [0.0]], &[[1.0], [3.0]])?;
-    /// let mut mean = <Net as Layer>::Grads::ZERO;
+    /// let mut mean = <Grads<Net> as Zeroed>::ZERO;
     /// trainer.mean_gradient(&mut mean)?;
     /// assert_eq!(trainer.gradient_sum().bias, [-8.0]);
     /// assert_eq!(mean.bias, [-4.0]);
@@ -271,14 +282,11 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         Ok(prefix(N::outputs(&self.cache), x.len()))
     }
 
-    /// Step counter and gradient buffer are left alone; see
-    /// [`Trainer::forward`].
-    fn score(
-        &mut self,
-        net: &N,
-        targets: &[L::Target],
-        keep_gradient: bool,
-    ) -> Result<StepStats, Error>
+    /// The loss of the rows of the last forward pass; with `keep_gradient`
+    /// also each row's dL/d(output) for backward: over the cached outputs
+    /// behind an identity output (where it is dL/dZ), in the held rows
+    /// otherwise. Step counter and gradient buffer are left alone.
+    fn score(&mut self, targets: &[L::Target], keep_gradient: bool) -> Result<StepStats, Error>
     where
         L: Loss<N::Output>,
     {
@@ -292,8 +300,8 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
                 targets: targets.len(),
             });
         }
-        let activation = net.output_activation();
         let outputs = prefix_mut(N::outputs_mut(&mut self.cache), rows);
+        let mut held = self.loss_gradient.rows_mut();
         let mut loss_sum = 0.0;
         let mut correct: Option<u32> = None;
         for (row, (out, target)) in outputs.iter_mut().zip(targets).enumerate() {
@@ -303,8 +311,13 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
                 correct = Some(correct.unwrap_or(0) + u32::from(ok));
             }
             if keep_gradient {
-                activation.backward(out.as_slice(), grad.as_mut_slice());
-                *out = grad;
+                // The output activation's derivative is backward's: it
+                // needs the outputs, so dL/d(output) waits beside them;
+                // behind an identity output it is dL/dZ already.
+                match held.as_deref_mut().and_then(|rows| rows.get_mut(row)) {
+                    Some(slot) => *slot = grad,
+                    None => *out = grad,
+                }
             }
         }
         if keep_gradient {
@@ -318,7 +331,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     }
 
     /// Loss of the rows from the last [`Trainer::forward`] against
-    /// `targets`; turns the cached outputs into dL/d(pre-activation) ready for
+    /// `targets`, and its gradient dL/d(output) of every row, kept for
     /// [`Trainer::backward`].
     ///
     /// # Errors
@@ -326,15 +339,18 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     /// [`Error::RowCountMismatch`], and the target and loss errors of
     /// [`Loss::row`]. The gradient buffer is untouched; `forward` must be run
     /// again.
-    pub fn loss(&mut self, net: &N, targets: &[L::Target]) -> Result<StepStats, Error>
+    pub fn loss(&mut self, targets: &[L::Target]) -> Result<StepStats, Error>
     where
         L: Loss<N::Output> + AcceptsActivation<N::OutputActivation>,
     {
-        self.score(net, targets, true)
+        self.score(targets, true)
     }
 
-    /// Backpropagates the last [`Trainer::loss`] and adds dL_i/dθ of each row
-    /// to the gradient buffer. `x` must be the rows given to `forward`.
+    /// Backpropagates the last [`Trainer::loss`]: turns its dL/d(output)
+    /// into dL/d(pre-activation) through the output activation's
+    /// derivative, then runs the layers' backward passes, last layer first,
+    /// and adds dL_i/dθ of each row to the gradient buffer. `x` must be the
+    /// rows given to `forward`.
     ///
     /// # Errors
     /// [`Error::OutOfOrder`] without a preceding `loss` over as many rows.
@@ -344,6 +360,14 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
             _ => return Err(Error::OutOfOrder),
         }
         self.phase = Phase::Idle;
+        if let Some(held) = self.loss_gradient.rows_mut() {
+            let activation = net.output_activation();
+            let outputs = prefix_mut(N::outputs_mut(&mut self.cache), x.len());
+            for (out, grad) in outputs.iter_mut().zip(held.iter_mut()) {
+                activation.backward(out.as_slice(), grad.as_mut_slice());
+                *out = *grad;
+            }
+        }
         let mode = if self.accumulated_rows == 0 {
             GradientMode::Overwrite
         } else {
@@ -373,7 +397,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     {
         check_same_rows(x.len(), targets.len())?;
         self.forward(net, x)?;
-        let stats = self.loss(net, targets)?;
+        let stats = self.loss(targets)?;
         self.backward(net, x)?;
         Ok(stats)
     }
@@ -414,11 +438,12 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         // The change norm is a serial sum over every parameter: only
         // computed when asked for.
         let change = if measure {
+            let (grads, state) = (&self.grads, &mut self.state);
             self.optimizer
-                .step(net, &self.grads, &mut self.state, ctx)?
+                .update(net, grads, state, ctx, SquaredChange)?
         } else {
-            self.optimizer
-                .step_unmeasured(net, &self.grads, &mut self.state, ctx)?;
+            let (grads, state) = (&self.grads, &mut self.state);
+            self.optimizer.update(net, grads, state, ctx, Unmeasured)?;
             f32::NAN
         };
         self.steps += 1;
@@ -468,7 +493,7 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
     {
         check_same_rows(x.len(), targets.len())?;
         self.forward(net, x)?;
-        self.score(net, targets, false)
+        self.score(targets, false)
     }
 }
 
@@ -554,7 +579,70 @@ pub(crate) fn check_rows(rows: usize, capacity: usize) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Dense, Init, MeanSquaredError, Sgd, Tanh};
+    use crate::activation::{Identity, Sigmoid};
+    use crate::init::Init;
+    use crate::layer::{Cache, Dense, Grads, Layer};
+    use crate::loss::MeanSquaredError;
+    use crate::optim::{Momentum, Sgd};
+    use crate::{Tanh, network};
+
+    /// `loss` leaves the output activation's derivative to `backward`: one
+    /// sigmoid unit, w = b = 0, x = 1, y = 1 gives o = 1/2,
+    /// dL/do = 2(o − y) = −1, dL/dz = dL/do · o(1 − o) = −1/4, and so
+    /// dW = db = −1/4 (every value exact in f32).
+    #[test]
+    fn backward_applies_the_output_derivative() -> Result<(), Error> {
+        let net = Dense::<1, 1, Sigmoid>::ZERO;
+        let mut t = Trainer::<_, _, _, 2>::new(MeanSquaredError, Sgd);
+        t.forward(&net, &[[1.0]])?;
+        t.loss(&[[1.0]])?;
+        t.backward(&net, &[[1.0]])?;
+        assert_eq!(t.gradient_sum().weights, [[-0.25]]);
+        assert_eq!(t.gradient_sum().bias, [-0.25]);
+        Ok(())
+    }
+
+    /// Behind an identity output the loss gradient is dL/dZ already and
+    /// takes the outputs' place: no rows are held, the caches are the
+    /// layers' own.
+    #[test]
+    fn identity_outputs_hold_no_loss_gradient() {
+        type Net = Dense<3, 2, Identity>;
+        type T = Trainer<Net, MeanSquaredError, Sgd, 4>;
+        assert_eq!(T::MEMORY.caches, size_of::<Cache<Net, 4>>());
+        type S = Trainer<Dense<3, 2, Sigmoid>, MeanSquaredError, Sgd, 4>;
+        assert_eq!(S::MEMORY.caches, 2 * size_of::<Cache<Net, 4>>());
+    }
+
+    /// `Sgd::with_weight_decay` takes the steps of `Momentum` with momentum 0
+    /// and the same decay, bit for bit, through a trainer (gradient mean,
+    /// several steps of a tanh network).
+    #[test]
+    fn weight_decay_matches_momentum_zero() -> Result<(), Error> {
+        type Net = network![Dense<3, 5, Tanh>, Dense<5, 2, Tanh>];
+        let mut net = Net::ZERO;
+        net.init(Init::Xavier, &mut crate::init::seeded(3));
+        let mut other = net;
+        let decay = 0.03;
+        let momentum = Momentum {
+            momentum: 0.0,
+            nesterov: false,
+            weight_decay: decay,
+        };
+        let sgd = Sgd::with_weight_decay(decay);
+        let mut a = Trainer::<Net, _, _, 2>::new(MeanSquaredError, sgd);
+        let mut b = Trainer::<Net, _, _, 2>::new(MeanSquaredError, momentum);
+        let x = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]];
+        let y = [[0.2, -0.4], [-0.1, 0.3]];
+        for _ in 0..20 {
+            a.train_step(&mut net, &x, &y, 0.1)?;
+            b.train_step(&mut other, &x, &y, 0.1)?;
+        }
+        let mut pairs = net.slices().flatten().zip(other.slices().flatten());
+        assert!(pairs.all(|(p, q)| p.to_bits() == q.to_bits()));
+        assert_eq!(net.slices().flatten().count(), Net::LEN);
+        Ok(())
+    }
 
     /// `mean_gradient` is what the step applies: SGD with rate 1 moves every
     /// parameter by exactly the mean gradient.
@@ -564,7 +652,7 @@ mod tests {
         let mut net = Net::ZERO;
         net.init(Init::Xavier, &mut crate::init::seeded(9));
         let mut trainer = Trainer::<Net, _, _, 2>::new(MeanSquaredError, Sgd);
-        let mut mean = <Net as Layer>::Grads::ZERO;
+        let mut mean = <Grads<Net> as Zeroed>::ZERO;
         assert_eq!(
             trainer.mean_gradient(&mut mean),
             Err(Error::NothingAccumulated)

@@ -9,7 +9,8 @@
 use core::fmt;
 
 use microprop::dynamic::{Buffers, LayerSpec, LossKind, Network, Targets, Topology, Trainer};
-use microprop::{ActivationKind, Adam, Dataset, Error, Init, Parameters, Permutation, Zeroed};
+use microprop::layer::Zeroed;
+use microprop::{ActivationKind, Adam, Dataset, Error, Init, Parameters, Permutation};
 
 use crate::digits::{self, Data};
 use crate::workloads::{

@@ -6,9 +6,10 @@
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::{Error as _, OutputPin};
+use microprop::layer::Zeroed;
 use microprop::{
     AcceptsActivation, Dataset, Error, FitBuffers, Inference, Layer, Loss, Optimizer, Permutation,
-    Row, Trainer, Zeroed, argmax,
+    Row, Trainer, argmax,
 };
 
 use crate::learn::{Board, RunError};
@@ -364,7 +365,7 @@ where
             (Some(out), Some(target)) => self.trainer.loss.correct(&out, target),
             _ => None,
         };
-        let stats = self.trainer.loss(self.net, y)?;
+        let stats = self.trainer.loss(y)?;
         self.trainer.backward(self.net, x)?;
         self.trainer.step(self.net, self.config.learning_rate)?;
         if let (true, Some(x0), Some(&y0)) = (self.config.remember, x.first(), y.first()) {

@@ -271,6 +271,7 @@ impl OptimizerConfig {
                     eps: self.eps,
                     epsilon,
                     weight_decay: self.weight_decay,
+                    initial_accumulator: 0.0,
                 }))
             }
             3 => {

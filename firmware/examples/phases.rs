@@ -45,7 +45,7 @@ fn phases<O: Optimizer>(
     // measured as (prefix + phase) - prefix.
     let forward_loss = measure(name, "forward+loss", SAMPLES, |i| {
         let (x, y) = rows.batch(i);
-        failed |= trainer.forward(net, x).is_err() || trainer.loss(net, y).is_err();
+        failed |= trainer.forward(net, x).is_err() || trainer.loss(y).is_err();
     });
     let _ = forward_loss;
     measure(name, "forward+loss+backward", SAMPLES, |i| {

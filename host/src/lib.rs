@@ -148,7 +148,7 @@ pub fn active_after_init() -> String {
 macro_rules! kernels_for {
     ($module:ident, $feature:literal, $level:expr, $tile:literal, $row_tile:literal) => {
         mod $module {
-            use microprop::GradientMode;
+            use microprop::kernel::GradientMode;
             use microprop::kernel::{self, AdamStep, Kernels};
 
             /// The table `kernels` hands out only after checking the CPU.

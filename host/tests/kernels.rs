@@ -5,7 +5,7 @@
 
 #![cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 
-use microprop::GradientMode;
+use microprop::kernel::GradientMode;
 use microprop::kernel::{self, Kernels, ROW_TILE, TILE};
 use microprop_host::{Level, kernels};
 

@@ -179,6 +179,7 @@ impl AdaGrad {
             eps,
             epsilon: self::epsilon(epsilon)?,
             weight_decay,
+            initial_accumulator: 0.0,
         }))
     }
 

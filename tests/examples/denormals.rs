@@ -106,7 +106,7 @@ fn adam_run(
             .unwrap();
     }
     let sub = subnormals(t.optimizer_state());
-    let len = <<Adam as Optimizer>::State<<Net as Layer>::Grads> as Parameters>::LEN;
+    let len = <<Adam as Optimizer>::State<microprop::layer::Grads<Net>> as Parameters>::LEN;
     let mut blob = vec![0u8; microprop::checkpoint::training_len::<Net, Adam>()];
     microprop::checkpoint::save_training(&*net, &t, &mut blob).unwrap();
     let mut best = [f64::INFINITY; 2];

@@ -372,7 +372,7 @@ fn batch_shape_errors() {
     // Through the phases: the mismatch is caught at `loss`.
     t.forward(&net, &x5[..3]).unwrap();
     assert_eq!(
-        t.loss(&net, &y5[..2]),
+        t.loss(&y5[..2]),
         Err(Error::RowCountMismatch {
             inputs: 3,
             targets: 2
@@ -403,10 +403,10 @@ fn phases_out_of_order() {
     assert_eq!(bits(t.gradient_sum()), zero);
     assert_eq!(t.accumulated_rows(), 0);
     // The refusal changed nothing: the forward is still there to score.
-    t.loss(&net, &LABELS).unwrap();
+    t.loss(&LABELS).unwrap();
     // loss twice, and backward over another number of rows than
     // forward/loss: refused, and again nothing changed.
-    assert_eq!(t.loss(&net, &LABELS), Err(Error::OutOfOrder));
+    assert_eq!(t.loss(&LABELS), Err(Error::OutOfOrder));
     assert_eq!(t.backward(&net, &x[..3]), Err(Error::OutOfOrder));
     assert_eq!(t.backward(&net, &x[..1]), Err(Error::OutOfOrder));
     assert_eq!(bits(t.gradient_sum()), zero);
@@ -419,23 +419,23 @@ fn phases_out_of_order() {
 
     // loss without forward.
     let mut fresh = Box::new(Trainer::<Net, _, _, B>::new(SoftmaxCrossEntropy, Sgd));
-    assert_eq!(fresh.loss(&net, &LABELS), Err(Error::OutOfOrder));
+    assert_eq!(fresh.loss(&LABELS), Err(Error::OutOfOrder));
 
     // A failed loss leaves nothing to backpropagate.
     t.forward(&net, &x).unwrap();
-    assert!(t.loss(&net, &[0, 1, 7, 0]).is_err());
+    assert!(t.loss(&[0, 1, 7, 0]).is_err());
     assert_eq!(t.backward(&net, &x), Err(Error::OutOfOrder));
     assert_eq!(bits(t.gradient_sum()), zero);
 
     // zero_grad cancels a half-done step.
     t.forward(&net, &x).unwrap();
-    t.loss(&net, &LABELS).unwrap();
+    t.loss(&LABELS).unwrap();
     t.zero_grad();
     assert_eq!(t.backward(&net, &x), Err(Error::OutOfOrder));
 
     // In order it works, and the phases equal `accumulate`.
     t.forward(&net, &x).unwrap();
-    let by_phases = t.loss(&net, &LABELS).unwrap();
+    let by_phases = t.loss(&LABELS).unwrap();
     t.backward(&net, &x).unwrap();
     assert_eq!(
         t.backward(&net, &x),

@@ -67,7 +67,7 @@ fn refused_and_unchanged<O: Optimizer + Copy>(
     expected: impl Fn(Error) -> bool,
 ) -> Result<Error, TestCaseError>
 where
-    O::State<<Net as Layer>::Grads>: Parameters,
+    O::State<microprop::layer::Grads<Net>>: Parameters,
 {
     let (mut net, mut t) = warmed_up(optimizer, seed);
     let n = <Net as Parameters>::LEN;

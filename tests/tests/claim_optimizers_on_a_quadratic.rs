@@ -8,9 +8,10 @@
 //! (`cargo test -p microprop-tests --test claim_optimizers_on_a_quadratic --
 //! --nocapture`).
 
+use microprop::layer::Zeroed;
 use microprop::{
     AdaGrad, Adam, Error, LrSchedule, Momentum, Optimizer, RmsProp, Schedule, Sgd, StepContext,
-    Zeroed,
+    Unmeasured,
 };
 use microprop_tests::claims;
 
@@ -69,7 +70,10 @@ fn run_quadratic<O: Optimizer>(opt: &O, schedule: &impl Schedule, steps: u32) ->
     for step in 1..=steps {
         let g = quadratic_grad(&w);
         let lr = schedule.learning_rate(step - 1);
-        if opt.step(&mut w, &g, &mut state, ctx(lr, step)).is_err() {
+        if opt
+            .update(&mut w, &g, &mut state, ctx(lr, step), Unmeasured)
+            .is_err()
+        {
             break;
         }
         run.steps = step;
@@ -248,7 +252,7 @@ fn gradient_descent_too_large_diverges_too_small_crawls() {
     for step in 1..=5_000u32 {
         let g = quadratic_grad(&w);
         let before = w;
-        match Sgd.step(&mut w, &g, &mut (), ctx(LARGE, step)) {
+        match Sgd.update(&mut w, &g, &mut (), ctx(LARGE, step), Unmeasured) {
             Ok(_) => {}
             Err(e) => {
                 // A refused step leaves the parameters exactly as they were.

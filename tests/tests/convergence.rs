@@ -152,12 +152,12 @@ fn digits_demo_reaches_93_percent_and_reports_real_sizes() {
     assert_eq!(m.parameters, params_bytes);
     assert_eq!(m.parameters, size_of::<DigitsNet>());
     assert_eq!(m.gradients, params_bytes);
-    assert_eq!(m.gradients, size_of::<<DigitsNet as Layer>::Grads>());
+    assert_eq!(m.gradients, size_of::<microprop::layer::Grads<DigitsNet>>());
     assert_eq!(m.optimizer_state, 2 * params_bytes); // Adam: moments m and v
     assert_eq!(m.caches, cache_bytes);
     assert_eq!(
         m.caches,
-        size_of::<<DigitsNet as Layer>::Cache<{ demo::BATCH }>>()
+        size_of::<microprop::layer::Cache<DigitsNet, { demo::BATCH }>>()
     );
     assert_eq!(m.trainer, size_of::<DigitsTrainer>());
     // Gradients + Adam state + caches plus a few counters and settings

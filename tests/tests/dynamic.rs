@@ -9,10 +9,11 @@ use microprop::dynamic::{
     self, Buffers, FlatOptimizer, FusedBuffers, LayerSpec, LossKind, Network, Targets, Topology,
 };
 use microprop::init::{Init, seeded};
+use microprop::layer::Zeroed;
 use microprop::{
-    AcceptsActivation, Adam, Buffer, Dense, Elu, Error, FusedTrainer, Identity, Inference, Layer,
-    LeakyRelu, Loss, Maxout, MeanSquaredError, Momentum, Parameters, Relu, Row, Sgd, Sigmoid,
-    SigmoidBinaryCrossEntropy, Softmax, SoftmaxCrossEntropy, Tanh, Trainer, Zeroed, network,
+    AcceptsActivation, Adam, Buffer, Dense, Elu, Error, Fusable, FusedTrainer, Identity, Inference,
+    Layer, LeakyRelu, Loss, Maxout, MeanSquaredError, Momentum, Parameters, Relu, Row, Sgd,
+    Sigmoid, SigmoidBinaryCrossEntropy, Softmax, SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
 use microprop_tests::for_each_optimizer;
 use microprop_tests::params::{bits, slice_bits};
@@ -227,7 +228,7 @@ where
 /// `FusedTrainer` of both front ends: equal weights after every step.
 fn check_fused<N, L, O>(layers: &[LayerSpec], loss: L, optimizer: O)
 where
-    N: Layer,
+    N: Fusable,
     L: TestLoss<N::Output> + AcceptsActivation<N::OutputActivation>,
     O: FlatOptimizer + Copy,
     O::State<N::Grads>: Parameters,

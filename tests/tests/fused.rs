@@ -4,8 +4,8 @@
 
 use microprop::init::{Init, seeded};
 use microprop::{
-    Adam, Dense, Error, FusedTrainer, Identity, Layer, LeakyRelu, MeanSquaredError, Optimizer,
-    Parameters, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, network,
+    Adam, Dense, Error, Fusable, FusedTrainer, Identity, Layer, LeakyRelu, MeanSquaredError,
+    Optimizer, Parameters, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
 use microprop_sim::bundled_data_dir;
 use microprop_sim::demo::{self, DemoConfig};
@@ -30,7 +30,7 @@ fn same_bits<N, L, O>(
     rows: &[(N::Input, L::Target)],
     lr: f32,
 ) where
-    N: Layer + Clone,
+    N: Fusable + Clone,
     L: microprop::Loss<N::Output> + microprop::AcceptsActivation<N::OutputActivation> + Clone,
     O: Optimizer + Clone,
     O::State<N::Grads>: Parameters,
@@ -73,7 +73,7 @@ fn same_bits<N, L, O>(
 /// tenth of `lr`.
 fn run_all<N, L>(name: &str, net: &N, loss: L, rows: &[(N::Input, L::Target)], lr: f32)
 where
-    N: Layer + Clone,
+    N: Fusable + Clone,
     L: microprop::Loss<N::Output> + microprop::AcceptsActivation<N::OutputActivation> + Clone,
 {
     for_each_optimizer!(|label, optimizer, adaptive| {

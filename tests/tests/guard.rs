@@ -36,7 +36,7 @@ fn state<O: Optimizer>(
     t: &Trainer<Net, MeanSquaredError, O, B>,
 ) -> (Vec<u32>, Vec<u32>, u32)
 where
-    O::State<<Net as Layer>::Grads>: Parameters,
+    O::State<microprop::layer::Grads<Net>>: Parameters,
 {
     (bits(net), bits(t.optimizer_state()), t.steps())
 }
@@ -46,7 +46,7 @@ where
 /// and that the run ends converged. Returns the counts.
 fn diverge_and_recover<O: Optimizer + Copy>(optimizer: O, lr: f32, good_loss: f32) -> GuardCounts
 where
-    O::State<<Net as Layer>::Grads>: Parameters,
+    O::State<microprop::layer::Grads<Net>>: Parameters,
 {
     let (x, y) = data();
     let mut net = net();
@@ -138,7 +138,7 @@ fn refused_steps_change_nothing_and_are_counted() {
         guard: &mut Guard<'_>,
     ) -> GuardCounts
     where
-        O::State<<Cls as Layer>::Grads>: Parameters,
+        O::State<microprop::layer::Grads<Cls>>: Parameters,
     {
         let mut net = Cls::ZERO;
         net.init(Init::Xavier, &mut microprop::init::seeded(4));

@@ -201,7 +201,7 @@ fn training_and_inference_allocate_nothing() {
         for _ in 0..50 {
             trainer.zero_grad();
             trainer.forward(&net, x).unwrap();
-            trainer.loss(&net, y).unwrap();
+            trainer.loss(y).unwrap();
             trainer.backward(&net, x).unwrap();
             trainer.step(&mut net, 0.01).unwrap();
         }

@@ -440,6 +440,7 @@ where
                 eps: f("eps"),
                 epsilon: epsilon(cfg),
                 weight_decay: f("weight_decay"),
+                initial_accumulator: 0.0,
             };
             preset_matches(cfg, &opt, &[("PYTORCH", AdaGrad::PYTORCH)]);
             train(net, loss, opt, clip, sched, x, y, batches)

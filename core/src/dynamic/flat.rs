@@ -19,13 +19,13 @@ use crate::params::Parameters;
 /// ```
 /// use microprop::ActivationKind::Identity;
 /// use microprop::dynamic::{FlatParams, LayerSpec, Topology};
-/// use microprop::{Optimizer, Sgd, StepContext};
+/// use microprop::{Optimizer, Sgd, StepContext, Unmeasured};
 /// let layers = [LayerSpec::dense(1, Identity)];
 /// let topology = Topology::new(2, &layers).unwrap();
 /// let (mut w, mut g) = ([1.0_f32, 2.0, 3.0], [1.0_f32, 1.0, 1.0]);
 /// let ctx = StepContext { learning_rate: 0.5, grad_scale: 1.0, step: 1 };
 /// let grads = FlatParams::new(&mut g, topology);
-/// Sgd.step(&mut FlatParams::new(&mut w, topology), &grads, &mut (), ctx).unwrap();
+/// Sgd.update(&mut FlatParams::new(&mut w, topology), &grads, &mut (), ctx, Unmeasured).unwrap();
 /// assert_eq!(w, [0.5, 1.5, 2.5]);
 /// ```
 #[derive(Debug)]

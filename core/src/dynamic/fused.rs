@@ -7,7 +7,7 @@ use super::topology::Topology;
 use crate::buffer::all_finite;
 use crate::error::{Buffer, Error};
 use crate::kernel;
-use crate::optim::{Gradient, StepContext};
+use crate::optim::{Gradient, StepContext, Unmeasured};
 use crate::stats::StepStats;
 
 /// The caller-owned buffers of a run-time [`FusedTrainer`].
@@ -214,7 +214,7 @@ impl<'b, O: FlatOptimizer> FusedTrainer<'b, O> {
             &gradient,
             self.buffers.optimizer_state,
             ctx,
-            false,
+            Unmeasured,
         )?;
         self.steps += 1;
         Ok(StepStats {
@@ -237,7 +237,8 @@ struct OuterProducts<'a> {
 /// `a = [1]` for a bias gradient.
 const ONE: [f32; 1] = [1.0];
 
-impl Gradient for OuterProducts<'_> {
+impl<'a> Gradient for OuterProducts<'a> {
+    type Layout = super::flat::FlatParams<'a>;
     fn for_each_slice(&self, mut f: impl FnMut(&[f32], &[f32])) {
         for layer in self.topology.placed() {
             let input = if layer.index == 0 {

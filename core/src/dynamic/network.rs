@@ -10,8 +10,8 @@ use crate::error::{Buffer, Error};
 use crate::init::Init;
 use crate::kernel;
 use crate::layer::GradientMode;
+use crate::layer::maxout;
 use crate::loss::argmax;
-use crate::maxout;
 
 /// A network whose shape is known at run time: a [`Topology`] and a
 /// parameter buffer of exactly [`Topology::params_len`] floats, laid out as

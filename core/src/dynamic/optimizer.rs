@@ -1,10 +1,14 @@
 //! The optimizers on run-time-shaped buffers: the same update code as the
 //! const-generic trainers (so the same bits), over flat views.
 
+use core::marker::PhantomData;
+
 use super::flat::FlatParams;
 use super::topology::Topology;
 use crate::error::Error;
-use crate::optim::{AdaGrad, Adam, Gradient, Momentum, Optimizer, RmsProp, Sgd, StepContext};
+use crate::optim::{
+    AdaGrad, Adam, DecayedSgd, Gradient, Measure, Momentum, Optimizer, RmsProp, Sgd, StepContext,
+};
 
 /// An [`Optimizer`] that can update a flat parameter buffer whose state is
 /// one flat buffer of [`FlatOptimizer::STATE_BUFFERS`] parameter-sized parts
@@ -28,15 +32,28 @@ pub trait FlatOptimizer: Optimizer {
     ///
     /// # Errors
     /// As [`Optimizer::update`]; nothing is changed then.
-    fn update_flat(
+    fn update_flat<G: Gradient, M: Measure>(
         &self,
         params: &mut [f32],
         topology: Topology<'_>,
-        grads: &impl Gradient,
+        grads: &G,
         state: &mut [f32],
         ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error>;
+        measure: M,
+    ) -> Result<M::Output, Error>;
+}
+
+/// `G`'s slices seen with the layout of the flat state views
+/// ([`FlatParams`] of the run-time network), whatever `G`'s own
+/// [`Gradient::Layout`].
+struct FlatGradient<'g, 's, G>(&'g G, PhantomData<FlatParams<'s>>);
+
+impl<'s, G: Gradient> Gradient for FlatGradient<'_, 's, G> {
+    type Layout = FlatParams<'s>;
+    #[inline]
+    fn for_each_slice(&self, f: impl FnMut(&[f32], &[f32])) {
+        self.0.for_each_slice(f);
+    }
 }
 
 /// The first `parts` parameter-sized parts of `state`.
@@ -57,25 +74,27 @@ macro_rules! flat_optimizer {
     ($optimizer:ty, $buffers:literal, |$parts:pat_param| $state:expr) => {
         impl FlatOptimizer for $optimizer {
             const STATE_BUFFERS: usize = $buffers;
-            fn update_flat(
+            fn update_flat<G: Gradient, M: Measure>(
                 &self,
                 params: &mut [f32],
                 topology: Topology<'_>,
-                grads: &impl Gradient,
+                grads: &G,
                 state: &mut [f32],
                 ctx: StepContext,
-                measure: bool,
-            ) -> Result<f32, Error> {
+                measure: M,
+            ) -> Result<M::Output, Error> {
                 let mut params = FlatParams::new(params, topology);
                 let $parts = parts::<$buffers>(state, topology);
                 let mut state = $state;
-                self.update::<_, FlatParams<'_>>(&mut params, grads, &mut state, ctx, measure)
+                let grads = FlatGradient(grads, PhantomData);
+                self.update(&mut params, &grads, &mut state, ctx, measure)
             }
         }
     };
 }
 
 flat_optimizer!(Sgd, 0, |[]| ());
+flat_optimizer!(DecayedSgd, 0, |[]| ());
 flat_optimizer!(Momentum, 1, |[velocity]| velocity);
 flat_optimizer!(AdaGrad, 1, |[sum_of_squares]| sum_of_squares);
 flat_optimizer!(RmsProp, 1, |[mean_square]| mean_square);

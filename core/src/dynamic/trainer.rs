@@ -8,7 +8,7 @@ use super::topology::Topology;
 use crate::buffer::{all_finite, chunks, chunks_mut};
 use crate::error::{Buffer, Error};
 use crate::layer::GradientMode;
-use crate::optim::GradientBuffer;
+use crate::optim::{SquaredChange, Unmeasured};
 use crate::stats::StepStats;
 use crate::trainer::{Phase, StepReport, check_rows, check_same_rows, step_context};
 
@@ -426,24 +426,25 @@ impl<'b, O: FlatOptimizer> Trainer<'b, O> {
             lr,
             measure,
         )?;
-        let change = self.optimizer.update_flat(
-            net.params_mut(),
-            topology,
-            &GradientBuffer(&grads),
-            self.buffers.optimizer_state,
-            ctx,
-            measure,
-        )?;
+        let (params, state) = (net.params_mut(), &mut *self.buffers.optimizer_state);
+        // The change norm is a serial sum over every parameter: only
+        // computed when asked for.
+        let change_norm = if measure {
+            let squared =
+                self.optimizer
+                    .update_flat(params, topology, &grads, state, ctx, SquaredChange)?;
+            crate::math::sqrt(squared)
+        } else {
+            self.optimizer
+                .update_flat(params, topology, &grads, state, ctx, Unmeasured)?;
+            f32::NAN
+        };
         self.steps += 1;
         self.discard_gradients();
         Ok(StepReport {
             learning_rate: lr,
             grad_norm,
-            change_norm: if measure {
-                crate::math::sqrt(change)
-            } else {
-                f32::NAN
-            },
+            change_norm,
         })
     }
 

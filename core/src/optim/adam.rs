@@ -1,6 +1,6 @@
 use super::{
-    Bounds, Epsilon, Gradient, Optimizer, StepContext, all_below, check_step, denominator_floor,
-    gradient_bound, sqrt_bound, update_two_states,
+    Bounds, Epsilon, Gradient, Measure, Optimizer, StepContext, all_below, check_step,
+    denominator_floor, gradient_bound, sqrt_bound, update_two_states,
 };
 use crate::buffer::Zeroed;
 use crate::error::Error;
@@ -80,21 +80,6 @@ impl Default for Adam {
     }
 }
 
-impl Optimizer for Adam {
-    type State<G: ParameterBuffer> = (G, G);
-
-    fn update<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &impl Gradient,
-        (m, v): &mut (G, G),
-        ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error> {
-        self.apply(params, grads, m, v, ctx, measure)
-    }
-}
-
 impl Adam {
     /// Checks the hyperparameters: β1 and β2 in [0, 1) and a finite,
     /// non-negative weight decay (as `torch.optim.Adam`), and `eps`
@@ -105,7 +90,8 @@ impl Adam {
     /// whose hyperparameters were never set.
     ///
     /// ```
-    /// use microprop::{Adam, Error, Zeroed};
+    /// use microprop::layer::Zeroed;
+    /// use microprop::{Adam, Error};
     /// assert_eq!(Adam::PYTORCH.check(), Ok(()));
     /// assert_eq!(Adam::ZERO.check(), Err(Error::InvalidHyperparameter));
     /// ```
@@ -126,19 +112,20 @@ impl Adam {
             Err(Error::InvalidHyperparameter)
         }
     }
+}
 
-    /// The step; the squared change norm is only summed with `measure`
-    /// (0.0 otherwise).
-    fn apply<P: Parameters, G: ParameterBuffer>(
+impl Optimizer for Adam {
+    type State<G: ParameterBuffer> = (G, G);
+
+    fn update<P: Parameters, G: Gradient, M: Measure>(
         &self,
         params: &mut P,
-        grads: &impl Gradient,
-        m: &mut G,
-        v: &mut G,
+        grads: &G,
+        (m, v): &mut (G::Layout, G::Layout),
         ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error> {
-        let lr = check_step::<P, G>(&ctx)?;
+        measure: M,
+    ) -> Result<M::Output, Error> {
+        let lr = check_step::<P, G::Layout>(&ctx)?;
         self.check()?;
         let Adam {
             beta1,
@@ -214,22 +201,24 @@ impl Adam {
         // (`kernel::install`): the same rule, maybe compiled for wider
         // vector units.
         #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        if proven_finite && !measure {
-            super::gradient::for_each_row_two_states(params, grads, m, v, |ar, w, m, v, d| {
+        if proven_finite && !M::SUMS_CHANGE {
+            super::engine::for_each_row_two_states(params, grads, m, v, |ar, w, m, v, d| {
                 crate::kernel::adam_rows(&rule, ar, w, m, v, d);
             });
-            return Ok(0.0);
+            return Ok(measure.finish(0.0));
         }
-        if !rule.decays() {
+        let sums = M::SUMS_CHANGE;
+        let change = if !rule.decays() {
             // Without weight decay, g + 0·w = g and w·1 = w for every finite
             // w (a non-finite w makes the new w non-finite either way): the
             // same bits, two operations fewer a parameter.
             let update = plain(rule);
-            update_two_states(params, grads, m, v, scale, proven_finite, measure, update)
+            update_two_states(params, grads, m, v, scale, proven_finite, sums, update)?
         } else {
             let update = decayed(rule);
-            update_two_states(params, grads, m, v, scale, proven_finite, measure, update)
-        }
+            update_two_states(params, grads, m, v, scale, proven_finite, sums, update)?
+        };
+        Ok(measure.finish(change))
     }
 }
 

@@ -13,21 +13,25 @@
 
 mod adagrad;
 mod adam;
+mod engine;
 mod gradient;
 mod momentum;
 mod rmsprop;
+mod sgd;
 
 pub use crate::epsilon::Epsilon;
 pub use adagrad::AdaGrad;
 pub use adam::Adam;
-pub use gradient::{Gradient, GradientBuffer};
+pub use gradient::Gradient;
 pub use momentum::Momentum;
 pub use rmsprop::RmsProp;
+pub use sgd::{DecayedSgd, Sgd};
 
 use crate::buffer::Zeroed;
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
-use gradient::{gradient_bound, update_one_state, update_stateless, update_two_states};
+use engine::{update_one_state, update_stateless, update_two_states};
+use gradient::gradient_bound;
 
 /// What an optimizer needs to know about the step it is taking.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,117 +51,93 @@ pub struct StepContext {
 ///
 /// An implementation must either apply the whole update or, returning an
 /// error, change nothing: neither parameters nor state.
+///
+/// ```
+/// use microprop::{Momentum, Optimizer, StepContext, Unmeasured};
+/// let opt = Momentum::new(0.9);
+/// let (mut w, mut h) = ([1.0_f32], [0.0_f32]);
+/// let ctx = |step| StepContext { learning_rate: 0.1, grad_scale: 1.0, step };
+/// opt.update(&mut w, &[1.0], &mut h, ctx(1), Unmeasured).unwrap(); // h = 1, w = 0.9
+/// opt.update(&mut w, &[1.0], &mut h, ctx(2), Unmeasured).unwrap(); // h = 1.9, w = 0.71
+/// assert_eq!(h, [1.9]);
+/// assert!((w[0] - 0.71).abs() < 1e-6);
+/// ```
 pub trait Optimizer {
-    /// Optimizer state for gradient buffers of type `G` (`()` for SGD).
+    /// Optimizer state for parameters laid out as `G` (`()` for SGD, one
+    /// `G` for momentum, two for Adam's moments).
     type State<G: ParameterBuffer>: Zeroed;
 
-    /// Applies one update to `params` from `grads`, a [`Gradient`]: a
-    /// materialised buffer ([`GradientBuffer`]) or the outer products of the
-    /// fused batch-1 step ([`crate::FusedTrainer`]). The state is shaped by
-    /// `G`, which must have the layout of `P` (same [`Parameters::LEN`];
-    /// checked at compile time).
+    /// Applies one update to `params` from `grads` and returns what
+    /// `measure` asks for: nothing with [`Unmeasured`], the squared L2 norm
+    /// of the change it made to the parameters with [`SquaredChange`] (for
+    /// the "weights stopped moving" stopping criterion; a serial sum over
+    /// every parameter, in parameter order, as the update writes them).
     ///
-    /// With `measure`, returns the squared L2 norm of the change it made to
-    /// the parameters (for the "weights stopped moving" stopping criterion;
-    /// a serial sum over every parameter); 0.0 without.
+    /// `grads` is a [`Gradient`]: a buffer shaped like the parameters (any
+    /// [`ParameterBuffer`], e.g. a trainer's gradient buffer or an array),
+    /// or the outer products of the fused batch-1 step
+    /// ([`FusedTrainer`](crate::FusedTrainer)). The state is laid out as
+    /// the gradient's [`Gradient::Layout`], which must have the layout of
+    /// `P` (the same [`Parameters::LEN`]; checked at compile time).
     ///
     /// # Errors
     /// [`Error::InvalidLearningRate`], [`Error::InvalidHyperparameter`]
     /// (e.g. [`Adam::check`]), or [`Error::NonFiniteGradient`] if a
     /// gradient or an updated parameter would not be finite. Nothing is
     /// changed in any case.
-    fn update<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &impl Gradient,
-        state: &mut Self::State<G>,
-        ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error>;
-
-    /// Applies one update to `params` from the gradient buffer `grads` and
-    /// returns the squared L2 norm of the change. `P` and `G` must have the
-    /// same layout (same [`Parameters::LEN`]; checked at compile time).
-    ///
-    /// # Errors
-    /// As [`Optimizer::update`]; nothing is changed then.
-    fn step<P: Parameters, G: ParameterBuffer>(
+    fn update<P: Parameters, G: Gradient, M: Measure>(
         &self,
         params: &mut P,
         grads: &G,
-        state: &mut Self::State<G>,
+        state: &mut Self::State<G::Layout>,
         ctx: StepContext,
-    ) -> Result<f32, Error> {
-        self.update(params, &GradientBuffer(grads), state, ctx, true)
-    }
-
-    /// As [`Optimizer::step`] (same values written, same errors, nothing
-    /// changed on error), but without computing the change norm.
-    /// [`crate::Trainer::step`] uses it.
-    ///
-    /// # Errors
-    /// As [`Optimizer::update`].
-    fn step_unmeasured<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &G,
-        state: &mut Self::State<G>,
-        ctx: StepContext,
-    ) -> Result<(), Error> {
-        self.update(params, &GradientBuffer(grads), state, ctx, false)
-            .map(|_| ())
-    }
+        measure: M,
+    ) -> Result<M::Output, Error>;
 }
 
-/// Plain gradient descent: w ← w − lr · g, the lecture's update.
+/// What an [`Optimizer::update`] measures besides updating, chosen by the
+/// type of its last argument: [`Unmeasured`] or [`SquaredChange`].
+pub trait Measure {
+    /// What the update returns.
+    type Output;
+    /// Whether the update sums the squared change of every parameter as it
+    /// writes it.
+    const SUMS_CHANGE: bool;
+    /// The update's result from the summed squared change (0.0 when
+    /// [`Measure::SUMS_CHANGE`] is false).
+    fn finish(self, squared_change: f32) -> Self::Output;
+}
+
+/// Measures nothing: [`Optimizer::update`] returns `()`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unmeasured;
+
+impl Measure for Unmeasured {
+    type Output = ();
+    const SUMS_CHANGE: bool = false;
+    fn finish(self, _: f32) {}
+}
+
+/// Measures the change: [`Optimizer::update`] returns the squared L2 norm
+/// of the change it made to the parameters, `Σ (w' − w)²` summed in
+/// parameter order.
 ///
 /// ```
-/// use microprop::{Optimizer, Sgd, StepContext};
-/// // One step on L(w) = 0.1 w1² + 2 w2² from w = (1, 1): g = (0.2, 4).
+/// use microprop::{Optimizer, Sgd, SquaredChange, StepContext};
 /// let mut w = [1.0_f32, 1.0];
-/// let g = [0.2_f32, 4.0];
-/// let ctx = StepContext { learning_rate: 0.1, grad_scale: 1.0, step: 1 };
-/// Sgd.step(&mut w, &g, &mut (), ctx).unwrap();
-/// assert_eq!(w, [0.98, 0.6]);
+/// let ctx = StepContext { learning_rate: 0.5, grad_scale: 1.0, step: 1 };
+/// let squared = Sgd.update(&mut w, &[2.0, 0.0], &mut (), ctx, SquaredChange).unwrap();
+/// assert_eq!((w, squared), ([0.0, 1.0], 1.0));
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Sgd;
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SquaredChange;
 
-impl Zeroed for Sgd {
-    const ZERO: Self = Sgd;
-}
-
-impl Optimizer for Sgd {
-    type State<G: ParameterBuffer> = ();
-
-    fn update<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &impl Gradient,
-        _state: &mut (),
-        ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error> {
-        let lr = check_step::<P, G>(&ctx)?;
-        let scale = ctx.grad_scale;
-        // |w − lr·(g·scale)| ≤ W + lr·G·|scale|.
-        let fast = Bounds::of(params)
-            .zip(gradient_bound(grads))
-            .map(|(w, g)| {
-                let g = g * scale.abs();
-                let step = lr.abs() * g;
-                all_below(&[g, step, w + step])
-            })
-            .unwrap_or(false);
-        update_stateless(params, grads, scale, fast, measure, sgd_rule(lr))
+impl Measure for SquaredChange {
+    type Output = f32;
+    const SUMS_CHANGE: bool = true;
+    fn finish(self, squared_change: f32) -> f32 {
+        squared_change
     }
-}
-
-/// `(w, g) -> w − lr·g`: a non-generic function, so the rule's type, and the
-/// update loops compiled for it, are the same for every network.
-fn sgd_rule(lr: f32) -> impl Fn(f32, f32) -> f32 + Copy {
-    move |w, g| w - lr * g
 }
 
 /// `lr` if it is finite and non-negative.
@@ -322,8 +302,8 @@ fn sqrt_bound(x: f32) -> f32 {
 /// capped at 1.
 ///
 /// ```
-/// assert_eq!(microprop::clip_factor(10.0, 1.0), 1.0 / (10.0 + 1e-6));
-/// assert_eq!(microprop::clip_factor(0.5, 1.0), 1.0);
+/// assert_eq!(microprop::optim::clip_factor(10.0, 1.0), 1.0 / (10.0 + 1e-6));
+/// assert_eq!(microprop::optim::clip_factor(0.5, 1.0), 1.0);
 /// ```
 pub fn clip_factor(norm: f32, max_norm: f32) -> f32 {
     (max_norm / (norm + 1e-6)).min(1.0)

@@ -1,5 +1,5 @@
 use super::{
-    Bounds, Gradient, Optimizer, StepContext, all_below, check_step, gradient_bound,
+    Bounds, Gradient, Measure, Optimizer, StepContext, all_below, check_step, gradient_bound,
     update_one_state,
 };
 use crate::error::Error;
@@ -10,12 +10,12 @@ use crate::params::{ParameterBuffer, Parameters};
 /// Optional L2 weight decay adds `weight_decay · w` to the gradient.
 ///
 /// ```
-/// use microprop::{Momentum, Optimizer, StepContext};
+/// use microprop::{Momentum, Optimizer, StepContext, Unmeasured};
 /// let opt = Momentum::new(0.9);
 /// let (mut w, mut h) = ([1.0_f32], [0.0_f32]);
 /// let ctx = |step| StepContext { learning_rate: 0.1, grad_scale: 1.0, step };
-/// opt.step(&mut w, &[1.0], &mut h, ctx(1)).unwrap(); // h = 1,   w = 0.9
-/// opt.step(&mut w, &[1.0], &mut h, ctx(2)).unwrap(); // h = 1.9, w = 0.71
+/// opt.update(&mut w, &[1.0], &mut h, ctx(1), Unmeasured).unwrap(); // h = 1,   w = 0.9
+/// opt.update(&mut w, &[1.0], &mut h, ctx(2), Unmeasured).unwrap(); // h = 1.9, w = 0.71
 /// assert_eq!(h, [1.9]);
 /// assert!((w[0] - 0.71).abs() < 1e-6);
 /// ```
@@ -50,30 +50,15 @@ impl Default for Momentum {
 impl Optimizer for Momentum {
     type State<G: ParameterBuffer> = G;
 
-    fn update<P: Parameters, G: ParameterBuffer>(
+    fn update<P: Parameters, G: Gradient, M: Measure>(
         &self,
         params: &mut P,
-        grads: &impl Gradient,
-        velocity: &mut G,
+        grads: &G,
+        velocity: &mut G::Layout,
         ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error> {
-        self.apply(params, grads, velocity, ctx, measure)
-    }
-}
-
-impl Momentum {
-    /// The step; the squared change norm is only summed with `measure`
-    /// (0.0 otherwise).
-    fn apply<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &impl Gradient,
-        velocity: &mut G,
-        ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error> {
-        let lr = check_step::<P, G>(&ctx)?;
+        measure: M,
+    ) -> Result<M::Output, Error> {
+        let lr = check_step::<P, G::Layout>(&ctx)?;
         let Momentum {
             momentum: beta,
             nesterov,
@@ -93,31 +78,17 @@ impl Momentum {
         .unwrap_or(false);
         let update = momentum_rule(beta, nesterov, lr);
         let scale = ctx.grad_scale;
-        if weight_decay == 0.0 {
+        let sums = M::SUMS_CHANGE;
+        let change = if weight_decay == 0.0 {
             // g + 0·w = g for every finite w (a non-finite w makes the new
             // w non-finite either way): the same bits, one multiply-add
             // fewer a parameter.
-            update_one_state(
-                params,
-                grads,
-                velocity,
-                scale,
-                proven_finite,
-                measure,
-                update,
-            )
+            update_one_state(params, grads, velocity, scale, proven_finite, sums, update)?
         } else {
             let decayed = with_decay(update, weight_decay);
-            update_one_state(
-                params,
-                grads,
-                velocity,
-                scale,
-                proven_finite,
-                measure,
-                decayed,
-            )
-        }
+            update_one_state(params, grads, velocity, scale, proven_finite, sums, decayed)?
+        };
+        Ok(measure.finish(change))
     }
 }
 

@@ -1,6 +1,6 @@
 use super::{
-    Bounds, Epsilon, Gradient, Optimizer, StepContext, all_below, check_step, denominator_floor,
-    gradient_bound, sqrt_bound, update_one_state,
+    Bounds, Epsilon, Gradient, Measure, Optimizer, StepContext, all_below, check_step,
+    denominator_floor, gradient_bound, sqrt_bound, update_one_state,
 };
 use crate::error::Error;
 use crate::params::{ParameterBuffer, Parameters};
@@ -47,30 +47,15 @@ impl Default for RmsProp {
 impl Optimizer for RmsProp {
     type State<G: ParameterBuffer> = G;
 
-    fn update<P: Parameters, G: ParameterBuffer>(
+    fn update<P: Parameters, G: Gradient, M: Measure>(
         &self,
         params: &mut P,
-        grads: &impl Gradient,
-        mean_sq: &mut G,
+        grads: &G,
+        mean_sq: &mut G::Layout,
         ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error> {
-        self.apply(params, grads, mean_sq, ctx, measure)
-    }
-}
-
-impl RmsProp {
-    /// The step; the squared change norm is only summed with `measure`
-    /// (0.0 otherwise).
-    fn apply<P: Parameters, G: ParameterBuffer>(
-        &self,
-        params: &mut P,
-        grads: &impl Gradient,
-        mean_sq: &mut G,
-        ctx: StepContext,
-        measure: bool,
-    ) -> Result<f32, Error> {
-        let lr = check_step::<P, G>(&ctx)?;
+        measure: M,
+    ) -> Result<M::Output, Error> {
+        let lr = check_step::<P, G::Layout>(&ctx)?;
         let RmsProp {
             alpha,
             eps,
@@ -104,15 +89,16 @@ impl RmsProp {
             ]))
         })()
         .unwrap_or(false);
-        update_one_state(
+        let change = update_one_state(
             params,
             grads,
             mean_sq,
             ctx.grad_scale,
             proven_finite,
-            measure,
+            M::SUMS_CHANGE,
             rmsprop_rule(weight_decay, alpha, lr, epsilon, eps),
-        )
+        )?;
+        Ok(measure.finish(change))
     }
 }
 

@@ -11,7 +11,8 @@
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
-use microprop::{FitBuffers, Inference, Sgd, SoftmaxCrossEntropy, Trainer, Zeroed};
+use microprop::layer::Zeroed;
+use microprop::{FitBuffers, Inference, Sgd, SoftmaxCrossEntropy, Trainer};
 
 use super::{CLASSES, Data, FEATURES, Net};
 use crate::learn::{Board, RunError};

@@ -8,7 +8,9 @@
 use std::fmt::Write as _;
 
 use anyhow::{Result, anyhow};
-use microprop::{AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, StepContext};
+use microprop::{
+    AdaGrad, Adam, Epsilon, Momentum, Optimizer, RmsProp, Sgd, StepContext, Unmeasured,
+};
 
 use super::{ExperimentOptions, Outcome};
 use crate::report::plot::{Figure, Legend, Panel, Series, Style};
@@ -31,7 +33,7 @@ pub const START: [f32; 2] = [-5.0, 2.0];
 /// iterate left the floats).
 pub fn path<O: Optimizer>(optimizer: &O, lr: f32, steps: u32) -> Vec<[f32; 2]> {
     let mut w = START;
-    let mut state = <O::State<[f32; 2]> as microprop::Zeroed>::ZERO;
+    let mut state = <O::State<[f32; 2]> as microprop::layer::Zeroed>::ZERO;
     let mut out = vec![w];
     for step in 1..=steps {
         let ctx = StepContext {
@@ -40,7 +42,10 @@ pub fn path<O: Optimizer>(optimizer: &O, lr: f32, steps: u32) -> Vec<[f32; 2]> {
             step,
         };
         let g = gradient(w);
-        if optimizer.step(&mut w, &g, &mut state, ctx).is_err() {
+        if optimizer
+            .update(&mut w, &g, &mut state, ctx, Unmeasured)
+            .is_err()
+        {
             break;
         }
         out.push(w);
@@ -91,6 +96,7 @@ pub fn optimizer_runs(steps: u32) -> Vec<Run> {
                 eps: 1e-6,
                 epsilon: Epsilon::Inside,
                 weight_decay: 0.0,
+                initial_accumulator: 0.0,
             },
             0.4,
             steps,

@@ -115,7 +115,7 @@ fn dense(
     let _ = writeln!(s, "{ALLOW}");
     let _ = writeln!(
         s,
-        "pub const LAYER_{index}: ::microprop::DenseParams<{i}, {o}> = ::microprop::DenseParams {{"
+        "pub const LAYER_{index}: ::microprop::layer::DenseParams<{i}, {o}> = ::microprop::layer::DenseParams {{"
     );
     let _ = writeln!(s, "    weights: [");
     for row in weights.chunks(o) {
@@ -146,7 +146,7 @@ fn maxout(
     let _ = writeln!(s, "{ALLOW}");
     let _ = writeln!(
         s,
-        "pub const LAYER_{index}: ::microprop::MaxoutParams<{i}, {o}, {k}> = ::microprop::MaxoutParams {{"
+        "pub const LAYER_{index}: ::microprop::layer::MaxoutParams<{i}, {o}, {k}> = ::microprop::layer::MaxoutParams {{"
     );
     let _ = writeln!(s, "    weights: [");
     for unit in weights.chunks(k * i) {

@@ -3,9 +3,8 @@
 
 use std::fmt::Debug;
 
-use microprop::{
-    Loss, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Zeroed, argmax,
-};
+use microprop::layer::Zeroed;
+use microprop::{Loss, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, argmax};
 
 use crate::data::class_label;
 

@@ -152,6 +152,7 @@ impl OptimizerSettings {
             eps: self.eps.unwrap_or(AdaGrad::PYTORCH.eps),
             epsilon: self.eps_placement.into(),
             weight_decay: self.decay(),
+            initial_accumulator: 0.0,
         }
     }
 

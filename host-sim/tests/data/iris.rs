@@ -7,7 +7,7 @@
 
 /// Layer 0: 4 inputs -> 16 units, tanh; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_0: ::microprop::DenseParams<4, 16> = ::microprop::DenseParams {
+pub const LAYER_0: ::microprop::layer::DenseParams<4, 16> = ::microprop::layer::DenseParams {
     weights: [
         [0.16655858, 0.023475973, 0.19249922, -0.15426336, 0.14191814, -0.60513836, -0.4373022,
             0.7216891, 0.37378675, 0.06486541, -1.3044627, 0.10398345, 0.10227252, -0.4858813,
@@ -29,7 +29,7 @@ pub const LAYER_0: ::microprop::DenseParams<4, 16> = ::microprop::DenseParams {
 
 /// Layer 1: 16 inputs -> 3 units, identity; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_1: ::microprop::DenseParams<16, 3> = ::microprop::DenseParams {
+pub const LAYER_1: ::microprop::layer::DenseParams<16, 3> = ::microprop::layer::DenseParams {
     weights: [
         [-1.6848342, -0.9963995, 2.106002],
         [-0.54749084, 0.32656804, 0.45199826],

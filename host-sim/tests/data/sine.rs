@@ -7,7 +7,7 @@
 
 /// Layer 0: 1 inputs -> 16 units, relu; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_0: ::microprop::DenseParams<1, 16> = ::microprop::DenseParams {
+pub const LAYER_0: ::microprop::layer::DenseParams<1, 16> = ::microprop::layer::DenseParams {
     weights: [
         [-0.36763132, -0.4777887, 0.48838946, -0.034763798, 1.1118003, 0.43909857, -0.37674406,
             1.4215692, -0.22351116, -0.50860626, -1.3219172, -0.6374436, 1.038939, -0.544239,
@@ -19,7 +19,7 @@ pub const LAYER_0: ::microprop::DenseParams<1, 16> = ::microprop::DenseParams {
 
 /// Layer 1: 16 inputs -> 16 units, relu; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_1: ::microprop::DenseParams<16, 16> = ::microprop::DenseParams {
+pub const LAYER_1: ::microprop::layer::DenseParams<16, 16> = ::microprop::layer::DenseParams {
     weights: [
         [0.19055066, -0.017921954, 0.09990111, 0.45611945, -0.5544703, 0.65447134, 0.050176464,
             -0.15669855, -0.7017933, 0.3794171, 0.3380828, -0.38675147, -0.73512965, 0.49564382,
@@ -76,7 +76,7 @@ pub const LAYER_1: ::microprop::DenseParams<16, 16> = ::microprop::DenseParams {
 
 /// Layer 2: 16 inputs -> 1 units, identity; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_2: ::microprop::DenseParams<16, 1> = ::microprop::DenseParams {
+pub const LAYER_2: ::microprop::layer::DenseParams<16, 1> = ::microprop::layer::DenseParams {
     weights: [
         [1.0036453],
         [0.4047315],

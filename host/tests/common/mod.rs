@@ -4,9 +4,10 @@
 
 use std::io::Read;
 
+use microprop::layer::Zeroed;
 use microprop::{
     Adam, Dense, Epsilon, FusedTrainer, Identity, Init, Layer, Optimizer, Parameters, Relu,
-    SoftmaxCrossEntropy, StepContext, Trainer, Zeroed, network,
+    SoftmaxCrossEntropy, StepContext, Trainer, Unmeasured, network,
 };
 use microprop_host::Level;
 
@@ -126,7 +127,7 @@ pub fn checksums() -> Vec<(&'static str, u64)> {
             step: step as u32,
         };
         Adam::PYTORCH
-            .step_unmeasured(&mut w, &g, &mut state, ctx)
+            .update(&mut w, &g, &mut state, ctx, Unmeasured)
             .expect("step");
     }
     out.push(("adam array", fnv1a(&w)));

@@ -7,7 +7,7 @@
 
 /// Layer 0: 5 inputs -> 7 units, leaky_relu; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_0: ::microprop::DenseParams<5, 7> = ::microprop::DenseParams {
+pub const LAYER_0: ::microprop::layer::DenseParams<5, 7> = ::microprop::layer::DenseParams {
     weights: [
         [-0.0, 1e-45, 1e-30, 3.1415925, -2.7182817, -0.061387613, -0.18163478],
         [-0.6397339, -0.06514483, -0.07663517, -0.08926393, -0.57769454, -0.89026487, 0.74233097],
@@ -20,7 +20,7 @@ pub const LAYER_0: ::microprop::DenseParams<5, 7> = ::microprop::DenseParams {
 
 /// Layer 1: 7 inputs -> 6 units, maxout of 3 pieces; `weights[unit][piece][input]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_1: ::microprop::MaxoutParams<7, 6, 3> = ::microprop::MaxoutParams {
+pub const LAYER_1: ::microprop::layer::MaxoutParams<7, 6, 3> = ::microprop::layer::MaxoutParams {
     weights: [
         [
             [0.34007886, 0.45644465, 0.07729427, 0.4356189, -0.3493522, 0.6717508, -0.7013966],
@@ -68,7 +68,7 @@ pub const LAYER_1: ::microprop::MaxoutParams<7, 6, 3> = ::microprop::MaxoutParam
 
 /// Layer 2: 6 inputs -> 5 units, elu; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_2: ::microprop::DenseParams<6, 5> = ::microprop::DenseParams {
+pub const LAYER_2: ::microprop::layer::DenseParams<6, 5> = ::microprop::layer::DenseParams {
     weights: [
         [0.5663747, 0.0018421428, -0.73043716, -0.8111128, -0.23705213],
         [0.43840846, 0.0062192515, 0.49581975, 0.614167, 0.8154947],
@@ -82,7 +82,7 @@ pub const LAYER_2: ::microprop::DenseParams<6, 5> = ::microprop::DenseParams {
 
 /// Layer 3: 5 inputs -> 6 units, tanh; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_3: ::microprop::DenseParams<5, 6> = ::microprop::DenseParams {
+pub const LAYER_3: ::microprop::layer::DenseParams<5, 6> = ::microprop::layer::DenseParams {
     weights: [
         [0.546071, -0.20231985, -0.8103779, 0.42482755, -0.6488877, -0.65467227],
         [0.88843864, 0.69952005, 0.39033243, 0.3645033, -0.13606654, -0.07226678],
@@ -95,7 +95,7 @@ pub const LAYER_3: ::microprop::DenseParams<5, 6> = ::microprop::DenseParams {
 
 /// Layer 4: 6 inputs -> 4 units, sigmoid; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_4: ::microprop::DenseParams<6, 4> = ::microprop::DenseParams {
+pub const LAYER_4: ::microprop::layer::DenseParams<6, 4> = ::microprop::layer::DenseParams {
     weights: [
         [-0.5522355, -0.123778835, -0.59746873, 0.55579317],
         [-0.40192556, -0.6741114, 0.16645794, 0.24267258],
@@ -109,7 +109,7 @@ pub const LAYER_4: ::microprop::DenseParams<6, 4> = ::microprop::DenseParams {
 
 /// Layer 5: 4 inputs -> 6 units, relu; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_5: ::microprop::DenseParams<4, 6> = ::microprop::DenseParams {
+pub const LAYER_5: ::microprop::layer::DenseParams<4, 6> = ::microprop::layer::DenseParams {
     weights: [
         [-0.68292487, -0.6826323, 0.6075119, 0.78259265, 0.7585509, -0.88425434],
         [0.5735446, -0.0031660795, 0.030440569, 0.44947934, 0.3951999, 0.9453118],
@@ -121,7 +121,7 @@ pub const LAYER_5: ::microprop::DenseParams<4, 6> = ::microprop::DenseParams {
 
 /// Layer 6: 6 inputs -> 4 units, identity; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_6: ::microprop::DenseParams<6, 4> = ::microprop::DenseParams {
+pub const LAYER_6: ::microprop::layer::DenseParams<6, 4> = ::microprop::layer::DenseParams {
     weights: [
         [0.19368576, 0.22569072, 0.68070805, 0.17815864],
         [0.1867837, -0.107078664, 0.694435, 0.2287508],
@@ -135,7 +135,7 @@ pub const LAYER_6: ::microprop::DenseParams<6, 4> = ::microprop::DenseParams {
 
 /// Layer 7: 4 inputs -> 3 units, softmax; `weights[input][unit]`.
 #[allow(clippy::approx_constant)]
-pub const LAYER_7: ::microprop::DenseParams<4, 3> = ::microprop::DenseParams {
+pub const LAYER_7: ::microprop::layer::DenseParams<4, 3> = ::microprop::layer::DenseParams {
     weights: [
         [0.97868824, -0.48449707, 0.9764607],
         [-0.2625419, -0.6283001, 0.64380515],

@@ -4,7 +4,9 @@ use crate::activation::{Activation, Identity};
 use crate::buffer::{Zeroed, prefix, prefix_mut};
 use crate::init::Init;
 use crate::kernel;
-use crate::layer::{GradientMode, Layer, LayerShape};
+use crate::layer::{
+    Backprop, FusedBackprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape, sealed,
+};
 use crate::params::Parameters;
 use rand_core::Rng;
 
@@ -76,6 +78,18 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
         }
     }
 
+    /// This layer's shape, numbered `index`.
+    fn shape(&self, index: usize) -> LayerShape {
+        LayerShape {
+            index,
+            inputs: I,
+            outputs: O,
+            pieces: 1,
+            activation: self.activation.kind(),
+            activation_parameter: self.activation.parameter(),
+        }
+    }
+
     /// out = b + x W, summed over inputs in index order (a fixed order, so
     /// every target gets the same bits); see [`kernel::affine`].
     #[inline]
@@ -99,21 +113,13 @@ impl<const I: usize, const O: usize, A: Activation> Parameters for Dense<I, O, A
     }
 }
 
+impl<const I: usize, const O: usize, A: Activation> sealed::Sealed for Dense<I, O, A> {}
+
 impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
-    type Input = [f32; I];
-    type Output = [f32; O];
-    type OutputActivation = A;
-    type Grads = DenseParams<I, O>;
     type Scratch = ();
-    type Cache<const B: usize> = [[f32; O]; B];
 
     const ZERO: Self = Self::with_activation(A::DEFAULT);
     const DEPTH: usize = 1;
-    const FUSABLE: bool = true;
-
-    fn output_activation(&self) -> &A {
-        &self.activation
-    }
 
     // Always inlined down to `Init::fill`, so a constant scheme at the
     // caller's `init` links only that scheme's loop, for any depth.
@@ -124,14 +130,32 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
     }
 
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
-        f(LayerShape {
-            index: first_index,
-            inputs: I,
-            outputs: O,
-            pieces: 1,
-            activation: self.activation.kind(),
-            activation_parameter: self.activation.parameter(),
-        });
+        f(self.shape(first_index));
+    }
+
+    fn layer(&self, index: usize) -> Option<LayerParams<'_>> {
+        if index == 0 {
+            Some(LayerParams {
+                shape: self.shape(0),
+                weights: self.params.weights.as_flattened(),
+                bias: &self.params.bias,
+            })
+        } else {
+            None
+        }
+    }
+
+    fn layer_mut(&mut self, index: usize) -> Option<LayerParamsMut<'_>> {
+        let shape = self.shape(0);
+        if index == 0 {
+            Some(LayerParamsMut {
+                shape,
+                weights: self.params.weights.as_flattened_mut(),
+                bias: &mut self.params.bias,
+            })
+        } else {
+            None
+        }
     }
 
     #[inline]
@@ -144,6 +168,18 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         };
         self.affine(x, out);
         self.activation.forward(out);
+    }
+}
+
+impl<const I: usize, const O: usize, A: Activation> Backprop for Dense<I, O, A> {
+    type Input = [f32; I];
+    type Output = [f32; O];
+    type OutputActivation = A;
+    type Grads = DenseParams<I, O>;
+    type Cache<const B: usize> = [[f32; O]; B];
+
+    fn output_activation(&self) -> &A {
+        &self.activation
     }
 
     fn forward<const B: usize>(&self, x: &[[f32; I]], cache: &mut [[f32; O]; B]) {
@@ -210,7 +246,9 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
             *x_row = *delta;
         }
     }
+}
 
+impl<const I: usize, const O: usize, A: Activation> FusedBackprop for Dense<I, O, A> {
     fn fused_deltas(&self, _cache: &mut [[f32; O]; 1], dz: &[f32; O], dx: Option<&mut [f32; I]>) {
         if let Some(dx) = dx {
             kernel::input_gradient(self.params.weights.as_flattened(), dz, dx);

@@ -4,7 +4,10 @@
 use crate::activation::Activation;
 use crate::buffer::{Row, Zeroed, prefix_mut};
 use crate::init::Init;
-use crate::layer::{GradientMode, Layer, LayerShape};
+use crate::layer::{
+    Backprop, Fusable, FusedBackprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape,
+    sealed,
+};
 use crate::params::Parameters;
 use rand_core::Rng;
 
@@ -92,24 +95,16 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Parameters for Chain<X, Y> {
     }
 }
 
+impl<X: Layer, Y: Layer<Input = X::Output>> sealed::Sealed for Chain<X, Y> {}
+
 impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
-    type Input = X::Input;
-    type Output = Y::Output;
-    type OutputActivation = Y::OutputActivation;
-    type Grads = (X::Grads, Y::Grads);
     type Scratch = ChainScratch<X::Output, X::Scratch, Y::Scratch>;
-    type Cache<const B: usize> = ChainCache<X::Cache<B>, Y::Cache<B>, X::Output>;
 
     const ZERO: Self = Chain {
         first: X::ZERO,
         second: Y::ZERO,
     };
     const DEPTH: usize = X::DEPTH + Y::DEPTH;
-    const FUSABLE: bool = X::FUSABLE && Y::FUSABLE;
-
-    fn output_activation(&self) -> &Self::OutputActivation {
-        self.second.output_activation()
-    }
 
     // Always inlined down to `Init::fill`, so a constant scheme at the
     // caller's `init` links only that scheme's loop, for any depth.
@@ -124,10 +119,42 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
         self.second.visit_shapes(first_index + X::DEPTH, f);
     }
 
+    fn layer(&self, index: usize) -> Option<LayerParams<'_>> {
+        match index.checked_sub(X::DEPTH) {
+            None => self.first.layer(index),
+            Some(later) => self.second.layer(later).map(|mut p| {
+                p.shape.index = index;
+                p
+            }),
+        }
+    }
+
+    fn layer_mut(&mut self, index: usize) -> Option<LayerParamsMut<'_>> {
+        match index.checked_sub(X::DEPTH) {
+            None => self.first.layer_mut(index),
+            Some(later) => self.second.layer_mut(later).map(|mut p| {
+                p.shape.index = index;
+                p
+            }),
+        }
+    }
+
     #[inline]
     fn infer(&self, x: &X::Input, out: &mut Y::Output, scratch: &mut Self::Scratch) {
         self.first.infer(x, &mut scratch.middle, &mut scratch.first);
         self.second.infer(&scratch.middle, out, &mut scratch.second);
+    }
+}
+
+impl<X: Layer, Y: Layer<Input = X::Output>> Backprop for Chain<X, Y> {
+    type Input = X::Input;
+    type Output = Y::Output;
+    type OutputActivation = Y::OutputActivation;
+    type Grads = (X::Grads, Y::Grads);
+    type Cache<const B: usize> = ChainCache<X::Cache<B>, Y::Cache<B>, X::Output>;
+
+    fn output_activation(&self) -> &Self::OutputActivation {
+        self.second.output_activation()
     }
 
     fn forward<const B: usize>(&self, x: &[X::Input], cache: &mut Self::Cache<B>) {
@@ -186,7 +213,9 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
         self.first
             .backward_hidden(x, prev, delta, &mut cache.first, &mut grads.0, mode);
     }
+}
 
+impl<X: Fusable, Y: Fusable<Input = X::Output>> FusedBackprop for Chain<X, Y> {
     fn fused_deltas(&self, cache: &mut Self::Cache<1>, dz: &Y::Output, dx: Option<&mut X::Input>) {
         // The junction row keeps dL/dZ of the first part for the second
         // pass; the first part's cached outputs stay (they are the second

@@ -3,7 +3,9 @@
 use crate::activation::{Activation, Identity};
 use crate::buffer::{Zeroed, chunks, chunks_mut, prefix};
 use crate::init::Init;
-use crate::layer::{GradientMode, Layer, LayerShape};
+use crate::layer::{
+    Backprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape, sealed,
+};
 use crate::params::Parameters;
 use rand_core::Rng;
 
@@ -80,6 +82,18 @@ pub struct Maxout<const I: usize, const O: usize, const K: usize> {
 }
 
 impl<const I: usize, const O: usize, const K: usize> Maxout<I, O, K> {
+    /// This layer's shape, numbered `index`.
+    fn shape(index: usize) -> LayerShape {
+        LayerShape {
+            index,
+            inputs: I,
+            outputs: O,
+            pieces: K,
+            activation: Identity.kind(),
+            activation_parameter: Identity.parameter(),
+        }
+    }
+
     /// Computes one row's outputs and which piece won for each unit.
     #[inline]
     fn forward_row(&self, x: &[f32; I], out: &mut [f32; O], winners: &mut [u8; O]) {
@@ -227,23 +241,15 @@ impl<const I: usize, const O: usize, const K: usize> Parameters for Maxout<I, O,
     }
 }
 
+impl<const I: usize, const O: usize, const K: usize> sealed::Sealed for Maxout<I, O, K> {}
+
 impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
-    type Input = [f32; I];
-    type Output = [f32; O];
-    type OutputActivation = Identity;
-    type Grads = MaxoutParams<I, O, K>;
     type Scratch = [u8; O];
-    type Cache<const B: usize> = MaxoutCache<O, B>;
 
     const ZERO: Self = Maxout {
         params: MaxoutParams::ZERO,
     };
     const DEPTH: usize = 1;
-    const FUSABLE: bool = false;
-
-    fn output_activation(&self) -> &Identity {
-        &Identity
-    }
 
     // Always inlined down to `Init::fill`, so a constant scheme at the
     // caller's `init` links only that scheme's loop, for any depth.
@@ -259,18 +265,50 @@ impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
     }
 
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
-        f(LayerShape {
-            index: first_index,
-            inputs: I,
-            outputs: O,
-            pieces: K,
-            activation: Identity.kind(),
-            activation_parameter: Identity.parameter(),
-        });
+        f(Self::shape(first_index));
+    }
+
+    fn layer(&self, index: usize) -> Option<LayerParams<'_>> {
+        if index == 0 {
+            Some(LayerParams {
+                shape: Self::shape(0),
+                weights: self.params.weights.as_flattened().as_flattened(),
+                bias: self.params.bias.as_flattened(),
+            })
+        } else {
+            None
+        }
+    }
+
+    fn layer_mut(&mut self, index: usize) -> Option<LayerParamsMut<'_>> {
+        if index == 0 {
+            Some(LayerParamsMut {
+                shape: Self::shape(0),
+                weights: self.params.weights.as_flattened_mut().as_flattened_mut(),
+                bias: self.params.bias.as_flattened_mut(),
+            })
+        } else {
+            None
+        }
     }
 
     fn infer(&self, x: &[f32; I], out: &mut [f32; O], scratch: &mut [u8; O]) {
         self.forward_row(x, out, scratch);
+    }
+}
+
+/// No [`FusedBackprop`](crate::layer::FusedBackprop): a maxout gradient is
+/// not an outer product (it goes to the winning piece only), so a network
+/// with a maxout layer is not [`Fusable`](crate::Fusable).
+impl<const I: usize, const O: usize, const K: usize> Backprop for Maxout<I, O, K> {
+    type Input = [f32; I];
+    type Output = [f32; O];
+    type OutputActivation = Identity;
+    type Grads = MaxoutParams<I, O, K>;
+    type Cache<const B: usize> = MaxoutCache<O, B>;
+
+    fn output_activation(&self) -> &Identity {
+        &Identity
     }
 
     fn forward<const B: usize>(&self, x: &[[f32; I]], cache: &mut MaxoutCache<O, B>) {
@@ -331,25 +369,5 @@ impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
             prev.backward(x_row, delta);
             *x_row = *delta;
         }
-    }
-
-    /// Not supported ([`Layer::FUSABLE`] is false: a maxout gradient is not
-    /// an outer product); [`FusedTrainer`](crate::FusedTrainer) refuses a
-    /// network with a maxout layer at compile time.
-    fn fused_deltas(
-        &self,
-        _cache: &mut MaxoutCache<O, 1>,
-        _dz: &[f32; O],
-        _dx: Option<&mut [f32; I]>,
-    ) {
-    }
-
-    /// Not supported; see [`Maxout::fused_deltas`](Layer::fused_deltas).
-    fn outer_gradients<'a>(
-        _x: &'a [f32; I],
-        _cache: &'a MaxoutCache<O, 1>,
-        _dz: &'a [f32; O],
-        _f: &mut impl FnMut(&'a [f32], &'a [f32]),
-    ) {
     }
 }
