@@ -341,6 +341,16 @@ enum microprop_loss
      * identity (logit) outputs.
      */
     MICROPROP_LOSS_SIGMOID_BINARY_CROSS_ENTROPY = 2,
+    /**
+     * Softmax + cross-entropy over probability rows (soft labels, label
+     * smoothing; `microprop_train_values`), identity (logit) outputs.
+     */
+    MICROPROP_LOSS_SOFT_TARGET_CROSS_ENTROPY = 3,
+    /**
+     * Binary cross-entropy on probabilities over value targets in [0, 1],
+     * sigmoid outputs (PyTorch's `BCELoss`).
+     */
+    MICROPROP_LOSS_BINARY_CROSS_ENTROPY = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

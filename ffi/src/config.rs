@@ -147,6 +147,12 @@ pub enum Loss {
     /// Sigmoid + binary cross-entropy over value targets in [0, 1],
     /// identity (logit) outputs.
     SigmoidBinaryCrossEntropy = 2,
+    /// Softmax + cross-entropy over probability rows (soft labels, label
+    /// smoothing; `microprop_train_values`), identity (logit) outputs.
+    SoftTargetCrossEntropy = 3,
+    /// Binary cross-entropy on probabilities over value targets in [0, 1],
+    /// sigmoid outputs (PyTorch's `BCELoss`).
+    BinaryCrossEntropy = 4,
 }
 
 /// The core's loss for a code.
@@ -155,6 +161,8 @@ pub(crate) fn loss(code: u32) -> Result<LossKind, Status> {
         0 => Ok(LossKind::MeanSquaredError),
         1 => Ok(LossKind::SoftmaxCrossEntropy),
         2 => Ok(LossKind::SigmoidBinaryCrossEntropy),
+        3 => Ok(LossKind::SoftTargetCrossEntropy),
+        4 => Ok(LossKind::BinaryCrossEntropy),
         _ => Err(Status::InvalidArgument),
     }
 }

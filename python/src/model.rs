@@ -34,7 +34,9 @@ use crate::run::{self, Data, Fit, Settings, State, Target};
 /// `(units, "elu", alpha)` or `(units, "maxout", pieces)`. Activations:
 /// identity, sigmoid, tanh, relu, leaky_relu (slope 0.1), elu (alpha 1.0),
 /// softmax. Losses: `"mse"`, `"softmax_cross_entropy"` (integer labels,
-/// identity output), `"sigmoid_bce"` (targets in [0, 1], identity output).
+/// identity output), `"sigmoid_bce"` (targets in [0, 1], identity output),
+/// `"soft_target_cross_entropy"` (one probability row per row, identity
+/// output), `"binary_cross_entropy"` (targets in [0, 1], sigmoid output).
 ///
 /// The weights are drawn at construction with `init` from `seed`
 /// (`Model.init` draws them again). Arrays go in as float32 numpy arrays:
@@ -64,14 +66,18 @@ impl Model {
         let topology = Topology::new(inputs, &layers).map_err(error::core)?;
         if let Some(last) = layers.last() {
             loss.check_output(last.activation).map_err(|e| {
+                let needs = match loss {
+                    LossKind::BinaryCrossEntropy => {
+                        "a sigmoid output layer (it takes probabilities)"
+                    }
+                    LossKind::SigmoidBinaryCrossEntropy => {
+                        "an identity output layer (it applies the sigmoid itself)"
+                    }
+                    _ => "an identity output layer (it applies the softmax itself)",
+                };
                 error::refused(format!(
-                    "{e}: {} takes an identity output layer (it applies the {} itself), not {}",
+                    "{e}: {} takes {needs}, not {}",
                     names::loss_name(loss),
-                    if loss == LossKind::SoftmaxCrossEntropy {
-                        "softmax"
-                    } else {
-                        "sigmoid"
-                    },
                     last.activation.name()
                 ))
             })?;

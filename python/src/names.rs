@@ -139,7 +139,9 @@ pub(crate) fn shortest(value: f32) -> f64 {
 
 /// A loss by name: `"mse"` (`"mean_squared_error"`), `"softmax_cross_entropy"`
 /// (`"cross_entropy"`), `"sigmoid_bce"` (`"sigmoid_binary_cross_entropy"`,
-/// `"bce"`).
+/// `"bce"`: on logits, PyTorch's `BCEWithLogitsLoss`),
+/// `"soft_target_cross_entropy"` (probability rows as targets) and
+/// `"binary_cross_entropy"` (on sigmoid outputs, PyTorch's `BCELoss`).
 pub(crate) fn loss(name: &str) -> PyResult<LossKind> {
     match name {
         "mse" | "mean_squared_error" => Ok(LossKind::MeanSquaredError),
@@ -147,8 +149,11 @@ pub(crate) fn loss(name: &str) -> PyResult<LossKind> {
         "sigmoid_bce" | "sigmoid_binary_cross_entropy" | "bce" => {
             Ok(LossKind::SigmoidBinaryCrossEntropy)
         }
+        "soft_target_cross_entropy" => Ok(LossKind::SoftTargetCrossEntropy),
+        "binary_cross_entropy" => Ok(LossKind::BinaryCrossEntropy),
         _ => Err(PyValueError::new_err(format!(
-            "unknown loss {name:?}: use \"mse\", \"softmax_cross_entropy\" or \"sigmoid_bce\""
+            "unknown loss {name:?}: use \"mse\", \"softmax_cross_entropy\", \"sigmoid_bce\", \
+             \"soft_target_cross_entropy\" or \"binary_cross_entropy\""
         ))),
     }
 }
@@ -159,6 +164,8 @@ pub(crate) fn loss_name(loss: LossKind) -> &'static str {
         LossKind::MeanSquaredError => "mse",
         LossKind::SoftmaxCrossEntropy => "softmax_cross_entropy",
         LossKind::SigmoidBinaryCrossEntropy => "sigmoid_bce",
+        LossKind::SoftTargetCrossEntropy => "soft_target_cross_entropy",
+        LossKind::BinaryCrossEntropy => "binary_cross_entropy",
     }
 }
 

@@ -122,6 +122,11 @@ def test_bad_layer_lists():
         mp.Model([4, (3, "softmax")], loss="softmax_cross_entropy")
     with pytest.raises(mp.MicropropError, match="identity output"):
         mp.Model([4, (1, "sigmoid")], loss="sigmoid_bce")
+    with pytest.raises(mp.MicropropError, match="identity output"):
+        mp.Model([4, (3, "softmax")], loss="soft_target_cross_entropy")
+    # The loss on probabilities takes a sigmoid output.
+    with pytest.raises(mp.MicropropError, match="sigmoid output"):
+        mp.Model([4, (1, "identity")], loss="binary_cross_entropy")
 
 
 def test_optimizers_defaults_and_validation():

@@ -51,6 +51,29 @@ def test_regression_and_binary(iris):
     model = mp.Model([4, (8, "relu"), (1, "identity")], loss="sigmoid_bce", optimizer=mp.Adam(), seed=1)
     model.fit(x, target, lr=0.02, batch_size=10, epochs=60, shuffle_seed=3)
     assert model.evaluate(x, target)["accuracy"] > 0.9
+    # The same task on probabilities: BCELoss behind a sigmoid output.
+    model = mp.Model([4, (8, "relu"), (1, "sigmoid")], loss="binary_cross_entropy",
+                     optimizer=mp.Adam(), seed=1)
+    before = model.evaluate(x, target)["loss"]
+    model.fit(x, target, lr=0.02, batch_size=10, epochs=60, shuffle_seed=3)
+    after = model.evaluate(x, target)
+    assert after["accuracy"] > 0.9 and after["loss"] < before / 2
+    assert (model.predict(x) >= 0).all() and (model.predict(x) <= 1).all()
+
+
+def test_soft_targets(iris):
+    x, labels = iris
+    # Label smoothing: 0.1 of each row's mass spread over the three classes.
+    soft = np.full((len(labels), 3), 0.1 / 3, dtype=np.float32)
+    soft[np.arange(len(labels)), labels] += 0.9
+    model = mp.Model([4, (8, "tanh"), (3, "identity")], loss="soft_target_cross_entropy",
+                     optimizer=mp.Adam(), seed=1)
+    model.fit(x, soft, lr=0.02, batch_size=10, epochs=40, shuffle_seed=3)
+    report = model.evaluate(x, soft)
+    assert report["accuracy"] > 0.9
+    # With smoothed targets the loss cannot reach 0: its floor is the targets' entropy.
+    entropy = float(-(soft * np.log(soft)).sum(axis=1).mean())
+    assert report["loss"] > entropy
 
 
 def test_steps_and_epochs(digits):

@@ -11,9 +11,10 @@ use microprop::dynamic::{
 use microprop::init::{Init, seeded};
 use microprop::layer::Zeroed;
 use microprop::{
-    AcceptsActivation, Adam, Buffer, Dense, Elu, Error, Fusable, FusedTrainer, Identity, Inference,
-    Layer, LeakyRelu, Loss, Maxout, MeanSquaredError, Momentum, Parameters, Relu, Row, Sgd,
-    Sigmoid, SigmoidBinaryCrossEntropy, Softmax, SoftmaxCrossEntropy, Tanh, Trainer, network,
+    AcceptsActivation, Adam, BinaryCrossEntropy, Buffer, Dense, Elu, Error, Fusable, FusedTrainer,
+    Identity, Inference, Layer, LeakyRelu, Loss, Maxout, MeanSquaredError, Momentum, Parameters,
+    Relu, Row, Sgd, Sigmoid, SigmoidBinaryCrossEntropy, SoftTargetCrossEntropy, Softmax,
+    SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
 use microprop_tests::for_each_optimizer;
 use microprop_tests::params::{bits, slice_bits};
@@ -61,6 +62,20 @@ impl<const O: usize> TestLoss<[f32; O]> for MeanSquaredError {
 
 impl<const O: usize> TestLoss<[f32; O]> for SigmoidBinaryCrossEntropy {
     const KIND: LossKind = LossKind::SigmoidBinaryCrossEntropy;
+    fn typed(_: &[usize], values: &[f32]) -> Vec<[f32; O]> {
+        rows(values)
+    }
+}
+
+impl<const O: usize> TestLoss<[f32; O]> for SoftTargetCrossEntropy {
+    const KIND: LossKind = LossKind::SoftTargetCrossEntropy;
+    fn typed(_: &[usize], values: &[f32]) -> Vec<[f32; O]> {
+        rows(values)
+    }
+}
+
+impl<const O: usize> TestLoss<[f32; O]> for BinaryCrossEntropy {
+    const KIND: LossKind = LossKind::BinaryCrossEntropy;
     fn typed(_: &[usize], values: &[f32]) -> Vec<[f32; O]> {
         rows(values)
     }
@@ -694,4 +709,45 @@ fn the_other_shapes_of_the_test_suite_match() {
     });
     check_trainer::<Mnist, _, _>(&MNIST, SoftmaxCrossEntropy, Adam::PYTORCH, None);
     check_fused::<Mnist, _, _>(&MNIST, SoftmaxCrossEntropy, Adam::PYTORCH);
+}
+
+type SigmoidOutput = network![Dense<4, 7, Tanh>, Dense<7, 3, Sigmoid>];
+const SIGMOID_OUTPUT: [LayerSpec; 2] = [
+    LayerSpec::dense(7, ActivationKind::Tanh),
+    LayerSpec::dense(3, ActivationKind::Sigmoid),
+];
+
+/// The losses on soft targets and on probabilities train the same bits in
+/// both front ends.
+#[test]
+fn soft_target_and_probability_losses_match() {
+    check_inference::<SigmoidOutput>(&SIGMOID_OUTPUT);
+    for_each_optimizer!(|_, o, _| {
+        check_trainer::<Iris, _, _>(&IRIS, SoftTargetCrossEntropy, o, None);
+        check_trainer::<SigmoidOutput, _, _>(&SIGMOID_OUTPUT, BinaryCrossEntropy, o, None);
+        check_fused::<Iris, _, _>(&IRIS, SoftTargetCrossEntropy, o);
+        check_fused::<SigmoidOutput, _, _>(&SIGMOID_OUTPUT, BinaryCrossEntropy, o);
+    });
+}
+
+#[test]
+fn probability_losses_refuse_the_wrong_output_activation() {
+    let refused = |layers: &[LayerSpec], loss: LossKind| {
+        let topology = Topology::new(4, layers).unwrap();
+        let mut cache = vec![0.0; topology.cache_len(1).unwrap()];
+        let buffers = FusedBuffers {
+            optimizer_state: &mut [],
+            cache: &mut cache,
+        };
+        dynamic::FusedTrainer::new(topology, buffers, loss, Sgd).err()
+    };
+    assert_eq!(refused(&SIGMOID_OUTPUT, LossKind::BinaryCrossEntropy), None);
+    assert_eq!(
+        refused(&IRIS, LossKind::BinaryCrossEntropy),
+        Some(Error::LossMismatch)
+    );
+    assert_eq!(
+        refused(&SIGMOID_OUTPUT, LossKind::SoftTargetCrossEntropy),
+        Some(Error::LossMismatch)
+    );
 }

@@ -2,7 +2,10 @@
 
 use crate::activation::ActivationKind;
 use crate::error::{Buffer, Error};
-use crate::loss::{MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, argmax};
+use crate::loss::{
+    BinaryCrossEntropy, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftTargetCrossEntropy,
+    SoftmaxCrossEntropy, argmax,
+};
 
 /// Which loss a run-time [`Trainer`](super::Trainer) minimises: the same
 /// code as the loss types of the same names (same bits).
@@ -16,6 +19,12 @@ pub enum LossKind {
     /// [`SigmoidBinaryCrossEntropy`]: value targets in [0, 1], identity
     /// (logit) outputs.
     SigmoidBinaryCrossEntropy,
+    /// [`SoftTargetCrossEntropy`]: one probability row per row (soft labels,
+    /// label smoothing, distillation), identity (logit) outputs.
+    SoftTargetCrossEntropy,
+    /// [`BinaryCrossEntropy`]: value targets in [0, 1], sigmoid
+    /// (probability) outputs.
+    BinaryCrossEntropy,
 }
 
 /// The targets of a batch: one label per row, or one row of values per row
@@ -24,8 +33,8 @@ pub enum LossKind {
 pub enum Targets<'t> {
     /// Class labels, for [`LossKind::SoftmaxCrossEntropy`].
     Labels(&'t [usize]),
-    /// Value rows, for [`LossKind::MeanSquaredError`] and
-    /// [`LossKind::SigmoidBinaryCrossEntropy`].
+    /// Value rows, for every loss but
+    /// [`LossKind::SoftmaxCrossEntropy`].
     Values(&'t [f32]),
 }
 
@@ -34,10 +43,27 @@ impl LossKind {
     /// form of [`AcceptsActivation`](crate::AcceptsActivation)).
     ///
     /// # Errors
-    /// [`Error::LossMismatch`] for a fused loss behind anything but identity.
+    /// [`Error::LossMismatch`] for a loss on logits behind anything but
+    /// identity, or [`LossKind::BinaryCrossEntropy`] behind anything but a
+    /// sigmoid.
+    ///
+    /// ```
+    /// use microprop::ActivationKind;
+    /// use microprop::dynamic::LossKind;
+    /// assert!(LossKind::BinaryCrossEntropy.check_output(ActivationKind::Sigmoid).is_ok());
+    /// assert!(LossKind::BinaryCrossEntropy.check_output(ActivationKind::Identity).is_err());
+    /// assert!(LossKind::SoftTargetCrossEntropy.check_output(ActivationKind::Relu).is_err());
+    /// ```
     pub fn check_output(self, activation: ActivationKind) -> Result<(), Error> {
         match (self, activation) {
-            (LossKind::MeanSquaredError, _) | (_, ActivationKind::Identity) => Ok(()),
+            (LossKind::MeanSquaredError, _)
+            | (LossKind::BinaryCrossEntropy, ActivationKind::Sigmoid)
+            | (
+                LossKind::SoftmaxCrossEntropy
+                | LossKind::SigmoidBinaryCrossEntropy
+                | LossKind::SoftTargetCrossEntropy,
+                ActivationKind::Identity,
+            ) => Ok(()),
             _ => Err(Error::LossMismatch),
         }
     }
@@ -52,7 +78,10 @@ impl LossKind {
         match (self, targets) {
             (LossKind::SoftmaxCrossEntropy, Targets::Labels(labels)) => Ok(labels.len()),
             (
-                LossKind::MeanSquaredError | LossKind::SigmoidBinaryCrossEntropy,
+                LossKind::MeanSquaredError
+                | LossKind::SigmoidBinaryCrossEntropy
+                | LossKind::SoftTargetCrossEntropy
+                | LossKind::BinaryCrossEntropy,
                 Targets::Values(values),
             ) => {
                 let rows = values.len().checked_div(outputs).unwrap_or(0);
@@ -98,6 +127,16 @@ impl LossKind {
                     loss,
                     Some(SigmoidBinaryCrossEntropy::correct_values(out, target)),
                 ))
+            }
+            (LossKind::SoftTargetCrossEntropy, Targets::Values(values)) => {
+                let target = row_of(values, width, row).ok_or(Error::LossMismatch)?;
+                let loss = SoftTargetCrossEntropy.row_values(out, target, grad, row)?;
+                Ok((loss, Some(argmax(out) == argmax(target))))
+            }
+            (LossKind::BinaryCrossEntropy, Targets::Values(values)) => {
+                let target = row_of(values, width, row).ok_or(Error::LossMismatch)?;
+                let loss = BinaryCrossEntropy.row_values(out, target, grad, row)?;
+                Ok((loss, Some(BinaryCrossEntropy::correct_values(out, target))))
             }
             _ => Err(Error::LossMismatch),
         }

@@ -120,6 +120,25 @@ impl<const O: usize> Loss<[f32; O]> for BinaryCrossEntropy {
         grad: &mut [f32; O],
         row: usize,
     ) -> Result<f32, Error> {
+        self.row_values(out, target, grad, row)
+    }
+
+    fn correct(&self, out: &[f32; O], target: &[f32; O]) -> Option<bool> {
+        Some(Self::correct_values(out, target))
+    }
+}
+
+impl BinaryCrossEntropy {
+    /// [`Loss::row`] over slices of one length (`out`'s): the run-time
+    /// front end and the typed impl share it.
+    #[inline(never)]
+    pub(crate) fn row_values(
+        &self,
+        out: &[f32],
+        target: &[f32],
+        grad: &mut [f32],
+        row: usize,
+    ) -> Result<f32, Error> {
         if !crate::buffer::all_finite(target) {
             return Err(Error::NonFiniteTarget { row });
         }
@@ -129,7 +148,7 @@ impl<const O: usize> Loss<[f32; O]> for BinaryCrossEntropy {
         if out.iter().any(|p| !(0.0..=1.0).contains(p)) {
             return Err(Error::NonFiniteLoss { row });
         }
-        let inv_o = 1.0 / O as f32;
+        let inv_o = 1.0 / out.len() as f32;
         let mut sum = 0.0;
         for ((g, &p), &y) in grad.iter_mut().zip(out).zip(target) {
             let log_p = math::larger(LOG_FLOOR, math::ln(p));
@@ -140,12 +159,11 @@ impl<const O: usize> Loss<[f32; O]> for BinaryCrossEntropy {
         finite_loss(sum * inv_o, out, row)
     }
 
-    fn correct(&self, out: &[f32; O], target: &[f32; O]) -> Option<bool> {
-        Some(
-            out.iter()
-                .zip(target)
-                .all(|(&p, &y)| (p > 0.5) == (y > 0.5)),
-        )
+    /// Every probability on the target's side of 0.5.
+    pub(crate) fn correct_values(out: &[f32], target: &[f32]) -> bool {
+        out.iter()
+            .zip(target)
+            .all(|(&p, &y)| (p > 0.5) == (y > 0.5))
     }
 }
 

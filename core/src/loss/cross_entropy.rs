@@ -133,6 +133,25 @@ impl<const O: usize> Loss<[f32; O]> for SoftTargetCrossEntropy {
         grad: &mut [f32; O],
         row: usize,
     ) -> Result<f32, Error> {
+        self.row_values(out, target, grad, row)
+    }
+
+    fn correct(&self, out: &[f32; O], target: &[f32; O]) -> Option<bool> {
+        Some(argmax(out) == argmax(target))
+    }
+}
+
+impl SoftTargetCrossEntropy {
+    /// [`Loss::row`] over slices of one length (`out`'s): the run-time
+    /// front end and the typed impl share it.
+    #[inline(never)]
+    pub(crate) fn row_values(
+        &self,
+        out: &[f32],
+        target: &[f32],
+        grad: &mut [f32],
+        row: usize,
+    ) -> Result<f32, Error> {
         if !crate::buffer::all_finite(target) {
             return Err(Error::NonFiniteTarget { row });
         }
@@ -150,10 +169,6 @@ impl<const O: usize> Loss<[f32; O]> for SoftTargetCrossEntropy {
             *g = *g * mass - p;
         }
         finite_loss(loss, out, row)
-    }
-
-    fn correct(&self, out: &[f32; O], target: &[f32; O]) -> Option<bool> {
-        Some(argmax(out) == argmax(target))
     }
 }
 
