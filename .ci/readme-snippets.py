@@ -172,6 +172,18 @@ def generate():
     return crates
 
 
+def readme_locations(output, crates):
+    """cargo's output with `(README.md:L)` after each location in a snippet crate."""
+    where = {name: (rel, line, offset) for name, rel, line, _, _, offset in crates}
+
+    def annotate(m):
+        rel, fence, offset = where[m.group(1)]
+        return f"{m.group(0)} ({rel}:{fence + int(m.group(2)) - offset})"
+
+    names = "|".join(re.escape(name) for name in where)
+    return re.sub(rf"\b({names})/src/(?:lib|main)\.rs:(\d+)(?::\d+)?", annotate, output)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--list", action="store_true", help="list the blocks and how each is built, build nothing")
@@ -185,7 +197,10 @@ def main():
         return
     # cwd = the workspace, so its .cargo/config.toml applies; the repository's
     # rust-toolchain.toml (a parent directory) picks the toolchain.
-    build = subprocess.run(["cargo", "build", "--workspace", "--keep-going"], cwd=OUT)
+    build = subprocess.run(
+        ["cargo", "build", "--workspace", "--keep-going"], cwd=OUT, stderr=subprocess.PIPE, text=True
+    )
+    sys.stderr.write(readme_locations(build.stderr, crates))
     if build.returncode != 0:
         sys.exit(f"readme-snippets: a README snippet does not compile for {TARGET} (sources in {OUT.relative_to(ROOT)})")
     print(f"readme-snippets: {len(crates)} blocks compile for {TARGET}")
