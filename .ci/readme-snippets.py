@@ -6,9 +6,9 @@
 
 Each ```rust block (in core/README.md, the crate's rustdoc front page, also
 an untagged ``` block, which rustdoc runs as Rust) becomes one crate of a
-throwaway workspace in target/readme-snippets/, built in one `cargo build`
-for thumbv7em-none-eabihf, no_std, with warnings as errors (an unused import
-or variable in a snippet fails). The snippets' dependencies are those of
+throwaway workspace in target/readme-snippets/, built (`cargo build`) and
+linted (`cargo clippy`) for thumbv7em-none-eabihf, no_std, with warnings
+as errors (an unused import or variable in a snippet fails). The snippets' dependencies are those of
 examples/starter/Cargo.toml (microprop by path, cortex-m, cortex-m-rt,
 static_cell, semihosting), at the versions of examples/starter/Cargo.lock.
 
@@ -197,13 +197,20 @@ def main():
         return
     # cwd = the workspace, so its .cargo/config.toml applies; the repository's
     # rust-toolchain.toml (a parent directory) picks the toolchain.
-    build = subprocess.run(
-        ["cargo", "build", "--workspace", "--keep-going"], cwd=OUT, stderr=subprocess.PIPE, text=True
-    )
-    sys.stderr.write(readme_locations(build.stderr, crates))
-    if build.returncode != 0:
-        sys.exit(f"readme-snippets: a README snippet does not compile for {TARGET} (sources in {OUT.relative_to(ROOT)})")
-    print(f"readme-snippets: {len(crates)} blocks compile for {TARGET}")
+    failed = []
+    for command in ("build", "clippy"):
+        run = subprocess.run(
+            ["cargo", command, "--workspace", "--keep-going"], cwd=OUT, stderr=subprocess.PIPE, text=True
+        )
+        sys.stderr.write(readme_locations(run.stderr, crates))
+        if run.returncode != 0:
+            failed.append(command)
+    if failed:
+        sys.exit(
+            f"readme-snippets: cargo {' and '.join(failed)} failed for a README snippet on {TARGET} "
+            f"(the sources: {OUT.relative_to(ROOT)})"
+        )
+    print(f"readme-snippets: {len(crates)} blocks build and are clippy-clean for {TARGET}")
 
 
 if __name__ == "__main__":
