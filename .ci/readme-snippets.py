@@ -35,6 +35,7 @@ left in target/readme-snippets/ to read.
 """
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -52,7 +53,7 @@ LIB_HEADER = "#![no_std]\n#![allow(dead_code)]\n"
 
 
 def blocks(path, untagged_is_rust):
-    """[(line of the opening fence, info string, code)] of the file's Rust blocks."""
+    """[(line of the opening fence, code)] of the file's Rust blocks."""
     found, lines, i = [], path.read_text().splitlines(), 0
     while i < len(lines):
         m = FENCE.match(lines[i])
@@ -75,7 +76,7 @@ def blocks(path, untagged_is_rust):
                     f"{path.relative_to(ROOT)}:{start}: ```{info}: attributes are not supported here, "
                     "every Rust block is compiled (.ci/readme-snippets.py)"
                 )
-            found.append((start, info, "\n".join(body) + "\n"))
+            found.append((start, "\n".join(body) + "\n"))
     return found
 
 
@@ -114,16 +115,12 @@ def dependencies():
     lines = []
     for name, spec in deps.items():
         if isinstance(spec, str):
-            lines.append(f'{name} = "{spec}"')
-            continue
+            spec = {"version": spec}
         spec = dict(spec)
         if "path" in spec:
             spec["path"] = str((STARTER / spec["path"]).resolve())
-        fields = ", ".join(
-            f"{k} = [{', '.join(chr(34) + v + chr(34) for v in val)}]" if isinstance(val, list) else f'{k} = "{val}"'
-            for k, val in spec.items()
-        )
-        lines.append(f"{name} = {{ {fields} }}")
+        # JSON's strings, lists, booleans and integers are TOML's too.
+        lines.append(f"{name} = {{ {', '.join(f'{k} = {json.dumps(v)}' for k, v in spec.items())} }}")
     return "\n".join(lines) + "\n"
 
 
@@ -138,7 +135,7 @@ def generate():
     crates = []
     for path, untagged in READMES:
         rel = path.relative_to(ROOT)
-        for line, _, code in blocks(path, untagged):
+        for line, code in blocks(path, untagged):
             code = unhide(code)
             name = re.sub(r"[^a-z0-9]+", "-", str(rel).lower()).strip("-") + f"-{line}"
             src = OUT / name / "src"
@@ -184,6 +181,13 @@ def readme_locations(output, crates):
     return re.sub(rf"\b({names})/src/(?:lib|main)\.rs:(\d+)(?::\d+)?", annotate, output)
 
 
+def registry_versions(lock):
+    """{(name, version)} of a Cargo.lock's crates.io packages."""
+    with open(lock, "rb") as f:
+        packages = tomllib.load(f).get("package", [])
+    return {(p["name"], p["version"]) for p in packages if p.get("source", "").startswith("registry+")}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--list", action="store_true", help="list the blocks and how each is built, build nothing")
@@ -205,6 +209,9 @@ def main():
         sys.stderr.write(readme_locations(run.stderr, crates))
         if run.returncode != 0:
             failed.append(command)
+    # cargo added the snippet crates to the copied lock file; nothing else may move.
+    if registry_versions(OUT / "Cargo.lock") != registry_versions(STARTER / "Cargo.lock"):
+        sys.exit("readme-snippets: cargo resolved other crate versions than examples/starter/Cargo.lock")
     if failed:
         sys.exit(
             f"readme-snippets: cargo {' and '.join(failed)} failed for a README snippet on {TARGET} "
