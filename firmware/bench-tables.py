@@ -425,7 +425,10 @@ def main():
             )
         if stale or moved:
             sys.exit(1)
-        print(f"bench-tables: README.md and firmware/README.md match {source.relative_to(ROOT)}")
+        print(
+            f"bench-tables: README.md and firmware/README.md match {source.relative_to(ROOT)}, "
+            f"measured in the [profile.{m['profile']}] that firmware/ and examples/starter/ define"
+        )
         return
     if m["profile"] != "firmware" or m.get("features"):
         print(f"note: {source} was measured with profile {m['profile']!r}, features {m.get('features')}", file=sys.stderr)
