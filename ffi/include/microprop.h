@@ -369,7 +369,7 @@ enum microprop_optimizer_kind
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
     /**
-     * Plain gradient descent: w ← w − lr·g.
+     * Gradient descent: w ← w − lr·(g + weight_decay·w).
      */
     MICROPROP_OPTIMIZER_KIND_SGD = 0,
     /**
@@ -552,8 +552,8 @@ typedef struct microprop_optimizer {
      */
     float eps;
     /**
-     * Momentum, AdaGrad, RMSprop, Adam: L2 penalty (AdamW: decoupled
-     * decay), not negative.
+     * SGD, Momentum, AdaGrad, RMSprop, Adam: L2 penalty (AdamW:
+     * decoupled decay), not negative.
      */
     float weight_decay;
     /**
@@ -573,6 +573,11 @@ typedef struct microprop_optimizer {
      * Must be 0.
      */
     uint8_t reserved;
+    /**
+     * AdaGrad: where the accumulator of squared gradients starts (PyTorch's
+     * `initial_accumulator_value`), not negative.
+     */
+    float initial_accumulator;
 } microprop_optimizer;
 
 /**
@@ -1073,7 +1078,7 @@ struct microprop_layer microprop_dense_with(uint32_t units, uint8_t activation, 
 struct microprop_layer microprop_maxout(uint32_t units, uint16_t pieces);
 
 /**
- * Plain SGD.
+ * Plain SGD (set `weight_decay` for w ← w − lr·(g + λ·w)).
  */
 struct microprop_optimizer microprop_sgd(void);
 

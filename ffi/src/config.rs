@@ -11,8 +11,8 @@ use core::ffi::c_void;
 
 use microprop::dynamic::{LayerSpec, LossKind};
 use microprop::{
-    ActivationKind, AdaGrad, Adam, Epsilon, Init, LrSchedule, Momentum, RmsProp, Schedule, Sgd,
-    Warmup, WarmupStart,
+    ActivationKind, AdaGrad, Adam, DecayedSgd, Epsilon, Init, LrSchedule, Momentum, RmsProp,
+    Schedule, Sgd, Warmup, WarmupStart,
 };
 
 use crate::status::Status;
@@ -171,7 +171,7 @@ pub(crate) fn loss(code: u32) -> Result<LossKind, Status> {
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptimizerKind {
-    /// Plain gradient descent: w ← w − lr·g.
+    /// Gradient descent: w ← w − lr·(g + weight_decay·w).
     Sgd = 0,
     /// SGD with momentum (PyTorch's form), optionally Nesterov's.
     Momentum = 1,
@@ -203,8 +203,8 @@ pub struct OptimizerConfig {
     pub alpha: f32,
     /// AdaGrad, RMSprop, Adam: added to the denominator, positive.
     pub eps: f32,
-    /// Momentum, AdaGrad, RMSprop, Adam: L2 penalty (AdamW: decoupled
-    /// decay), not negative.
+    /// SGD, Momentum, AdaGrad, RMSprop, Adam: L2 penalty (AdamW:
+    /// decoupled decay), not negative.
     pub weight_decay: f32,
     /// Momentum: 1 for Nesterov's look-ahead form.
     pub nesterov: u8,
@@ -215,6 +215,9 @@ pub struct OptimizerConfig {
     pub decoupled_weight_decay: u8,
     /// Must be 0.
     pub reserved: u8,
+    /// AdaGrad: where the accumulator of squared gradients starts (PyTorch's
+    /// `initial_accumulator_value`), not negative.
+    pub initial_accumulator: f32,
 }
 
 impl OptimizerConfig {
@@ -230,6 +233,7 @@ impl OptimizerConfig {
         eps_inside: 0,
         decoupled_weight_decay: 0,
         reserved: 0,
+        initial_accumulator: 0.0,
     };
 
     /// The core's optimizer, checked.
@@ -241,6 +245,7 @@ impl OptimizerConfig {
             self.alpha,
             self.eps,
             self.weight_decay,
+            self.initial_accumulator,
         ]
         .iter()
         .all(|v| v.is_finite());
@@ -264,7 +269,16 @@ impl OptimizerConfig {
             }
         };
         match self.kind {
-            0 => Ok(Optimizer::Sgd(Sgd)),
+            0 => {
+                check(true)?;
+                if self.weight_decay == 0.0 {
+                    Ok(Optimizer::Sgd(Sgd))
+                } else {
+                    Ok(Optimizer::DecayedSgd(Sgd::with_weight_decay(
+                        self.weight_decay,
+                    )))
+                }
+            }
             1 => {
                 check(unit(self.momentum))?;
                 Ok(Optimizer::Momentum(Momentum {
@@ -274,12 +288,12 @@ impl OptimizerConfig {
                 }))
             }
             2 => {
-                check(eps_ok)?;
+                check(eps_ok && self.initial_accumulator >= 0.0)?;
                 Ok(Optimizer::AdaGrad(AdaGrad {
                     eps: self.eps,
                     epsilon,
                     weight_decay: self.weight_decay,
-                    initial_accumulator: 0.0,
+                    initial_accumulator: self.initial_accumulator,
                 }))
             }
             3 => {
@@ -312,6 +326,7 @@ impl OptimizerConfig {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Optimizer {
     Sgd(Sgd),
+    DecayedSgd(DecayedSgd),
     Momentum(Momentum),
     AdaGrad(AdaGrad),
     RmsProp(RmsProp),
@@ -325,6 +340,7 @@ impl Optimizer {
         use microprop::dynamic::FlatOptimizer;
         match self {
             Optimizer::Sgd(_) => <Sgd as FlatOptimizer>::STATE_BUFFERS,
+            Optimizer::DecayedSgd(_) => <DecayedSgd as FlatOptimizer>::STATE_BUFFERS,
             Optimizer::Momentum(_) => <Momentum as FlatOptimizer>::STATE_BUFFERS,
             Optimizer::AdaGrad(_) => <AdaGrad as FlatOptimizer>::STATE_BUFFERS,
             Optimizer::RmsProp(_) => <RmsProp as FlatOptimizer>::STATE_BUFFERS,
@@ -339,6 +355,7 @@ macro_rules! with_optimizer {
     ($optimizer:expr, |$o:ident| $body:expr) => {
         match $optimizer {
             $crate::config::Optimizer::Sgd($o) => $body,
+            $crate::config::Optimizer::DecayedSgd($o) => $body,
             $crate::config::Optimizer::Momentum($o) => $body,
             $crate::config::Optimizer::AdaGrad($o) => $body,
             $crate::config::Optimizer::RmsProp($o) => $body,
@@ -348,7 +365,7 @@ macro_rules! with_optimizer {
 }
 pub(crate) use with_optimizer;
 
-/// Plain SGD.
+/// Plain SGD (set `weight_decay` for w ← w − lr·(g + λ·w)).
 #[unsafe(no_mangle)]
 pub extern "C" fn microprop_sgd() -> OptimizerConfig {
     OptimizerConfig::ZERO
@@ -803,7 +820,47 @@ mod tests {
             loss(Loss::SoftmaxCrossEntropy as u32),
             Ok(LossKind::SoftmaxCrossEntropy)
         );
-        assert_eq!(loss(3), Err(Status::InvalidArgument));
+        for (code, kind) in [
+            (Loss::MeanSquaredError, LossKind::MeanSquaredError),
+            (
+                Loss::SigmoidBinaryCrossEntropy,
+                LossKind::SigmoidBinaryCrossEntropy,
+            ),
+            (
+                Loss::SoftTargetCrossEntropy,
+                LossKind::SoftTargetCrossEntropy,
+            ),
+            (Loss::BinaryCrossEntropy, LossKind::BinaryCrossEntropy),
+        ] {
+            assert_eq!(loss(code as u32), Ok(kind));
+        }
+        assert_eq!(loss(5), Err(Status::InvalidArgument));
+    }
+
+    #[test]
+    fn sgd_with_weight_decay_and_a_warm_accumulator_are_the_cores() {
+        let mut sgd = microprop_sgd();
+        assert_eq!(sgd.optimizer(), Ok(Optimizer::Sgd(Sgd)));
+        sgd.weight_decay = 0.5;
+        assert_eq!(
+            sgd.optimizer(),
+            Ok(Optimizer::DecayedSgd(Sgd::with_weight_decay(0.5)))
+        );
+        sgd.weight_decay = -0.5;
+        assert_eq!(sgd.optimizer(), Err(Status::InvalidHyperparameter));
+        let mut adagrad = microprop_adagrad();
+        adagrad.initial_accumulator = 0.25;
+        assert_eq!(
+            adagrad.optimizer(),
+            Ok(Optimizer::AdaGrad(AdaGrad {
+                initial_accumulator: 0.25,
+                ..AdaGrad::PYTORCH
+            }))
+        );
+        adagrad.initial_accumulator = -1.0;
+        assert_eq!(adagrad.optimizer(), Err(Status::InvalidHyperparameter));
+        adagrad.initial_accumulator = f32::NAN;
+        assert_eq!(adagrad.optimizer(), Err(Status::InvalidHyperparameter));
     }
 
     #[test]

@@ -326,6 +326,21 @@ fn every_optimizer_gives_the_bits_of_the_run_time_front_end() {
     };
     assert_same_run("nesterov", &layers, microprop_momentum(0.8, 1), nesterov);
     assert_same_run("adagrad", &layers, microprop_adagrad(), AdaGrad::PYTORCH);
+    let mut warm = microprop_adagrad();
+    warm.initial_accumulator = 0.1;
+    let warm_core = AdaGrad {
+        initial_accumulator: 0.1,
+        ..AdaGrad::PYTORCH
+    };
+    assert_same_run("adagrad warm accumulator", &layers, warm, warm_core);
+    let mut decayed = microprop_sgd();
+    decayed.weight_decay = 0.01;
+    assert_same_run(
+        "sgd weight decay",
+        &layers,
+        decayed,
+        Sgd::with_weight_decay(0.01),
+    );
     assert_same_run("rmsprop", &layers, microprop_rmsprop(), RmsProp::PYTORCH);
     let mut lecture = microprop_rmsprop();
     lecture.alpha = 0.9;

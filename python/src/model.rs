@@ -2,7 +2,7 @@
 //! and training state, owned by Python.
 
 use microprop::dynamic::{LayerSpec, LossKind, Network, Topology};
-use microprop::{EpochStats, Error};
+use microprop::{DecayedSgd, EpochStats, Error};
 use numpy::ndarray::{ArrayD, IxDyn};
 use numpy::{IntoPyArray, PyArrayDyn};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -205,7 +205,10 @@ impl Model {
     ) -> PyResult<Self> {
         let (inputs, layers) = names::layers(layers)?;
         let loss = names::loss(loss)?;
-        let optimizer = optimizer.map_or(Ok(Choice::Sgd), Choice::from_object)?;
+        let optimizer = optimizer.map_or(
+            Ok(Choice::Sgd(DecayedSgd { weight_decay: 0.0 })),
+            Choice::from_object,
+        )?;
         let mut model = Model::zeroed(inputs, layers, loss, optimizer)?;
         let scheme = init.map_or(Ok(microprop::Init::Xavier), names::init)?;
         model.draw(seed, scheme)?;
@@ -588,7 +591,10 @@ impl Model {
         let data = blob::read(source)?;
         let (inputs, layers) = blob::layers(&data).map_err(error::checkpoint)?;
         let restore_state = optimizer.is_some() && blob::holds_optimizer_state(&data);
-        let choice = optimizer.map_or(Ok(Choice::Sgd), Choice::from_object)?;
+        let choice = optimizer.map_or(
+            Ok(Choice::Sgd(DecayedSgd { weight_decay: 0.0 })),
+            Choice::from_object,
+        )?;
         let mut model = Model::zeroed(inputs, layers, names::loss(loss)?, choice)?;
         let topology = Topology::new(model.inputs, &model.layers).map_err(error::core)?;
         let mut net = Network::new(topology, &mut model.params).map_err(error::core)?;

@@ -4,7 +4,7 @@
 
 use microprop::dynamic::FlatOptimizer;
 use microprop::{AdaGrad as CoreAdaGrad, Adam as CoreAdam, Epsilon};
-use microprop::{Momentum as CoreMomentum, RmsProp as CoreRmsProp, Sgd as CoreSgd};
+use microprop::{DecayedSgd, Momentum as CoreMomentum, RmsProp as CoreRmsProp, Sgd as CoreSgd};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
@@ -87,24 +87,35 @@ fn py_bool(value: bool) -> &'static str {
     if value { "True" } else { "False" }
 }
 
-/// Plain gradient descent: `w <- w - lr * g`. No state.
+/// Gradient descent: `w <- w - lr * (g + weight_decay * w)` (PyTorch's
+/// `SGD` without momentum). No state.
 #[pyclass(frozen, eq, module = "microprop", name = "SGD")]
 #[derive(Debug, Clone, PartialEq)]
-pub struct Sgd;
+pub struct Sgd {
+    weight_decay: f32,
+}
 
 #[pymethods]
 impl Sgd {
     #[new]
-    fn new() -> Self {
-        Sgd
+    #[pyo3(signature = (weight_decay = 0.0))]
+    fn new(weight_decay: f32) -> PyResult<Self> {
+        at_least("weight_decay", weight_decay, 0.0)?;
+        Ok(Sgd { weight_decay })
     }
 
-    fn __repr__(&self) -> &'static str {
-        "SGD()"
+    /// L2 penalty coefficient.
+    #[getter]
+    fn weight_decay(&self) -> f64 {
+        shortest(self.weight_decay)
     }
 
-    fn __getnewargs__<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyTuple> {
-        pyo3::types::PyTuple::empty(py)
+    fn __repr__(&self) -> String {
+        format!("SGD(weight_decay={})", py_float(self.weight_decay))
+    }
+
+    fn __getnewargs__(&self) -> (f32,) {
+        (self.weight_decay,)
     }
 }
 
@@ -171,16 +182,28 @@ pub struct AdaGrad(pub(crate) CoreAdaGrad);
 #[pymethods]
 impl AdaGrad {
     #[new]
-    #[pyo3(signature = (eps = CoreAdaGrad::PYTORCH.eps, epsilon = "outside", weight_decay = 0.0))]
-    fn new(eps: f32, epsilon: &str, weight_decay: f32) -> PyResult<Self> {
+    #[pyo3(signature = (eps = CoreAdaGrad::PYTORCH.eps, epsilon = "outside", weight_decay = 0.0, initial_accumulator_value = 0.0))]
+    fn new(
+        eps: f32,
+        epsilon: &str,
+        weight_decay: f32,
+        initial_accumulator_value: f32,
+    ) -> PyResult<Self> {
         positive("eps", eps)?;
         at_least("weight_decay", weight_decay, 0.0)?;
+        at_least("initial_accumulator_value", initial_accumulator_value, 0.0)?;
         Ok(AdaGrad(CoreAdaGrad {
             eps,
             epsilon: self::epsilon(epsilon)?,
             weight_decay,
-            initial_accumulator: 0.0,
+            initial_accumulator: initial_accumulator_value,
         }))
+    }
+
+    /// Where the accumulator starts (PyTorch's `initial_accumulator_value`).
+    #[getter]
+    fn initial_accumulator_value(&self) -> f64 {
+        shortest(self.0.initial_accumulator)
     }
 
     /// Added to the denominator.
@@ -203,18 +226,20 @@ impl AdaGrad {
 
     fn __repr__(&self) -> String {
         format!(
-            "AdaGrad(eps={}, epsilon='{}', weight_decay={})",
+            "AdaGrad(eps={}, epsilon='{}', weight_decay={}, initial_accumulator_value={})",
             py_float(self.0.eps),
             epsilon_name(self.0.epsilon),
-            py_float(self.0.weight_decay)
+            py_float(self.0.weight_decay),
+            py_float(self.0.initial_accumulator)
         )
     }
 
-    fn __getnewargs__(&self) -> (f32, &'static str, f32) {
+    fn __getnewargs__(&self) -> (f32, &'static str, f32, f32) {
         (
             self.0.eps,
             epsilon_name(self.0.epsilon),
             self.0.weight_decay,
+            self.0.initial_accumulator,
         )
     }
 }
@@ -399,7 +424,8 @@ pub fn adamw(weight_decay: f32, beta1: f32, beta2: f32, eps: f32, epsilon: &str)
 /// The optimizer a model trains with.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Choice {
-    Sgd,
+    /// SGD; a decay of 0 runs the plain rule.
+    Sgd(DecayedSgd),
     Momentum(CoreMomentum),
     AdaGrad(CoreAdaGrad),
     RmsProp(CoreRmsProp),
@@ -417,8 +443,10 @@ pub(crate) trait Visit {
 impl Choice {
     /// The optimizer given from Python (any of this module's classes).
     pub(crate) fn from_object(object: &Bound<'_, PyAny>) -> PyResult<Choice> {
-        if object.cast::<Sgd>().is_ok() {
-            Ok(Choice::Sgd)
+        if let Ok(sgd) = object.cast::<Sgd>() {
+            Ok(Choice::Sgd(DecayedSgd {
+                weight_decay: sgd.get().weight_decay,
+            }))
         } else if let Ok(m) = object.cast::<Momentum>() {
             Ok(Choice::Momentum(m.get().0))
         } else if let Ok(a) = object.cast::<AdaGrad>() {
@@ -438,7 +466,13 @@ impl Choice {
     /// The Python object for this optimizer.
     pub(crate) fn to_object(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         Ok(match self {
-            Choice::Sgd => Py::new(py, Sgd)?.into_any(),
+            Choice::Sgd(sgd) => Py::new(
+                py,
+                Sgd {
+                    weight_decay: sgd.weight_decay,
+                },
+            )?
+            .into_any(),
             Choice::Momentum(m) => Py::new(py, Momentum(m))?.into_any(),
             Choice::AdaGrad(a) => Py::new(py, AdaGrad(a))?.into_any(),
             Choice::RmsProp(r) => Py::new(py, RmsProp(r))?.into_any(),
@@ -449,7 +483,8 @@ impl Choice {
     /// Runs `visitor` with the optimizer as its concrete core type.
     pub(crate) fn visit<V: Visit>(self, visitor: V) -> V::Output {
         match self {
-            Choice::Sgd => visitor.visit(CoreSgd),
+            Choice::Sgd(sgd) if sgd.weight_decay == 0.0 => visitor.visit(CoreSgd),
+            Choice::Sgd(sgd) => visitor.visit(sgd),
             Choice::Momentum(m) => visitor.visit(m),
             Choice::AdaGrad(a) => visitor.visit(a),
             Choice::RmsProp(r) => visitor.visit(r),

@@ -138,7 +138,14 @@ def test_optimizers_defaults_and_validation():
     assert (mp.RMSprop().alpha, mp.RMSprop().eps) == (0.99, 1e-8)
     assert mp.RMSprop(epsilon="inside").epsilon == "inside"
     assert mp.Momentum().momentum == 0.9 and not mp.Momentum().nesterov
-    for opt in [mp.SGD(), mp.Momentum(0.8, nesterov=True, weight_decay=0.1), mp.AdaGrad(),
+    assert mp.SGD().weight_decay == 0.0 and mp.SGD(weight_decay=0.5).weight_decay == 0.5
+    assert mp.AdaGrad().initial_accumulator_value == 0.0
+    with pytest.raises(ValueError, match="weight_decay"):
+        mp.SGD(weight_decay=-0.1)
+    with pytest.raises(ValueError, match="initial_accumulator_value"):
+        mp.AdaGrad(initial_accumulator_value=-1.0)
+    for opt in [mp.SGD(), mp.SGD(weight_decay=0.001), mp.Momentum(0.8, nesterov=True, weight_decay=0.1),
+                mp.AdaGrad(), mp.AdaGrad(initial_accumulator_value=0.25),
                 mp.RMSprop(alpha=0.9), mp.Adam(beta1=0.8), mp.AdamW(0.02)]:
         assert eval(repr(opt), vars(mp)) == opt
         assert pickle.loads(pickle.dumps(opt)) == opt

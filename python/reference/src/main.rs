@@ -161,13 +161,19 @@ impl Run {
         };
         let beta = setting.unwrap_or(0.9);
         match name {
-            "sgd" => self.train(Sgd),
+            "sgd" => match setting {
+                Some(weight_decay) => self.train(Sgd::with_weight_decay(weight_decay)),
+                None => self.train(Sgd),
+            },
             "momentum" => self.train(Momentum::new(beta)),
             "nesterov" => self.train(Momentum {
                 nesterov: true,
                 ..Momentum::new(beta)
             }),
-            "adagrad" => self.train(AdaGrad::PYTORCH),
+            "adagrad" => self.train(AdaGrad {
+                initial_accumulator: setting.unwrap_or(0.0),
+                ..AdaGrad::PYTORCH
+            }),
             "rmsprop" => self.train(RmsProp::PYTORCH),
             "adam" => self.train(Adam::PYTORCH),
             "adamw" => self.train(Adam::adamw(setting.unwrap_or(0.01))),
