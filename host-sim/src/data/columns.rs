@@ -1,13 +1,19 @@
-//! A CSV file read by column name: the header, the feature columns a plan
-//! picks (in the plan's order, whatever the file's), the label column as
-//! text, and the SHA-256 of the file's bytes (to know a file again).
+//! A CSV file streamed in by column name: the header, the feature columns
+//! a plan picks (in the plan's order, whatever the file's) as one compact
+//! f32 array, the label column, and the SHA-256 of the file's bytes (to
+//! know a file again). The file is never held in memory whole: besides the
+//! features, a row costs its label's 4-byte id (or one number) and nothing
+//! else.
 
+use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
-use sha2::{Digest, Sha256};
 
 use super::csv_file::{csv_reason, parse_number};
+use super::label_store::{LabelStore, LabelStoreBuilder};
+use super::line_index::LineIndex;
+use super::tracked_read::tracked;
 
 /// Which columns of a header are read, chosen by [`load_columns`]'s caller
 /// from the header's names.
@@ -31,10 +37,10 @@ pub struct ColumnTable {
     pub names: Vec<String>,
     /// Every row's features in the plan's order, row after row.
     pub features: Vec<f32>,
-    /// The label column's name and every row's label as written (trimmed).
-    pub label: Option<(String, Vec<String>)>,
+    /// The label column's name and every row's label (trimmed).
+    pub label: Option<(String, LabelStore)>,
     /// The 1-based line of each row.
-    pub lines: Vec<u64>,
+    pub lines: LineIndex,
     /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
 }
@@ -63,46 +69,7 @@ impl ColumnTable {
 
     /// Names row `row` in a message: `file:line`.
     pub fn locate(&self, row: usize) -> String {
-        format!(
-            "{}:{}",
-            self.source,
-            self.lines.get(row).copied().unwrap_or(0)
-        )
-    }
-}
-
-/// SHA-256 of `bytes` as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The line of a record from its byte offset. The csv crate's own line
-/// count is one short after a CRLF line end (a record's offset points at
-/// the `\n` of the line before), so the terminator is skipped first.
-#[derive(Debug, Default)]
-struct LineCursor {
-    offset: usize,
-    line: u64,
-}
-
-impl LineCursor {
-    /// The 1-based line of the record starting at `offset` (offsets only
-    /// grow, so the whole file is counted once).
-    fn line_at(&mut self, bytes: &[u8], mut offset: usize) -> u64 {
-        while matches!(bytes.get(offset), Some(b'\r' | b'\n')) {
-            offset += 1;
-        }
-        let offset = offset.min(bytes.len()).max(self.offset);
-        let newlines = bytes[self.offset..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.line += newlines as u64;
-        self.offset = offset;
-        self.line + 1
+        format!("{}:{}", self.source, self.lines.line(row))
     }
 }
 
@@ -119,22 +86,37 @@ pub fn load_columns(
     path: &Path,
     plan: impl FnOnce(&[String]) -> Result<ColumnPlan>,
 ) -> Result<ColumnTable> {
+    load_columns_with_progress(path, plan, &mut |_| {})
+}
+
+/// [`load_columns`], calling `on_read` with the bytes read so far as the
+/// file streams in (for a progress bar; the file's size is its total).
+///
+/// # Errors
+/// As [`load_columns`].
+pub fn load_columns_with_progress(
+    path: &Path,
+    plan: impl FnOnce(&[String]) -> Result<ColumnPlan>,
+    on_read: &mut dyn FnMut(u64),
+) -> Result<ColumnTable> {
     let source = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| anyhow!("cannot open {source}: {e}"))?;
-    let sha256 = sha256_hex(&bytes);
+    let file = File::open(path).map_err(|e| anyhow!("cannot open {source}: {e}"))?;
+    let (reader, mut cursor) = tracked(file, on_read);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes.as_slice());
-    let mut records = reader.records();
-    let header: Vec<String> = match records.next() {
-        None => bail!("{source}: the file is empty (expected a header row, then data rows)"),
-        Some(record) => record
-            .map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?
-            .iter()
-            .map(|f| f.trim().to_string())
-            .collect(),
+        .buffer_capacity(1 << 16)
+        .from_reader(reader);
+    let mut record = csv::StringRecord::new();
+    let read = |reader: &mut csv::Reader<_>, record: &mut csv::StringRecord| {
+        reader
+            .read_record(record)
+            .map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))
     };
+    if !read(&mut reader, &mut record)? {
+        bail!("{source}: the file is empty (expected a header row, then data rows)");
+    }
+    let header: Vec<String> = record.iter().map(|f| f.trim().to_string()).collect();
     let plan = plan(&header).map_err(|e| anyhow!("{source}:1: {e:#}"))?;
     let names: Vec<String> = plan
         .features
@@ -143,14 +125,10 @@ pub fn load_columns(
         .collect();
     let columns = header.len();
     let mut features = Vec::new();
-    let mut labels = Vec::new();
-    let mut lines = Vec::new();
-    let mut cursor = LineCursor::default();
-    for record in records {
-        let record = record.map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?;
-        let line = record
-            .position()
-            .map_or(0, |p| cursor.line_at(&bytes, p.byte() as usize));
+    let mut labels = LabelStoreBuilder::default();
+    let mut lines = LineIndex::default();
+    while read(&mut reader, &mut record)? {
+        let line = record.position().map_or(0, |p| cursor.line_at(p.byte()));
         if record.len() != columns {
             bail!(
                 "{source}:{line}: {} field{}, but the header has {columns} columns",
@@ -171,23 +149,30 @@ pub fn load_columns(
         }
         if let Some(i) = plan.label {
             let field = record.get(i).unwrap_or("").trim();
-            if field.is_empty() {
-                bail!(
-                    "{source}:{line}: column {} ({:?}): empty label",
+            let column = || {
+                format!(
+                    "column {} ({:?})",
                     i + 1,
                     header.get(i).map_or("", String::as_str)
-                );
+                )
+            };
+            if field.is_empty() {
+                bail!("{source}:{line}: {}: empty label", column());
             }
-            labels.push(field.to_string());
+            labels
+                .push(field)
+                .map_err(|e| anyhow!("{source}:{line}: {}: {e:#}", column()))?;
         }
         lines.push(line);
     }
+    drop(reader);
     if lines.is_empty() {
         bail!("{source}: a header but no data rows");
     }
+    features.shrink_to_fit();
     let label = plan
         .label
-        .map(|i| (header.get(i).cloned().unwrap_or_default(), labels));
+        .map(|i| (header.get(i).cloned().unwrap_or_default(), labels.finish()));
     Ok(ColumnTable {
         source,
         header,
@@ -195,7 +180,7 @@ pub fn load_columns(
         features,
         label,
         lines,
-        sha256,
+        sha256: cursor.sha256_hex(),
     })
 }
 
@@ -305,6 +290,14 @@ fn duplicate(header: &[String]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
+
+    fn sha256_hex(bytes: &[u8]) -> String {
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 
     fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
         let path = dir.path().join(name);
@@ -322,10 +315,11 @@ mod tests {
         assert_eq!(t.features, vec![1.0, 2.0, 3.0, 4.0]);
         assert_eq!(
             t.label,
-            Some(("y".into(), vec!["cat".into(), "dog".into()]))
+            Some(("y".into(), LabelStore::from_texts(&["cat", "dog"]).unwrap()))
         );
         assert_eq!(t.sha256, sha256_hex(b"b,y,a\r\n2,cat,1\r\n\r\n4,dog,3\r\n"));
-        assert_eq!(t.lines, [2, 4]);
+        assert_eq!((t.lines.line(0), t.lines.line(1)), (2, 4));
+        assert_eq!(t.locate(1), format!("{}:4", path.display()));
         let train = load_columns(&path, |h| training_plan(h, Some("y"))).unwrap();
         assert_eq!(train.names, ["b", "a"]);
     }

@@ -1,7 +1,6 @@
-//! A label column as text: what it holds (class names or numbers), the
-//! task it suggests, and its rows as class indices or target values.
-
-use anyhow::{Result, bail};
+//! Label texts: what a column's distinct labels hold (class names or
+//! numbers) and the task they suggest. [`super::label_store`] keeps a
+//! column's rows and turns them into class indices or target values.
 
 /// Classification is detected for whole-number labels with at most this
 /// many distinct values (and text labels of any count).
@@ -46,68 +45,24 @@ pub fn class_names(labels: &[String]) -> Vec<String> {
     names
 }
 
-/// What the labels suggest: text labels, or whole numbers with at most
-/// [`MAX_DETECTED_CLASSES`] distinct values that repeat (fewer distinct
-/// values than half the rows), are classes; other numbers are values.
-pub fn detect(labels: &[String]) -> Detected {
-    let numbers: Option<Vec<f64>> = labels.iter().map(|l| number(l)).collect();
-    let names = class_names(labels);
+/// What a column of `rows` rows with the `distinct` labels suggests: text
+/// labels, or whole numbers with at most [`MAX_DETECTED_CLASSES`] distinct
+/// values that repeat (fewer distinct values than half the rows), are
+/// classes; other numbers are values.
+pub fn detect(distinct: &[String], rows: usize) -> Detected {
+    let numbers: Option<Vec<f64>> = distinct.iter().map(|l| number(l)).collect();
+    let names = class_names(distinct);
     match numbers {
         None => Detected::Classes(names),
         Some(values) => {
             let whole = values.iter().all(|v| v.fract() == 0.0);
-            if whole && names.len() <= MAX_DETECTED_CLASSES && names.len() * 2 <= labels.len() {
+            if whole && names.len() <= MAX_DETECTED_CLASSES && names.len() * 2 <= rows {
                 Detected::Classes(names)
             } else {
                 Detected::Values
             }
         }
     }
-}
-
-/// Each label's index in `classes`; `locate(row)` names a row in the
-/// error.
-///
-/// # Errors
-/// For a label that is not one of `classes` (the message lists them).
-pub fn class_indices(
-    labels: &[String],
-    classes: &[String],
-    locate: impl Fn(usize) -> String,
-) -> Result<Vec<usize>> {
-    labels
-        .iter()
-        .enumerate()
-        .map(|(row, label)| {
-            let name = class_name(label);
-            match classes.iter().position(|c| *c == name) {
-                Some(i) => Ok(i),
-                None => bail!(
-                    "{}: label {label:?} is not one of the model's classes ({})",
-                    locate(row),
-                    classes.join(", ")
-                ),
-            }
-        })
-        .collect()
-}
-
-/// Each label as a finite `f32` target value.
-///
-/// # Errors
-/// For a label that is not a finite number.
-pub fn target_values(labels: &[String], locate: impl Fn(usize) -> String) -> Result<Vec<f32>> {
-    labels
-        .iter()
-        .enumerate()
-        .map(|(row, label)| match number(label).map(|v| v as f32) {
-            Some(v) if v.is_finite() => Ok(v),
-            _ => bail!(
-                "{}: label {label:?} is not a finite number (a regression target)",
-                locate(row)
-            ),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -120,40 +75,25 @@ mod tests {
 
     #[test]
     fn detects_classes_and_values() {
-        let species = strings(&["setosa", "virginica", "setosa", "versicolor"]);
+        let species = strings(&["setosa", "virginica", "versicolor"]);
         assert_eq!(
-            detect(&species),
+            detect(&species, 4),
             Detected::Classes(strings(&["setosa", "versicolor", "virginica"]))
         );
-        let uci = strings(&["3", "1", "2", "1", "3", "2", "10", "10"]);
+        let uci = strings(&["3", "1", "2", "10"]);
         assert_eq!(
-            detect(&uci),
+            detect(&uci, 8),
             Detected::Classes(strings(&["1", "2", "3", "10"]))
         );
+        // "1.0" and "1" are one class.
         assert_eq!(
-            detect(&strings(&["0.5", "1.5", "0.5", "1.5"])),
-            Detected::Values
+            detect(&strings(&["1.0", "2", "1"]), 6),
+            Detected::Classes(strings(&["1", "2"]))
         );
-        let many: Vec<String> = (0..100).map(|i| (i % 50).to_string()).collect();
-        assert_eq!(detect(&many), Detected::Values);
-        assert_eq!(detect(&strings(&["1", "2", "3"])), Detected::Values);
-    }
-
-    #[test]
-    fn indices_by_name_not_value() {
-        let classes = strings(&["1", "2", "3"]);
-        let idx = class_indices(&strings(&["3", "1.0", "2"]), &classes, |r| r.to_string());
-        assert_eq!(idx.unwrap(), vec![2, 0, 1]);
-        let err = class_indices(&strings(&["4"]), &classes, |r| format!("row {r}"));
-        let err = err.unwrap_err().to_string();
-        assert!(
-            err.contains("row 0: label \"4\" is not one of the model's classes (1, 2, 3)"),
-            "{err}"
-        );
-        assert!(target_values(&strings(&["x"]), |r| r.to_string()).is_err());
-        assert_eq!(
-            target_values(&strings(&["1.5"]), |r| r.to_string()).unwrap(),
-            [1.5]
-        );
+        assert_eq!(detect(&strings(&["0.5", "1.5"]), 4), Detected::Values);
+        let many: Vec<String> = (0..50).map(|i| i.to_string()).collect();
+        assert_eq!(detect(&many, 100), Detected::Values);
+        // Classes repeat: three distinct values in three rows are values.
+        assert_eq!(detect(&strings(&["1", "2", "3"]), 3), Detected::Values);
     }
 }

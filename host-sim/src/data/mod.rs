@@ -3,8 +3,9 @@
 //! ([`Table::typed`], [`LabeledSet`]), shuffling and splitting, scaling with
 //! the core's normaliser, and the generated data sets (XOR, sine, the
 //! badly-scaled regression of the normalisation experiment); and for
-//! models of any shape, CSV files read by column name ([`columns`]), label
-//! columns of class names or values ([`labels`]), three-way splits of the
+//! models of any shape, CSV files streamed in by column name ([`columns`]),
+//! label columns of class names or values ([`labels`], held compactly by
+//! [`label_store`]), three-way splits of the
 //! row indices ([`split`]) and scaling of any width ([`scaler`]).
 //!
 //! Every malformation of a file is an error that names the file and the
@@ -17,15 +18,18 @@ pub mod digits;
 pub mod files;
 pub mod generated;
 pub mod idx;
+pub mod label_store;
 pub mod labeled;
 pub mod labels;
+pub mod line_index;
 pub mod normalize;
 pub mod scaler;
 pub mod source;
 pub mod split;
 pub mod table;
+pub mod tracked_read;
 
-pub use columns::{ColumnPlan, ColumnTable, load_columns};
+pub use columns::{ColumnPlan, ColumnTable, load_columns, load_columns_with_progress};
 pub use csv_file::{LabelColumn, load_csv, load_labeled_csv};
 pub use labeled::LabeledSet;
 pub use normalize::fit_normalizer;

@@ -10,7 +10,6 @@ use anyhow::{Result, anyhow, bail};
 use serde_json::{Value, json};
 
 use super::args::EvalOptions;
-use crate::data::labels::{class_indices, target_values};
 use crate::data::split::rows_digest;
 use crate::data::{ColumnTable, columns, load_columns, split_rows};
 use crate::models::own::{OwnModel, OwnTask, RowTargets, read_model};
@@ -55,10 +54,8 @@ pub fn row_targets(model: &OwnModel, table: &ColumnTable) -> Result<RowTargets> 
         .ok_or_else(|| anyhow!("{}: no label column {:?}", table.source, model.label))?;
     let locate = |row: usize| format!("{}: column {name:?}", table.locate(row));
     Ok(match &model.task {
-        OwnTask::Classify { classes } => {
-            RowTargets::Labels(class_indices(labels, classes, locate)?)
-        }
-        OwnTask::Regress { .. } => RowTargets::Values(target_values(labels, locate)?),
+        OwnTask::Classify { classes } => RowTargets::Labels(labels.class_indices(classes, locate)?),
+        OwnTask::Regress { .. } => RowTargets::Values(labels.target_values(locate)?),
     })
 }
 

@@ -104,7 +104,7 @@ pub fn predict_own(checkpoint: &Path, options: &PredictOptions) -> Result<OwnPre
             rows.push((
                 table.locate(r),
                 table.row(r).to_vec(),
-                labels.and_then(|l| l.get(r).cloned()),
+                labels.map(|l| l.text(r)),
             ));
         }
     }

@@ -3,11 +3,9 @@
 
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 
-use crate::data::labels::{
-    Detected, MAX_DETECTED_CLASSES, class_indices, class_names, detect, target_values,
-};
+use crate::data::labels::{Detected, MAX_DETECTED_CLASSES};
 use crate::data::split::Split;
 use crate::data::{ColumnScaler, ColumnTable, columns, load_columns, split_rows};
 use crate::models::own::{OwnTask, RowTargets};
@@ -60,12 +58,21 @@ pub struct Prepared {
 /// the labels do not fit the task, or the split leaves no training rows.
 pub fn prepare(s: &PrepareSettings<'_>) -> Result<Prepared> {
     let table = load_columns(s.csv, |h| columns::training_plan(h, s.label))?;
-    let (label_name, labels) = table.label.clone().unwrap_or_default();
+    let Some((label_name, labels)) = &table.label else {
+        bail!("{}: no label column", table.source);
+    };
     let locate = |row: usize| format!("{}: column {label_name:?}", table.locate(row));
     // The classes, for a classifier; why the task is what it is.
-    let (classes, detected) = match (s.task, detect(&labels)) {
+    let (classes, detected) = match (s.task, labels.detect()) {
         (Some(TaskChoice::Regress), _) => (None, "given".to_string()),
-        (Some(TaskChoice::Classify), _) => (Some(class_names(&labels)), "given".to_string()),
+        (Some(TaskChoice::Classify), _) => (
+            Some(
+                labels
+                    .class_names()
+                    .map_err(|e| anyhow!("{}: column {label_name:?}: {e}", table.source))?,
+            ),
+            "given".to_string(),
+        ),
         (None, Detected::Classes(classes)) => {
             let why = format!(
                 "detected: {} distinct labels in column {label_name:?}; --task regress to override",
@@ -103,7 +110,7 @@ pub fn prepare(s: &PrepareSettings<'_>) -> Result<Prepared> {
                     classes.join(", ")
                 );
             }
-            let indices = class_indices(&labels, &classes, locate)?;
+            let indices = labels.class_indices(&classes, locate)?;
             (
                 OwnTask::Classify { classes },
                 RowTargets::Labels(indices.clone()),
@@ -111,7 +118,7 @@ pub fn prepare(s: &PrepareSettings<'_>) -> Result<Prepared> {
             )
         }
         None => {
-            let values = target_values(&labels, locate)?;
+            let values = labels.target_values(locate)?;
             let target = s
                 .normalize_target
                 .scaling()
