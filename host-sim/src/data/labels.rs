@@ -1,5 +1,5 @@
 //! Label texts: what a column's distinct labels hold (class names or
-//! numbers) and the task they suggest. [`super::label_store`] keeps a
+//! numbers) and the task they suggest. The label store (`label_store.rs`) keeps a
 //! column's rows and turns them into class indices or target values.
 
 /// Classification is detected for whole-number labels with at most this
