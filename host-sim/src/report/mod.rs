@@ -25,5 +25,5 @@ pub use evaluation::{Evaluation, evaluate, evaluate_model, evaluation_line};
 pub use memory::{Footprint, footprint_of, grouped, human};
 pub use metrics::{EpochRecord, epoch_summary, write_metrics};
 pub use parts::{DEFAULT_PART, PARTS, Part};
-pub use progress::{EpochProgress, progress_bar};
+pub use progress::{EpochProgress, LoadProgress, progress_bar};
 pub use scores::{RegressionScore, Score, score};

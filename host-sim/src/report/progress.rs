@@ -1,4 +1,5 @@
-//! The per-epoch progress bar on stderr, and the epoch lines on stdout.
+//! The per-epoch progress bar on stderr, the epoch lines on stdout, and the
+//! bar of a file being loaded.
 
 use anyhow::{Result, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -70,6 +71,46 @@ impl EpochProgress {
     }
 
     /// The run is over: the bar goes.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// A file being read: a bar of bytes on stderr (hidden when `show` is
+/// false or stderr is not a terminal).
+#[derive(Debug)]
+pub struct LoadProgress {
+    bar: ProgressBar,
+}
+
+impl LoadProgress {
+    /// Progress through `total` bytes of `name`.
+    ///
+    /// # Errors
+    /// If the bar's template does not parse.
+    pub fn new(show: bool, name: &str, total: u64) -> Result<Self> {
+        let bar = if show {
+            ProgressBar::new(total)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+            )
+            .map_err(|e| anyhow!("{e}"))?
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(format!("loading {name}"));
+        Ok(LoadProgress { bar })
+    }
+
+    /// `read` bytes read so far.
+    pub fn read(&self, read: u64) {
+        self.bar.set_position(read);
+    }
+
+    /// The file is read: the bar goes.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }

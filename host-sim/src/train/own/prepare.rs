@@ -7,9 +7,10 @@ use anyhow::{Result, anyhow, bail};
 
 use crate::data::labels::{Detected, MAX_DETECTED_CLASSES};
 use crate::data::split::Split;
-use crate::data::{ColumnScaler, ColumnTable, columns, load_columns, split_rows};
+use crate::data::{ColumnScaler, ColumnTable, columns, load_columns_with_progress, split_rows};
 use crate::models::own::{OwnTask, RowTargets};
 use crate::options::{NormalizeKind, TaskChoice};
+use crate::report::LoadProgress;
 
 /// What `prepare` is told.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +31,8 @@ pub struct PrepareSettings<'a> {
     pub normalize: NormalizeKind,
     /// Regression target scaling.
     pub normalize_target: NormalizeKind,
+    /// Draw a bar on stderr while the file loads (if it is a terminal).
+    pub progress: bool,
 }
 
 /// A CSV file ready to train on.
@@ -57,7 +60,18 @@ pub struct Prepared {
 /// If the file can't be read or is malformed, the label column is missing,
 /// the labels do not fit the task, or the split leaves no training rows.
 pub fn prepare(s: &PrepareSettings<'_>) -> Result<Prepared> {
-    let table = load_columns(s.csv, |h| columns::training_plan(h, s.label))?;
+    let size = std::fs::metadata(s.csv).map_or(0, |m| m.len());
+    let name = s.csv.file_name().map_or_else(
+        || s.csv.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let bar = LoadProgress::new(s.progress, &name, size)?;
+    let table =
+        load_columns_with_progress(s.csv, |h| columns::training_plan(h, s.label), &mut |read| {
+            bar.read(read)
+        });
+    bar.finish();
+    let table = table?;
     let Some((label_name, labels)) = &table.label else {
         bail!("{}: no label column", table.source);
     };

@@ -71,6 +71,7 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
         seed: options.seed,
         normalize: options.normalize_or_default(),
         normalize_target: options.normalize_target.unwrap_or(NormalizeKind::Standard),
+        progress: !options.quiet && !options.json,
     })?;
     let mut layers = hidden.0.clone();
     layers.push(prepared.task.output_layer());
