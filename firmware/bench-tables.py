@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Regenerates the MCU benchmark tables of README.md and firmware/README.md.
+"""Regenerates the MCU benchmark tables of README.md, firmware/README.md and
+docs/FAST_MATH.md.
 
     bash firmware/bench-mcu.sh            # measures: firmware/target/bench-mcu.json
-    python3 firmware/bench-tables.py      # copies it to bench/mcu.json, rewrites both READMEs
-    python3 firmware/bench-tables.py --check   # READMEs == what bench/mcu.json gives? (CI)
+    python3 firmware/bench-tables.py      # copies it to bench/mcu.json, rewrites the documents
+    python3 firmware/bench-tables.py --check   # documents == what bench/*.json give? (CI)
     python3 firmware/bench-tables.py --print [--json PATH]   # the tables on stdout only
 
 Inputs: the measurement (bench-mcu.sh's JSON; bench/mcu.json is the committed
