@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
-"""Regenerates the memory figures of README.md and host-sim/README.md from
-`microprop-sim footprint` (every number is `size_of` of a real type).
+"""Regenerates what README.md and host-sim/README.md quote of
+`microprop-sim`: the memory figures of `footprint` (every number is
+`size_of` of a real type) and the transcripts of `simulate` (the
+firmware's digits job on simulated peripherals: same bits on every
+machine, simulated time).
 
-    python3 host-sim/footprint-tables.py           # rewrites both READMEs
-    python3 host-sim/footprint-tables.py --check   # READMEs == what footprint prints now? (CI)
-    python3 host-sim/footprint-tables.py --print   # the blocks on stdout only
+    python3 host-sim/readme-outputs.py           # rewrites both READMEs
+    python3 host-sim/readme-outputs.py --check   # READMEs == what microprop-sim prints now? (CI)
+    python3 host-sim/readme-outputs.py --print   # the blocks on stdout only
 
-The figures are computed, not measured on a board, so there is no JSON
-snapshot to keep: each run asks the binary (`cargo run --quiet --locked -p
-microprop-sim -- footprint ... --json`, or the binary named by
-$MICROPROP_SIM). Output: the text between `<!-- footprint-<name>:begin ...
--->` and `<!-- footprint-<name>:end -->`: `demo-table` in README.md (the
-demo's model with Adam and SGD), `report` (the report as printed) and
-`sizes` (other models and batch buffers) in host-sim/README.md. Nothing
-else is touched. Python 3 standard library only.
+These outputs do not depend on the machine, so there is no JSON snapshot
+to keep: each run asks the binary (`cargo run --quiet --locked -p
+microprop-sim -- ...`, or the binary named by $MICROPROP_SIM; `footprint
+--json` for the figures). Output: the text between `<!-- <name>:begin ...
+-->` and `<!-- <name>:end -->`: `footprint-demo-table` in README.md (the
+demo's model with Adam and SGD); `footprint-report` (the report as
+printed), `footprint-sizes` (other models and batch buffers),
+`simulate-run`, `simulate-power-cut` and `simulate-too-small` (three runs
+as printed) in host-sim/README.md. Nothing else is touched. Python 3
+standard library only.
 """
 
 import argparse
@@ -25,16 +30,34 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATOR = "python3 host-sim/footprint-tables.py"
+GENERATOR = "python3 host-sim/readme-outputs.py"
 # The part the demo and the firmware default to (host-sim's DEFAULT_PART).
 DEFAULT_PART = "nRF52840"
 
 
-def sim(*args):
-    """stdout of `microprop-sim <args>`."""
+def run_sim(*args):
+    """The finished `microprop-sim <args>` (stdout, stderr, exit code)."""
     binary = os.environ.get("MICROPROP_SIM")
     cmd = [binary] if binary else ["cargo", "run", "--quiet", "--locked", "-p", "microprop-sim", "--"]
-    return subprocess.run(cmd + list(args), cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(cmd + list(args), cwd=ROOT, capture_output=True, text=True)
+
+
+def sim(*args):
+    """stdout of `microprop-sim <args>`, which must succeed."""
+    run = run_sim(*args)
+    if run.returncode != 0:
+        sys.exit(f"readme-outputs: microprop-sim {' '.join(args)} failed:\n{run.stderr}")
+    return run.stdout
+
+
+def transcript(*args, fails=False):
+    """`$ microprop-sim <args>` and what it prints, as a code block; with
+    `fails` the command must exit non-zero (its error is on stderr)."""
+    run = run_sim(*args)
+    if (run.returncode != 0) != fails:
+        sys.exit(f"readme-outputs: microprop-sim {' '.join(args)} exited {run.returncode}:\n{run.stderr}")
+    printed = (run.stdout + run.stderr).rstrip("\n")
+    return "\n".join(["```", f"$ microprop-sim {' '.join(args)}".rstrip(), printed, "```"])
 
 
 def footprint(model, optimizer, batch):
@@ -75,7 +98,7 @@ def demo_table():
         # The rows below add up to the total only if the model is its
         # network and normalisers and the trainer holds at least its parts.
         if b["model"] != b["parameters"] + b["normalizers"] or trainer_rest(b) < 0:
-            sys.exit(f"footprint-tables: the parts do not add up to the training RAM: {b}")
+            sys.exit(f"readme-outputs: the parts do not add up to the training RAM: {b}")
     floats = a["parameters"] // 4
     ram = part(adam, DEFAULT_PART)["ram"]
 
@@ -151,24 +174,30 @@ def sizes():
 
 
 BLOCKS = {
-    ROOT / "README.md": {"demo-table": demo_table},
-    ROOT / "host-sim/README.md": {"report": report, "sizes": sizes},
+    ROOT / "README.md": {"footprint-demo-table": demo_table},
+    ROOT / "host-sim/README.md": {
+        "footprint-report": report,
+        "footprint-sizes": sizes,
+        "simulate-run": lambda: transcript("simulate"),
+        "simulate-power-cut": lambda: transcript("simulate", "--boots", "2", "--epochs", "2", "--power-cut-after", "10000"),
+        "simulate-too-small": lambda: transcript("simulate", "--part", "stm32f103", fails=True),
+    },
 }
 
 
 def replace(text, name, body, path):
     pattern = re.compile(
-        rf"(<!-- footprint-{name}:begin[^\n]*-->\n)(.*?)(<!-- footprint-{name}:end -->)", re.DOTALL
+        rf"(<!-- {name}:begin[^\n]*-->\n)(.*?)(<!-- {name}:end -->)", re.DOTALL
     )
     if len(pattern.findall(text)) != 1:
-        sys.exit(f"footprint-tables: {path} must hold exactly one footprint-{name} block")
+        sys.exit(f"readme-outputs: {path} must hold exactly one {name} block")
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(3), text)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = ap.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="fail if a README differs from what footprint prints")
+    mode.add_argument("--check", action="store_true", help="fail if a README differs from what microprop-sim prints")
     mode.add_argument("--print", action="store_true", help="print the blocks, write nothing")
     a = ap.parse_args()
     stale = []
@@ -178,18 +207,18 @@ def main():
         for name, make in blocks.items():
             body = make()
             if a.print:
-                print(f"== {path.relative_to(ROOT)}: footprint-{name}\n{body}\n")
+                print(f"== {path.relative_to(ROOT)}: {name}\n{body}\n")
             new = replace(new, name, body, path)
         if a.check:
             if new != old:
                 stale.append(str(path.relative_to(ROOT)))
         elif not a.print and new != old:
             path.write_text(new)
-            print(f"footprint-tables: rewrote {path.relative_to(ROOT)}")
+            print(f"readme-outputs: rewrote {path.relative_to(ROOT)}")
     if stale:
-        sys.exit(f"footprint-tables: stale memory figures in {', '.join(stale)}; run {GENERATOR}")
+        sys.exit(f"readme-outputs: stale microprop-sim output in {', '.join(stale)}; run {GENERATOR}")
     if a.check:
-        print("footprint-tables: README.md and host-sim/README.md are what microprop-sim footprint gives")
+        print("readme-outputs: README.md and host-sim/README.md quote what microprop-sim prints")
 
 
 if __name__ == "__main__":
