@@ -1,21 +1,22 @@
 #!/usr/bin/env python3
 """Regenerates what README.md and host-sim/README.md quote of
 `microprop-sim`: the memory figures of `footprint` (every number is
-`size_of` of a real type) and the transcripts of `simulate` (the
-firmware's digits job on simulated peripherals: same bits on every
-machine, simulated time).
+`size_of` of a real type) and the transcripts of `demo` (training time
+elided) and `simulate` (the firmware's digits job on simulated
+peripherals, in simulated time): the same bits on every machine.
 
     python3 host-sim/readme-outputs.py           # rewrites both READMEs
     python3 host-sim/readme-outputs.py --check   # READMEs == what microprop-sim prints now? (CI)
     python3 host-sim/readme-outputs.py --print   # the blocks on stdout only
 
 These outputs do not depend on the machine, so there is no JSON snapshot
-to keep: each run asks the binary (`cargo run --quiet --locked -p
-microprop-sim -- ...`, or the binary named by $MICROPROP_SIM; `footprint
+to keep: each run asks the binary (`cargo run --release --quiet --locked
+-p microprop-sim -- ...`, the README's build, or the binary named by
+$MICROPROP_SIM; `footprint
 --json` for the figures). Output: the text between `<!-- <name>:begin ...
 -->` and `<!-- <name>:end -->`: `footprint-demo-table` in README.md (the
 demo's model with Adam and SGD); `footprint-report` (the report as
-printed), `footprint-sizes` (other models and batch buffers),
+printed), `footprint-sizes` (other models and batch buffers), `demo-run`,
 `simulate-run`, `simulate-power-cut` and `simulate-too-small` (three runs
 as printed) in host-sim/README.md. Nothing else is touched. Python 3
 standard library only.
@@ -38,7 +39,7 @@ DEFAULT_PART = "nRF52840"
 def run_sim(*args):
     """The finished `microprop-sim <args>` (stdout, stderr, exit code)."""
     binary = os.environ.get("MICROPROP_SIM")
-    cmd = [binary] if binary else ["cargo", "run", "--quiet", "--locked", "-p", "microprop-sim", "--"]
+    cmd = [binary] if binary else ["cargo", "run", "--release", "--quiet", "--locked", "-p", "microprop-sim", "--"]
     return subprocess.run(cmd + list(args), cwd=ROOT, capture_output=True, text=True)
 
 
@@ -50,13 +51,21 @@ def sim(*args):
     return run.stdout
 
 
+# What a transcript leaves out because it differs from run to run: the
+# wall-clock time of training ("trained in 105ms: ...").
+VARIES = [(re.compile(r"^trained in [0-9.]+(ns|µs|us|ms|s): ", re.M), "trained in [wall time]: ")]
+
+
 def transcript(*args, fails=False):
-    """`$ microprop-sim <args>` and what it prints, as a code block; with
-    `fails` the command must exit non-zero (its error is on stderr)."""
+    """`$ microprop-sim <args>` and what it prints, as a code block, with
+    the wall-clock times of VARIES elided; with `fails` the command must
+    exit non-zero (its error is on stderr)."""
     run = run_sim(*args)
     if (run.returncode != 0) != fails:
         sys.exit(f"readme-outputs: microprop-sim {' '.join(args)} exited {run.returncode}:\n{run.stderr}")
     printed = (run.stdout + run.stderr).rstrip("\n")
+    for pattern, replacement in VARIES:
+        printed = pattern.sub(replacement, printed)
     return "\n".join(["```", f"$ microprop-sim {' '.join(args)}".rstrip(), printed, "```"])
 
 
@@ -176,6 +185,7 @@ def sizes():
 BLOCKS = {
     ROOT / "README.md": {"footprint-demo-table": demo_table},
     ROOT / "host-sim/README.md": {
+        "demo-run": lambda: transcript("demo", "--quiet", "--no-plot"),
         "footprint-report": report,
         "footprint-sizes": sizes,
         "simulate-run": lambda: transcript("simulate"),
