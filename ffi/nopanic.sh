@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # target:opt-level. 3 is the release profile the C example links, s what
 # size-constrained firmware uses. At opt-level z the core's optimizer loops
 # keep a panic path (a division by the chunk size in
-# `optim::gradient::rows_mut`, `chunks_exact_mut` zipped, reached from
+# `optim::engine::rows_mut`, `chunks_exact_mut` zipped, reached from
 # `microprop_train_*` through the momentum step's `one_state_write`): a core issue,
 # so z is not part of the proof until it is fixed there.
 configs=(thumbv7em-none-eabihf:3 thumbv7em-none-eabihf:s thumbv6m-none-eabi:3 thumbv6m-none-eabi:s)

@@ -78,7 +78,7 @@ done
   done
 )
 
-step "MCU tables: README.md and firmware/README.md as bench/mcu.json gives them"
+step "MCU tables: README.md, firmware/README.md and docs/FAST_MATH.md as bench/mcu.json (and bench/mcu-fast-math.json, bench/mcu-firmware-s.json) give them"
 python3 bench-tables.py --check
 
 step "build (release)"

@@ -23,16 +23,59 @@ pub struct FootprintOptions {
     /// Rows of the trainer's batch buffer (B, a const generic): 1, 2, 4, ..., 512.
     #[arg(long, default_value_t = 16)]
     pub batch: usize,
+    /// Print one JSON object (every part in bytes, and the MCUs compared)
+    /// instead of the report.
+    #[arg(long)]
+    pub json: bool,
 }
 
-/// Runs `footprint` as the CLI does: prints the report to stdout.
+/// Runs `footprint` as the CLI does: prints the report (or with `--json`
+/// the JSON object) to stdout.
 ///
 /// # Errors
 /// As [`footprint`].
 pub fn command(options: &FootprintOptions) -> Result<()> {
     let f = footprint(options.model, options.optimizer, options.batch)?;
-    print!("{}", render(&f, options.optimizer));
+    if options.json {
+        println!("{:#}", footprint_json(&f, options.optimizer));
+    } else {
+        print!("{}", render(&f, options.optimizer));
+    }
     Ok(())
+}
+
+/// The footprint as the JSON object `footprint --json` prints: every field
+/// of [`Footprint`] and its totals in bytes, and the parts of [`PARTS`]
+/// with their RAM and flash in bytes.
+pub fn footprint_json(f: &Footprint, optimizer: OptimizerKind) -> serde_json::Value {
+    serde_json::json!({
+        "command": "footprint",
+        "model": f.model,
+        "optimizer": optimizer.name(),
+        "optimizer_type": f.optimizer,
+        "batch": f.batch,
+        "bytes": {
+            "parameters": f.parameters,
+            "gradients": f.gradients,
+            "optimizer_state": f.optimizer_state,
+            "caches": f.caches,
+            "trainer": f.trainer,
+            "fit_buffers": f.fit_buffers,
+            "normalizers": f.normalizers,
+            "model": f.model_bytes,
+            "inference_workspace": f.inference,
+            "best_copy": f.best_copy,
+            "training_ram": f.training_ram(),
+            "inference_ram": f.inference_ram(),
+            "flash": f.flash(),
+        },
+        "parts": PARTS.iter().map(|p| serde_json::json!({
+            "name": p.name,
+            "variant": p.variant,
+            "ram": p.ram,
+            "flash": p.flash,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// Batch-buffer sizes (`B`) the command can report: `B` is a const generic,
@@ -299,6 +342,22 @@ mod tests {
             0
         );
         assert!(footprint(Builtin::Digits, OptimizerKind::Sgd, 3).is_err());
+    }
+
+    #[test]
+    fn the_json_holds_the_report_numbers() {
+        let f = footprint(Builtin::Digits, OptimizerKind::Adam, 16).unwrap();
+        let j = footprint_json(&f, OptimizerKind::Adam);
+        assert_eq!(j["batch"], 16);
+        assert_eq!(j["optimizer"], OptimizerKind::Adam.name());
+        let bytes = &j["bytes"];
+        assert_eq!(bytes["parameters"], f.parameters);
+        assert_eq!(bytes["optimizer_state"], f.optimizer_state);
+        assert_eq!(bytes["training_ram"], f.training_ram());
+        assert_eq!(bytes["inference_ram"], f.inference_ram());
+        assert_eq!(bytes["flash"], f.flash());
+        assert_eq!(j["parts"].as_array().unwrap().len(), PARTS.len());
+        assert_eq!(j["parts"][1]["ram"], PARTS[1].ram);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::mem::size_of;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use microprop::{Adam, FitBuffers, Inference, Model, SoftmaxCrossEntropy, Trainer};
+use microprop::{Adam, FitBuffers, Inference, Model, Sgd, SoftmaxCrossEntropy, Trainer};
 use microprop_sim::models::DigitsNet;
 
 fn bin() -> Command {
@@ -371,6 +371,28 @@ fn footprint_prints_size_of_the_real_types() {
     };
     assert!(row("nRF52840").contains(" yes "), "{out}");
     assert!(row("STM32F103").contains(" no "), "{out}");
+}
+
+#[test]
+fn footprint_json_gives_the_report_in_bytes() {
+    let out = ok(&["footprint", "--optimizer", "sgd", "--batch", "4", "--json"]);
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    type T = Trainer<DigitsNet, SoftmaxCrossEntropy, Sgd, 4>;
+    let staging = size_of::<FitBuffers<[f32; 64], usize, 4>>();
+    let model = size_of::<Model<DigitsNet, 64, 10>>();
+    assert_eq!(
+        (j["optimizer"].as_str(), j["batch"].as_u64()),
+        (Some("sgd"), Some(4))
+    );
+    let bytes = |k: &str| j["bytes"][k].as_u64().unwrap() as usize;
+    assert_eq!(bytes("parameters"), size_of::<DigitsNet>());
+    assert_eq!(bytes("optimizer_state"), 0);
+    assert_eq!(bytes("trainer"), size_of::<T>());
+    assert_eq!(bytes("fit_buffers"), staging);
+    assert_eq!(bytes("training_ram"), model + size_of::<T>() + staging);
+    assert_eq!(bytes("inference_ram"), size_of::<Inference<DigitsNet>>());
+    assert_eq!(j["parts"][1]["name"], "nRF52840");
+    assert_eq!(j["parts"][1]["ram"], 256 * 1024);
 }
 
 #[test]
