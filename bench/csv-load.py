@@ -21,7 +21,6 @@ import os
 import platform
 import random
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -64,20 +63,19 @@ def generate(path, megabytes):
 
 def run(path):
     """Trains one step on `path`; returns (peak RSS bytes, wall seconds)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.monotonic()
-    result = subprocess.run(
+    child = subprocess.Popen(
         [str(BINARY), "train", "--csv", str(path), "--label", "label",
          "--layers", "16:relu", "--max-iterations", "1", "--quiet",
          "--checkpoint", str(path.with_suffix(".mpm"))],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stderr = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
     wall = time.monotonic() - start
-    if result.returncode != 0:
-        sys.exit(f"microprop-sim train failed on {path}:\n{result.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if peak <= before:
-        sys.exit("could not measure the child's peak RSS (a larger run came first?)")
-    return peak * 1024, wall
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"microprop-sim train failed on {path}:\n{stderr}")
+    # ru_maxrss is in KiB on Linux.
+    return usage.ru_maxrss * 1024, wall
 
 
 def measure(megabytes):
@@ -85,8 +83,12 @@ def measure(megabytes):
         sys.exit(f"{BINARY} is missing: cargo build --release -p microprop-sim")
     WORK.mkdir(parents=True, exist_ok=True)
     small, big = WORK / "csv-load-small.csv", WORK / f"csv-load-{megabytes}mb.csv"
-    generate(small, 1)
-    rows, size = generate(big, megabytes)
+    # Generated in a child process: a child's ru_maxrss starts from this
+    # process's size when it is spawned, so this one stays small.
+    for path, size in ((small, 1), (big, megabytes)):
+        subprocess.run([sys.executable, __file__, "--generate", str(path), str(size)], check=True)
+    rows = sum(1 for _ in open(big)) - 1
+    size = os.path.getsize(big)
     constant, _ = run(small)
     peak, wall = run(big)
     for p in (small, big, small.with_suffix(".mpm"), big.with_suffix(".mpm")):
@@ -148,7 +150,11 @@ def main():
     parser.add_argument("--quick", action="store_true", help="64 MB, check the goal, write nothing")
     parser.add_argument("--check", action="store_true", help="README.md is what bench/csv-load.json gives")
     parser.add_argument("--megabytes", type=int, default=1000)
+    parser.add_argument("--generate", nargs=2, metavar=("PATH", "MB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        generate(args.generate[0], int(args.generate[1]))
+        return
     readme = README.read_text()
     if args.check:
         m = json.loads(SNAPSHOT.read_text())
