@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser};
 use microprop::{
     Adam, BatchMode, EpochStats, FitConfig, Inference, Init, Layer, LrSchedule, MemoryReport,
@@ -362,6 +362,10 @@ pub fn command(options: &DemoOptions) -> Result<()> {
     print!("{}", format_confusion(&report.confusion));
     println!("{}", format_mcu(&report.footprint));
     if !options.no_plot {
+        if let Some(dir) = options.plot.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        }
         let written = curves(&report).write(&options.plot.with_extension(""), false)?;
         for path in written {
             println!("curves: {}", path.display());

@@ -12,7 +12,7 @@ pub mod schedules;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use clap::{Args, ValueEnum};
 use microprop::{
     AcceptsActivation, BatchMode, Dataset, EpochReport, FitConfig, Layer, Loss, Normalizer,
@@ -117,6 +117,8 @@ pub fn run(experiment: Experiment, options: &ExperimentOptions) -> Result<()> {
         Experiment::Init => init::run(options)?,
     };
     print!("{}", outcome.table);
+    std::fs::create_dir_all(&options.out)
+        .with_context(|| format!("cannot create the folder {}", options.out.display()))?;
     let written = outcome
         .figure
         .write(&options.out.join(experiment.name()), !options.no_svg)?;
