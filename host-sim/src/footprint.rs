@@ -31,7 +31,7 @@ pub struct FootprintOptions {
 /// As [`footprint`].
 pub fn command(options: &FootprintOptions) -> Result<()> {
     let f = footprint(options.model, options.optimizer, options.batch)?;
-    print!("{}", render(&f, options.optimizer));
+    out!("{}", render(&f, options.optimizer))?;
     Ok(())
 }
 

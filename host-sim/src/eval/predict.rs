@@ -235,15 +235,15 @@ pub fn command(options: &PredictOptions) -> Result<()> {
             write_atomic(out, &predictions.to_csv()?)?;
         }
         if options.json {
-            println!("{}", serde_json::to_string(&predictions.to_json())?);
+            outln!("{}", serde_json::to_string(&predictions.to_json())?)?;
         } else {
-            print!("{}", predictions.render());
+            out!("{}", predictions.render())?;
             if let Some(out) = &options.out {
-                println!(
+                outln!(
                     "wrote {}: {} predictions",
                     out.display(),
                     predictions.rows.len()
-                );
+                )?;
             }
         }
         return Ok(());
@@ -266,14 +266,14 @@ pub fn command(options: &PredictOptions) -> Result<()> {
                 })
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"command": "predict", "predictions": rows})
-        );
+        )?;
     } else {
-        print!("{}", render_predictions(&predictions));
+        out!("{}", render_predictions(&predictions))?;
         if let Some(out) = &options.out {
-            println!("wrote {}: {} predictions", out.display(), predictions.len());
+            outln!("wrote {}: {} predictions", out.display(), predictions.len())?;
         }
     }
     Ok(())
