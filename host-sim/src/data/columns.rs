@@ -8,6 +8,7 @@ use anyhow::{Result, anyhow, bail};
 use sha2::{Digest, Sha256};
 
 use super::csv_file::{csv_reason, parse_number};
+use super::lines::LineCounter;
 
 /// Which columns of a header are read, chosen by [`load_columns`]'s caller
 /// from the header's names.
@@ -79,33 +80,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The line of a record from its byte offset. The csv crate's own line
-/// count is one short after a CRLF line end (a record's offset points at
-/// the `\n` of the line before), so the terminator is skipped first.
-#[derive(Debug, Default)]
-struct LineCursor {
-    offset: usize,
-    line: u64,
-}
-
-impl LineCursor {
-    /// The 1-based line of the record starting at `offset` (offsets only
-    /// grow, so the whole file is counted once).
-    fn line_at(&mut self, bytes: &[u8], mut offset: usize) -> u64 {
-        while matches!(bytes.get(offset), Some(b'\r' | b'\n')) {
-            offset += 1;
-        }
-        let offset = offset.min(bytes.len()).max(self.offset);
-        let newlines = bytes[self.offset..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.line += newlines as u64;
-        self.offset = offset;
-        self.line + 1
-    }
-}
-
 /// Reads a CSV file with one header row: `plan` picks the columns from the
 /// header's names (or says why it cannot), then every row is read, the
 /// feature fields as numbers, the label field as text.
@@ -125,16 +99,15 @@ pub fn load_columns(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes.as_slice());
-    let mut records = reader.records();
-    let header: Vec<String> = match records.next() {
-        None => bail!("{source}: the file is empty (expected a header row, then data rows)"),
-        Some(record) => record
-            .map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?
-            .iter()
-            .map(|f| f.trim().to_string())
-            .collect(),
-    };
+        .from_reader(LineCounter::new(bytes.as_slice()));
+    let mut record = csv::StringRecord::new();
+    let has_header = reader
+        .read_record(&mut record)
+        .map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?;
+    if !has_header {
+        bail!("{source}: the file is empty (expected a header row, then data rows)");
+    }
+    let header: Vec<String> = record.iter().map(|f| f.trim().to_string()).collect();
     let plan = plan(&header).map_err(|e| anyhow!("{source}:1: {e:#}"))?;
     let names: Vec<String> = plan
         .features
@@ -145,12 +118,13 @@ pub fn load_columns(
     let mut features = Vec::new();
     let mut labels = Vec::new();
     let mut lines = Vec::new();
-    let mut cursor = LineCursor::default();
-    for record in records {
-        let record = record.map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?;
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?
+    {
         let line = record
             .position()
-            .map_or(0, |p| cursor.line_at(&bytes, p.byte() as usize));
+            .map_or(0, |p| reader.get_ref().line_at(p.byte()));
         if record.len() != columns {
             bail!(
                 "{source}:{line}: {} field{}, but the header has {columns} columns",

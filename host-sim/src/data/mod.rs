@@ -19,6 +19,7 @@ pub mod generated;
 pub mod idx;
 pub mod labeled;
 pub mod labels;
+pub mod lines;
 pub mod normalize;
 pub mod scaler;
 pub mod source;

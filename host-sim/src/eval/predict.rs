@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow, bail};
 use microprop::{AcceptsActivation, Inference, Layer, Model};
 
 use super::args::PredictOptions;
-use crate::data::files::write_atomic;
+use crate::data::files::{check_output, write_atomic};
 use crate::data::table::Num;
 use crate::data::{LabelColumn, LabeledSet, Table, load_csv};
 use crate::models::checkpoints::{self, resolve};
@@ -227,6 +227,10 @@ pub fn render_predictions(predictions: &[Prediction]) -> String {
 /// # Errors
 /// As [`predict`].
 pub fn command(options: &PredictOptions) -> Result<()> {
+    // The output is checked before the model and the rows are read.
+    if let Some(out) = &options.out {
+        check_output(out, "--out")?;
+    }
     if let Some(path) = options.checkpoint.as_deref()
         && is_model_file(path)
     {

@@ -341,16 +341,19 @@ impl TrainOptions {
     /// Checks every output before anything is trained ([`check_output`]):
     /// folders exist and take files, no output is a folder, a device or
     /// another special file, no two outputs are the same file, and none is
-    /// an input of the run.
+    /// an input of the run (but `--save-state` may replace the `--resume`
+    /// file).
     ///
     /// # Errors
     /// Names the flag and the path of the first output that can't be
     /// written.
     pub fn check_outputs(&self) -> Result<()> {
-        let inputs: Vec<&Path> = [self.data.csv.as_deref(), self.resume.as_deref()]
-            .into_iter()
-            .flatten()
-            .chain(self.data.idx.iter().flatten().map(PathBuf::as_path))
+        let data: Vec<&Path> = self
+            .data
+            .csv
+            .iter()
+            .chain(self.data.idx.iter().flatten())
+            .map(PathBuf::as_path)
             .collect();
         let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
             (Ok(a), Ok(b)) => a == b,
@@ -362,7 +365,14 @@ impl TrainOptions {
             if let Some((other, _)) = seen.iter().find(|(_, t)| same(t, &target)) {
                 bail!("{flag} and {other} name the same file {}", path.display());
             }
-            if let Some(input) = inputs.iter().find(|i| same(&destination(i).unwrap_or_default(), &target)) {
+            // The state resumed from may be saved over (it is read first);
+            // any other input is not overwritten.
+            let resumed = self.resume.as_deref().filter(|_| flag != "--save-state");
+            if let Some(input) = data
+                .iter()
+                .chain(resumed.as_ref())
+                .find(|i| same(&destination(i).unwrap_or_default(), &target))
+            {
                 bail!(
                     "{flag} {} is an input of this run ({}); write it elsewhere",
                     path.display(),
