@@ -352,11 +352,13 @@ pub fn command(options: &DemoOptions) -> Result<()> {
     }
     outln!(
         "train accuracy: {:.4} ({} rows)",
-        report.train_accuracy, report.train_rows
+        report.train_accuracy,
+        report.train_rows
     )?;
     outln!(
         "test accuracy:  {:.4} ({} rows held out)",
-        report.test_accuracy, report.test_rows
+        report.test_accuracy,
+        report.test_rows
     )?;
     outln!("confusion matrix of the held-out rows:")?;
     out!("{}", format_confusion(&report.confusion))?;

@@ -42,7 +42,6 @@ macro_rules! out {
     }};
 }
 
-
 pub mod anyshape;
 pub mod catalog;
 pub mod cli;

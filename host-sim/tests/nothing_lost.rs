@@ -70,11 +70,17 @@ fn both_kinds(csv: &Path) -> [Vec<String>; 2] {
 }
 
 fn with<'a>(base: &'a [String], more: &[&'a str]) -> Vec<&'a str> {
-    base.iter().map(String::as_str).chain(more.iter().copied()).collect()
+    base.iter()
+        .map(String::as_str)
+        .chain(more.iter().copied())
+        .collect()
 }
 
 fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
     assert!(status.success());
 }
 
@@ -100,7 +106,11 @@ fn every_output_is_checked_before_training() {
             }
             // --plot PATH writes PATH with the extension .png: a missing
             // folder and a folder are what it can meet.
-            let cases = if flag == "--plot" { &bad[..2] } else { &bad[..] };
+            let cases = if flag == "--plot" {
+                &bad[..2]
+            } else {
+                &bad[..]
+            };
             for (path, says) in cases {
                 // A billion epochs: a check after training would never end.
                 let mut args = with(&base, &[flag, s(path), "--epochs", "1000000000"]);
@@ -114,8 +124,18 @@ fn every_output_is_checked_before_training() {
         }
     }
     // The specials are what they were.
-    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
-    assert!(std::fs::metadata("/dev/full").unwrap().file_type().is_char_device());
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    assert!(
+        std::fs::metadata("/dev/full")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     assert!(folder.is_dir());
 }
@@ -151,17 +171,34 @@ fn predict_checks_its_output_first() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.mpm");
     ok(&[
-        "train", "--csv", s(&iris()), "--layers", "4:tanh", "--epochs", "2", "--quiet",
-        "--checkpoint", s(&model),
+        "train",
+        "--csv",
+        s(&iris()),
+        "--layers",
+        "4:tanh",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--checkpoint",
+        s(&model),
     ]);
     for (out, says) in [
         (dir.path().join("no/p.csv"), "does not exist"),
         (PathBuf::from("/dev/full"), "not a regular file"),
     ] {
         let (success, _, err) = run(&[
-            "predict", "--checkpoint", s(&model), "--csv", s(&iris()), "--out", s(&out),
+            "predict",
+            "--checkpoint",
+            s(&model),
+            "--csv",
+            s(&iris()),
+            "--out",
+            s(&out),
         ]);
-        assert!(!success && err.contains("--out") && err.contains(says), "{err}");
+        assert!(
+            !success && err.contains("--out") && err.contains(says),
+            "{err}"
+        );
     }
 }
 
@@ -174,7 +211,12 @@ fn a_symlinked_checkpoint_is_written_through_and_stays_a_link() {
         std::fs::write(&real, b"old").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
         ok(&with(base, &["--epochs", "3", "--checkpoint", s(&link)]));
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_ne!(std::fs::read(&real).unwrap(), b"old");
         // The checkpoint behind the link loads.
         ok(&["eval", "--checkpoint", s(&link)]);
@@ -212,7 +254,10 @@ fn interrupt(args: &[&str], checkpoint: &Path) -> (ExitStatus, String) {
             child.try_wait().unwrap().is_none(),
             "the run ended before its first periodic checkpoint"
         );
-        assert!(start.elapsed() < Duration::from_secs(60), "no periodic checkpoint");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no periodic checkpoint"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let kill = Command::new("kill")
@@ -222,7 +267,12 @@ fn interrupt(args: &[&str], checkpoint: &Path) -> (ExitStatus, String) {
     assert!(kill.success());
     let status = wait_for(&mut child, Duration::from_secs(60));
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     (status, err)
 }
 
@@ -236,25 +286,50 @@ fn ctrl_c_writes_the_checkpoint_and_state_and_exits_130() {
     // A billion epochs: nothing is sized by the epoch count.
     let (status, err) = interrupt(
         &[
-            "train", "--model", "xor", "--epochs", "1000000000", "--checkpoint-every", "200",
-            "--checkpoint", s(&checkpoint), "--save-state", s(&state), "--metrics", s(&metrics),
-            "--plot", s(&plot), "--quiet",
+            "train",
+            "--model",
+            "xor",
+            "--epochs",
+            "1000000000",
+            "--checkpoint-every",
+            "200",
+            "--checkpoint",
+            s(&checkpoint),
+            "--save-state",
+            s(&state),
+            "--metrics",
+            s(&metrics),
+            "--plot",
+            s(&plot),
+            "--quiet",
         ],
         &checkpoint,
     );
     assert_eq!(status.code(), Some(130), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(
-        err.contains("interrupted in epoch") && err.contains(s(&checkpoint)) && err.contains(s(&state)),
+        err.contains("interrupted in epoch")
+            && err.contains(s(&checkpoint))
+            && err.contains(s(&state)),
         "{err}"
     );
     // Loadable: the model by eval, the state by a resumed run.
     let eval = ok(&["eval", "--checkpoint", s(&checkpoint)]);
     assert!(eval.contains("accuracy"), "{eval}");
     let resumed = ok(&[
-        "train", "--model", "xor", "--resume", s(&state), "--epochs", "1", "--no-checkpoint",
+        "train",
+        "--model",
+        "xor",
+        "--resume",
+        s(&state),
+        "--epochs",
+        "1",
+        "--no-checkpoint",
     ]);
-    assert!(resumed.contains("stopped by the epoch limit after 1 epochs"), "{resumed}");
+    assert!(
+        resumed.contains("stopped by the epoch limit after 1 epochs"),
+        "{resumed}"
+    );
     let rows = std::fs::read_to_string(&metrics).unwrap().lines().count();
     assert!(rows > 200, "every epoch in the metrics: {rows} lines");
     assert!(std::fs::metadata(&plot).unwrap().len() > 1000);
@@ -272,13 +347,27 @@ fn ctrl_c_ends_a_layers_run_with_its_model_file() {
     let model = dir.path().join("iris.mpm");
     let (status, err) = interrupt(
         &[
-            "train", "--csv", s(&iris()), "--layers", "8:tanh", "--epochs", "1000000000",
-            "--checkpoint-every", "5", "--checkpoint", s(&model), "--quiet", "--json",
+            "train",
+            "--csv",
+            s(&iris()),
+            "--layers",
+            "8:tanh",
+            "--epochs",
+            "1000000000",
+            "--checkpoint-every",
+            "5",
+            "--checkpoint",
+            s(&model),
+            "--quiet",
+            "--json",
         ],
         &model,
     );
     assert_eq!(status.code(), Some(130), "{err}");
-    assert!(err.contains("interrupted in epoch") && err.contains(s(&model)), "{err}");
+    assert!(
+        err.contains("interrupted in epoch") && err.contains(s(&model)),
+        "{err}"
+    );
     let eval = ok(&["eval", "--checkpoint", s(&model)]);
     assert!(eval.contains("accuracy"), "{eval}");
 }
@@ -288,13 +377,25 @@ fn settings_that_make_no_sense_are_refused_with_our_message() {
     let dir = tempfile::tempdir().unwrap();
     let checkpoint = dir.path().join("never.bin");
     let cases: [(&[&str], &str); 8] = [
-        (&["--lr", "-0.01"], "--lr -0.01: the learning rate must be a finite number > 0"),
+        (
+            &["--lr", "-0.01"],
+            "--lr -0.01: the learning rate must be a finite number > 0",
+        ),
         (&["--lr", "0"], "--lr 0: the learning rate must be"),
         (&["--lr", "NaN"], "--lr NaN: the learning rate must be"),
         (&["--lr", "inf"], "--lr inf: the learning rate must be"),
-        (&["--max-iterations", "0"], "--max-iterations 0 would train nothing"),
-        (&["--epochs", "2", "--warmup", "1000"], "--warmup 1000 steps is not shorter than the run"),
-        (&["--max-iterations", "5", "--warmup", "5"], "--warmup 5 steps is not shorter than the run (5 steps"),
+        (
+            &["--max-iterations", "0"],
+            "--max-iterations 0 would train nothing",
+        ),
+        (
+            &["--epochs", "2", "--warmup", "1000"],
+            "--warmup 1000 steps is not shorter than the run",
+        ),
+        (
+            &["--max-iterations", "5", "--warmup", "5"],
+            "--warmup 5 steps is not shorter than the run (5 steps",
+        ),
         (&["--checkpoint-every", "0"], "--checkpoint-every 0"),
     ];
     for base in both_kinds(&iris()) {
@@ -316,7 +417,14 @@ fn a_diverging_run_stops_without_a_checkpoint() {
     for base in both_kinds(&iris()) {
         let args = with(
             &base,
-            &["--optimizer", "sgd", "--lr", "80", "--checkpoint", s(&checkpoint)],
+            &[
+                "--optimizer",
+                "sgd",
+                "--lr",
+                "80",
+                "--checkpoint",
+                s(&checkpoint),
+            ],
         );
         let (success, out, err) = run(&args);
         assert!(!success, "{args:?} succeeded:\n{out}");
@@ -328,7 +436,17 @@ fn a_diverging_run_stops_without_a_checkpoint() {
     }
     // The same settings with a sane rate train and write it.
     let base = &both_kinds(&iris())[0];
-    ok(&with(base, &["--optimizer", "sgd", "--lr", "0.1", "--checkpoint", s(&checkpoint)]));
+    ok(&with(
+        base,
+        &[
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.1",
+            "--checkpoint",
+            s(&checkpoint),
+        ],
+    ));
     assert!(checkpoint.exists());
 }
 
@@ -337,12 +455,32 @@ fn csv_errors_name_the_line_an_editor_shows() {
     let dir = tempfile::tempdir().unwrap();
     for (name, end) in [("lf.csv", "\n"), ("crlf.csv", "\r\n")] {
         let path = dir.path().join(name);
-        let text = ["a,b,c,d,label", "1,2,3,4,0", "5,6,7,8,1", "1,2,x,4,2", "1,2,3,4,0"]
-            .join(end);
+        let text = [
+            "a,b,c,d,label",
+            "1,2,3,4,0",
+            "5,6,7,8,1",
+            "1,2,x,4,2",
+            "1,2,3,4,0",
+        ]
+        .join(end);
         std::fs::write(&path, text).unwrap();
         for base in [
-            vec!["train", "--model", "iris", "--csv", s(&path), "--no-checkpoint"],
-            vec!["train", "--csv", s(&path), "--layers", "4:tanh", "--no-checkpoint"],
+            vec![
+                "train",
+                "--model",
+                "iris",
+                "--csv",
+                s(&path),
+                "--no-checkpoint",
+            ],
+            vec![
+                "train",
+                "--csv",
+                s(&path),
+                "--layers",
+                "4:tanh",
+                "--no-checkpoint",
+            ],
         ] {
             let err = refused(&base);
             assert!(
@@ -370,7 +508,10 @@ fn a_closed_stdout_ends_quietly() {
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
         assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
     }
 }

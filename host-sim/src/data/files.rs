@@ -188,7 +188,8 @@ impl AtomicFile {
                 .and_then(|()| file.sync_all())
                 .with_context(|| format!("cannot write {shown}"))?;
         }
-        fs::rename(&self.temporary, &self.target).with_context(|| format!("cannot write {shown}"))?;
+        fs::rename(&self.temporary, &self.target)
+            .with_context(|| format!("cannot write {shown}"))?;
         self.committed = true;
         Ok(())
     }
@@ -271,7 +272,12 @@ mod tests {
         write_atomic(&real, b"old").unwrap();
         std::os::unix::fs::symlink("real.bin", &link).unwrap();
         write_atomic(&link, b"new").unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(fs::read(&real).unwrap(), b"new");
         // A dangling link creates its target.
         let dangling = dir.path().join("dangling.bin");
@@ -292,7 +298,12 @@ mod tests {
             assert!(err.contains(says), "{}: {err}", path.display());
         }
         // /dev/null is still the device it was.
-        assert!(fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+        assert!(
+            fs::metadata("/dev/null")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
         let looped = dir.path().join("loop");
         std::os::unix::fs::symlink("loop", &looped).unwrap();
         let err = check_output(&looped, "--out").unwrap_err().to_string();

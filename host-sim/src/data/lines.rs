@@ -1,8 +1,8 @@
 //! The line a CSV record starts on, as an editor shows it (the header is
 //! line 1). The csv crate's own count is one short after a CRLF line end
 //! (a record's offset points at the `\n` of the line before) and after a
-//! blank line between records, so both CSV readers ([`super::csv_file`],
-//! [`super::columns`]) read through [`LineCounter`], which notes where the
+//! blank line between records, so both CSV readers (`csv_file` and
+//! `columns`) read through [`LineCounter`], which notes where the
 //! line ends are in the bytes it hands on and finds a record's line from
 //! its byte offset.
 
@@ -63,13 +63,11 @@ impl<R: Read> LineCounter<R> {
                 .filter(|&&(_, newline)| newline)
                 .count() as u64;
         // The line ends the record's offset points into.
-        let mut next = offset;
-        for &(at, newline) in self.ends.range(before..) {
+        for (next, &(at, newline)) in (offset..).zip(self.ends.range(before..)) {
             if at != next {
                 break;
             }
             newlines += u64::from(newline);
-            next += 1;
         }
         newlines + 1
     }

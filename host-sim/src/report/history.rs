@@ -124,7 +124,9 @@ mod tests {
         }
         assert_eq!(h.reserved(), reserved, "the store never grows");
         let kept = h.records();
-        assert!(kept.len() > EpochHistory::CAPACITY / 2 && kept.len() <= EpochHistory::CAPACITY + 1);
+        assert!(
+            kept.len() > EpochHistory::CAPACITY / 2 && kept.len() <= EpochHistory::CAPACITY + 1
+        );
         assert_eq!(kept[0].epoch, 1);
         assert_eq!(kept.last().unwrap().epoch, 1_000_000);
         let gaps: Vec<u32> = kept[..kept.len() - 1]

@@ -25,7 +25,9 @@ Examples:\n  microprop-sim train --model iris\n  \
 microprop-sim train --csv data/iris.csv --label label --layers 16:tanh --validation 0.1 --patience 10\n  \
 microprop-sim train --csv houses.csv --label price --layers 32:relu,16:relu --task regress --json\n  microprop-sim train --model digits --optimizer sgd --lr 0.1 --batch 1 --epochs 5\n  \
 microprop-sim train --model iris --csv my.csv --label species --normalize standard --metrics m.csv\n  \
-microprop-sim train --model iris --epochs 50 --save-state iris.state && microprop-sim train --model iris --resume iris.state --epochs 50",
+microprop-sim train --model iris --epochs 50 --save-state iris.state && microprop-sim train --model iris --resume iris.state --epochs 50\n  \
+microprop-sim train --model mnist --epochs 100 --checkpoint-every 5 --checkpoint mnist.mpck --save-state mnist.state\n\
+Output paths are checked before training; Ctrl-C finishes the step, writes the files and exits 130.",
     mut_arg("csv", |a| a.help("Train on this CSV file (header row; label column --label or the last)")),
     mut_arg("idx", |a| a.help("Train on these IDX images and labels files (raw or gzip)")),
     // `--lr -0.01` reaches `validate` (and its message) as a number
@@ -293,9 +295,7 @@ impl TrainOptions {
     pub fn run_steps(&self, steps_per_epoch: usize) -> u32 {
         let all = (steps_per_epoch as u64 * u64::from(self.epochs_or_default()))
             .min(u64::from(u32::MAX)) as u32;
-        self.stopping
-            .max_iterations
-            .map_or(all, |max| all.min(max))
+        self.stopping.max_iterations.map_or(all, |max| all.min(max))
     }
 
     /// Checks that the warmup ends within a run of `run_steps` steps.

@@ -59,7 +59,10 @@ pub fn command(options: &TrainOptions) -> Result<()> {
     let outcome = run(options)?;
     outln!(
         "optimizer {}; lr {}; {} training rows, {} step(s) per epoch",
-        outcome.optimizer, outcome.schedule, outcome.train_rows, outcome.steps_per_epoch
+        outcome.optimizer,
+        outcome.schedule,
+        outcome.train_rows,
+        outcome.steps_per_epoch
     )?;
     print_outcome(&outcome, std::io::stdout().lock())?;
     interrupted(&outcome)

@@ -11,11 +11,11 @@ use microprop::{
 
 use super::args::TrainOptions;
 use super::files::write_checkpoints;
+use super::watch::{Halt, RunWatch, WatchHooks, divergence_error, training_error};
 use crate::data::{LabeledSet, fit_normalizer};
 use crate::models::checkpoints::{self, explain};
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
 use crate::options::{BUFFER, OptimizerKind, describe_schedule};
-use super::watch::{Halt, RunWatch, WatchHooks, divergence_error, training_error};
 use crate::report::{
     EpochHistory, EpochProgress, EpochRecord, Evaluation, MetricsFile, evaluate_model,
     training_curves,

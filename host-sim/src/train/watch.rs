@@ -17,13 +17,18 @@ use microprop::{EpochReport, FitHooks, StepEvent};
 /// Set by the SIGINT handler; read after every step.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Set when the first run's hooks are made: before that (loading the
+/// data), Ctrl-C ends the process at once, as there is nothing to keep.
+static TRAINING: AtomicBool = AtomicBool::new(false);
+
 /// The exit code of a run ended by Ctrl-C (128 + SIGINT, as a shell
 /// reports it).
 pub const INTERRUPTED_EXIT_CODE: u8 = 130;
 
 /// Makes Ctrl-C (SIGINT) ask the training run to stop after its current
-/// step instead of killing the process; a second Ctrl-C exits at once
-/// with [`INTERRUPTED_EXIT_CODE`]. Installed once per process.
+/// step instead of killing the process; a second Ctrl-C, or one before
+/// training started, exits at once with [`INTERRUPTED_EXIT_CODE`].
+/// Installed once per process.
 ///
 /// # Errors
 /// If the handler can't be installed.
@@ -32,6 +37,10 @@ pub fn install_interrupt() -> Result<()> {
     let mut result = Ok(());
     INSTALL.call_once(|| {
         result = ctrlc::set_handler(|| {
+            if !TRAINING.load(Ordering::SeqCst) {
+                eprintln!("\ninterrupted before training; nothing written");
+                std::process::exit(i32::from(INTERRUPTED_EXIT_CODE));
+            }
             if INTERRUPTED.swap(true, Ordering::SeqCst) {
                 std::process::exit(i32::from(INTERRUPTED_EXIT_CODE));
             }
@@ -129,10 +138,7 @@ impl LossWatch {
     pub fn step(&mut self, loss: f32) -> ControlFlow<()> {
         self.steps += 1;
         if !loss.is_finite() {
-            self.diverged = Some(format!(
-                "the loss of step {} is {loss}",
-                self.steps
-            ));
+            self.diverged = Some(format!("the loss of step {} is {loss}", self.steps));
             return ControlFlow::Break(());
         }
         self.average = if self.average.is_finite() {
@@ -142,7 +148,8 @@ impl LossWatch {
         };
         self.best = self.best.min(self.average);
         let limit = self.config.factor * self.best.max(self.config.loss_floor);
-        if !(self.average <= limit) {
+        // Finite losses keep the average finite until it overflows to +inf.
+        if self.average > limit {
             self.diverged = Some(format!(
                 "the loss (moving average {:.3e} at step {}) rose above {} x its best ({:.3e})",
                 self.average, self.steps, self.config.factor, self.best
@@ -200,7 +207,10 @@ pub struct RunWatch {
 }
 
 impl Default for RunWatch {
+    /// A watch for a run about to start: from here on Ctrl-C stops it
+    /// after a step instead of ending the process.
     fn default() -> Self {
+        TRAINING.store(true, Ordering::SeqCst);
         RunWatch {
             loss: LossWatch::new(STOP_ON_DIVERGENCE),
             halt: None,

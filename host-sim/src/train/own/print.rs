@@ -8,10 +8,10 @@ use microprop::StopReason;
 use serde_json::{Value, json};
 
 use super::run::{OwnOutcome, run_own};
-use crate::train::watch::Interrupted;
 use crate::options::describe_layer;
 use crate::report::format_named_confusion;
 use crate::train::TrainOptions;
+use crate::train::watch::Interrupted;
 
 /// Why a run stopped, in words.
 pub fn stop_reason(reason: StopReason, validation: bool) -> &'static str {

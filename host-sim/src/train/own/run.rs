@@ -11,9 +11,9 @@ use clap::ValueEnum;
 use microprop::dynamic::{FlatOptimizer, Network};
 use microprop::{FitReport, Schedule};
 
+use super::super::watch::{Halt, RunWatch, divergence_error, training_error};
 use super::prepare::{PrepareSettings, Prepared, prepare};
 use crate::data::split::rows_digest;
-use super::super::watch::{Halt, RunWatch, divergence_error, training_error};
 use crate::models::own::{
     EpochEvent, FitData, FitSettings, OwnModel, Rows, RunHooks, SplitRecord, fit, topology,
     write_model,
@@ -148,9 +148,7 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
         let s = options.optimizer_or_default();
         match s.kind() {
             OptimizerKind::Sgd => run.with(s.sgd(), &mut hooks),
-            OptimizerKind::Momentum | OptimizerKind::Nesterov => {
-                run.with(s.momentum(), &mut hooks)
-            }
+            OptimizerKind::Momentum | OptimizerKind::Nesterov => run.with(s.momentum(), &mut hooks),
             OptimizerKind::Adagrad => run.with(s.adagrad(), &mut hooks),
             OptimizerKind::Rmsprop => run.with(s.rmsprop(), &mut hooks),
             OptimizerKind::Adam | OptimizerKind::Adamw => run.with(s.adam(), &mut hooks),
@@ -164,10 +162,12 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
         ..
     } = hooks;
     let last_epoch = history.epochs_seen();
-    let report = fitted.map_err(|e| match e.root_cause().downcast_ref::<microprop::Error>() {
-        Some(&core) => training_error(core, lr, last_epoch + 1),
-        None => e,
-    })?;
+    let report = fitted.map_err(
+        |e| match e.root_cause().downcast_ref::<microprop::Error>() {
+            Some(&core) => training_error(core, lr, last_epoch + 1),
+            None => e,
+        },
+    )?;
     let interrupted = match watch.into_halt() {
         None => false,
         Some(Halt::Interrupted) => true,
