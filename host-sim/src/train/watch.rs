@@ -101,8 +101,9 @@ pub const STOP_ON_DIVERGENCE: Divergence = Divergence {
 };
 
 /// Follows the step loss as [`microprop::guard::Guard`] does (an
-/// exponential moving average and its lowest value) and says when the run
-/// diverged: a loss that is not finite, or an average above
+/// exponential moving average and its lowest value, with
+/// [`Divergence::smoothed`] and [`Divergence::diverged`]) and says when the
+/// run diverged: a loss that is not finite, or an average above
 /// `factor × max(best, loss_floor)`.
 ///
 /// ```
@@ -141,15 +142,9 @@ impl LossWatch {
             self.diverged = Some(format!("the loss of step {} is {loss}", self.steps));
             return ControlFlow::Break(());
         }
-        self.average = if self.average.is_finite() {
-            self.average + self.config.smoothing * (loss - self.average)
-        } else {
-            loss
-        };
+        self.average = self.config.smoothed(self.average, loss);
         self.best = self.best.min(self.average);
-        let limit = self.config.factor * self.best.max(self.config.loss_floor);
-        // Finite losses keep the average finite until it overflows to +inf.
-        if self.average > limit {
+        if self.config.diverged(self.average, self.best) {
             self.diverged = Some(format!(
                 "the loss (moving average {:.3e} at step {}) rose above {} x its best ({:.3e})",
                 self.average, self.steps, self.config.factor, self.best
