@@ -515,3 +515,41 @@ fn a_closed_stdout_ends_quietly() {
         assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
     }
 }
+
+#[test]
+fn outputs_never_replace_each_other_or_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let same = dir.path().join("same.bin");
+    let err = refused(&[
+        "train",
+        "--model",
+        "iris",
+        "--checkpoint",
+        s(&same),
+        "--save-state",
+        s(&same),
+    ]);
+    assert!(err.contains("name the same file"), "{err}");
+    let data = dir.path().join("iris.csv");
+    std::fs::copy(iris(), &data).unwrap();
+    let before = std::fs::read(&data).unwrap();
+    for base in [
+        vec![
+            "train",
+            "--model",
+            "iris",
+            "--csv",
+            s(&data),
+            "--label",
+            "label",
+        ],
+        vec!["train", "--csv", s(&data), "--layers", "4:tanh"],
+    ] {
+        let mut args = base.clone();
+        args.extend(["--metrics", s(&data)]);
+        let err = refused(&args);
+        assert!(err.contains("is an input of this run"), "{err}");
+    }
+    assert_eq!(std::fs::read(&data).unwrap(), before);
+    assert!(!same.exists());
+}
