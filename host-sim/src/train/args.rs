@@ -298,7 +298,8 @@ impl TrainOptions {
         self.stopping.max_iterations.map_or(all, |max| all.min(max))
     }
 
-    /// Checks that the warmup ends within a run of `run_steps` steps.
+    /// Checks that the warmup ends within a run of `run_steps` steps (for a
+    /// resumed run, the steps already taken and this run's).
     ///
     /// # Errors
     /// If `--warmup` is as long as the run or longer (the learning rate

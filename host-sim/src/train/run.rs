@@ -145,10 +145,11 @@ where
     let mode = options.batch_or_default().mode();
     let steps_per_epoch = mode.iterations_per_epoch(train.len());
     let run_steps = options.run_steps(steps_per_epoch);
-    options.check_warmup(run_steps, steps_per_epoch)?;
     // A resumed run continues the schedule: it spans the steps already
-    // taken and this run's (the trainer's step count drives it).
+    // taken and this run's (the trainer's step count drives it), and so
+    // does the warmup.
     let total_steps = run_steps.saturating_add(resumed_at.unwrap_or(0));
+    options.check_warmup(total_steps, steps_per_epoch)?;
     let lr = options.lr_or_default();
     let schedule = options
         .schedule
@@ -201,7 +202,7 @@ where
     let fitted = ws.fit(&data, &config, hooks);
     progress.finish();
     let last_epoch = history.epochs_seen();
-    let report = fitted.map_err(|e| training_error(e, lr, last_epoch.max(1)))?;
+    let report = fitted.map_err(|e| training_error(e, lr, last_epoch + 1))?;
     let interrupted = match watch.into_halt() {
         None => false,
         Some(Halt::Interrupted) => true,
