@@ -52,6 +52,39 @@ impl Divergence {
     };
 }
 
+impl Divergence {
+    /// The moving average after a step with loss `loss`:
+    /// `average + smoothing · (loss − average)`, or `loss` itself when
+    /// there is no average yet (`average` not finite).
+    ///
+    /// ```
+    /// use microprop::guard::Divergence;
+    /// let d = Divergence::DEFAULT; // smoothing 0.1
+    /// assert_eq!(d.smoothed(f32::NAN, 2.0), 2.0);
+    /// assert!((d.smoothed(2.0, 1.0) - 1.9).abs() < 1e-6);
+    /// ```
+    pub fn smoothed(&self, average: f32, loss: f32) -> f32 {
+        if average.is_finite() {
+            average + self.smoothing * (loss - average)
+        } else {
+            loss
+        }
+    }
+
+    /// Whether training has diverged: the moving average `average` is above
+    /// `factor × max(best, loss_floor)`, `best` being its lowest value.
+    ///
+    /// ```
+    /// use microprop::guard::Divergence;
+    /// let d = Divergence::DEFAULT; // factor 10, floor 1e-6
+    /// assert!(!d.diverged(0.5, 0.1));
+    /// assert!(d.diverged(1.5, 0.1));
+    /// ```
+    pub fn diverged(&self, average: f32, best: f32) -> bool {
+        average > self.factor * best.max(self.loss_floor)
+    }
+}
+
 impl Default for Divergence {
     fn default() -> Self {
         Divergence::DEFAULT
@@ -326,16 +359,12 @@ impl<'s> Guard<'s> {
         match trainer.train_step(net, x, targets, lr * self.lr_scale) {
             Ok(stats) => {
                 self.counts.steps = self.counts.steps.saturating_add(1);
-                self.average = if self.average.is_finite() {
-                    self.average + config.smoothing * (stats.loss - self.average)
-                } else {
-                    stats.loss
-                };
+                self.average = config.smoothed(self.average, stats.loss);
                 let improved = self.average < self.best;
                 if improved {
                     self.best = self.average;
                 }
-                if self.average > config.factor * self.best.max(config.loss_floor) {
+                if config.diverged(self.average, self.best) {
                     self.counts.loss_divergences = self.counts.loss_divergences.saturating_add(1);
                     let cause = RollbackCause::LossAboveBest {
                         loss: self.average,

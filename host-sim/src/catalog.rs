@@ -34,6 +34,10 @@ pub fn models_table() -> String {
 }
 
 /// Runs `models` as the CLI does: prints the table to stdout.
-pub fn command() {
-    print!("{}", models_table());
+///
+/// # Errors
+/// If stdout can't be written.
+pub fn command() -> std::io::Result<()> {
+    out!("{}", models_table())?;
+    Ok(())
 }

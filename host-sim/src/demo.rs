@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser};
 use microprop::{
     Adam, BatchMode, EpochStats, FitConfig, Inference, Init, Layer, LrSchedule, MemoryReport,
@@ -329,7 +329,7 @@ impl Default for DemoOptions {
 /// As [`run`], or if the figure can't be written.
 pub fn command(options: &DemoOptions) -> Result<()> {
     let config = &options.config;
-    println!(
+    outln!(
         "8x8 digits, model 64-32-10 (tanh, softmax + cross-entropy), Adam, warmup {} epochs then \
          cosine {} -> {}, batch {}, {} epochs, seed {}",
         config.warmup_epochs,
@@ -338,33 +338,39 @@ pub fn command(options: &DemoOptions) -> Result<()> {
         BATCH,
         config.epochs,
         config.seed
-    );
+    )?;
     let started = std::time::Instant::now();
     let (_, report) = run(&options.data, config, !options.quiet)?;
     let elapsed = started.elapsed();
     if let (Some(first), Some(last)) = (report.epochs.first(), report.epochs.last()) {
-        println!(
+        outln!(
             "trained in {elapsed:.2?}: {} steps, epoch loss {:.4} -> {:.4}",
             report.iterations,
             first.mean_loss(),
             last.mean_loss()
-        );
+        )?;
     }
-    println!(
+    outln!(
         "train accuracy: {:.4} ({} rows)",
-        report.train_accuracy, report.train_rows
-    );
-    println!(
+        report.train_accuracy,
+        report.train_rows
+    )?;
+    outln!(
         "test accuracy:  {:.4} ({} rows held out)",
-        report.test_accuracy, report.test_rows
-    );
-    println!("confusion matrix of the held-out rows:");
-    print!("{}", format_confusion(&report.confusion));
-    println!("{}", format_mcu(&report.footprint));
+        report.test_accuracy,
+        report.test_rows
+    )?;
+    outln!("confusion matrix of the held-out rows:")?;
+    out!("{}", format_confusion(&report.confusion))?;
+    outln!("{}", format_mcu(&report.footprint))?;
     if !options.no_plot {
+        if let Some(dir) = options.plot.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        }
         let written = curves(&report).write(&options.plot.with_extension(""), false)?;
         for path in written {
-            println!("curves: {}", path.display());
+            outln!("curves: {}", path.display())?;
         }
     }
     Ok(())

@@ -37,9 +37,9 @@ pub struct FootprintOptions {
 pub fn command(options: &FootprintOptions) -> Result<()> {
     let f = footprint(options.model, options.optimizer, options.batch)?;
     if options.json {
-        println!("{:#}", footprint_json(&f, options.optimizer));
+        outln!("{:#}", footprint_json(&f, options.optimizer))?;
     } else {
-        print!("{}", render(&f, options.optimizer));
+        out!("{}", render(&f, options.optimizer))?;
     }
     Ok(())
 }

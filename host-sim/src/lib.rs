@@ -21,6 +21,27 @@
 
 #![deny(missing_docs)]
 
+/// `println!` that returns the write's error instead of panicking, so a
+/// closed pipe (`microprop-sim ... | head`) ends the command quietly:
+/// `outln!("{x}")?;`.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        writeln!(::std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// `print!` that returns the write's error instead of panicking (see
+/// [`outln!`]).
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        write!(::std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 pub mod anyshape;
 pub mod catalog;
 pub mod cli;
@@ -52,4 +73,14 @@ pub fn bundled_data_dir() -> std::path::PathBuf {
 /// experiments write their figures unless told otherwise.
 pub fn target_dir() -> std::path::PathBuf {
     workspace_dir().join("target")
+}
+
+/// Whether `e` is, at its root, a write to a closed pipe (the reader of
+/// stdout went away): the command then ends quietly.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

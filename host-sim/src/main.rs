@@ -10,8 +10,10 @@ use microprop_sim::experiments::{Experiment, ExperimentOptions};
 use microprop_sim::export::ExportOptions;
 use microprop_sim::footprint::FootprintOptions;
 use microprop_sim::import::ImportOptions;
+use microprop_sim::is_broken_pipe;
 use microprop_sim::simulate::SimOptions;
 use microprop_sim::train::TrainOptions;
+use microprop_sim::train::watch::{INTERRUPTED_EXIT_CODE, Interrupted};
 use microprop_sim::{catalog, demo, eval, experiments, export, footprint, import, simulate, train};
 
 #[derive(Parser)]
@@ -69,6 +71,13 @@ fn main() -> ExitCode {
     microprop_host::init();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        // Ctrl-C during training: the files are written; say where.
+        Err(e) if e.downcast_ref::<Interrupted>().is_some() => {
+            eprintln!("{e}");
+            ExitCode::from(INTERRUPTED_EXIT_CODE)
+        }
+        // The reader of stdout went away (`| head`): nothing left to say.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -81,10 +90,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Demo(options) => demo::command(&options),
         Command::Train(options) => train::command(&options),
         Command::Footprint(options) => footprint::command(&options),
-        Command::Models => {
-            catalog::command();
-            Ok(())
-        }
+        Command::Models => Ok(catalog::command()?),
         Command::Eval(options) => eval::measure::command(&options),
         Command::Predict(options) => eval::predict::command(&options),
         Command::Export(options) => export::command(&options),

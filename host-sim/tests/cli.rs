@@ -107,7 +107,7 @@ fn train_with_every_kind_of_setting() {
         "--batch",
         "full",
         "--epochs",
-        "3",
+        "30",
         "--init",
         "glorot-uniform",
         "--normalize",
@@ -122,7 +122,7 @@ fn train_with_every_kind_of_setting() {
         out.contains("20 warmup steps, then cosine 0.01 → 0.0001"),
         "{out}"
     );
-    assert!(out.contains("3 epochs, 3 iterations"), "{out}");
+    assert!(out.contains("30 epochs, 30 iterations"), "{out}");
     let out = ok(&[
         "train",
         "--model",

@@ -13,7 +13,8 @@ use anyhow::{Result, anyhow, bail};
 use super::csv_file::{csv_reason, parse_number};
 use super::label_store::{LabelStore, LabelStoreBuilder};
 use super::line_index::LineIndex;
-use super::tracked_read::tracked;
+use super::lines::LineCounter;
+use super::tracked_read::TrackedRead;
 
 /// Which columns of a header are read, chosen by [`load_columns`]'s caller
 /// from the header's names.
@@ -101,12 +102,11 @@ pub fn load_columns_with_progress(
 ) -> Result<ColumnTable> {
     let source = path.display().to_string();
     let file = File::open(path).map_err(|e| anyhow!("cannot open {source}: {e}"))?;
-    let (reader, mut cursor) = tracked(file, on_read);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(reader);
+        .from_reader(LineCounter::new(TrackedRead::new(file, on_read)));
     let mut record = csv::StringRecord::new();
     let read = |reader: &mut csv::Reader<_>, record: &mut csv::StringRecord| {
         reader
@@ -128,7 +128,9 @@ pub fn load_columns_with_progress(
     let mut labels = LabelStoreBuilder::default();
     let mut lines = LineIndex::default();
     while read(&mut reader, &mut record)? {
-        let line = record.position().map_or(0, |p| cursor.line_at(p.byte()));
+        let line = record
+            .position()
+            .map_or(0, |p| reader.get_ref().line_at(p.byte()));
         if record.len() != columns {
             bail!(
                 "{source}:{line}: {} field{}, but the header has {columns} columns",
@@ -165,6 +167,7 @@ pub fn load_columns_with_progress(
         }
         lines.push(line);
     }
+    let sha256 = reader.get_ref().get_ref().sha256_hex();
     drop(reader);
     if lines.is_empty() {
         bail!("{source}: a header but no data rows");
@@ -180,7 +183,7 @@ pub fn load_columns_with_progress(
         features,
         label,
         lines,
-        sha256: cursor.sha256_hex(),
+        sha256,
     })
 }
 

@@ -2,11 +2,13 @@
 //! or the last; every malformation is an error naming the file, the line
 //! and the column.
 
+use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use super::labeled::LabeledSet;
+use super::lines::LineCounter;
 use super::table::{Origin, Table, class_label};
 
 /// Which CSV column holds the target.
@@ -32,18 +34,20 @@ pub enum LabelColumn {
 /// file and the line and column.
 pub fn load_csv(path: &Path, label: &LabelColumn) -> Result<Table> {
     let source = path.display().to_string();
+    let file = File::open(path).map_err(|e| anyhow!("cannot open {source}: {e}"))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| anyhow!("cannot open {source}: {}", csv_reason(&e)))?;
-    let mut records = reader.records();
-    let header = match records.next() {
-        None => bail!("{source}: the file is empty (expected a header row, then data rows)"),
-        Some(record) => record.map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?,
-    };
-    let names: Vec<String> = header.iter().map(str::to_string).collect();
+        .from_reader(LineCounter::new(file));
+    let mut record = csv::StringRecord::new();
+    let has_header = reader
+        .read_record(&mut record)
+        .map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?;
+    if !has_header {
+        bail!("{source}: the file is empty (expected a header row, then data rows)");
+    }
+    let names: Vec<String> = record.iter().map(str::to_string).collect();
     let columns = names.len();
     let label_index = match label {
         LabelColumn::Last => columns - 1,
@@ -89,9 +93,13 @@ pub fn load_csv(path: &Path, label: &LabelColumn) -> Result<Table> {
     let mut features = Vec::new();
     let mut labels = Vec::new();
     let mut lines = Vec::new();
-    for record in records {
-        let record = record.map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?;
-        let line = record.position().map_or(0, csv::Position::line);
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| anyhow!("{source}: {}", csv_reason(&e)))?
+    {
+        let line = record
+            .position()
+            .map_or(0, |p| reader.get_ref().line_at(p.byte()));
         if record.len() != columns {
             bail!(
                 "{source}:{line}: {} field{}, but the header has {columns} columns",

@@ -22,6 +22,7 @@ pub mod label_store;
 pub mod labeled;
 pub mod labels;
 pub mod line_index;
+pub mod lines;
 pub mod normalize;
 pub mod scaler;
 pub mod source;

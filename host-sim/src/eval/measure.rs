@@ -161,40 +161,40 @@ pub fn command(options: &EvalOptions) -> Result<()> {
     {
         let outcome = super::own::eval_own(path, options)?;
         if options.json {
-            println!("{}", serde_json::to_string(&outcome.to_json())?);
+            outln!("{}", serde_json::to_string(&outcome.to_json())?)?;
         } else {
-            print!("{}", outcome.render());
+            out!("{}", outcome.render())?;
         }
         return Ok(());
     }
     let outcome = eval(options)?;
     if options.json {
-        println!("{}", serde_json::to_string(&outcome.to_json())?);
+        outln!("{}", serde_json::to_string(&outcome.to_json())?)?;
         return Ok(());
     }
     let model = outcome.model;
-    println!(
+    outln!(
         "model {}: checkpoint {} ({})",
         model.label(),
         outcome.checkpoint.display(),
         outcome.contents
-    );
+    )?;
     let source = options.source()?;
     match &source {
-        DataSource::Csv { path, .. } => println!("data {}", path.display()),
+        DataSource::Csv { path, .. } => outln!("data {}", path.display())?,
         DataSource::Idx { images, labels } => {
-            println!("data {} + {}", images.display(), labels.display());
+            outln!("data {} + {}", images.display(), labels.display())?;
         }
-        DataSource::Bundled => println!("data bundled: {}", model.bundled_data()),
+        DataSource::Bundled => outln!("data bundled: {}", model.bundled_data())?,
     }
     let own_test_set = source == DataSource::Bundled && model == Builtin::Mnist;
     if outcome.test.is_some() && !own_test_set {
-        println!(
+        outln!(
             "held out as train does with --seed {} --test-fraction {}",
             options.seed_or_default(),
             outcome.test_fraction
-        );
+        )?;
     }
-    print!("{}", outcome.render());
+    out!("{}", outcome.render())?;
     Ok(())
 }

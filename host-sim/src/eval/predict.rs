@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow, bail};
 use microprop::{AcceptsActivation, Inference, Layer, Model};
 
 use super::args::PredictOptions;
-use crate::data::files::write_atomic;
+use crate::data::files::{check_output, write_atomic};
 use crate::data::table::Num;
 use crate::data::{LabelColumn, LabeledSet, Table, load_csv};
 use crate::models::checkpoints::{self, resolve};
@@ -227,6 +227,10 @@ pub fn render_predictions(predictions: &[Prediction]) -> String {
 /// # Errors
 /// As [`predict`].
 pub fn command(options: &PredictOptions) -> Result<()> {
+    // The output is checked before the model and the rows are read.
+    if let Some(out) = &options.out {
+        check_output(out, "--out")?;
+    }
     if let Some(path) = options.checkpoint.as_deref()
         && is_model_file(path)
     {
@@ -235,15 +239,15 @@ pub fn command(options: &PredictOptions) -> Result<()> {
             write_atomic(out, &predictions.to_csv()?)?;
         }
         if options.json {
-            println!("{}", serde_json::to_string(&predictions.to_json())?);
+            outln!("{}", serde_json::to_string(&predictions.to_json())?)?;
         } else {
-            print!("{}", predictions.render());
+            out!("{}", predictions.render())?;
             if let Some(out) = &options.out {
-                println!(
+                outln!(
                     "wrote {}: {} predictions",
                     out.display(),
                     predictions.rows.len()
-                );
+                )?;
             }
         }
         return Ok(());
@@ -266,14 +270,14 @@ pub fn command(options: &PredictOptions) -> Result<()> {
                 })
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"command": "predict", "predictions": rows})
-        );
+        )?;
     } else {
-        print!("{}", render_predictions(&predictions));
+        out!("{}", render_predictions(&predictions))?;
         if let Some(out) = &options.out {
-            println!("wrote {}: {} predictions", out.display(), predictions.len());
+            outln!("wrote {}: {} predictions", out.display(), predictions.len())?;
         }
     }
     Ok(())

@@ -12,7 +12,7 @@ pub mod schedules;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use clap::{Args, ValueEnum};
 use microprop::{
     AcceptsActivation, BatchMode, Dataset, EpochReport, FitConfig, Layer, Loss, Normalizer,
@@ -116,18 +116,20 @@ pub fn run(experiment: Experiment, options: &ExperimentOptions) -> Result<()> {
         Experiment::Batch => batch::run(options)?,
         Experiment::Init => init::run(options)?,
     };
-    print!("{}", outcome.table);
+    out!("{}", outcome.table)?;
+    std::fs::create_dir_all(&options.out)
+        .with_context(|| format!("cannot create the folder {}", options.out.display()))?;
     let written = outcome
         .figure
         .write(&options.out.join(experiment.name()), !options.no_svg)?;
     for path in written {
-        println!("figure: {}", path.display());
+        outln!("figure: {}", path.display())?;
     }
-    println!(
+    outln!(
         "({:.1?}{})",
         started.elapsed(),
         if options.quick { ", quick" } else { "" }
-    );
+    )?;
     Ok(())
 }
 

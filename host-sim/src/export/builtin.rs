@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::source::generate;
 use crate::data::files::write_atomic;
@@ -42,6 +42,8 @@ pub fn export(
     let name = name.unwrap_or(model.name());
     let binary = out.join(format!("{name}.mpck"));
     let source = out.join(format!("{name}.rs"));
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create the folder {}", out.display()))?;
     write_atomic(&binary, &blob)?;
     write_atomic(&source, generated.text.as_bytes())?;
     Ok(Exported {

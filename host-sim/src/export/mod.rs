@@ -117,6 +117,6 @@ pub fn command(options: &ExportOptions) -> Result<()> {
             )?)
         }
     };
-    println!("{text}");
+    outln!("{text}")?;
     Ok(())
 }

@@ -122,6 +122,8 @@ pub fn write(
         }
         texts.push((format, render(format, net, path, name)?));
     }
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create the folder {}", out.display()))?;
     let mut files = Vec::new();
     for (format, text) in texts {
         let file = out.join(format!("{name}.{}", format.extension()));

@@ -135,6 +135,6 @@ pub fn describe(i: &Imported) -> String {
 /// # Errors
 /// As [`import`]; nothing is written then.
 pub fn command(options: &ImportOptions) -> Result<()> {
-    println!("{}", describe(&import(options)?));
+    outln!("{}", describe(&import(options)?))?;
     Ok(())
 }

@@ -1,11 +1,12 @@
 //! Per-epoch records of a training run: as a line, and as the CSV file
 //! `train --metrics` writes.
 
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::data::files::write_atomic;
+use crate::data::files::AtomicFile;
 use microprop::{EpochReport, EpochStats};
 use serde::Serialize;
 
@@ -72,30 +73,76 @@ pub fn epoch_summary(r: &EpochRecord) -> String {
     )
 }
 
-/// Writes the per-epoch records as CSV:
+/// The per-epoch CSV file `train --metrics` writes, one row per epoch
+/// as the run goes (memory does not grow with the epochs), into a
+/// temporary file that [`MetricsFile::commit`] renames over the
+/// destination ([`AtomicFile`]): columns
 /// `epoch,iterations,loss,accuracy,learning_rate,grad_norm`, and
-/// `val_loss,val_accuracy` when the run had validation rows. Written
-/// through a temporary file and a rename.
+/// `val_loss,val_accuracy` when the run has validation rows.
 ///
-/// # Errors
-/// If the file can't be written.
-pub fn write_metrics(path: &Path, epochs: &[EpochRecord]) -> Result<()> {
-    let validated = epochs.iter().any(|e| e.val_loss.is_some());
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec![
-        "epoch",
-        "iterations",
-        "loss",
-        "accuracy",
-        "learning_rate",
-        "grad_norm",
-    ];
-    if validated {
-        header.extend(["val_loss", "val_accuracy"]);
+/// ```
+/// use microprop_sim::report::metrics::{EpochRecord, MetricsFile};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("m.csv");
+/// let mut file = MetricsFile::create(&path, false)?;
+/// let record = EpochRecord {
+///     epoch: 1, iterations: 4, loss: 0.5, accuracy: Some(0.75), learning_rate: 0.01,
+///     grad_norm: 1.0, val_loss: None, val_accuracy: None,
+/// };
+/// file.write(&record)?;
+/// file.commit()?;
+/// let text = std::fs::read_to_string(&path)?;
+/// assert_eq!(text.lines().nth(1), Some("1,4,0.5,0.75,0.01,1"));
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+pub struct MetricsFile {
+    path: PathBuf,
+    validated: bool,
+    writer: csv::Writer<File>,
+    file: AtomicFile,
+}
+
+impl MetricsFile {
+    /// Starts the file at `path` (with the validation columns if
+    /// `validated`) and writes its header.
+    ///
+    /// # Errors
+    /// If the path is refused or can't be written.
+    pub fn create(path: &Path, validated: bool) -> Result<Self> {
+        let mut file = AtomicFile::create(path)?;
+        let handle = file
+            .file()
+            .try_clone()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut writer = csv::Writer::from_writer(handle);
+        let mut header = vec![
+            "epoch",
+            "iterations",
+            "loss",
+            "accuracy",
+            "learning_rate",
+            "grad_norm",
+        ];
+        if validated {
+            header.extend(["val_loss", "val_accuracy"]);
+        }
+        writer
+            .write_record(&header)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(MetricsFile {
+            path: path.to_path_buf(),
+            validated,
+            writer,
+            file,
+        })
     }
-    w.write_record(&header)?;
-    let text = |v: Option<f32>| v.map_or(String::new(), |a| a.to_string());
-    for e in epochs {
+
+    /// Appends one epoch.
+    ///
+    /// # Errors
+    /// If the file can't be written.
+    pub fn write(&mut self, e: &EpochRecord) -> Result<()> {
+        let text = |v: Option<f32>| v.map_or(String::new(), |a| a.to_string());
         let mut record = vec![
             e.epoch.to_string(),
             e.iterations.to_string(),
@@ -104,13 +151,23 @@ pub fn write_metrics(path: &Path, epochs: &[EpochRecord]) -> Result<()> {
             e.learning_rate.to_string(),
             e.grad_norm.to_string(),
         ];
-        if validated {
+        if self.validated {
             record.extend([text(e.val_loss), text(e.val_accuracy)]);
         }
-        w.write_record(&record)?;
+        self.writer
+            .write_record(&record)
+            .with_context(|| format!("cannot write {}", self.path.display()))
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    write_atomic(path, &bytes).with_context(|| format!("cannot write {}", path.display()))
+
+    /// Flushes the rows and puts the file in place.
+    ///
+    /// # Errors
+    /// If the file can't be written.
+    pub fn commit(mut self) -> Result<()> {
+        self.writer
+            .flush()
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        drop(self.writer);
+        self.file.commit()
+    }
 }

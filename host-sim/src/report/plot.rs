@@ -8,10 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::prelude::*;
+
+use crate::data::files::AtomicFile;
 
 /// The bundled font.
 static FONT: &[u8] = include_bytes!("../../assets/fonts/Go-Regular.ttf");
@@ -191,25 +193,27 @@ impl Figure {
     /// If a file can't be written.
     pub fn write(&self, stem: &Path, svg: bool) -> Result<Vec<PathBuf>> {
         register_font();
-        if let Some(dir) = stem.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
         let png = stem.with_extension("png");
         {
-            let root = BitMapBackend::new(&png, self.size()).into_drawing_area();
+            let file = AtomicFile::create(&png)?;
+            let root = BitMapBackend::new(file.temporary_path(), self.size()).into_drawing_area();
             self.draw(&root)?;
             root.present()
                 .map_err(|e| anyhow!("cannot write {}: {e}", png.display()))?;
+            drop(root);
+            file.commit()?;
         }
         let mut written = vec![png];
         if svg {
             let path = stem.with_extension("svg");
             {
-                let root = SVGBackend::new(&path, self.size()).into_drawing_area();
+                let file = AtomicFile::create(&path)?;
+                let root = SVGBackend::new(file.temporary_path(), self.size()).into_drawing_area();
                 self.draw(&root)?;
                 root.present()
                     .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+                drop(root);
+                file.commit()?;
             }
             written.push(path);
         }
@@ -472,7 +476,7 @@ mod tests {
             vec![(0.0, 1e-3), (1.0, 10.0), (2.0, 0.0)],
         ));
         let paths = Figure::row(Some("t".into()), vec![lin, log])
-            .write(&dir.path().join("sub/fig"), true)
+            .write(&dir.path().join("fig"), true)
             .unwrap();
         assert_eq!(paths.len(), 2);
         for p in paths {

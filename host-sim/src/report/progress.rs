@@ -63,7 +63,9 @@ impl EpochProgress {
                 epoch_summary(record)
             );
             if self.bar.is_hidden() {
-                println!("{line}");
+                // A closed stdout (`| head`) fails the run's final output
+                // instead, where the command ends quietly.
+                let _ = crate::outln!("{line}");
             } else {
                 self.bar.println(line);
             }

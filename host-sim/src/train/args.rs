@@ -1,12 +1,13 @@
 //! What a training run is told: every flag of `train`, with the model's
 //! defaults for the ones left unset.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use clap::Args;
 
 use crate::data::DataSource;
+use crate::data::files::{check_output, destination};
 use crate::models::checkpoints::default_checkpoint;
 use crate::models::{Builtin, Defaults};
 use crate::options::{
@@ -24,9 +25,14 @@ Examples:\n  microprop-sim train --model iris\n  \
 microprop-sim train --csv data/iris.csv --label label --layers 16:tanh --validation 0.1 --patience 10\n  \
 microprop-sim train --csv houses.csv --label price --layers 32:relu,16:relu --task regress --json\n  microprop-sim train --model digits --optimizer sgd --lr 0.1 --batch 1 --epochs 5\n  \
 microprop-sim train --model iris --csv my.csv --label species --normalize standard --metrics m.csv\n  \
-microprop-sim train --model iris --epochs 50 --save-state iris.state && microprop-sim train --model iris --resume iris.state --epochs 50",
+microprop-sim train --model iris --epochs 50 --save-state iris.state && microprop-sim train --model iris --resume iris.state --epochs 50\n  \
+microprop-sim train --model mnist --epochs 100 --checkpoint-every 5 --checkpoint mnist.mpck --save-state mnist.state\n\
+Output paths are checked before training; Ctrl-C finishes the step, writes the files and exits 130.",
     mut_arg("csv", |a| a.help("Train on this CSV file (header row; label column --label or the last)")),
-    mut_arg("idx", |a| a.help("Train on these IDX images and labels files (raw or gzip)"))
+    mut_arg("idx", |a| a.help("Train on these IDX images and labels files (raw or gzip)")),
+    // `--lr -0.01` reaches `validate` (and its message) as a number
+    // instead of being taken for a flag.
+    allow_negative_numbers = true
 )]
 pub struct TrainOptions {
     /// The built-in model (or give --layers for a model of any shape).
@@ -101,6 +107,11 @@ pub struct TrainOptions {
 predict and export read it [default: target/<model>.mpck]"
     )]
     pub checkpoint: Option<PathBuf>,
+    /// Also write the checkpoint (and the training state, with
+    /// --save-state) every N epochs while training, so a crash or a kill
+    /// loses at most N epochs.
+    #[arg(long, value_name = "N")]
+    pub checkpoint_every: Option<u32>,
     /// Don't write the model checkpoint.
     #[arg(long, conflicts_with = "checkpoint")]
     pub no_checkpoint: bool,
@@ -146,6 +157,7 @@ impl TrainOptions {
             test_fraction: None,
             metrics: None,
             checkpoint: None,
+            checkpoint_every: None,
             no_checkpoint: true,
             save_state: None,
             resume: None,
@@ -244,8 +256,20 @@ impl TrainOptions {
     pub fn validate(&self) -> Result<()> {
         self.optimizer.validate()?;
         let lr = self.lr_or_default();
-        if !(lr >= 0.0 && lr.is_finite()) {
-            bail!("--lr {lr} must be a finite number >= 0");
+        if !(lr > 0.0 && lr.is_finite()) {
+            bail!("--lr {lr}: the learning rate must be a finite number > 0");
+        }
+        if self.stopping.max_iterations == Some(0) {
+            bail!("--max-iterations 0 would train nothing: give at least 1");
+        }
+        if self.checkpoint_every == Some(0) {
+            bail!("--checkpoint-every 0: give a number of epochs >= 1");
+        }
+        if self.checkpoint_every.is_some()
+            && self.checkpoint_file().is_none()
+            && self.save_state.is_none()
+        {
+            bail!("--checkpoint-every writes the checkpoint, but --no-checkpoint turns it off");
         }
         let test_fraction = self.test_fraction_or_default();
         if !(0.0..1.0).contains(&test_fraction) {
@@ -262,6 +286,101 @@ impl TrainOptions {
             bail!(
                 "--test-fraction {test_fraction} and --validation {validation} leave no rows to train on"
             );
+        }
+        Ok(())
+    }
+
+    /// Optimizer steps of the run: `steps_per_epoch` × the epochs, at most
+    /// `--max-iterations` (and at most `u32::MAX`).
+    pub fn run_steps(&self, steps_per_epoch: usize) -> u32 {
+        let all = (steps_per_epoch as u64 * u64::from(self.epochs_or_default()))
+            .min(u64::from(u32::MAX)) as u32;
+        self.stopping.max_iterations.map_or(all, |max| all.min(max))
+    }
+
+    /// Checks that the warmup ends within a run of `run_steps` steps (for a
+    /// resumed run, the steps already taken and this run's).
+    ///
+    /// # Errors
+    /// If `--warmup` is as long as the run or longer (the learning rate
+    /// would never reach its peak).
+    pub fn check_warmup(&self, run_steps: u32, steps_per_epoch: usize) -> Result<()> {
+        let warmup = self.schedule.warmup;
+        if warmup > 0 && warmup >= run_steps {
+            bail!(
+                "--warmup {warmup} steps is not shorter than the run ({run_steps} steps: \
+                 {} epochs of {steps_per_epoch} step(s){}); the learning rate would never \
+                 reach --lr. Shorten --warmup or train longer",
+                self.epochs_or_default(),
+                self.stopping
+                    .max_iterations
+                    .map_or(String::new(), |m| format!(", at most --max-iterations {m}"))
+            );
+        }
+        Ok(())
+    }
+
+    /// Every file the run will write, with the flag that names it: the
+    /// checkpoint, the training state, the metrics and the plot's PNG.
+    pub fn outputs(&self) -> Vec<(&'static str, PathBuf)> {
+        let mut out = Vec::new();
+        if let Some(path) = self.checkpoint_file() {
+            out.push(("--checkpoint", path));
+        }
+        if let Some(path) = &self.save_state {
+            out.push(("--save-state", path.clone()));
+        }
+        if let Some(path) = &self.metrics {
+            out.push(("--metrics", path.clone()));
+        }
+        if let Some(path) = &self.plot {
+            out.push(("--plot", path.with_extension("png")));
+        }
+        out
+    }
+
+    /// Checks every output before anything is trained ([`check_output`]):
+    /// folders exist and take files, no output is a folder, a device or
+    /// another special file, no two outputs are the same file, and none is
+    /// an input of the run (but `--save-state` may replace the `--resume`
+    /// file).
+    ///
+    /// # Errors
+    /// Names the flag and the path of the first output that can't be
+    /// written.
+    pub fn check_outputs(&self) -> Result<()> {
+        let data: Vec<&Path> = self
+            .data
+            .csv
+            .iter()
+            .chain(self.data.idx.iter().flatten())
+            .map(PathBuf::as_path)
+            .collect();
+        let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        };
+        let mut seen: Vec<(&str, PathBuf)> = Vec::new();
+        for (flag, path) in self.outputs() {
+            let target = check_output(&path, flag)?;
+            if let Some((other, _)) = seen.iter().find(|(_, t)| same(t, &target)) {
+                bail!("{flag} and {other} name the same file {}", path.display());
+            }
+            // The state resumed from may be saved over (it is read first);
+            // any other input is not overwritten.
+            let resumed = self.resume.as_deref().filter(|_| flag != "--save-state");
+            if let Some(input) = data
+                .iter()
+                .chain(resumed.as_ref())
+                .find(|i| same(&destination(i).unwrap_or_default(), &target))
+            {
+                bail!(
+                    "{flag} {} is an input of this run ({}); write it elsewhere",
+                    path.display(),
+                    input.display()
+                );
+            }
+            seen.push((flag, target));
         }
         Ok(())
     }

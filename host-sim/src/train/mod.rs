@@ -10,6 +10,7 @@ pub mod files;
 pub mod own;
 pub mod print;
 pub mod run;
+pub mod watch;
 
 pub use args::TrainOptions;
 pub use files::write_checkpoints;

@@ -9,6 +9,7 @@ use microprop::StopReason;
 
 use super::args::TrainOptions;
 use super::run::{TrainOutcome, run};
+use super::watch::{Interrupted, install_interrupt};
 use crate::data::DataSource;
 use crate::options::{BUFFER, Batch};
 use crate::report::evaluation_line;
@@ -20,14 +21,19 @@ use crate::report::evaluation_line;
 /// # Errors
 /// As [`run()`], or if stdout can't be written.
 pub fn command(options: &TrainOptions) -> Result<()> {
+    install_interrupt()?;
+    // Settings and output paths are refused before anything is printed
+    // or loaded (`run` checks them again, for callers of the library).
+    options.validate()?;
+    options.check_outputs()?;
     if options.layers.is_some() {
         return super::own::command_own(options);
     }
     let model = options.builtin()?;
     if options.json {
         let outcome = run(options)?;
-        println!("{}", outcome_json(&outcome));
-        return Ok(());
+        outln!("{}", outcome_json(&outcome))?;
+        return interrupted(&outcome);
     }
     let source = match options.source()? {
         DataSource::Bundled => format!("bundled: {}", model.bundled_data()),
@@ -36,7 +42,7 @@ pub fn command(options: &TrainOptions) -> Result<()> {
             format!("{} + {}", images.display(), labels.display())
         }
     };
-    println!(
+    outln!(
         "model {}: {}; data {source}\n{}, {} epochs, {} init, seed {}, normalize {}",
         model.label(),
         model.description(),
@@ -49,15 +55,28 @@ pub fn command(options: &TrainOptions) -> Result<()> {
             .map_or(String::new(), |v| v.get_name().to_string()),
         options.seed,
         options.normalize_or_default().name()
-    );
+    )?;
     let outcome = run(options)?;
-    println!(
+    outln!(
         "optimizer {}; lr {}; {} training rows, {} step(s) per epoch",
-        outcome.optimizer, outcome.schedule, outcome.train_rows, outcome.steps_per_epoch
-    );
+        outcome.optimizer,
+        outcome.schedule,
+        outcome.train_rows,
+        outcome.steps_per_epoch
+    )?;
     print_outcome(&outcome, std::io::stdout().lock())?;
-    if let Some(path) = &options.metrics {
-        println!("metrics: {}", path.display());
+    interrupted(&outcome)
+}
+
+/// After the outcome is out: [`Interrupted`] (exit code 130, with the
+/// files written) if Ctrl-C ended the run.
+fn interrupted(outcome: &TrainOutcome) -> Result<()> {
+    if outcome.interrupted {
+        return Err(Interrupted {
+            epoch: outcome.fit.epochs,
+            written: outcome.written.iter().map(|(p, _)| p.clone()).collect(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -72,6 +91,7 @@ pub fn outcome_json(o: &TrainOutcome) -> serde_json::Value {
         "train_rows": o.train_rows,
         "steps_per_epoch": o.steps_per_epoch,
         "stopped_by": stop_reason(o.fit.reason),
+        "interrupted": o.interrupted,
         "epochs_run": o.fit.epochs,
         "iterations": o.fit.iterations,
         "best_epoch": o.fit.best_epoch + 1,
@@ -91,7 +111,7 @@ fn stop_reason(reason: StopReason) -> &'static str {
         StopReason::GradientNorm => "--min-grad-norm (the gradient is ~0)",
         StopReason::WeightChange => "--min-weight-change (the weights stopped moving)",
         StopReason::NoImprovement => "--patience (the loss stopped decreasing)",
-        _ => "a request from the epoch callback",
+        _ => "Ctrl-C (interrupted)",
     }
 }
 

@@ -5,18 +5,20 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
 use microprop::{
-    AcceptsActivation, FitConfig, FitReport, KeepBest, Layer, MemoryReport, Model, Normalizer,
-    OnEpoch, Optimizer, Parameters, SliceDataset, Trainer, Workspace, checkpoint,
+    AcceptsActivation, EpochReport, FitConfig, FitReport, KeepBest, Layer, MemoryReport, Model,
+    Normalizer, Optimizer, Parameters, SliceDataset, Trainer, Workspace, checkpoint,
 };
 
 use super::args::TrainOptions;
 use super::files::write_checkpoints;
+use super::watch::{Halt, RunWatch, WatchHooks, divergence_error, training_error};
 use crate::data::{LabeledSet, fit_normalizer};
 use crate::models::checkpoints::{self, explain};
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
 use crate::options::{BUFFER, OptimizerKind, describe_schedule};
 use crate::report::{
-    EpochProgress, EpochRecord, Evaluation, evaluate_model, training_curves, write_metrics,
+    EpochHistory, EpochProgress, EpochRecord, Evaluation, MetricsFile, evaluate_model,
+    training_curves,
 };
 
 /// What a training run did.
@@ -32,7 +34,8 @@ pub struct TrainOutcome {
     pub train_rows: usize,
     /// Optimizer steps per epoch.
     pub steps_per_epoch: usize,
-    /// Every epoch.
+    /// The epochs, evenly spaced and at most about a thousand
+    /// ([`EpochHistory`]); the metrics file has every one.
     pub epochs: Vec<EpochRecord>,
     /// How `fit` ended.
     pub fit: FitReport,
@@ -49,6 +52,8 @@ pub struct TrainOutcome {
     /// Files written: the model checkpoint and the training state, with
     /// what each holds.
     pub written: Vec<(PathBuf, String)>,
+    /// Ctrl-C ended the run (after its files were written).
+    pub interrupted: bool,
 }
 
 /// Trains as `options` say.
@@ -58,6 +63,7 @@ pub struct TrainOutcome {
 /// both shapes), a setting is out of range, or training fails.
 pub fn run(options: &TrainOptions) -> Result<TrainOutcome> {
     options.validate()?;
+    options.check_outputs()?;
     options.builtin()?.visit(TrainVisitor(options))
 }
 
@@ -138,18 +144,16 @@ where
     let epochs = options.epochs_or_default();
     let mode = options.batch_or_default().mode();
     let steps_per_epoch = mode.iterations_per_epoch(train.len());
-    let mut total_steps =
-        (steps_per_epoch as u64 * u64::from(epochs)).min(u64::from(u32::MAX)) as u32;
-    if let Some(max) = options.stopping.max_iterations {
-        total_steps = total_steps.min(max);
-    }
+    let run_steps = options.run_steps(steps_per_epoch);
     // A resumed run continues the schedule: it spans the steps already
-    // taken and this run's (the trainer's step count drives it).
-    let total_steps = total_steps.saturating_add(resumed_at.unwrap_or(0));
-    let schedule =
-        options
-            .schedule
-            .build(options.lr_or_default(), total_steps, steps_per_epoch as u32);
+    // taken and this run's (the trainer's step count drives it), and so
+    // does the warmup.
+    let total_steps = run_steps.saturating_add(resumed_at.unwrap_or(0));
+    options.check_warmup(total_steps, steps_per_epoch)?;
+    let lr = options.lr_or_default();
+    let schedule = options
+        .schedule
+        .build(lr, total_steps, steps_per_epoch as u32);
     let config = FitConfig {
         mode,
         schedule,
@@ -160,46 +164,74 @@ where
     let data = SliceDataset::new(&train.features, &train.labels)
         .ok_or_else(|| anyhow!("features and labels differ in length"))?;
 
+    let input = normalizer.unwrap_or(Normalizer::IDENTITY);
     let progress = EpochProgress::new(!options.quiet && !options.json, epochs)?;
-    let mut records = Vec::with_capacity(epochs as usize);
+    let mut metrics = options
+        .metrics
+        .as_deref()
+        .map(|path| MetricsFile::create(path, false))
+        .transpose()?;
+    let mut history = EpochHistory::new();
+    let mut watch = RunWatch::default();
+    let every = options.checkpoint_every;
+    let on_epoch = |r: &EpochReport, ws: &mut Workspace<N, L, Opt, BUFFER>| -> Result<()> {
+        let record = EpochRecord::from_report(r);
+        progress.epoch(&record);
+        history.push(record);
+        if let Some(file) = &mut metrics {
+            file.write(&record)?;
+        }
+        if every.is_some_and(|n| (r.epoch + 1).is_multiple_of(n)) {
+            let model = Model {
+                net: ws.net.clone(),
+                input,
+                target: Normalizer::IDENTITY,
+            };
+            write_checkpoints(options, &model, &ws.trainer)?;
+        }
+        Ok(())
+    };
     let keep_best = best.as_deref_mut().map(KeepBest);
-    let report = ws
-        .fit(
-            &data,
-            &config,
-            (
-                keep_best,
-                OnEpoch::new(|r| {
-                    let record = EpochRecord::from_report(r);
-                    progress.epoch(&record);
-                    records.push(record);
-                }),
-            ),
-        )
-        .map_err(|e| anyhow!("training failed: {e}"))?;
+    let hooks = (
+        keep_best,
+        WatchHooks {
+            watch: &mut watch,
+            on_epoch,
+        },
+    );
+    let fitted = ws.fit(&data, &config, hooks);
     progress.finish();
+    let last_epoch = history.epochs_seen();
+    let report = fitted.map_err(|e| training_error(e, lr, last_epoch + 1))?;
+    let interrupted = match watch.into_halt() {
+        None => false,
+        Some(Halt::Interrupted) => true,
+        Some(Halt::Diverged(why)) => return Err(divergence_error(&why, lr, last_epoch)),
+        Some(Halt::Failed(e)) => return Err(e),
+    };
 
     let model = Model {
         net: ws.net.clone(),
-        input: normalizer.unwrap_or(Normalizer::IDENTITY),
+        input,
         target: Normalizer::IDENTITY,
     };
-    let written = write_checkpoints(options, &model, &ws.trainer)?;
+    let mut written = write_checkpoints(options, &model, &ws.trainer)?;
+    if let (Some(file), Some(path)) = (metrics, &options.metrics) {
+        file.commit()?;
+        written.push((path.clone(), format!("{last_epoch} epochs of metrics")));
+    }
+    let records = history.records();
+    if let Some(path) = &options.plot {
+        let title = format!("{} on {}", builtin.label(), builtin.bundled_data());
+        training_curves(&title, &records).write(&path.with_extension(""), false)?;
+        written.push((path.with_extension("png"), "training curves".to_string()));
+    }
 
     let train_eval = evaluate_model::<N, L, D, O>(&model, &train)?;
     let test_eval = test
         .as_ref()
         .map(|t| evaluate_model::<N, L, D, O>(&model, t))
         .transpose()?;
-    if let Some(path) = &options.metrics {
-        write_metrics(path, &records)?;
-    }
-    let mut written = written;
-    if let Some(path) = &options.plot {
-        let title = format!("{} on {}", builtin.label(), builtin.bundled_data());
-        training_curves(&title, &records).write(&path.with_extension(""), false)?;
-        written.push((path.with_extension("png"), "training curves".to_string()));
-    }
     Ok(TrainOutcome {
         model: builtin.label(),
         optimizer: format!("{}", options.optimizer_or_default()),
@@ -214,6 +246,7 @@ where
         task: L::KIND,
         resumed_at,
         written,
+        interrupted,
     })
 }
 

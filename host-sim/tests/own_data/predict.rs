@@ -82,7 +82,9 @@ fn predict_out_writes_class_names_atomically() {
         "--checkpoint",
         s(&model),
     ]);
+    // The folder must exist (a missing one is refused: tests/nothing_lost.rs).
     let out_dir = dir.path().join("preds");
+    std::fs::create_dir(&out_dir).unwrap();
     let out = out_dir.join("p.csv");
     let text = ok(&[
         "predict",

@@ -6,6 +6,8 @@
 //! every epoch, early stopping on its loss, and the best weights kept and
 //! restored (what [`microprop::KeepBest`] does for the typed networks).
 
+use std::ops::ControlFlow;
+
 use anyhow::{Result, anyhow};
 use microprop::dynamic::{Buffers, FlatOptimizer, LossKind, Network, Trainer};
 use microprop::{
@@ -53,9 +55,37 @@ pub struct EpochEvent {
     pub validation: Option<EpochStats>,
 }
 
+/// What a run-time training run calls back: after every optimizer step
+/// with the step's mean loss, and after every epoch with the network's
+/// parameters as the epoch left them. `Break` stops the run after that
+/// step or epoch with [`StopReason::Requested`] (as
+/// [`microprop::FitHooks`] do for the typed networks).
+pub trait RunHooks {
+    /// After every step.
+    fn step(&mut self, loss: f32) -> ControlFlow<()> {
+        let _ = loss;
+        ControlFlow::Continue(())
+    }
+
+    /// After every epoch (a partial one too, when the run was stopped
+    /// within it).
+    fn epoch(&mut self, event: &EpochEvent, params: &[f32]) -> ControlFlow<()> {
+        let _ = (event, params);
+        ControlFlow::Continue(())
+    }
+}
+
+/// A closure called after every epoch, for runs that watch nothing else.
+impl<F: FnMut(&EpochEvent)> RunHooks for F {
+    fn epoch(&mut self, event: &EpochEvent, _params: &[f32]) -> ControlFlow<()> {
+        self(event);
+        ControlFlow::Continue(())
+    }
+}
+
 /// Trains `net` with `optimizer` on the training rows of `data`, scoring
-/// its validation rows after every epoch (if any), and calls `on_epoch` after
-/// every epoch. With patience, the weights of the best epoch are kept and,
+/// its validation rows after every epoch (if any), and calls `hooks` after
+/// every step and epoch. With patience, the weights of the best epoch are kept and,
 /// when patience ends the run, put back ([`FitReport::restored_best`]).
 ///
 /// # Errors
@@ -67,7 +97,7 @@ pub fn fit<O: FlatOptimizer, S: Schedule>(
     loss: LossKind,
     data: &FitData<'_>,
     settings: &FitSettings<S>,
-    mut on_epoch: impl FnMut(&EpochEvent),
+    mut hooks: impl RunHooks,
 ) -> Result<FitReport> {
     let FitData {
         rows,
@@ -93,7 +123,9 @@ pub fn fit<O: FlatOptimizer, S: Schedule>(
     let mut trainer = Trainer::new(topology, buffers, BUFFER, loss, optimizer)
         .map_err(|e| anyhow!("cannot train this network: {e}"))?;
     let mut staged = Staged::default();
-    let failed = |e: microprop::Error| anyhow!("training failed: {e}");
+    // The core's error stays the root cause, for callers that tell
+    // divergence from other failures.
+    let failed = |e: microprop::Error| anyhow::Error::new(e).context("training failed");
 
     let rows_per_step = settings.mode.rows_per_step(n);
     let stopping = &settings.stopping;
@@ -122,6 +154,7 @@ pub fn fit<O: FlatOptimizer, S: Schedule>(
         let mut stop = None;
         while position < n {
             let step_end = (position + rows_per_step).min(n);
+            let mut step_stats = EpochStats::new();
             while position < step_end {
                 let chunk = (step_end - position).min(BUFFER);
                 rows.read((position..position + chunk).map(at), &mut staged);
@@ -129,11 +162,13 @@ pub fn fit<O: FlatOptimizer, S: Schedule>(
                     .accumulate(net, &staged.x, staged.targets())
                     .map_err(failed)?;
                 stats.add(&step);
+                step_stats.add(&step);
                 position += chunk;
             }
             let lr = settings.schedule.learning_rate(trainer.steps());
             last_step = trainer.step_measured(net, lr).map_err(failed)?;
             iterations += 1;
+            let requested = hooks.step(step_stats.mean_loss());
             stop = if stopping
                 .min_grad_norm
                 .is_some_and(|t| last_step.grad_norm < t)
@@ -146,6 +181,8 @@ pub fn fit<O: FlatOptimizer, S: Schedule>(
                 Some(StopReason::WeightChange)
             } else if stopping.max_iterations.is_some_and(|t| iterations >= t) {
                 Some(StopReason::MaxIterations)
+            } else if requested.is_break() {
+                Some(StopReason::Requested)
             } else {
                 None
             };
@@ -168,7 +205,7 @@ pub fn fit<O: FlatOptimizer, S: Schedule>(
                 copy.copy_from_slice(net.params());
             }
         }
-        on_epoch(&EpochEvent {
+        let event = EpochEvent {
             report: EpochReport {
                 epoch,
                 iterations,
@@ -177,7 +214,10 @@ pub fn fit<O: FlatOptimizer, S: Schedule>(
                 new_best,
             },
             validation: validated,
-        });
+        };
+        if hooks.epoch(&event, net.params()).is_break() && stop.is_none() {
+            stop = Some(StopReason::Requested);
+        }
         if stop.is_none() && !new_best && patience.is_some_and(|p| epoch - best_epoch >= p.epochs) {
             stop = Some(StopReason::NoImprovement);
         }

@@ -24,7 +24,7 @@ use crate::data::ColumnScaler;
 
 pub use evaluate::{Evaluator, Predictor};
 pub use file::{is_model_file, read_model, write_model};
-pub use fit::{EpochEvent, FitData, FitSettings, fit};
+pub use fit::{EpochEvent, FitData, FitSettings, RunHooks, fit};
 pub use rows::{RowTargets, Rows};
 
 /// What a model on the user's CSV predicts.

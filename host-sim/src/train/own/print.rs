@@ -11,6 +11,7 @@ use super::run::{OwnOutcome, run_own};
 use crate::options::describe_layer;
 use crate::report::format_named_confusion;
 use crate::train::TrainOptions;
+use crate::train::watch::Interrupted;
 
 /// Why a run stopped, in words.
 pub fn stop_reason(reason: StopReason, validation: bool) -> &'static str {
@@ -23,7 +24,7 @@ pub fn stop_reason(reason: StopReason, validation: bool) -> &'static str {
             "--patience (the validation loss stopped decreasing)"
         }
         StopReason::NoImprovement => "--patience (the loss stopped decreasing)",
-        _ => "a request",
+        _ => "Ctrl-C (interrupted)",
     }
 }
 
@@ -39,6 +40,13 @@ pub fn command_own(options: &TrainOptions) -> Result<()> {
         writeln!(out, "{}", serde_json::to_string(&outcome_json(&outcome))?)?;
     } else {
         print_outcome(&outcome, &mut out)?;
+    }
+    if outcome.interrupted {
+        return Err(Interrupted {
+            epoch: outcome.fit.epochs,
+            written: outcome.written.iter().map(|(p, _)| p.clone()).collect(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -144,6 +152,7 @@ pub fn outcome_json(o: &OwnOutcome) -> Value {
         "schedule": o.schedule,
         "steps_per_epoch": o.steps_per_epoch,
         "stopped_by": stop_reason(o.fit.reason, o.validation.is_some()),
+        "interrupted": o.interrupted,
         "epochs_run": o.fit.epochs,
         "iterations": o.fit.iterations,
         "best_epoch": o.fit.best_epoch + 1,

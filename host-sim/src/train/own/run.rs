@@ -3,6 +3,7 @@
 //! [`microprop::dynamic`] with the optimizer chosen by name; the model
 //! file, the metrics and the figure it leaves.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
@@ -10,13 +11,17 @@ use clap::ValueEnum;
 use microprop::dynamic::{FlatOptimizer, Network};
 use microprop::{FitReport, Schedule};
 
+use super::super::watch::{Halt, RunWatch, divergence_error, training_error};
 use super::prepare::{PrepareSettings, Prepared, prepare};
 use crate::data::split::rows_digest;
 use crate::models::own::{
-    EpochEvent, FitData, FitSettings, OwnModel, Rows, SplitRecord, fit, topology, write_model,
+    EpochEvent, FitData, FitSettings, OwnModel, Rows, RunHooks, SplitRecord, fit, topology,
+    write_model,
 };
 use crate::options::{BUFFER, NormalizeKind, OptimizerKind, describe_schedule};
-use crate::report::{EpochProgress, EpochRecord, Score, score, training_curves, write_metrics};
+use crate::report::{
+    EpochHistory, EpochProgress, EpochRecord, MetricsFile, Score, score, training_curves,
+};
 use crate::train::TrainOptions;
 
 /// What a `train --layers` run did.
@@ -32,7 +37,8 @@ pub struct OwnOutcome {
     pub schedule: String,
     /// Optimizer steps per epoch.
     pub steps_per_epoch: usize,
-    /// Every epoch.
+    /// The epochs, evenly spaced and at most about a thousand
+    /// ([`crate::report::EpochHistory`]); the metrics file has every one.
     pub epochs: Vec<EpochRecord>,
     /// How training ended.
     pub fit: FitReport,
@@ -44,6 +50,8 @@ pub struct OwnOutcome {
     pub test: Option<Score>,
     /// Files written, with what each holds.
     pub written: Vec<(PathBuf, String)>,
+    /// Ctrl-C ended the run (after its files were written).
+    pub interrupted: bool,
 }
 
 /// Trains as `options` say (`options.layers` must be set).
@@ -53,6 +61,7 @@ pub struct OwnOutcome {
 /// or an output can't be written.
 pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
     options.validate()?;
+    options.check_outputs()?;
     let hidden = options
         .layers
         .as_ref()
@@ -83,15 +92,12 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
     let mode = options.batch_or_default().mode();
     let n = prepared.split.train.len();
     let steps_per_epoch = mode.iterations_per_epoch(n);
-    let mut total_steps =
-        (steps_per_epoch as u64 * u64::from(epochs)).min(u64::from(u32::MAX)) as u32;
-    if let Some(max) = options.stopping.max_iterations {
-        total_steps = total_steps.min(max);
-    }
-    let schedule =
-        options
-            .schedule
-            .build(options.lr_or_default(), total_steps, steps_per_epoch as u32);
+    let total_steps = options.run_steps(steps_per_epoch);
+    options.check_warmup(total_steps, steps_per_epoch)?;
+    let lr = options.lr_or_default();
+    let schedule = options
+        .schedule
+        .build(lr, total_steps, steps_per_epoch as u32);
     let settings = FitSettings {
         mode,
         schedule,
@@ -100,13 +106,23 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
     };
 
     let progress = EpochProgress::new(!options.quiet && !options.json, epochs)?;
-    let mut records = Vec::new();
-    let on_epoch = |e: &EpochEvent| {
-        let record = EpochRecord::from_report(&e.report).with_validation(e.validation.as_ref());
-        progress.epoch(&record);
-        records.push(record);
+    let metrics = options
+        .metrics
+        .as_deref()
+        .map(|path| MetricsFile::create(path, !prepared.split.validation.is_empty()))
+        .transpose()?;
+    let mut hooks = OwnHooks {
+        watch: RunWatch::default(),
+        progress: &progress,
+        history: EpochHistory::new(),
+        metrics,
+        checkpoint: options
+            .checkpoint_every
+            .zip(options.checkpoint_file())
+            .map(|(every, path)| (every, path, options, &prepared, &layers)),
+        schedule: &schedule,
     };
-    let report = {
+    let fitted = {
         let topology = topology(width, &layers)?;
         let mut net = Network::new(topology, &mut params).map_err(|e| anyhow!("{e}"))?;
         net.init(
@@ -132,14 +148,34 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
         };
         let s = options.optimizer_or_default();
         match s.kind() {
-            OptimizerKind::Sgd => run.with(s.sgd(), on_epoch),
-            OptimizerKind::Momentum | OptimizerKind::Nesterov => run.with(s.momentum(), on_epoch),
-            OptimizerKind::Adagrad => run.with(s.adagrad(), on_epoch),
-            OptimizerKind::Rmsprop => run.with(s.rmsprop(), on_epoch),
-            OptimizerKind::Adam | OptimizerKind::Adamw => run.with(s.adam(), on_epoch),
-        }?
+            OptimizerKind::Sgd => run.with(s.sgd(), &mut hooks),
+            OptimizerKind::Momentum | OptimizerKind::Nesterov => run.with(s.momentum(), &mut hooks),
+            OptimizerKind::Adagrad => run.with(s.adagrad(), &mut hooks),
+            OptimizerKind::Rmsprop => run.with(s.rmsprop(), &mut hooks),
+            OptimizerKind::Adam | OptimizerKind::Adamw => run.with(s.adam(), &mut hooks),
+        }
     };
     progress.finish();
+    let OwnHooks {
+        watch,
+        history,
+        metrics,
+        ..
+    } = hooks;
+    let last_epoch = history.epochs_seen();
+    let report = fitted.map_err(
+        |e| match e.root_cause().downcast_ref::<microprop::Error>() {
+            Some(&core) => training_error(core, lr, last_epoch + 1),
+            None => e,
+        },
+    )?;
+    let interrupted = match watch.into_halt() {
+        None => false,
+        Some(Halt::Interrupted) => true,
+        Some(Halt::Diverged(why)) => return Err(divergence_error(&why, lr, last_epoch)),
+        Some(Halt::Failed(e)) => return Err(e),
+    };
+    let records = history.records();
 
     let model = build_model(options, &prepared, layers, params, &report, &schedule)?;
     let scores = |rows: &[usize]| -> Result<Option<Score>> {
@@ -170,9 +206,9 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
             ),
         ));
     }
-    if let Some(path) = &options.metrics {
-        write_metrics(path, &records)?;
-        written.push((path.clone(), format!("{} epochs of metrics", records.len())));
+    if let (Some(file), Some(path)) = (metrics, &options.metrics) {
+        file.commit()?;
+        written.push((path.clone(), format!("{last_epoch} epochs of metrics")));
     }
     if let Some(path) = &options.plot {
         let title = format!("{} on {}", model.shape(), prepared.table.source);
@@ -191,6 +227,7 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
         validation,
         test,
         written,
+        interrupted,
         model,
     })
 }
@@ -204,19 +241,83 @@ struct Run<'r, 'n, S> {
 }
 
 impl<S: Schedule> Run<'_, '_, S> {
-    fn with<O: FlatOptimizer>(
-        self,
-        optimizer: O,
-        on_epoch: impl FnMut(&EpochEvent),
-    ) -> Result<FitReport> {
+    fn with<O: FlatOptimizer>(self, optimizer: O, hooks: impl RunHooks) -> Result<FitReport> {
         fit(
             self.net,
             optimizer,
             self.loss,
             self.data,
             self.settings,
-            on_epoch,
+            hooks,
         )
+    }
+}
+
+/// A run's periodic model file: every N epochs to this path, built from
+/// the options, the prepared file and the layers.
+type PeriodicCheckpoint<'a> = (
+    u32,
+    PathBuf,
+    &'a TrainOptions,
+    &'a Prepared,
+    &'a Vec<microprop::dynamic::LayerSpec>,
+);
+
+/// What a `train --layers` run does after every step and epoch: Ctrl-C
+/// and divergence ([`RunWatch`]), progress, the kept epochs, the metrics
+/// row and the periodic model file.
+struct OwnHooks<'a> {
+    watch: RunWatch,
+    progress: &'a EpochProgress,
+    history: EpochHistory,
+    metrics: Option<MetricsFile>,
+    checkpoint: Option<PeriodicCheckpoint<'a>>,
+    schedule: &'a microprop::Warmup<microprop::LrSchedule>,
+}
+
+impl OwnHooks<'_> {
+    fn after_epoch(&mut self, e: &EpochEvent, params: &[f32]) -> Result<()> {
+        let record = EpochRecord::from_report(&e.report).with_validation(e.validation.as_ref());
+        self.progress.epoch(&record);
+        self.history.push(record);
+        if let Some(file) = &mut self.metrics {
+            file.write(&record)?;
+        }
+        if let Some((every, path, options, prepared, layers)) = &self.checkpoint
+            && (e.report.epoch + 1).is_multiple_of(*every)
+        {
+            let report = FitReport {
+                reason: microprop::StopReason::Requested,
+                epochs: e.report.epoch + 1,
+                iterations: e.report.iterations,
+                last: e.report.stats,
+                best_loss: f32::NAN,
+                best_epoch: e.report.epoch,
+                restored_best: false,
+                last_step: e.report.last_step,
+            };
+            let model = build_model(
+                options,
+                prepared,
+                (*layers).clone(),
+                params.to_vec(),
+                &report,
+                self.schedule,
+            )?;
+            write_model(path, &model)?;
+        }
+        Ok(())
+    }
+}
+
+impl RunHooks for &mut OwnHooks<'_> {
+    fn step(&mut self, loss: f32) -> ControlFlow<()> {
+        self.watch.step(loss)
+    }
+
+    fn epoch(&mut self, event: &EpochEvent, params: &[f32]) -> ControlFlow<()> {
+        let done = self.after_epoch(event, params);
+        self.watch.epoch(done)
     }
 }
 
