@@ -64,9 +64,7 @@ impl<const I: usize, const O: usize, A: Activation> sealed::Sealed for BiasOnly<
 impl<const I: usize, const O: usize, A: Activation> Layer for BiasOnly<Dense<I, O, A>> {
     type Scratch = ();
 
-    const ZERO: Self = BiasOnly {
-        layer: Dense::ZERO,
-    };
+    const ZERO: Self = BiasOnly { layer: Dense::ZERO };
     const DEPTH: usize = 1;
 
     #[inline(always)]

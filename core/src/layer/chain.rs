@@ -165,7 +165,9 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Backprop for Chain<X, Y> {
     }
 
     fn trainable_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
-        self.first.trainable_mut().chain(self.second.trainable_mut())
+        self.first
+            .trainable_mut()
+            .chain(self.second.trainable_mut())
     }
 
     fn forward<const B: usize>(&self, x: &[X::Input], cache: &mut Self::Cache<B>) {
@@ -246,8 +248,7 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Backprop for Chain<X, Y> {
             &mut cache.delta,
             &mut cache.second,
         );
-        self.first
-            .backward_inputs(x, prev, delta, &mut cache.first);
+        self.first.backward_inputs(x, prev, delta, &mut cache.first);
     }
 }
 
