@@ -44,7 +44,8 @@ mod workspace;
 // Networks and layers.
 pub use buffer::Row;
 pub use layer::{
-    BiasOnly, Chain, Dense, Frozen, Fusable, Layer, LayerParams, LayerParamsMut, LayerShape, Maxout,
+    BiasOnly, Chain, Dense, Flash, Frozen, Fusable, Layer, LayerParams, LayerParamsMut, LayerShape,
+    Maxout,
 };
 pub use params::Parameters;
 

@@ -17,11 +17,11 @@ use core::panic::PanicInfo;
 use microprop::checkpoint::{self, RamFlash, Store};
 use microprop::guard::{Divergence, Guard};
 use microprop::{
-    AdaGrad, Adam, BatchMode, BinaryCrossEntropy, Dense, Elu, FitConfig, FusedTrainer, Identity,
-    Inference, Init, KeepBest, Layer, LeakyRelu, LrSchedule, Maxout, MeanSquaredError, Model,
-    Momentum, NormalizerFit, OnEpoch, OnStep, Relu, RmsProp, Scaling, Sgd, Sigmoid,
-    SigmoidBinaryCrossEntropy, SliceDataset, SoftTargetCrossEntropy, Softmax, SoftmaxCrossEntropy,
-    Stopping, Tanh, Trainer, Warmup, WarmupStart, Workspace, network,
+    AdaGrad, Adam, BatchMode, BiasOnly, BinaryCrossEntropy, Dense, Elu, FitConfig, Frozen,
+    FusedTrainer, Identity, Inference, Init, KeepBest, Layer, LeakyRelu, LrSchedule, Maxout,
+    MeanSquaredError, Model, Momentum, NormalizerFit, OnEpoch, OnStep, Relu, RmsProp, Scaling, Sgd,
+    Sigmoid, SigmoidBinaryCrossEntropy, SliceDataset, SoftTargetCrossEntropy, Softmax,
+    SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup, WarmupStart, Workspace, network,
 };
 
 /// A small classifier: 16 features, 8 tanh units, 4 classes.
@@ -315,10 +315,52 @@ fn everything_else() {
     .ok();
 }
 
+/// Fine-tuning: a frozen backbone with a trained head, a frozen maxout
+/// layer between trainable ones, bias-only layers (TinyTL), with Adam and
+/// momentum, and a training checkpoint of the frozen network.
+fn fine_tuning() {
+    type Backbone = network![Dense<6, 8, Tanh>, Maxout<8, 6, 2>];
+    type Head = network![Frozen<Backbone>, Dense<6, 3, Identity>];
+    type Middle = network![
+        BiasOnly<Dense<6, 8, Relu>>,
+        Frozen<Maxout<8, 6, 2>>,
+        Dense<6, 3, Identity>
+    ];
+    let x: [[f32; 6]; B] = black_box([[0.5; 6]; B]);
+    let y: [usize; B] = black_box([0, 1, 2, 1]);
+    let n = black_box(B);
+    let lr = black_box(0.01);
+
+    let mut head = black_box(Head::ZERO);
+    head.init(Init::HeNormal, &mut microprop::init::seeded(black_box(6)));
+    let mut adam =
+        Trainer::<Head, SoftmaxCrossEntropy, Adam, B>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    black_box(adam.train_step(&mut head, rows(&x, n), rows(&y, n), lr)).ok();
+    let mut blob = [0u8; checkpoint::training_len::<Head, Adam>()];
+    let len = black_box(checkpoint::save_training(&head, &adam, &mut blob)).unwrap_or(0);
+    black_box(checkpoint::load_training(
+        &mut head,
+        &mut adam,
+        rows(&blob, black_box(len)),
+    ))
+    .ok();
+
+    let mut middle = black_box(Middle::ZERO);
+    middle.init(Init::HeNormal, &mut microprop::init::seeded(black_box(8)));
+    let mut momentum = Trainer::<Middle, SoftmaxCrossEntropy, Momentum, B>::new(
+        SoftmaxCrossEntropy,
+        Momentum::new(0.9),
+    )
+    .with_grad_clipping(black_box(1.0));
+    black_box(momentum.accumulate(&middle, rows(&x, n), rows(&y, n))).ok();
+    black_box(momentum.step_measured(&mut middle, lr)).ok();
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn _start() -> ! {
     sgd_and_adam();
     everything_else();
+    fine_tuning();
     run_time_front_end();
     loop {
         core::hint::spin_loop();

@@ -9,9 +9,9 @@
 use std::mem::size_of;
 
 use microprop::init::{Init, seeded};
-use microprop::layer::{Cache, Grads, Trainable};
+use microprop::layer::{Cache, FlashWeights, Grads, MaxoutParams, Trainable};
 use microprop::{
-    Adam, BiasOnly, Buffer, Dense, Error, Frozen, Identity, Inference, Layer, Maxout,
+    Adam, BiasOnly, Buffer, Dense, Error, Flash, Frozen, Identity, Inference, Layer, Maxout,
     MeanSquaredError, Optimizer, Parameters, Relu, Sgd, SoftmaxCrossEntropy, Tanh, Trainer,
     network,
 };
@@ -392,4 +392,134 @@ fn a_bad_label_behind_a_frozen_front_changes_nothing() {
     assert_eq!(bits(&net), before);
     assert!(trainer.train_step(&mut net, &x, &[1, 2], 0.1).is_ok());
     assert_eq!(bits(&net.first), before[..Dense::<3, 4, Tanh>::LEN]);
+}
+
+/// The backbone of [`FrozenFront`] with fixed weights, as a `static` for a
+/// [`Flash`] layer.
+static PRETRAINED: Backbone = microprop::Chain::new(
+    microprop::Chain::new(
+        Dense::from_params(
+            [
+                [0.5, -0.25, 0.75, -1.0, 0.125, 0.25],
+                [-0.5, 1.0, 0.25, 0.5, -0.75, 0.375],
+                [0.25, 0.5, -0.5, 0.75, 1.0, -0.125],
+            ],
+            [0.1, -0.1, 0.2, -0.2, 0.05, 0.0],
+        ),
+        Maxout {
+            params: MaxoutParams {
+                // Unit u, piece k, input i: a pattern of signs and sizes.
+                weights: [
+                    [
+                        [0.5, -0.25, 0.125, 1.0, -0.5, 0.25],
+                        [-0.75, 0.5, 0.25, -0.125, 1.0, 0.5],
+                    ],
+                    [
+                        [0.25, 0.75, -0.5, 0.5, 0.125, -1.0],
+                        [1.0, -0.5, 0.25, 0.75, -0.25, 0.125],
+                    ],
+                    [
+                        [-0.125, 0.25, 1.0, -0.75, 0.5, 0.25],
+                        [0.5, 0.5, -0.25, 0.125, -1.0, 0.75],
+                    ],
+                    [
+                        [0.75, -1.0, 0.5, 0.25, 0.25, -0.5],
+                        [-0.25, 0.125, 0.75, -0.5, 0.5, 1.0],
+                    ],
+                    [
+                        [1.0, 0.25, -0.125, -0.5, 0.75, 0.5],
+                        [0.125, -0.75, 0.5, 1.0, 0.25, -0.25],
+                    ],
+                ],
+                bias: [
+                    [0.1, -0.1],
+                    [0.0, 0.2],
+                    [-0.2, 0.05],
+                    [0.15, 0.0],
+                    [0.0, -0.05],
+                ],
+            },
+        },
+    ),
+    Dense::from_params(
+        [
+            [0.5, -0.5, 0.25, 1.0],
+            [-0.25, 0.75, 0.5, -1.0],
+            [1.0, 0.25, -0.75, 0.5],
+            [0.125, -0.5, 1.0, 0.25],
+            [-1.0, 0.5, 0.25, -0.25],
+        ],
+        [0.0, 0.1, -0.1, 0.2],
+    ),
+);
+
+struct Pretrained;
+impl FlashWeights for Pretrained {
+    type Layer = Backbone;
+    const LAYER: &'static Backbone = &PRETRAINED;
+}
+
+type InFlash = network![Flash<Pretrained>, Head];
+
+/// A backbone in flash trains the head to the bits of the same backbone
+/// frozen in RAM, the network value holds only the head, and the trainer
+/// is the same size.
+#[test]
+fn a_backbone_in_flash_trains_as_one_frozen_in_ram() {
+    let mut ram = FrozenFront::ZERO;
+    ram.first.layer = PRETRAINED;
+    ram.second.init(Init::Xavier, &mut seeded(4));
+    let mut flash = InFlash::ZERO;
+    flash.second = ram.second;
+    let mut run = Inference::<Backbone>::new();
+    let features: Vec<[f32; 4]> = rows()
+        .0
+        .iter()
+        .map(|r| *run.predict(&PRETRAINED, r).expect("finite"))
+        .collect();
+    assert!(
+        features.iter().all(|f| f.iter().any(|v| *v > 0.0)),
+        "{features:?}"
+    );
+    assert!(features.windows(2).all(|w| w[0] != w[1]), "{features:?}");
+    assert_eq!(flash.count(), Head::LEN);
+    let (x, y) = rows();
+    for_each_optimizer!(|name, o, adaptive| {
+        let (mut a, mut b) = (ram, flash);
+        let mut t_ram = Box::new(Trainer::<FrozenFront, _, _, B>::new(
+            MeanSquaredError,
+            o.clone(),
+        ));
+        let mut t_flash = Box::new(Trainer::<InFlash, _, _, B>::new(MeanSquaredError, o));
+        let lr = if adaptive { 1e-2 } else { 5e-2 };
+        for _ in 0..30 {
+            let p = t_ram.train_step(&mut a, &x, &y, lr).expect("ram");
+            let q = t_flash.train_step(&mut b, &x, &y, lr).expect("flash");
+            assert_eq!(p.loss.to_bits(), q.loss.to_bits(), "{name}");
+        }
+        assert_eq!(bits(&a.second), bits(&b.second), "{name}");
+        assert_eq!(bits(&a.first), bits(&PRETRAINED), "{name}");
+    });
+    type RamT = Trainer<FrozenFront, MeanSquaredError, Adam, B>;
+    type FlashT = Trainer<InFlash, MeanSquaredError, Adam, B>;
+    assert_eq!(size_of::<InFlash>(), size_of::<Head>());
+    assert_eq!(
+        FlashT::MEMORY.parameters,
+        RamT::MEMORY.parameters - size_of::<Backbone>()
+    );
+    assert_eq!(FlashT::MEMORY.trainer, RamT::MEMORY.trainer);
+    assert_eq!(
+        FlashT::MEMORY.total,
+        RamT::MEMORY.total - size_of::<Backbone>()
+    );
+    // The shapes and weights are readable, not writable.
+    let mut shapes = Vec::new();
+    flash.visit_shapes(0, &mut |s| shapes.push((s.inputs, s.outputs)));
+    assert_eq!(shapes, [(3, 6), (6, 5), (5, 4), (4, 2)]);
+    assert_eq!(
+        flash.layer(0).map(|l| l.bias),
+        Some(&PRETRAINED.first.first.params.bias[..])
+    );
+    assert!(flash.layer_mut(2).is_none());
+    assert!(flash.layer_mut(3).is_some());
 }

@@ -126,13 +126,6 @@ impl<L: Layer> Layer for Frozen<L> {
     }
 }
 
-impl<L: Layer> Frozen<L> {
-    /// Runs the wrapped layer on one row, leaving its inner rows in `row`.
-    fn forward_row(&self, x: &L::Input, row: &mut L::Cache<1>) {
-        self.layer.forward::<1>(core::slice::from_ref(x), row);
-    }
-}
-
 impl<L: Layer> Backprop for Frozen<L> {
     type Input = L::Input;
     type Output = L::Output;
@@ -155,15 +148,8 @@ impl<L: Layer> Backprop for Frozen<L> {
         core::iter::empty()
     }
 
-    /// One row at a time (the kernels sum every row in the same order
-    /// whether they see one row or several, so the outputs are the bits
-    /// of the unfrozen layer's batch forward).
     fn forward<const B: usize>(&self, x: &[L::Input], cache: &mut Self::Cache<B>) {
-        for (x_row, out) in x.iter().zip(cache.outputs.iter_mut()) {
-            self.forward_row(x_row, &mut cache.row);
-            let [y] = L::outputs(&cache.row);
-            *out = *y;
-        }
+        forward_frozen(&self.layer, x, cache);
     }
 
     fn outputs<const B: usize>(cache: &Self::Cache<B>) -> &[L::Output; B] {
@@ -197,9 +183,6 @@ impl<L: Layer> Backprop for Frozen<L> {
         self.backward_inputs(x, prev, delta, cache);
     }
 
-    /// Row by row through the wrapped layer's one-row cache: the row's
-    /// dL/dZ goes where the wrapped layer keeps its output, after its inner
-    /// rows are recomputed from the input row if its pass reads them.
     fn backward_inputs<const B: usize, P: Activation>(
         &self,
         x: &mut [L::Input],
@@ -207,19 +190,44 @@ impl<L: Layer> Backprop for Frozen<L> {
         delta: &mut L::Input,
         cache: &mut Self::Cache<B>,
     ) {
-        let dz_rows = prefix(&cache.outputs, x.len());
-        for (x_row, dz) in x.iter_mut().zip(dz_rows) {
-            if L::INPUT_GRADIENT_READS_CACHE {
-                self.forward_row(x_row, &mut cache.row);
-            }
-            let [out] = L::outputs_mut(&mut cache.row);
-            *out = *dz;
-            self.layer.backward_inputs::<1, P>(
-                core::slice::from_mut(x_row),
-                prev,
-                delta,
-                &mut cache.row,
-            );
+        backward_frozen(&self.layer, x, prev, delta, cache);
+    }
+}
+
+/// [`Frozen`]'s forward pass over layer `layer` (also the pass of a
+/// [`Flash`](crate::layer::Flash) layer): one row at a time (the kernels
+/// sum every row in the same order whether they see one row or several, so
+/// the outputs are the bits of the unfrozen layer's batch forward).
+pub(crate) fn forward_frozen<L: Layer, const B: usize>(
+    layer: &L,
+    x: &[L::Input],
+    cache: &mut FrozenCache<[L::Output; B], L::Cache<1>>,
+) {
+    for (x_row, out) in x.iter().zip(cache.outputs.iter_mut()) {
+        layer.forward::<1>(core::slice::from_ref(x_row), &mut cache.row);
+        let [y] = L::outputs(&cache.row);
+        *out = *y;
+    }
+}
+
+/// [`Frozen`]'s input gradient through `layer`, row by row through its
+/// one-row cache: the row's dL/dZ goes where the layer keeps its output,
+/// after its inner rows are recomputed from the input row if its pass reads
+/// them.
+pub(crate) fn backward_frozen<L: Layer, P: Activation, const B: usize>(
+    layer: &L,
+    x: &mut [L::Input],
+    prev: &P,
+    delta: &mut L::Input,
+    cache: &mut FrozenCache<[L::Output; B], L::Cache<1>>,
+) {
+    let dz_rows = prefix(&cache.outputs, x.len());
+    for (x_row, dz) in x.iter_mut().zip(dz_rows) {
+        if L::INPUT_GRADIENT_READS_CACHE {
+            layer.forward::<1>(core::slice::from_ref(x_row), &mut cache.row);
         }
+        let [out] = L::outputs_mut(&mut cache.row);
+        *out = *dz;
+        layer.backward_inputs::<1, P>(core::slice::from_mut(x_row), prev, delta, &mut cache.row);
     }
 }

@@ -42,6 +42,7 @@
 mod bias_only;
 mod chain;
 mod dense;
+mod flash;
 mod frozen;
 pub(crate) mod maxout;
 mod trainable;
@@ -58,6 +59,7 @@ pub use crate::params::ParameterBuffer;
 pub use bias_only::BiasOnly;
 pub use chain::{Chain, ChainCache, ChainScratch};
 pub use dense::{Dense, DenseParams};
+pub use flash::{Flash, FlashWeights};
 pub use frozen::{Frozen, FrozenCache};
 pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
 pub use trainable::Trainable;
