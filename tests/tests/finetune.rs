@@ -486,10 +486,7 @@ fn a_backbone_in_flash_trains_as_one_frozen_in_ram() {
     let (x, y) = rows();
     for_each_optimizer!(|name, o, adaptive| {
         let (mut a, mut b) = (ram, flash);
-        let mut t_ram = Box::new(Trainer::<FrozenFront, _, _, B>::new(
-            MeanSquaredError,
-            o.clone(),
-        ));
+        let mut t_ram = Box::new(Trainer::<FrozenFront, _, _, B>::new(MeanSquaredError, o));
         let mut t_flash = Box::new(Trainer::<InFlash, _, _, B>::new(MeanSquaredError, o));
         let lr = if adaptive { 1e-2 } else { 5e-2 };
         for _ in 0..30 {
