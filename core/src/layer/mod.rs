@@ -14,8 +14,9 @@
 //!   [`FusedTrainer`](crate::FusedTrainer). Every `Layer` is a `Backprop`
 //!   (a supertrait); a layer that is also a `FusedBackprop` is
 //!   [`Fusable`]. Both are sealed: [`Dense`], [`Maxout`] and [`Chain`]
-//!   implement them, so the caches and passes can change without breaking
-//!   a user's code. The batch methods take the rows actually present
+//!   implement them (and, for fine-tuning, [`Frozen`], [`Flash`] and
+//!   [`BiasOnly`], which have no fused passes yet), so the caches and
+//!   passes can change without breaking a user's code. The batch methods take the rows actually present
 //!   (`1..=B`); the trainers check that bound before calling them.
 //!
 //! The other items are the pieces of those caches and buffers
