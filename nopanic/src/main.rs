@@ -101,8 +101,8 @@ fn sgd_and_adam() {
 fn run_time_front_end() {
     use microprop::ActivationKind;
     use microprop::dynamic::{
-        Buffers, FusedBuffers, FusedTrainer as RunFused, LayerSpec, LossKind, Network, Targets,
-        Topology, Trainer as RunTrainer,
+        Backbone, Buffers, FusedBuffers, FusedTrainer as RunFused, LayerSpec, LossKind, Network,
+        Targets, Topology, Trainer as RunTrainer,
     };
     let layers = black_box([
         LayerSpec::dense(8, ActivationKind::Tanh),
@@ -144,6 +144,19 @@ fn run_time_front_end() {
         &mut out,
     ))
     .ok();
+
+    // A frozen front over read-only parameters: its features for a batch.
+    if let Ok(backbone) = Backbone::new(topology, net.params()) {
+        let mut features = [0.0_f32; 12];
+        let rows_in = black_box(4 * 6);
+        black_box(backbone.features(
+            rows(&x, rows_in),
+            part(&mut scratch, s.min(32)),
+            part(&mut winners, w.min(64)),
+            part(&mut features, black_box(12)),
+        ))
+        .ok();
+    }
 
     let cache_len = black_box(topology.cache_len(n).unwrap_or(0)).min(256);
     let winners_len = black_box(topology.winners_len(n).unwrap_or(0)).min(64);

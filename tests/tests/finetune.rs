@@ -520,3 +520,123 @@ fn a_backbone_in_flash_trains_as_one_frozen_in_ram() {
     assert!(flash.layer_mut(2).is_none());
     assert!(flash.layer_mut(3).is_some());
 }
+
+/// The run-time front end: a `dynamic::Backbone` over read-only
+/// parameters and a head `Network` trained on its features give the bits
+/// of the const-generic `network![Frozen<Backbone>, Head]`, and its
+/// buffers are checked.
+#[test]
+fn a_run_time_backbone_trains_the_head_to_the_typed_bits() {
+    use microprop::ActivationKind;
+    use microprop::dynamic::{self, LayerSpec, LossKind, Targets, Topology};
+    let full = initialised();
+    let mut typed: FrozenFront = like(&full);
+    let front_layers = [
+        LayerSpec::dense(6, ActivationKind::Tanh),
+        LayerSpec::maxout(5, 2),
+        LayerSpec::dense(4, ActivationKind::Relu),
+    ];
+    let head_layers = [LayerSpec::dense(2, ActivationKind::Identity)];
+    let front = Topology::new(3, &front_layers).expect("front");
+    let head = Topology::new(4, &head_layers).expect("head");
+    let backbone_params = flat(&typed.first);
+    let backbone = dynamic::Backbone::new(front, &backbone_params).expect("backbone");
+    assert!(dynamic::Backbone::new(front, &backbone_params[1..]).is_err());
+
+    let mut head_params = flat(&typed.second);
+    let n = head.params_len();
+    assert_eq!(n, Head::LEN);
+    let (mut grads, mut state) = (vec![0.0; n], vec![0.0; 2 * n]);
+    let mut cache = vec![0.0; head.cache_len(B).expect("fits")];
+    let mut net = dynamic::Network::new(head, &mut head_params).expect("head");
+    let buffers = dynamic::Buffers {
+        gradients: &mut grads,
+        optimizer_state: &mut state,
+        cache: &mut cache,
+        winners: &mut [],
+    };
+    let mut trainer =
+        dynamic::Trainer::new(head, buffers, B, LossKind::MeanSquaredError, Adam::PYTORCH)
+            .expect("trainer");
+    let mut t_typed = Trainer::<FrozenFront, _, _, B>::new(MeanSquaredError, Adam::PYTORCH);
+
+    let (x, y) = rows();
+    let (mut scratch, mut winners) = (
+        vec![0.0; front.scratch_len()],
+        vec![0u8; front.scratch_winners_len()],
+    );
+    let mut features = vec![0.0; B * 4];
+    for _ in 0..25 {
+        let count = backbone
+            .features(x.as_flattened(), &mut scratch, &mut winners, &mut features)
+            .expect("features");
+        assert_eq!(count, B);
+        let a = trainer
+            .train_step(&mut net, &features, Targets::Values(y.as_flattened()), 1e-2)
+            .expect("run-time");
+        let b = t_typed.train_step(&mut typed, &x, &y, 1e-2).expect("typed");
+        assert_eq!(a.loss.to_bits(), b.loss.to_bits());
+    }
+    assert_eq!(
+        microprop_tests::params::slice_bits(net.params()),
+        bits(&typed.second)
+    );
+
+    // Bad buffers are refused and write nothing.
+    let before = features.clone();
+    let mut bad = x;
+    bad[1][0] = f32::INFINITY;
+    assert_eq!(
+        backbone.features(
+            bad.as_flattened(),
+            &mut scratch,
+            &mut winners,
+            &mut features
+        ),
+        Err(Error::NonFiniteInput { row: 1 })
+    );
+    assert!(matches!(
+        backbone.features(
+            &x.as_flattened()[1..],
+            &mut scratch,
+            &mut winners,
+            &mut features
+        ),
+        Err(Error::BufferLength {
+            buffer: Buffer::Input,
+            ..
+        })
+    ));
+    assert!(matches!(
+        backbone.features(
+            x.as_flattened(),
+            &mut scratch,
+            &mut winners,
+            &mut features[1..]
+        ),
+        Err(Error::BufferLength {
+            buffer: Buffer::Output,
+            ..
+        })
+    ));
+    assert!(matches!(
+        backbone.features(
+            x.as_flattened(),
+            &mut scratch[1..],
+            &mut winners,
+            &mut features
+        ),
+        Err(Error::BufferLength {
+            buffer: Buffer::Scratch,
+            ..
+        })
+    ));
+    assert!(matches!(
+        backbone.features(x.as_flattened(), &mut scratch, &mut [], &mut features),
+        Err(Error::BufferLength {
+            buffer: Buffer::Winners,
+            ..
+        })
+    ));
+    assert_eq!(features, before);
+}
