@@ -367,6 +367,17 @@ fn fine_tuning() {
     .with_grad_clipping(black_box(1.0));
     black_box(momentum.accumulate(&middle, rows(&x, n), rows(&y, n))).ok();
     black_box(momentum.step_measured(&mut middle, lr)).ok();
+
+    // The fused batch-1 step behind a frozen dense backbone.
+    type DenseHead =
+        network![Frozen<Dense<6, 8, Tanh>>, BiasOnly<Dense<8, 4, Relu>>, Dense<4, 3, Identity>];
+    let mut dense = black_box(DenseHead::ZERO);
+    dense.init(Init::Xavier, &mut microprop::init::seeded(black_box(9)));
+    let mut fused = FusedTrainer::<DenseHead, SoftmaxCrossEntropy, Adam>::new(
+        SoftmaxCrossEntropy,
+        Adam::PYTORCH,
+    );
+    black_box(fused.train_step(&mut dense, &x[n % B], &y[n % B], lr)).ok();
 }
 
 #[unsafe(no_mangle)]

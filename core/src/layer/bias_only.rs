@@ -5,7 +5,8 @@ use crate::buffer::prefix;
 use crate::init::Init;
 use crate::kernel;
 use crate::layer::{
-    Backprop, Dense, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape, sealed,
+    Backprop, Dense, FusedBackprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape,
+    sealed,
 };
 use crate::params::Parameters;
 use rand_core::Rng;
@@ -154,5 +155,21 @@ impl<const I: usize, const O: usize, A: Activation> Backprop for BiasOnly<Dense<
         cache: &mut [[f32; O]; B],
     ) {
         self.layer.backward_inputs(x, prev, delta, cache);
+    }
+}
+
+/// The fused batch-1 step: the bias gradient `1 ⊗ dz` only.
+impl<const I: usize, const O: usize, A: Activation> FusedBackprop for BiasOnly<Dense<I, O, A>> {
+    fn fused_deltas(&self, cache: &mut [[f32; O]; 1], dz: &[f32; O], dx: Option<&mut [f32; I]>) {
+        self.layer.fused_deltas(cache, dz, dx);
+    }
+
+    fn outer_gradients<'a>(
+        _x: &'a [f32; I],
+        _cache: &'a [[f32; O]; 1],
+        dz: &'a [f32; O],
+        f: &mut impl FnMut(&'a [f32], &'a [f32]),
+    ) {
+        f(&[1.0], dz);
     }
 }

@@ -254,6 +254,12 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Backprop for Chain<X, Y> {
 
 impl<X: Fusable, Y: Fusable<Input = X::Output>> FusedBackprop for Chain<X, Y> {
     fn fused_deltas(&self, cache: &mut Self::Cache<1>, dz: &Y::Output, dx: Option<&mut X::Input>) {
+        if !X::TRAINS && dx.is_none() {
+            // Nothing in front trains or asks for a gradient (a frozen
+            // backbone): the second part is the front.
+            self.second.fused_deltas(&mut cache.second, dz, None);
+            return;
+        }
         // The junction row keeps dL/dZ of the first part for the second
         // pass; the first part's cached outputs stay (they are the second
         // part's input).

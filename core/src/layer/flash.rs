@@ -8,7 +8,8 @@ use crate::activation::Activation;
 use crate::init::Init;
 use crate::layer::frozen::{backward_frozen, forward_frozen};
 use crate::layer::{
-    Backprop, FrozenCache, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape, sealed,
+    Backprop, FrozenCache, Fusable, FusedBackprop, GradientMode, Layer, LayerParams,
+    LayerParamsMut, LayerShape, sealed,
 };
 use crate::params::Parameters;
 use rand_core::Rng;
@@ -215,5 +216,30 @@ impl<W: FlashWeights> Backprop for Flash<W> {
         cache: &mut Self::Cache<B>,
     ) {
         backward_frozen(W::LAYER, x, prev, delta, cache);
+    }
+}
+
+/// The fused batch-1 step, as [`Frozen`](crate::Frozen)'s.
+impl<W: FlashWeights> FusedBackprop for Flash<W>
+where
+    W::Layer: Fusable,
+{
+    fn fused_deltas(
+        &self,
+        cache: &mut Self::Cache<1>,
+        dz: &Self::Output,
+        dx: Option<&mut Self::Input>,
+    ) {
+        if dx.is_some() {
+            W::LAYER.fused_deltas(&mut cache.row, dz, dx);
+        }
+    }
+
+    fn outer_gradients<'a>(
+        _x: &'a Self::Input,
+        _cache: &'a Self::Cache<1>,
+        _dz: &'a Self::Output,
+        _f: &mut impl FnMut(&'a [f32], &'a [f32]),
+    ) {
     }
 }

@@ -5,7 +5,8 @@ use crate::activation::Activation;
 use crate::buffer::{Zeroed, prefix};
 use crate::init::Init;
 use crate::layer::{
-    Backprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape, sealed,
+    Backprop, Fusable, FusedBackprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape,
+    sealed,
 };
 use crate::params::Parameters;
 use rand_core::Rng;
@@ -191,6 +192,24 @@ impl<L: Layer> Backprop for Frozen<L> {
         cache: &mut Self::Cache<B>,
     ) {
         backward_frozen(&self.layer, x, prev, delta, cache);
+    }
+}
+
+/// The fused batch-1 step: no outer products (nothing trains); the input
+/// gradient only when a trainable layer in front asks for it.
+impl<L: Fusable> FusedBackprop for Frozen<L> {
+    fn fused_deltas(&self, cache: &mut Self::Cache<1>, dz: &L::Output, dx: Option<&mut L::Input>) {
+        if dx.is_some() {
+            self.layer.fused_deltas(&mut cache.row, dz, dx);
+        }
+    }
+
+    fn outer_gradients<'a>(
+        _x: &'a L::Input,
+        _cache: &'a Self::Cache<1>,
+        _dz: &'a L::Output,
+        _f: &mut impl FnMut(&'a [f32], &'a [f32]),
+    ) {
     }
 }
 

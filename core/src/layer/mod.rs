@@ -15,7 +15,7 @@
 //!   (a supertrait); a layer that is also a `FusedBackprop` is
 //!   [`Fusable`]. Both are sealed: [`Dense`], [`Maxout`] and [`Chain`]
 //!   implement them (and, for fine-tuning, [`Frozen`], [`Flash`] and
-//!   [`BiasOnly`], which have no fused passes yet), so the caches and
+//!   [`BiasOnly`]), so the caches and
 //!   passes can change without breaking a user's code. The batch methods take the rows actually present
 //!   (`1..=B`); the trainers check that bound before calling them.
 //!
@@ -262,9 +262,10 @@ pub trait Backprop: Parameters + Sized + sealed::Sealed {
 
 /// The passes of the fused batch-1 step ([`FusedTrainer`](crate::FusedTrainer)),
 /// for layers whose gradient is an outer product per parameter slice.
-/// Sealed; [`Dense`] and chains of fusable layers implement
-/// it, [`Maxout`] does not (its gradient goes to the winning
-/// piece only).
+/// Sealed; [`Dense`], chains of fusable layers and the fine-tuning
+/// wrappers of fusable layers ([`Frozen`], [`Flash`]: no outer products;
+/// [`BiasOnly`]: the bias's) implement it, [`Maxout`] does not (its
+/// gradient goes to the winning piece only).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be trained by the fused step (`FusedTrainer`)",
     label = "not a dense layer or a chain of them",
