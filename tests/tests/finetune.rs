@@ -519,6 +519,21 @@ fn a_backbone_in_flash_trains_as_one_frozen_in_ram() {
     );
     assert!(flash.layer_mut(2).is_none());
     assert!(flash.layer_mut(3).is_some());
+
+    // A checkpoint holds the RAM parameters (the head) under the whole
+    // network's fingerprint: it loads back into the same type; the RAM
+    // network, whose checkpoint also holds the backbone, refuses it and
+    // keeps its weights.
+    use microprop::checkpoint;
+    let mut blob = vec![0u8; checkpoint::params_len::<InFlash>()];
+    assert!(blob.len() < checkpoint::params_len::<FrozenFront>());
+    checkpoint::save(&flash, &mut blob).expect("save");
+    let mut back = InFlash::ZERO;
+    checkpoint::load(&mut back, &blob).expect("load");
+    assert_eq!(bits(&back), bits(&flash));
+    let before = bits(&ram);
+    assert!(checkpoint::load(&mut ram, &blob).is_err());
+    assert_eq!(bits(&ram), before);
 }
 
 /// The run-time front end: a `dynamic::Backbone` over read-only
