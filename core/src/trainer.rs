@@ -86,11 +86,14 @@ pub struct StepReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct MemoryReport {
-    /// The network: weights, biases and activation settings.
+    /// The network: weights, biases and activation settings (not the
+    /// weights of a [`Flash`](crate::Flash) layer, which stay in flash).
     pub parameters: usize,
-    /// The gradient buffer.
+    /// The gradient buffer: the parameters that train (none of a
+    /// [`Frozen`](crate::Frozen) layer, the biases of a
+    /// [`BiasOnly`](crate::BiasOnly) one).
     pub gradients: usize,
-    /// Optimizer state (0 for SGD).
+    /// Optimizer state (0 for SGD), shaped like the gradient buffer.
     pub optimizer_state: usize,
     /// Cached activations for `B` rows plus the boundary rows of backprop
     /// (and, behind an output activation other than identity, the `B` rows
