@@ -5,7 +5,7 @@ use core::mem::size_of;
 use crate::activation::Activation;
 use crate::buffer::{Row, Zeroed, all_finite};
 use crate::error::Error;
-use crate::layer::Fusable;
+use crate::layer::{Fusable, Trainable};
 use crate::loss::{AcceptsActivation, Loss};
 use crate::optim::{Gradient, Optimizer, StepContext, Unmeasured};
 use crate::stats::StepStats;
@@ -27,9 +27,11 @@ use crate::trainer::MemoryReport;
 /// written, and a step that would produce a non-finite value changes
 /// nothing.
 ///
-/// [`Fusable`] networks only: dense layers (a [`Maxout`](crate::Maxout)
-/// layer is refused at compile time: its gradient is not an outer
-/// product); no gradient clipping (it needs the gradient's norm before the
+/// [`Fusable`] networks only: dense layers, also
+/// [`Frozen`](crate::Frozen), [`Flash`](crate::Flash) or
+/// [`BiasOnly`](crate::BiasOnly) (a [`Maxout`](crate::Maxout) layer is
+/// refused at compile time: its gradient is not an outer product); no
+/// gradient clipping (it needs the gradient's norm before the
 /// first update).
 ///
 /// ```
@@ -176,8 +178,13 @@ impl<N: Fusable, L, O: Optimizer> FusedTrainer<N, L, O> {
             cache: &self.cache,
             dz: &dz,
         };
-        self.optimizer
-            .update(net, &gradient, &mut self.state, ctx, Unmeasured)?;
+        self.optimizer.update(
+            &mut Trainable::new(net),
+            &gradient,
+            &mut self.state,
+            ctx,
+            Unmeasured,
+        )?;
         self.steps += 1;
         Ok(StepStats {
             rows: 1,

@@ -513,6 +513,31 @@ fn bias_tile<const ADD: bool, const T: usize>(
     Some(())
 }
 
+/// The bias gradient alone, `db[o] (+)= Σ_r dz[r][o]` with `O = db.len()`
+/// and rows = `dz.len() / O` (a layer of which only the biases train):
+/// the first row, plus the buffer's old value with
+/// [`GradientMode::Accumulate`], then the other rows in batch order, which
+/// are the operations and the order of [`weight_gradients`]' `db`, so the
+/// same bits.
+#[inline(never)]
+pub(crate) fn bias_gradients(dz: &[f32], db: &mut [f32], mode: GradientMode) {
+    let mut rows = chunks(dz, db.len());
+    let Some(first) = rows.next() else {
+        return;
+    };
+    for (b, d) in db.iter_mut().zip(first) {
+        *b = match mode {
+            GradientMode::Accumulate => d + *b,
+            GradientMode::Overwrite => *d,
+        };
+    }
+    for row in rows {
+        for (b, d) in db.iter_mut().zip(row) {
+            *b += d;
+        }
+    }
+}
+
 /// `delta = W dz` for one row: `delta[i] = Σ_o w[i·O + o]·dz[o]`, summed
 /// from 0 in unit order (the gradient with respect to the layer's input).
 /// `O = dz.len()`, `I = delta.len()`. A serial sum per input: vector units

@@ -43,7 +43,10 @@ mod workspace;
 
 // Networks and layers.
 pub use buffer::Row;
-pub use layer::{Chain, Dense, Fusable, Layer, LayerParams, LayerParamsMut, LayerShape, Maxout};
+pub use layer::{
+    BiasOnly, Chain, Dense, Flash, Frozen, Fusable, Layer, LayerParams, LayerParamsMut, LayerShape,
+    Maxout,
+};
 pub use params::Parameters;
 
 // Activations.

@@ -6,7 +6,7 @@ use core::mem::size_of;
 use crate::activation::Activation;
 use crate::buffer::{HeldRows, Row, Zeroed, all_finite, prefix, prefix_mut};
 use crate::error::Error;
-use crate::layer::{Backprop, GradientMode, Layer};
+use crate::layer::{Backprop, GradientMode, Layer, Trainable};
 use crate::loss::{AcceptsActivation, Loss};
 use crate::optim::{Optimizer, SquaredChange, StepContext, Unmeasured};
 use crate::params::Parameters;
@@ -86,11 +86,14 @@ pub struct StepReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct MemoryReport {
-    /// The network: weights, biases and activation settings.
+    /// The network: weights, biases and activation settings (not the
+    /// weights of a [`Flash`](crate::Flash) layer, which stay in flash).
     pub parameters: usize,
-    /// The gradient buffer.
+    /// The gradient buffer: the parameters that train (none of a
+    /// [`Frozen`](crate::Frozen) layer, the biases of a
+    /// [`BiasOnly`](crate::BiasOnly) one).
     pub gradients: usize,
-    /// Optimizer state (0 for SGD).
+    /// Optimizer state (0 for SGD), shaped like the gradient buffer.
     pub optimizer_state: usize,
     /// Cached activations for `B` rows plus the boundary rows of backprop
     /// (and, behind an output activation other than identity, the `B` rows
@@ -437,13 +440,17 @@ impl<N: Layer, L, O: Optimizer, const B: usize> Trainer<N, L, O, B> {
         )?;
         // The change norm is a serial sum over every parameter: only
         // computed when asked for.
+        // The optimizer sees the parameters that train (all of them
+        // unless layers are frozen or bias-only), laid out as the gradients.
+        let mut params = Trainable::new(net);
         let change = if measure {
             let (grads, state) = (&self.grads, &mut self.state);
             self.optimizer
-                .update(net, grads, state, ctx, SquaredChange)?
+                .update(&mut params, grads, state, ctx, SquaredChange)?
         } else {
             let (grads, state) = (&self.grads, &mut self.state);
-            self.optimizer.update(net, grads, state, ctx, Unmeasured)?;
+            self.optimizer
+                .update(&mut params, grads, state, ctx, Unmeasured)?;
             f32::NAN
         };
         self.steps += 1;

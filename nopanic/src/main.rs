@@ -17,11 +17,11 @@ use core::panic::PanicInfo;
 use microprop::checkpoint::{self, RamFlash, Store};
 use microprop::guard::{Divergence, Guard};
 use microprop::{
-    AdaGrad, Adam, BatchMode, BinaryCrossEntropy, Dense, Elu, FitConfig, FusedTrainer, Identity,
-    Inference, Init, KeepBest, Layer, LeakyRelu, LrSchedule, Maxout, MeanSquaredError, Model,
-    Momentum, NormalizerFit, OnEpoch, OnStep, Relu, RmsProp, Scaling, Sgd, Sigmoid,
-    SigmoidBinaryCrossEntropy, SliceDataset, SoftTargetCrossEntropy, Softmax, SoftmaxCrossEntropy,
-    Stopping, Tanh, Trainer, Warmup, WarmupStart, Workspace, network,
+    AdaGrad, Adam, BatchMode, BiasOnly, BinaryCrossEntropy, Dense, Elu, FitConfig, Frozen,
+    FusedTrainer, Identity, Inference, Init, KeepBest, Layer, LeakyRelu, LrSchedule, Maxout,
+    MeanSquaredError, Model, Momentum, NormalizerFit, OnEpoch, OnStep, Relu, RmsProp, Scaling, Sgd,
+    Sigmoid, SigmoidBinaryCrossEntropy, SliceDataset, SoftTargetCrossEntropy, Softmax,
+    SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup, WarmupStart, Workspace, network,
 };
 
 /// A small classifier: 16 features, 8 tanh units, 4 classes.
@@ -101,8 +101,8 @@ fn sgd_and_adam() {
 fn run_time_front_end() {
     use microprop::ActivationKind;
     use microprop::dynamic::{
-        Buffers, FusedBuffers, FusedTrainer as RunFused, LayerSpec, LossKind, Network, Targets,
-        Topology, Trainer as RunTrainer,
+        Backbone, Buffers, FusedBuffers, FusedTrainer as RunFused, LayerSpec, LossKind, Network,
+        Targets, Topology, Trainer as RunTrainer,
     };
     let layers = black_box([
         LayerSpec::dense(8, ActivationKind::Tanh),
@@ -144,6 +144,19 @@ fn run_time_front_end() {
         &mut out,
     ))
     .ok();
+
+    // A frozen front over read-only parameters: its features for a batch.
+    if let Ok(backbone) = Backbone::new(topology, net.params()) {
+        let mut features = [0.0_f32; 12];
+        let rows_in = black_box(4 * 6);
+        black_box(backbone.features(
+            rows(&x, rows_in),
+            part(&mut scratch, s.min(32)),
+            part(&mut winners, w.min(64)),
+            part(&mut features, black_box(12)),
+        ))
+        .ok();
+    }
 
     let cache_len = black_box(topology.cache_len(n).unwrap_or(0)).min(256);
     let winners_len = black_box(topology.winners_len(n).unwrap_or(0)).min(64);
@@ -315,10 +328,63 @@ fn everything_else() {
     .ok();
 }
 
+/// Fine-tuning: a frozen backbone with a trained head, a frozen maxout
+/// layer between trainable ones, bias-only layers (TinyTL), with Adam and
+/// momentum, and a training checkpoint of the frozen network.
+fn fine_tuning() {
+    type Backbone = network![Dense<6, 8, Tanh>, Maxout<8, 6, 2>];
+    type Head = network![Frozen<Backbone>, Dense<6, 3, Identity>];
+    type Middle = network![
+        BiasOnly<Dense<6, 8, Relu>>,
+        Frozen<Maxout<8, 6, 2>>,
+        Dense<6, 3, Identity>
+    ];
+    let x: [[f32; 6]; B] = black_box([[0.5; 6]; B]);
+    let y: [usize; B] = black_box([0, 1, 2, 1]);
+    let n = black_box(B);
+    let lr = black_box(0.01);
+
+    let mut head = black_box(Head::ZERO);
+    head.init(Init::HeNormal, &mut microprop::init::seeded(black_box(6)));
+    let mut adam =
+        Trainer::<Head, SoftmaxCrossEntropy, Adam, B>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    black_box(adam.train_step(&mut head, rows(&x, n), rows(&y, n), lr)).ok();
+    let mut blob = [0u8; checkpoint::training_len::<Head, Adam>()];
+    let len = black_box(checkpoint::save_training(&head, &adam, &mut blob)).unwrap_or(0);
+    black_box(checkpoint::load_training(
+        &mut head,
+        &mut adam,
+        rows(&blob, black_box(len)),
+    ))
+    .ok();
+
+    let mut middle = black_box(Middle::ZERO);
+    middle.init(Init::HeNormal, &mut microprop::init::seeded(black_box(8)));
+    let mut momentum = Trainer::<Middle, SoftmaxCrossEntropy, Momentum, B>::new(
+        SoftmaxCrossEntropy,
+        Momentum::new(0.9),
+    )
+    .with_grad_clipping(black_box(1.0));
+    black_box(momentum.accumulate(&middle, rows(&x, n), rows(&y, n))).ok();
+    black_box(momentum.step_measured(&mut middle, lr)).ok();
+
+    // The fused batch-1 step behind a frozen dense backbone.
+    type DenseHead =
+        network![Frozen<Dense<6, 8, Tanh>>, BiasOnly<Dense<8, 4, Relu>>, Dense<4, 3, Identity>];
+    let mut dense = black_box(DenseHead::ZERO);
+    dense.init(Init::Xavier, &mut microprop::init::seeded(black_box(9)));
+    let mut fused = FusedTrainer::<DenseHead, SoftmaxCrossEntropy, Adam>::new(
+        SoftmaxCrossEntropy,
+        Adam::PYTORCH,
+    );
+    black_box(fused.train_step(&mut dense, &x[n % B], &y[n % B], lr)).ok();
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn _start() -> ! {
     sgd_and_adam();
     everything_else();
+    fine_tuning();
     run_time_front_end();
     loop {
         core::hint::spin_loop();

@@ -209,3 +209,85 @@ fn the_fused_trainer_holds_no_gradient() {
     );
     assert!(Unfused::MEMORY.total >= Fused::MEMORY.total + params);
 }
+
+/// Fine-tuning layers in the fused step: a frozen backbone, a frozen layer
+/// between trainable ones, bias-only layers and a backbone in flash give
+/// the unfused step's bits with every optimizer, and the optimizer state
+/// covers only what trains.
+#[test]
+fn fused_step_equals_the_unfused_step_with_frozen_and_bias_only_layers() {
+    use microprop::layer::FlashWeights;
+    use microprop::{BiasOnly, Flash, Frozen};
+    type Backbone = network![Dense<3, 6, Tanh>, Dense<6, 4, Relu>];
+    type Head = Dense<4, 2, Identity>;
+    type Front = network![Frozen<Backbone>, Head];
+    type Middle = network![Dense<3, 6, Tanh>, Frozen<Dense<6, 4, Relu>>, Head];
+    type Tiny = network![
+        BiasOnly<Dense<3, 6, Tanh>>,
+        BiasOnly<Dense<6, 4, Relu>>,
+        Head
+    ];
+    static PRETRAINED: Backbone = microprop::Chain::new(
+        Dense::from_params(
+            [
+                [0.5, -0.25, 0.75, -1.0, 0.125, 0.25],
+                [-0.5, 1.0, 0.25, 0.5, -0.75, 0.375],
+                [0.25, 0.5, -0.5, 0.75, 1.0, -0.125],
+            ],
+            [0.1, -0.1, 0.2, -0.2, 0.05, 0.0],
+        ),
+        Dense::from_params(
+            [
+                [0.5, -0.5, 0.25, 1.0],
+                [-0.25, 0.75, 0.5, -1.0],
+                [1.0, 0.25, -0.75, 0.5],
+                [0.125, -0.5, 1.0, 0.25],
+                [-1.0, 0.5, 0.25, -0.25],
+                [0.25, 0.125, -0.5, 0.75],
+            ],
+            [0.0, 0.1, -0.1, 0.2],
+        ),
+    );
+    struct Pretrained;
+    impl FlashWeights for Pretrained {
+        type Layer = Backbone;
+        const LAYER: &'static Backbone = &PRETRAINED;
+    }
+    type InFlash = network![Flash<Pretrained>, Head];
+
+    let rows: Vec<([f32; 3], [f32; 2])> = (0..60)
+        .map(|i| {
+            let t = i as f32 * 0.37;
+            let x = [
+                t.sin() * 2.0,
+                (t * 1.3).cos(),
+                if i % 5 == 0 { 0.0 } else { t.cos() },
+            ];
+            (x, [x[0] * x[2] * 0.5, (x[1] - x[0]).tanh()])
+        })
+        .collect();
+    let mut full = <network![Backbone, Head]>::ZERO;
+    full.init(Init::HeNormal, &mut seeded(12));
+    full.first = PRETRAINED;
+    let flat = microprop_tests::params::flat(&full);
+    let mut front = Front::ZERO;
+    front.copy_from(&flat).unwrap();
+    let mut middle = Middle::ZERO;
+    middle.copy_from(&flat).unwrap();
+    let mut tiny = Tiny::ZERO;
+    tiny.copy_from(&flat).unwrap();
+    let mut flash = InFlash::ZERO;
+    flash.second = full.second;
+    run_all("frozen front", &front, MeanSquaredError, &rows, 0.05);
+    run_all("frozen middle", &middle, MeanSquaredError, &rows, 0.05);
+    run_all("bias only", &tiny, MeanSquaredError, &rows, 0.05);
+    run_all("flash front", &flash, MeanSquaredError, &rows, 0.05);
+
+    type FusedFront = FusedTrainer<Front, MeanSquaredError, Adam>;
+    type FusedFull = FusedTrainer<network![Backbone, Head], MeanSquaredError, Adam>;
+    assert_eq!(FusedFront::MEMORY.optimizer_state, 2 * Head::LEN * 4);
+    assert_eq!(
+        FusedFull::MEMORY.optimizer_state - FusedFront::MEMORY.optimizer_state,
+        2 * Backbone::LEN * 4
+    );
+}

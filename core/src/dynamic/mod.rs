@@ -13,7 +13,9 @@
 //! a [`Network`] of some shape computes the same bits as the
 //! [`network!`](crate::network) type of that shape: forward, every
 //! optimizer, [`Trainer`] and [`FusedTrainer`] alike. The parameter layout
-//! is the const-generic one too, so checkpoints carry over.
+//! is the const-generic one too, so checkpoints carry over. For
+//! fine-tuning, a [`Backbone`] is a frozen front over read-only parameters
+//! whose outputs a [`Network`] of the trainable layers trains on.
 //!
 //! ```
 //! use microprop::dynamic::{LayerSpec, Network, Topology};
@@ -39,6 +41,7 @@
 //! ```
 
 mod activation;
+mod backbone;
 mod flat;
 mod fused;
 mod loss;
@@ -47,6 +50,7 @@ mod optimizer;
 mod topology;
 mod trainer;
 
+pub use backbone::Backbone;
 pub use flat::{FlatParams, RUN_TIME_LEN};
 pub use fused::{FusedBuffers, FusedTrainer};
 pub use loss::{LossKind, Targets};

@@ -107,43 +107,7 @@ impl<'a> Network<'a> {
         winners: &mut [u8],
         out: &mut [f32],
     ) -> Result<(), Error> {
-        let topology = &self.topology;
-        check_len(Buffer::Input, topology.inputs(), x.len())?;
-        check_len(Buffer::Output, topology.outputs(), out.len())?;
-        check_len(Buffer::Scratch, topology.scratch_len(), scratch.len())?;
-        check_len(
-            Buffer::Winners,
-            topology.scratch_winners_len(),
-            winners.len(),
-        )?;
-        if !all_finite(x) {
-            return Err(Error::NonFiniteInput { row: 0 });
-        }
-        let half = scratch.len() / 2;
-        let (front, back) = scratch
-            .split_at_mut_checked(half)
-            .unwrap_or((&mut [], &mut []));
-        let mut rows = [front, back];
-        let last = topology.depth().saturating_sub(1);
-        for layer in topology.placed() {
-            let [input, output] = &mut rows;
-            let source: &[f32] = if layer.index == 0 { x } else { input };
-            let target = if layer.index == last {
-                &mut *out
-            } else {
-                output.get_mut(..layer.spec.units).unwrap_or(&mut [])
-            };
-            let input_len = layer.inputs.min(source.len());
-            forward_row(
-                self.params,
-                &layer,
-                source.get(..input_len).unwrap_or(&[]),
-                target,
-                winners,
-            );
-            rows.swap(0, 1);
-        }
-        Ok(())
+        predict(&self.topology, self.params, x, scratch, winners, out)
     }
 
     /// The index of the largest output (the predicted class).
@@ -160,6 +124,54 @@ impl<'a> Network<'a> {
         self.predict(x, scratch, winners, out)?;
         Ok(argmax(out))
     }
+}
+
+/// [`Network::predict`] over any parameter slice of `topology` (also a
+/// read-only one: [`Backbone`](super::Backbone)).
+pub(crate) fn predict(
+    topology: &Topology<'_>,
+    params: &[f32],
+    x: &[f32],
+    scratch: &mut [f32],
+    winners: &mut [u8],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    check_len(Buffer::Input, topology.inputs(), x.len())?;
+    check_len(Buffer::Output, topology.outputs(), out.len())?;
+    check_len(Buffer::Scratch, topology.scratch_len(), scratch.len())?;
+    check_len(
+        Buffer::Winners,
+        topology.scratch_winners_len(),
+        winners.len(),
+    )?;
+    if !all_finite(x) {
+        return Err(Error::NonFiniteInput { row: 0 });
+    }
+    let half = scratch.len() / 2;
+    let (front, back) = scratch
+        .split_at_mut_checked(half)
+        .unwrap_or((&mut [], &mut []));
+    let mut rows = [front, back];
+    let last = topology.depth().saturating_sub(1);
+    for layer in topology.placed() {
+        let [input, output] = &mut rows;
+        let source: &[f32] = if layer.index == 0 { x } else { input };
+        let target = if layer.index == last {
+            &mut *out
+        } else {
+            output.get_mut(..layer.spec.units).unwrap_or(&mut [])
+        };
+        let input_len = layer.inputs.min(source.len());
+        forward_row(
+            params,
+            &layer,
+            source.get(..input_len).unwrap_or(&[]),
+            target,
+            winners,
+        );
+        rows.swap(0, 1);
+    }
+    Ok(())
 }
 
 /// Layer `layer`'s weights and biases within `params`.

@@ -153,8 +153,21 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Backprop for Chain<X, Y> {
     type Grads = (X::Grads, Y::Grads);
     type Cache<const B: usize> = ChainCache<X::Cache<B>, Y::Cache<B>, X::Output>;
 
+    const TRAINS: bool = X::TRAINS || Y::TRAINS;
+    const INPUT_GRADIENT_READS_CACHE: bool = true;
+
     fn output_activation(&self) -> &Self::OutputActivation {
         self.second.output_activation()
+    }
+
+    fn trainable(&self) -> impl Iterator<Item = &[f32]> {
+        self.first.trainable().chain(self.second.trainable())
+    }
+
+    fn trainable_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
+        self.first
+            .trainable_mut()
+            .chain(self.second.trainable_mut())
     }
 
     fn forward<const B: usize>(&self, x: &[X::Input], cache: &mut Self::Cache<B>) {
@@ -180,6 +193,13 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Backprop for Chain<X, Y> {
         mode: GradientMode,
     ) {
         let hidden = prefix_mut(X::outputs_mut(&mut cache.first), x.len());
+        if !X::TRAINS {
+            // Nothing in front trains (a frozen backbone): backward stops
+            // here, with no input gradient for the second part.
+            self.second
+                .backward_first(hidden, &mut cache.second, &mut grads.1, mode);
+            return;
+        }
         self.second.backward_hidden(
             hidden,
             self.first.output_activation(),
@@ -213,10 +233,33 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Backprop for Chain<X, Y> {
         self.first
             .backward_hidden(x, prev, delta, &mut cache.first, &mut grads.0, mode);
     }
+
+    fn backward_inputs<const B: usize, P: Activation>(
+        &self,
+        x: &mut [X::Input],
+        prev: &P,
+        delta: &mut X::Input,
+        cache: &mut Self::Cache<B>,
+    ) {
+        let hidden = prefix_mut(X::outputs_mut(&mut cache.first), x.len());
+        self.second.backward_inputs(
+            hidden,
+            self.first.output_activation(),
+            &mut cache.delta,
+            &mut cache.second,
+        );
+        self.first.backward_inputs(x, prev, delta, &mut cache.first);
+    }
 }
 
 impl<X: Fusable, Y: Fusable<Input = X::Output>> FusedBackprop for Chain<X, Y> {
     fn fused_deltas(&self, cache: &mut Self::Cache<1>, dz: &Y::Output, dx: Option<&mut X::Input>) {
+        if !X::TRAINS && dx.is_none() {
+            // Nothing in front trains or asks for a gradient (a frozen
+            // backbone): the second part is the front.
+            self.second.fused_deltas(&mut cache.second, dz, None);
+            return;
+        }
         // The junction row keeps dL/dZ of the first part for the second
         // pass; the first part's cached outputs stay (they are the second
         // part's input).

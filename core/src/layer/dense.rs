@@ -178,8 +178,19 @@ impl<const I: usize, const O: usize, A: Activation> Backprop for Dense<I, O, A> 
     type Grads = DenseParams<I, O>;
     type Cache<const B: usize> = [[f32; O]; B];
 
+    const TRAINS: bool = true;
+    const INPUT_GRADIENT_READS_CACHE: bool = false;
+
     fn output_activation(&self) -> &A {
         &self.activation
+    }
+
+    fn trainable(&self) -> impl Iterator<Item = &[f32]> {
+        self.params.slices()
+    }
+
+    fn trainable_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
+        self.params.slices_mut()
     }
 
     fn forward<const B: usize>(&self, x: &[[f32; I]], cache: &mut [[f32; O]; B]) {
@@ -230,17 +241,26 @@ impl<const I: usize, const O: usize, A: Activation> Backprop for Dense<I, O, A> 
         grads: &mut DenseParams<I, O>,
         mode: GradientMode,
     ) {
-        let dz = prefix(cache, x.len());
         kernel::weight_gradients(
             x.as_flattened(),
-            dz.as_flattened(),
+            prefix(cache, x.len()).as_flattened(),
             grads.weights.as_flattened_mut(),
             &mut grads.bias,
             mode,
         );
         // Then each row of x (no longer needed) becomes dL/d(previous
         // pre-activation).
-        for (x_row, dz) in x.iter_mut().zip(dz) {
+        self.backward_inputs(x, prev, delta, cache);
+    }
+
+    fn backward_inputs<const B: usize, P: Activation>(
+        &self,
+        x: &mut [[f32; I]],
+        prev: &P,
+        delta: &mut [f32; I],
+        cache: &mut [[f32; O]; B],
+    ) {
+        for (x_row, dz) in x.iter_mut().zip(cache.iter()) {
             kernel::input_gradient(self.params.weights.as_flattened(), dz, delta);
             prev.backward(x_row, delta);
             *x_row = *delta;

@@ -307,8 +307,19 @@ impl<const I: usize, const O: usize, const K: usize> Backprop for Maxout<I, O, K
     type Grads = MaxoutParams<I, O, K>;
     type Cache<const B: usize> = MaxoutCache<O, B>;
 
+    const TRAINS: bool = true;
+    const INPUT_GRADIENT_READS_CACHE: bool = true;
+
     fn output_activation(&self) -> &Identity {
         &Identity
+    }
+
+    fn trainable(&self) -> impl Iterator<Item = &[f32]> {
+        self.slices()
+    }
+
+    fn trainable_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
+        self.slices_mut()
     }
 
     fn forward<const B: usize>(&self, x: &[[f32; I]], cache: &mut MaxoutCache<O, B>) {
@@ -359,6 +370,26 @@ impl<const I: usize, const O: usize, const K: usize> Backprop for Maxout<I, O, K
         }
         for (x_row, (dz, win)) in x.iter_mut().zip(cache.outputs.iter().zip(&cache.winners)) {
             Self::accumulate_row(x_row, dz, win, grads);
+            input_gradient(
+                self.params.weights.as_flattened().as_flattened(),
+                K,
+                dz,
+                win,
+                delta,
+            );
+            prev.backward(x_row, delta);
+            *x_row = *delta;
+        }
+    }
+
+    fn backward_inputs<const B: usize, P: Activation>(
+        &self,
+        x: &mut [[f32; I]],
+        prev: &P,
+        delta: &mut [f32; I],
+        cache: &mut MaxoutCache<O, B>,
+    ) {
+        for (x_row, (dz, win)) in x.iter_mut().zip(cache.outputs.iter().zip(&cache.winners)) {
             input_gradient(
                 self.params.weights.as_flattened().as_flattened(),
                 K,

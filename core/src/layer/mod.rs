@@ -14,8 +14,9 @@
 //!   [`FusedTrainer`](crate::FusedTrainer). Every `Layer` is a `Backprop`
 //!   (a supertrait); a layer that is also a `FusedBackprop` is
 //!   [`Fusable`]. Both are sealed: [`Dense`], [`Maxout`] and [`Chain`]
-//!   implement them, so the caches and passes can change without breaking
-//!   a user's code. The batch methods take the rows actually present
+//!   implement them (and, for fine-tuning, [`Frozen`], [`Flash`] and
+//!   [`BiasOnly`]), so the caches and
+//!   passes can change without breaking a user's code. The batch methods take the rows actually present
 //!   (`1..=B`); the trainers check that bound before calling them.
 //!
 //! The other items are the pieces of those caches and buffers
@@ -39,9 +40,13 @@
 //! assert_eq!(size_of::<Cache<Net, 4>>(), (4 * 3 + 4 * 1 + 3) * 4);
 //! ```
 
+mod bias_only;
 mod chain;
 mod dense;
+mod flash;
+mod frozen;
 pub(crate) mod maxout;
+mod trainable;
 
 use crate::activation::Activation;
 use crate::buffer::Row;
@@ -52,9 +57,13 @@ use rand_core::Rng;
 pub use crate::buffer::{HeldRows, Zeroed};
 pub use crate::kernel::GradientMode;
 pub use crate::params::ParameterBuffer;
+pub use bias_only::BiasOnly;
 pub use chain::{Chain, ChainCache, ChainScratch};
 pub use dense::{Dense, DenseParams};
+pub use flash::{Flash, FlashWeights};
+pub use frozen::{Frozen, FrozenCache};
 pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
+pub use trainable::Trainable;
 
 /// A map from one [`Row`] to another with its own parameters: a
 /// [`Dense`] or [`Maxout`] layer, or a [`Chain`] of layers, so a whole
@@ -177,8 +186,28 @@ pub trait Backprop: Parameters + Sized + sealed::Sealed {
     /// (at least the outputs).
     type Cache<const B: usize>: Zeroed;
 
+    /// Whether the layer has parameters that train: `false` for a
+    /// [`Frozen`] layer and a chain of frozen layers. A chain whose front
+    /// part does not train computes no input gradient for it: backward
+    /// stops at the first trainable layer.
+    const TRAINS: bool;
+
+    /// Whether [`Backprop::backward_inputs`] reads more of the cache than
+    /// the dL/dZ rows (a maxout layer's winning pieces, a chain's inner
+    /// rows): then a [`Frozen`] layer, which caches only its outputs,
+    /// recomputes the rest of one row before propagating through it.
+    const INPUT_GRADIENT_READS_CACHE: bool;
+
     /// The output activation (what a loss sees behind the outputs).
     fn output_activation(&self) -> &Self::OutputActivation;
+
+    /// The parameter slices an optimizer updates, in [`Parameters::slices`]
+    /// order and shaped as [`Backprop::Grads`]: all of them for a plain
+    /// layer, none for a [`Frozen`] one, the biases of a [`BiasOnly`] one.
+    fn trainable(&self) -> impl Iterator<Item = &[f32]>;
+
+    /// Mutable [`Backprop::trainable`].
+    fn trainable_mut(&mut self) -> impl Iterator<Item = &mut [f32]>;
 
     /// Forward pass over the rows of `x`, caching what backward needs.
     fn forward<const B: usize>(&self, x: &[Self::Input], cache: &mut Self::Cache<B>);
@@ -217,13 +246,26 @@ pub trait Backprop: Parameters + Sized + sealed::Sealed {
         grads: &mut Self::Grads,
         mode: GradientMode,
     );
+
+    /// The input half of [`Backprop::backward_hidden`]: replaces each row
+    /// of `x` by dL/d(previous pre-activation) and adds nothing to any
+    /// gradient (the pass through a [`Frozen`] layer between trainable
+    /// ones).
+    fn backward_inputs<const B: usize, P: Activation>(
+        &self,
+        x: &mut [Self::Input],
+        prev: &P,
+        delta: &mut Self::Input,
+        cache: &mut Self::Cache<B>,
+    );
 }
 
 /// The passes of the fused batch-1 step ([`FusedTrainer`](crate::FusedTrainer)),
 /// for layers whose gradient is an outer product per parameter slice.
-/// Sealed; [`Dense`] and chains of fusable layers implement
-/// it, [`Maxout`] does not (its gradient goes to the winning
-/// piece only).
+/// Sealed; [`Dense`], chains of fusable layers and the fine-tuning
+/// wrappers of fusable layers ([`Frozen`], [`Flash`]: no outer products;
+/// [`BiasOnly`]: the bias's) implement it, [`Maxout`] does not (its
+/// gradient goes to the winning piece only).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be trained by the fused step (`FusedTrainer`)",
     label = "not a dense layer or a chain of them",
