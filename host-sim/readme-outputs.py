@@ -19,7 +19,10 @@ demo's model with Adam and SGD); `footprint-report` (the report as
 printed), `footprint-sizes` (other models and batch buffers), `demo-run`,
 `simulate-run`, `simulate-power-cut` and `simulate-too-small` (three runs
 as printed), `train-models` (each built-in model trained with its
-defaults, `train --json`) in host-sim/README.md. Nothing else is touched. Python 3
+defaults, `train --json`), `export-checkpoint` and `export-model` (two
+`export` runs, writing under target/readme-export/) and `experiment-<name>`
+(each `experiment` as printed, its figure written to
+target/readme-figures/) in host-sim/README.md. Nothing else is touched. Python 3
 standard library only.
 """
 
@@ -27,6 +30,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,7 +58,16 @@ def sim(*args):
 
 # What a transcript leaves out because it differs from run to run: the
 # wall-clock time of training ("trained in 105ms: ...").
-VARIES = [(re.compile(r"^trained in [0-9.]+(ns|µs|us|ms|s): ", re.M), "trained in [wall time]: ")]
+VARIES = [
+    (re.compile(r"^trained in [0-9.]+(ns|µs|us|ms|s): ", re.M), "trained in [wall time]: "),
+    # An experiment's closing "(1.3s)".
+    (re.compile(r"^\([0-9.]+(ns|µs|us|ms|s)\)$", re.M), "([wall time])"),
+    # The batch experiment's `seconds` column, right-aligned: "[s]" in its place.
+    (
+        re.compile(r"^((?:full batch|mini-batch|SGD)[^\n]*?\s\d+\s+)( *[0-9]+\.[0-9]+)(?=\s+[0-9.]+/)", re.M),
+        lambda m: m.group(1) + "[s]".rjust(len(m.group(2))),
+    ),
+]
 
 
 def transcript(*args, fails=False):
@@ -217,11 +230,45 @@ def models_table():
     return "\n".join(rows)
 
 
+def fresh(directory):
+    """`directory` (under target/, ignored by git) emptied, relative to the root."""
+    shutil.rmtree(ROOT / directory, ignore_errors=True)
+    (ROOT / directory).mkdir(parents=True)
+    return directory
+
+
+def export_checkpoint():
+    """host-sim/README.md: `export` of the committed mixed-layer checkpoint."""
+    out = fresh("target/readme-export/checkpoint")
+    return transcript("export", "host-sim/tests/data/export/mixed.mpck", "--out", out)
+
+
+def export_model():
+    """host-sim/README.md: `export --model digits` of a digits model trained here."""
+    out = fresh("target/readme-export/model")
+    checkpoint = f"{out}/trained.mpck"
+    sim("train", "--model", "digits", "--quiet", "--checkpoint", checkpoint)
+    train = f"$ microprop-sim train --model digits --quiet --checkpoint {checkpoint}"
+    block = transcript("export", "--model", "digits", "--checkpoint", checkpoint, "--out", out)
+    return block.replace("```\n", f"```\n{train}\n", 1)
+
+
+EXPERIMENTS = ["optimizers", "schedules", "normalization", "batch", "init"]
+
+
+def experiment(name):
+    """host-sim/README.md: `experiment <name>` as printed (figures to target/readme-figures)."""
+    return transcript("experiment", name, "--out", "target/readme-figures", "--no-svg")
+
+
 BLOCKS = {
     ROOT / "README.md": {"footprint-demo-table": demo_table},
     ROOT / "host-sim/README.md": {
         "demo-run": lambda: transcript("demo", "--quiet", "--no-plot"),
         "train-models": models_table,
+        "export-checkpoint": export_checkpoint,
+        "export-model": export_model,
+        **{f"experiment-{name}": (lambda name=name: experiment(name)) for name in EXPERIMENTS},
         "footprint-report": report,
         "footprint-sizes": sizes,
         "simulate-run": lambda: transcript("simulate"),
