@@ -539,7 +539,7 @@ fn train_checkpoint_eval_predict_export_round_trip() {
         p.contains("iris-rows.csv:4: [6.7, 3, 5.2, 2.3] -> class 2"),
         "{p}"
     );
-    let iris = microprop_sim::bundled_data_dir().join("iris.csv");
+    let iris = microprop_sim::data::bundled::checkout_data_dir().join("iris.csv");
     let p = ok(&[
         "predict",
         "--checkpoint",
