@@ -24,6 +24,7 @@ export MICROPROP_NO_CHECKOUT_DATA=1
 "$bin" train --model iris --epochs 1 --quiet >/dev/null
 "$bin" train --model digits --epochs 1 --quiet >/dev/null
 "$bin" eval --model iris | grep -q "checkpoint iris.mpck"
+"$bin" models | grep -q "bundled data: read from the copies built into microprop-sim"
 for file in iris.mpck digits.mpck; do
   [ -s "$file" ] || { echo "installed.sh: $file was not written into the current directory" >&2; exit 1; }
 done

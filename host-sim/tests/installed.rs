@@ -63,15 +63,26 @@ fn trains_from_the_built_in_data_and_writes_into_the_current_directory() {
         assert!(out.contains(&format!("wrote {model}.mpck: ")), "{out}");
     }
     assert_eq!(listing(here), ["digits.mpck", "iris.mpck"]);
+    let models = ok(installed(here).arg("models"));
+    assert!(
+        models.contains("bundled data: read from the copies built into microprop-sim"),
+        "{models}"
+    );
 
     // eval and predict read the default checkpoint from here too, and
     // eval scores the built-in rows.
     let eval = ok(installed(here).args(["eval", "--model", "iris"]));
     assert!(
-        eval.contains("checkpoint iris.mpck") && eval.contains("(30 rows)"),
+        eval.contains("checkpoint iris.mpck") && eval.contains("on 30 rows"),
         "{eval}"
     );
-    ok(installed(here).args(["predict", "--model", "digits", "--input", &["0"; 64].join(",")]));
+    ok(installed(here).args([
+        "predict",
+        "--model",
+        "digits",
+        "--input",
+        &["0"; 64].join(","),
+    ]));
 
     // export makes its folder here; the demo draws its curves here.
     let export = ok(installed(here).args(["export", "--model", "iris"]));
@@ -94,7 +105,9 @@ fn built_in_and_checkout_data_train_the_same_bits() {
     let data = checkout_data();
     for model in ["iris", "digits"] {
         let args = ["train", "--model", model, "--epochs", "2"];
-        ok(installed(here).args(args).args(["--checkpoint", "built-in.mpck"]));
+        ok(installed(here)
+            .args(args)
+            .args(["--checkpoint", "built-in.mpck"]));
         ok(installed(here).args(args).args([
             "--checkpoint",
             "from-files.mpck",
@@ -126,6 +139,25 @@ fn the_data_folder_comes_from_the_flag_then_the_environment() {
         "{err}"
     );
     assert!(listing(here).is_empty(), "{:?}", listing(here));
+    let models = ok(installed(here)
+        .env("MICROPROP_DATA_DIR", empty.path())
+        .arg("models"));
+    assert!(
+        models.contains(&format!(
+            "bundled data: read from the folder {} (given by MICROPROP_DATA_DIR)",
+            empty.path().display()
+        )),
+        "{models}"
+    );
+    // Without the variable and without MICROPROP_NO_CHECKOUT_DATA, the
+    // checkout's data/ is found.
+    let models = ok(installed(here)
+        .env_remove("MICROPROP_NO_CHECKOUT_DATA")
+        .arg("models"));
+    assert!(
+        models.contains("(found in the source checkout)"),
+        "{models}"
+    );
     // --data-dir wins over the variable.
     let data = checkout_data();
     ok(installed(here)

@@ -130,7 +130,7 @@ impl BundledData {
                 let why = match chosen_by {
                     ChosenBy::Flag => "given on the command line",
                     ChosenBy::Environment => "given by MICROPROP_DATA_DIR",
-                    ChosenBy::Checkout => "the source checkout's",
+                    ChosenBy::Checkout => "found in the source checkout",
                 };
                 format!("the folder {} ({why})", path.display())
             }
