@@ -25,8 +25,8 @@ pub struct DataArgs {
 }
 
 impl Default for DataArgs {
-    /// The bundled data set, from where it is found (see
-    /// [`crate::data::bundled`]).
+    /// The bundled data set, from the first place it is found: no
+    /// `--data-dir`.
     fn default() -> Self {
         DataArgs {
             csv: None,
