@@ -42,9 +42,11 @@ mod sealed {
 /// One row of a batch: `[f32; N]`. Layers name their input and output widths
 /// through this trait, which is what lets adjacent layer sizes be compared at
 /// compile time on stable Rust.
-pub trait Row: sealed::Sealed + Copy + Zeroed + 'static {
+pub trait Row: sealed::Sealed + Copy + Zeroed + PartialEq + core::fmt::Debug + 'static {
     /// Number of features in the row.
     const WIDTH: usize;
+    /// Every feature 1.
+    const ONES: Self;
     /// The row as a slice.
     fn as_slice(&self) -> &[f32];
     /// The row as a mutable slice.
@@ -53,6 +55,7 @@ pub trait Row: sealed::Sealed + Copy + Zeroed + 'static {
 
 impl<const N: usize> Row for [f32; N] {
     const WIDTH: usize = N;
+    const ONES: Self = [1.0; N];
     #[inline]
     fn as_slice(&self) -> &[f32] {
         self

@@ -1,5 +1,6 @@
 //! A network together with the scaling of its inputs and targets.
 
+use crate::buffer::Row;
 use crate::error::Error;
 use crate::inference::Inference;
 use crate::layer::Layer;
@@ -12,7 +13,7 @@ use crate::normalize::Normalizer;
 /// ```
 /// use microprop::{Dense, Identity, Inference, Layer, Model, Normalizer, Scaling};
 /// // y = x, trained on inputs scaled from [0, 1000] and targets from [0, 10].
-/// let mut model = Model::<Dense<1, 1, Identity>, 1, 1>::new(Dense::ZERO);
+/// let mut model = Model::<Dense<1, 1, Identity>>::new(Dense::ZERO);
 /// model.net.params.weights = [[1.0]];
 /// model.input = Normalizer { scaling: Scaling::MinMax, offset: [0.0], scale: [0.001] };
 /// model.target = Normalizer { scaling: Scaling::MinMax, offset: [0.0], scale: [0.1] };
@@ -21,16 +22,16 @@ use crate::normalize::Normalizer;
 /// assert_eq!(model.predict(&mut run, &mut x), Ok([5.0]));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Model<N, const D: usize, const O: usize> {
+pub struct Model<N: Layer> {
     /// The network.
     pub net: N,
-    /// Scaling of the `D` input features.
-    pub input: Normalizer<[f32; D]>,
-    /// Scaling of the `O` regression targets (identity for classifiers).
-    pub target: Normalizer<[f32; O]>,
+    /// Scaling of the input features.
+    pub input: Normalizer<N::Input>,
+    /// Scaling of the regression targets (identity for classifiers).
+    pub target: Normalizer<N::Output>,
 }
 
-impl<N: Layer<Input = [f32; D], Output = [f32; O]>, const D: usize, const O: usize> Model<N, D, O> {
+impl<N: Layer> Model<N> {
     /// `net` with identity scalings.
     pub const fn new(net: N) -> Self {
         Model {
@@ -45,8 +46,8 @@ impl<N: Layer<Input = [f32; D], Output = [f32; O]>, const D: usize, const O: usi
     ///
     /// # Errors
     /// [`Error::NonFiniteInput`]; `x` is left unscaled then.
-    pub fn predict(&self, run: &mut Inference<N>, x: &mut [f32; D]) -> Result<[f32; O], Error> {
-        if !crate::buffer::all_finite(x) {
+    pub fn predict(&self, run: &mut Inference<N>, x: &mut N::Input) -> Result<N::Output, Error> {
+        if !crate::buffer::all_finite(x.as_slice()) {
             return Err(Error::NonFiniteInput { row: 0 });
         }
         self.input.apply(x);
@@ -59,8 +60,8 @@ impl<N: Layer<Input = [f32; D], Output = [f32; O]>, const D: usize, const O: usi
     ///
     /// # Errors
     /// [`Error::NonFiniteInput`].
-    pub fn classify(&self, run: &mut Inference<N>, x: &mut [f32; D]) -> Result<usize, Error> {
-        if !crate::buffer::all_finite(x) {
+    pub fn classify(&self, run: &mut Inference<N>, x: &mut N::Input) -> Result<usize, Error> {
+        if !crate::buffer::all_finite(x.as_slice()) {
             return Err(Error::NonFiniteInput { row: 0 });
         }
         self.input.apply(x);

@@ -150,16 +150,14 @@ pub struct Normalizer<X> {
     pub scale: X,
 }
 
-impl<const D: usize> Normalizer<[f32; D]> {
+impl<X: Row> Normalizer<X> {
     /// The identity transform. Usable in `const`.
     pub const IDENTITY: Self = Normalizer {
         scaling: Scaling::MinMax,
-        offset: [0.0; D],
-        scale: [1.0; D],
+        offset: X::ZERO,
+        scale: X::ONES,
     };
-}
 
-impl<X: Row> Normalizer<X> {
     /// Scales `x` in place.
     #[inline]
     pub fn apply(&self, x: &mut X) {

@@ -47,12 +47,12 @@ fn base(kind: u8) -> Vec<u8> {
             blob
         }
         _ => {
-            let mut model = Model::<Net, 4, 3>::new(net);
+            let mut model = Model::<Net>::new(net);
             let mut fit = NormalizerFit::<4>::new();
             fit.observe(&[1.0, 2.0, 3.0, 4.0]);
             fit.observe(&[-1.0, 0.0, 5.0, 4.0]);
             model.input = fit.finish(Scaling::Standard);
-            let mut blob = vec![0u8; checkpoint::model_len::<Net, 4, 3>()];
+            let mut blob = vec![0u8; checkpoint::model_len::<Net>()];
             checkpoint::save_model(&model, &mut blob).unwrap();
             blob
         }

@@ -74,7 +74,7 @@ pub fn check_all_loaders(data: &[u8]) {
     }
 
     // A model with normalisers.
-    let mut model = Model::<Net, 4, 3>::new(net());
+    let mut model = Model::<Net>::new(net());
     let before = model;
     match checkpoint::load_model(&mut model, data) {
         Err(_) => assert!(
@@ -88,9 +88,9 @@ pub fn check_all_loaders(data: &[u8]) {
             "refused load_model changed the model"
         ),
         Ok(()) => {
-            let mut blob = vec![0u8; checkpoint::model_len::<Net, 4, 3>()];
+            let mut blob = vec![0u8; checkpoint::model_len::<Net>()];
             checkpoint::save_model(&model, &mut blob).unwrap();
-            let mut again = Model::<Net, 4, 3>::new(Net::ZERO);
+            let mut again = Model::<Net>::new(Net::ZERO);
             checkpoint::load_model(&mut again, &blob).unwrap();
             assert_eq!(bits(&again.net), bits(&model.net));
         }

@@ -278,7 +278,7 @@ mod tests {
             f.fit_buffers,
             size_of::<FitBuffers<[f32; D], L::Target, B>>()
         );
-        assert_eq!(f.model_bytes, size_of::<Model<N, D, OUT>>());
+        assert_eq!(f.model_bytes, size_of::<Model<N>>());
         assert_eq!(f.inference, size_of::<Inference<N>>());
         let m = Trainer::<N, L, O, B>::MEMORY;
         assert_eq!(

@@ -355,7 +355,7 @@ fn footprint_prints_size_of_the_real_types() {
         bytes_of(&out, "fit staging rows"),
         size_of::<FitBuffers<[f32; 64], usize, 16>>()
     );
-    let model = size_of::<Model<DigitsNet, 64, 10>>();
+    let model = size_of::<Model<DigitsNet>>();
     assert_eq!(bytes_of(&out, "flash for the model"), model);
     assert_eq!(
         bytes_of(&out, "inference RAM"),
@@ -386,7 +386,7 @@ fn footprint_json_gives_the_report_in_bytes() {
     let j: serde_json::Value = serde_json::from_str(&out).unwrap();
     type T = Trainer<DigitsNet, SoftmaxCrossEntropy, Sgd, 4>;
     let staging = size_of::<FitBuffers<[f32; 64], usize, 4>>();
-    let model = size_of::<Model<DigitsNet, 64, 10>>();
+    let model = size_of::<Model<DigitsNet>>();
     assert_eq!(
         (j["optimizer"].as_str(), j["batch"].as_u64()),
         (Some("sgd"), Some(4))
@@ -575,7 +575,7 @@ fn train_checkpoint_eval_predict_export_round_trip() {
     );
     let source = std::fs::read_to_string(exported.join("iris.rs")).unwrap();
     assert!(
-        source.contains("pub const MODEL: ::microprop::Model<Net, 4, 3>")
+        source.contains("pub const MODEL: ::microprop::Model<Net>")
             && source.contains("pub type Net = ::microprop::network!["),
         "{source}"
     );

@@ -313,13 +313,13 @@ fn everything_else() {
     }
     let mut target_norm = NormalizerFit::<3>::new();
     target_norm.observe(&y3[0]);
-    let mut model = Model::<Binary, 6, 3>::new(binary);
+    let mut model = Model::<Binary>::new(binary);
     model.input = norm.finish(Scaling::Standard);
     model.target = target_norm.finish(Scaling::MinMax);
     let mut run = Inference::<Binary>::new();
     let mut row = x[0];
     black_box(model.predict(&mut run, &mut row)).ok();
-    let mut blob = [0u8; checkpoint::model_len::<Binary, 6, 3>()];
+    let mut blob = [0u8; checkpoint::model_len::<Binary>()];
     let len = black_box(checkpoint::save_model(&model, &mut blob)).unwrap_or(0);
     black_box(checkpoint::load_model(
         &mut model,

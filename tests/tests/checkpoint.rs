@@ -93,15 +93,15 @@ fn a_model_keeps_its_normalisers() {
     let mut target_fit = NormalizerFit::<1>::new();
     target_fit.observe(&[5.0]);
     target_fit.observe(&[7.0]);
-    let mut model = Model::<Small, 2, 1>::new(Small::ZERO);
+    let mut model = Model::<Small>::new(Small::ZERO);
     model
         .net
         .init(Init::Xavier, &mut microprop::init::seeded(3));
     model.input = fit.finish(Scaling::MinMax);
     model.target = target_fit.finish(Scaling::Standard);
-    let mut blob = vec![0u8; checkpoint::model_len::<Small, 2, 1>()];
+    let mut blob = vec![0u8; checkpoint::model_len::<Small>()];
     checkpoint::save_model(&model, &mut blob).unwrap();
-    let mut loaded = Model::<Small, 2, 1>::new(Small::ZERO);
+    let mut loaded = Model::<Small>::new(Small::ZERO);
     checkpoint::load_model(&mut loaded, &blob).unwrap();
     assert_eq!(loaded, model);
     // Parameters alone can still be read from a model checkpoint.

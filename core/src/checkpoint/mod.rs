@@ -61,10 +61,11 @@ pub use store::{SlotInfo, Store, StoreError};
 use codec::{Reader, Writer};
 
 use crate::activation::ActivationKind;
+use crate::buffer::Row;
 use crate::dynamic::{LayerSpec, Network, Topology};
 use crate::layer::{Layer, LayerShape};
 use crate::model::Model;
-use crate::normalize::{Normalizer, Scaling};
+use crate::normalize::Scaling;
 use crate::optim::Optimizer;
 use crate::params::Parameters;
 use crate::trainer::Trainer;
@@ -141,8 +142,8 @@ where
 }
 
 /// Bytes written by [`save_model`].
-pub const fn model_len<N: Layer, const D: usize, const O: usize>() -> usize {
-    encoded_len::<N>(None, Some(D), Some(O))
+pub const fn model_len<N: Layer>() -> usize {
+    encoded_len::<N>(None, Some(N::Input::WIDTH), Some(N::Output::WIDTH))
 }
 
 /// A normaliser seen as slices, whatever its width.
@@ -250,22 +251,16 @@ where
 ///
 /// # Errors
 /// [`CheckpointError::BufferTooSmall`].
-pub fn save_model<N, const D: usize, const O: usize>(
-    model: &Model<N, D, O>,
-    buf: &mut [u8],
-) -> Result<usize, CheckpointError>
-where
-    N: Layer<Input = [f32; D], Output = [f32; O]>,
-{
+pub fn save_model<N: Layer>(model: &Model<N>, buf: &mut [u8]) -> Result<usize, CheckpointError> {
     let input = NormView {
         scaling: model.input.scaling,
-        offset: &model.input.offset,
-        scale: &model.input.scale,
+        offset: model.input.offset.as_slice(),
+        scale: model.input.scale.as_slice(),
     };
     let target = NormView {
         scaling: model.target.scaling,
-        offset: &model.target.offset,
-        scale: &model.target.scale,
+        offset: model.target.offset.as_slice(),
+        scale: model.target.scale.as_slice(),
     };
     encode(&model.net, NO_STATE, Some(input), Some(target), buf)
 }
@@ -274,29 +269,21 @@ where
 ///
 /// # Errors
 /// Any [`CheckpointError`] but `BufferTooSmall`; nothing is changed then.
-pub fn load_model<N, const D: usize, const O: usize>(
-    model: &mut Model<N, D, O>,
-    buf: &[u8],
-) -> Result<(), CheckpointError>
-where
-    N: Layer<Input = [f32; D], Output = [f32; O]>,
-{
+pub fn load_model<N: Layer>(model: &mut Model<N>, buf: &[u8]) -> Result<(), CheckpointError> {
     let Model { net, input, target } = model;
-    let input: &mut Normalizer<[f32; D]> = input;
-    let target: &mut Normalizer<[f32; O]> = target;
     decode(
         buf,
         net,
         NO_STATE_MUT,
         Some(NormTarget {
             scaling: &mut input.scaling,
-            offset: &mut input.offset,
-            scale: &mut input.scale,
+            offset: input.offset.as_mut_slice(),
+            scale: input.scale.as_mut_slice(),
         }),
         Some(NormTarget {
             scaling: &mut target.scaling,
-            offset: &mut target.offset,
-            scale: &mut target.scale,
+            offset: target.offset.as_mut_slice(),
+            scale: target.scale.as_mut_slice(),
         }),
     )
 }

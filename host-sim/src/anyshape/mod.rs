@@ -294,14 +294,14 @@ mod tests {
 
     #[test]
     fn a_model_checkpoint_brings_its_normalisers() {
-        let mut model = Model::<Typed, 3, 2>::new(typed());
+        let mut model = Model::<Typed>::new(typed());
         model.input = Normalizer {
             scaling: Scaling::Standard,
             offset: [1.0, 2.0, 3.0],
             scale: [0.5, 0.25, 0.0],
         };
         model.target.offset = [-1.0, 7.5];
-        let mut blob = vec![0u8; checkpoint::model_len::<Typed, 3, 2>()];
+        let mut blob = vec![0u8; checkpoint::model_len::<Typed>()];
         checkpoint::save_model(&model, &mut blob).unwrap();
         let loaded = Trained::from_checkpoint(&blob).unwrap();
         let input = loaded.input_scaling().unwrap();
@@ -316,7 +316,7 @@ mod tests {
             (Scaling::MinMax, &[-1.0, 7.5][..])
         );
         model.target.scale = [0.5, 0.0];
-        let mut blob = vec![0u8; checkpoint::model_len::<Typed, 3, 2>()];
+        let mut blob = vec![0u8; checkpoint::model_len::<Typed>()];
         checkpoint::save_model(&model, &mut blob).unwrap();
         let loaded = Trained::from_checkpoint(&blob).unwrap();
         for x in [[0.5f32, -2.0, 1.5], [3.0, 0.25, -7.0]] {

@@ -111,7 +111,7 @@ impl ModelVisitor for EvalVisitor<'_> {
         L: Task<O> + AcceptsActivation<N::OutputActivation>,
     {
         let o = self.options;
-        let (loaded, contents) = checkpoints::load_model::<N, D, O>(&self.checkpoint, model)?;
+        let (loaded, contents) = checkpoints::load_model::<N>(&self.checkpoint, model)?;
         let (train, test) = load_split::<L, D, O>(
             &o.source()?,
             &BundledData::locate(o.data.data_dir.as_deref()),

@@ -94,7 +94,7 @@ impl ModelVisitor for PredictVisitor<'_> {
         L: Task<O> + AcceptsActivation<N::OutputActivation>,
     {
         let o = self.options;
-        let (loaded, _) = checkpoints::load_model::<N, D, O>(&self.checkpoint, model)?;
+        let (loaded, _) = checkpoints::load_model::<N>(&self.checkpoint, model)?;
         let mut rows: Vec<Row<D>> = Vec::new();
         for (i, text) in o.inputs.iter().enumerate() {
             rows.push((
@@ -128,7 +128,7 @@ impl ModelVisitor for PredictVisitor<'_> {
 }
 
 fn predict_one<N, const D: usize, const O: usize>(
-    model: &Model<N, D, O>,
+    model: &Model<N>,
     run: &mut Inference<N>,
     x: &[f32; D],
 ) -> Result<[f32; O], microprop::Error>

@@ -18,7 +18,7 @@ pub struct Exported {
     pub binary: PathBuf,
     /// The Rust source.
     pub source: PathBuf,
-    /// Bytes of the model as a `const` (`size_of::<Model<N, D, O>>()`).
+    /// Bytes of the model as a `const` (`size_of::<Model<N>>()`).
     pub const_bytes: usize,
     /// Parameters.
     pub parameters: usize,

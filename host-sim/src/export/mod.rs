@@ -18,7 +18,7 @@
 //! mod trained {
 //!     include!("iris.rs"); // written by `microprop-sim export iris.mpck`
 //! }
-//! static MODEL: microprop::Model<trained::Net, 4, 3> = trained::MODEL;
+//! static MODEL: microprop::Model<trained::Net> = trained::MODEL;
 //! ```
 
 pub mod builtin;

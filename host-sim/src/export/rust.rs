@@ -71,7 +71,6 @@ pub fn source(net: &Trained, label: &str, origin: &str) -> Result<String> {
     let _ = writeln!(s, "{ALLOW}");
     let _ = writeln!(s, "pub const NET: Net = {};", chain(&values, ""));
     if scaled {
-        let (d, o) = (net.inputs(), net.outputs());
         let _ = writeln!(s);
         let _ = writeln!(
             s,
@@ -80,7 +79,7 @@ pub fn source(net: &Trained, label: &str, origin: &str) -> Result<String> {
         let _ = writeln!(s, "{ALLOW}");
         let _ = writeln!(
             s,
-            "pub const MODEL: ::microprop::Model<Net, {d}, {o}> = ::microprop::Model {{"
+            "pub const MODEL: ::microprop::Model<Net> = ::microprop::Model {{"
         );
         let _ = writeln!(s, "    net: NET,");
         let _ = writeln!(

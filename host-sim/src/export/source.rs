@@ -18,7 +18,7 @@ use crate::models::{Builtin, ModelVisitor, Task};
 pub(super) struct Generated {
     /// The Rust source.
     pub(super) text: String,
-    /// `size_of::<Model<N, D, O>>()`.
+    /// `size_of::<Model<N>>()`.
     pub(super) const_bytes: usize,
     /// Parameters of the network.
     pub(super) parameters: usize,
@@ -48,7 +48,7 @@ pub(super) fn generate(model: Builtin, path: &Path) -> Result<Generated> {
             N: Layer<Input = [f32; D], Output = [f32; O]> + Clone + 'static,
             L: Task<O> + AcceptsActivation<N::OutputActivation>,
         {
-            let (loaded, _) = checkpoints::load_model::<N, D, O>(self.0, model)?;
+            let (loaded, _) = checkpoints::load_model::<N>(self.0, model)?;
             let file = self.0.file_name().map_or_else(
                 || self.0.display().to_string(),
                 |f| f.to_string_lossy().into_owned(),
@@ -59,7 +59,7 @@ pub(super) fn generate(model: Builtin, path: &Path) -> Result<Generated> {
             );
             Ok(Generated {
                 text: rust_source(&loaded, &model.label(), &origin)?,
-                const_bytes: size_of::<Model<N, D, O>>(),
+                const_bytes: size_of::<Model<N>>(),
                 parameters: N::LEN,
             })
         }
@@ -74,7 +74,7 @@ pub(super) fn generate(model: Builtin, path: &Path) -> Result<Generated> {
 /// # Errors
 /// If a value is not finite.
 pub fn rust_source<N, const D: usize, const O: usize>(
-    model: &Model<N, D, O>,
+    model: &Model<N>,
     label: &str,
     origin: &str,
 ) -> Result<String>

@@ -121,11 +121,8 @@ pub fn read(path: &Path) -> Result<(Vec<u8>, Contents)> {
 ///
 /// # Errors
 /// Only if the core's length computation and its encoder disagree (a bug).
-pub fn model_blob<N, const D: usize, const O: usize>(model: &Model<N, D, O>) -> Result<Vec<u8>>
-where
-    N: Layer<Input = [f32; D], Output = [f32; O]>,
-{
-    let mut blob = vec![0u8; checkpoint::model_len::<N, D, O>()];
+pub fn model_blob<N: Layer>(model: &Model<N>) -> Result<Vec<u8>> {
+    let mut blob = vec![0u8; checkpoint::model_len::<N>()];
     let len = checkpoint::save_model(model, &mut blob).map_err(|e| anyhow!("{e}"))?;
     blob.truncate(len);
     Ok(blob)
@@ -193,13 +190,7 @@ pub fn explain(e: CheckpointError, path: &Path, model: Builtin) -> anyhow::Error
 /// If the file can't be read, is damaged, or is for another model: the
 /// core's message ("checkpoint is for 64-32-10, model is 4-16-3") with the
 /// built-in model it fits.
-pub fn load_model<N, const D: usize, const O: usize>(
-    path: &Path,
-    model: Builtin,
-) -> Result<(Box<Model<N, D, O>>, Contents)>
-where
-    N: Layer<Input = [f32; D], Output = [f32; O]>,
-{
+pub fn load_model<N: Layer>(path: &Path, model: Builtin) -> Result<(Box<Model<N>>, Contents)> {
     let (blob, contents) = read(path)?;
     let mut loaded = Box::new(Model::new(N::ZERO));
     checkpoint::load_model(&mut loaded, &blob).map_err(|e| explain(e, path, model))?;
@@ -287,7 +278,7 @@ mod tests {
         let path = dir.path().join("digits.mpck");
         let blob = model_blob(&Model::new(DigitsNet::ZERO)).unwrap();
         write_atomic(&path, &blob).unwrap();
-        let err = load_model::<IrisNet, 4, 3>(&path, Builtin::Iris)
+        let err = load_model::<IrisNet>(&path, Builtin::Iris)
             .unwrap_err()
             .to_string();
         assert!(

@@ -67,7 +67,7 @@ where
 /// # Errors
 /// If a row is refused.
 pub fn evaluate_model<N, L, const D: usize, const O: usize>(
-    model: &Model<N, D, O>,
+    model: &Model<N>,
     set: &LabeledSet<D, L::Target>,
 ) -> Result<Evaluation>
 where

@@ -33,7 +33,7 @@ pub struct Footprint {
     /// Input and target normalisers:
     /// `size_of::<Normalizer<[f32; D]>>() + size_of::<Normalizer<[f32; O]>>()`.
     pub normalizers: usize,
-    /// Network with its normalisers, `size_of::<Model<N, D, O>>()`: what a
+    /// Network with its normalisers, `size_of::<Model<N>>()`: what a
     /// deployed model stores (in flash as a `const`, or in RAM).
     pub model_bytes: usize,
     /// The inference workspace, `Inference::<N>::BYTES`.
@@ -86,7 +86,7 @@ where
         trainer: size_of::<Trainer<N, L, O, B>>(),
         fit_buffers: size_of::<FitBuffers<[f32; D], L::Target, B>>(),
         normalizers: size_of::<Normalizer<[f32; D]>>() + size_of::<Normalizer<[f32; OUT]>>(),
-        model_bytes: size_of::<Model<N, D, OUT>>(),
+        model_bytes: size_of::<Model<N>>(),
         inference: Inference::<N>::BYTES,
         best_copy: size_of::<N>(),
     }

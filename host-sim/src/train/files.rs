@@ -18,7 +18,7 @@ use crate::models::checkpoints::{self, model_blob, training_blob};
 /// If a file can't be written.
 pub fn write_checkpoints<N, L, Opt, const D: usize, const O: usize, const B: usize>(
     options: &TrainOptions,
-    model: &Model<N, D, O>,
+    model: &Model<N>,
     trainer: &Trainer<N, L, Opt, B>,
 ) -> Result<Vec<(PathBuf, String)>>
 where

@@ -117,7 +117,7 @@ pub const NET: Net = ::microprop::Chain::new(
 
 /// The trained network with the scaling of its inputs and targets.
 #[allow(clippy::approx_constant)]
-pub const MODEL: ::microprop::Model<Net, 1, 1> = ::microprop::Model {
+pub const MODEL: ::microprop::Model<Net> = ::microprop::Model {
     net: NET,
     input: ::microprop::Normalizer {
         scaling: ::microprop::Scaling::MinMax,

@@ -41,7 +41,7 @@ fn same_bits(flags: &[&str]) {
     ok(&own_args);
 
     let bytes = std::fs::read(&typed_file).unwrap();
-    let mut typed = Box::new(Model::<IrisNet, 4, 3>::new(IrisNet::ZERO));
+    let mut typed = Box::new(Model::<IrisNet>::new(IrisNet::ZERO));
     checkpoint::load_model(&mut typed, &bytes).unwrap();
     let own = read_model(&own_file).unwrap();
     let typed_bits: Vec<u32> = typed.net.slices().flatten().map(|v| v.to_bits()).collect();
