@@ -162,7 +162,8 @@ fn digits_demo_reaches_93_percent_and_reports_real_sizes() {
     assert!(report.epochs.last().unwrap().mean_loss() < report.epochs[0].mean_loss() / 3.0);
 
     // The reported accuracy is really the returned network's.
-    let (train, test) = demo::load_digits(&BundledData::folder(checkout_data_dir()), &config).unwrap();
+    let (train, test) =
+        demo::load_digits(&BundledData::folder(checkout_data_dir()), &config).unwrap();
     assert_eq!(accuracy(&net, &test), report.test_accuracy);
     assert_eq!(accuracy(&net, &train), report.train_accuracy);
     claims::record(
