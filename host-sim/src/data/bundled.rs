@@ -7,7 +7,7 @@
 //!    (when set and not empty);
 //! 3. the `data/` folder of the source checkout this binary was built from,
 //!    when it still exists (skipped with `MICROPROP_NO_CHECKOUT_DATA=1`);
-//! 4. the copies built into the binary (`include_bytes!`, 1.9 MB), parsed
+//! 4. the copies built into the binary (`include_bytes!`), parsed
 //!    from memory.
 //!
 //! So a binary installed with `cargo install --path host-sim` trains on
