@@ -12,15 +12,16 @@ use microprop::{
     Adam, BatchMode, Dense, FitConfig, Identity, Init, Layer, LrSchedule, Relu, Scaling,
     SliceDataset, SoftmaxCrossEntropy, Stopping, Trainer, Workspace, network,
 };
-use microprop_sim::bundled_data_dir;
-use microprop_sim::data::{LabelColumn, class_label, fit_normalizer, load_csv};
+use microprop_sim::data::bundled::{BundledData, IRIS};
+use microprop_sim::data::{LabelColumn, class_label, fit_normalizer};
 
 /// 4 measurements -> 10 ReLU units -> 3 logits.
 type MyNet = network![Dense<4, 10, Relu>, Dense<10, 3, Identity>];
 
 /// Trains `MyNet` on iris; returns the held-out accuracy.
 fn train() -> anyhow::Result<f32> {
-    let table = load_csv(&bundled_data_dir().join("iris.csv"), &LabelColumn::Last)?;
+    // data/iris.csv, or the copy built into the binary (`BundledData::locate`).
+    let table = BundledData::locate(None).csv(IRIS, &LabelColumn::Last)?;
     let (train, test) = table
         .typed::<4, usize>("MyNet (4-10-3)", |v| class_label(v, 3))?
         .split(0.2, 7);

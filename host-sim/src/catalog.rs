@@ -2,11 +2,13 @@
 
 use std::fmt::Write as _;
 
+use crate::data::BundledData;
 use crate::footprint::BATCHES;
 use crate::models::Builtin;
 
 /// The table `models` prints: each model's layers, activations and loss,
-/// default optimizer, learning rate, batch and epochs, and bundled data.
+/// default optimizer, learning rate, batch and epochs, and bundled data;
+/// then where the bundled data sets are read from ([`BundledData::locate`]).
 pub fn models_table() -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -30,6 +32,11 @@ pub fn models_table() -> String {
         );
     }
     let _ = writeln!(s, "footprint batch buffers: {BATCHES:?}");
+    let _ = writeln!(
+        s,
+        "bundled data: read from {}; --data-dir or MICROPROP_DATA_DIR names another folder",
+        BundledData::locate(None).describe()
+    );
     s
 }
 

@@ -2,7 +2,7 @@
 //! linear warmup then cosine decay, mini-batches of 16 — and report
 //! accuracy, a confusion matrix, memory on the default MCU and the curves.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser};
@@ -11,8 +11,8 @@ use microprop::{
     OnEpoch, SliceDataset, SoftmaxCrossEntropy, Stopping, Trainer, Warmup, Workspace,
 };
 
-use crate::data::LabeledSet;
 use crate::data::digits::{self, PIXELS};
+use crate::data::{BundledData, LabeledSet};
 pub use crate::models::DigitsNet;
 use crate::report::plot::{Figure, Legend, Panel, Series, Style};
 use crate::report::{
@@ -109,17 +109,17 @@ pub struct DemoReport {
     pub footprint: Footprint,
 }
 
-/// Loads `digits8x8.csv` from `data_dir`, splits it as `config` says and
+/// Loads `digits8x8.csv` from `data`, splits it as `config` says and
 /// scales pixels to [0, 1] with the core's min-max normaliser fitted on the
 /// training rows ([`digits::load_digits`]).
 ///
 /// # Errors
 /// If the file is missing or malformed.
 pub fn load_digits(
-    data_dir: &Path,
+    data: &BundledData,
     config: &DemoConfig,
 ) -> Result<(LabeledSet<PIXELS>, LabeledSet<PIXELS>)> {
-    digits::load_digits(data_dir, config.test_fraction, config.seed)
+    digits::load_digits(data, config.test_fraction, config.seed)
 }
 
 /// Accuracy of `net` on `set`.
@@ -146,11 +146,11 @@ pub fn accuracy<const D: usize, N: Layer<Input = [f32; D]>>(
 /// # Errors
 /// If the data can't be loaded or training fails.
 pub fn run(
-    data_dir: &Path,
+    data: &BundledData,
     config: &DemoConfig,
     progress: bool,
 ) -> Result<(DigitsNet, DemoReport)> {
-    let (train, test) = load_digits(data_dir, config)?;
+    let (train, test) = load_digits(data, config)?;
     let mut net = DigitsNet::ZERO;
     net.init(Init::Xavier, &mut microprop::init::seeded(config.seed));
     // Boxed only because a host stack is small for tests; on a device this
@@ -301,11 +301,12 @@ pub struct DemoOptions {
     /// The run's settings.
     #[command(flatten)]
     pub config: DemoConfig,
-    /// Directory holding digits8x8.csv.
-    #[arg(long, default_value_os_t = crate::bundled_data_dir())]
-    pub data: PathBuf,
+    /// Folder holding digits8x8.csv (default: $MICROPROP_DATA_DIR, else the
+    /// source checkout's data/, else the copy built into the binary).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
     /// Where to write the loss/accuracy curves (PNG).
-    #[arg(long, default_value_os_t = crate::target_dir().join("demo-curves.png"))]
+    #[arg(long, default_value = "demo-curves.png")]
     pub plot: PathBuf,
     /// Don't draw the curves.
     #[arg(long)]
@@ -340,7 +341,8 @@ pub fn command(options: &DemoOptions) -> Result<()> {
         config.seed
     )?;
     let started = std::time::Instant::now();
-    let (_, report) = run(&options.data, config, !options.quiet)?;
+    let data = BundledData::locate(options.data.as_deref());
+    let (_, report) = run(&data, config, !options.quiet)?;
     let elapsed = started.elapsed();
     if let (Some(first), Some(last)) = (report.epochs.first(), report.epochs.last()) {
         outln!(

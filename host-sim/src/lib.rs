@@ -58,23 +58,6 @@ pub mod report;
 pub mod simulate;
 pub mod train;
 
-/// The workspace's root directory (where this crate was built from).
-fn workspace_dir() -> &'static std::path::Path {
-    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest)
-}
-
-/// The workspace's bundled `data/` directory.
-pub fn bundled_data_dir() -> std::path::PathBuf {
-    workspace_dir().join("data")
-}
-
-/// The workspace's build directory (`target/`), where the demo and the
-/// experiments write their figures unless told otherwise.
-pub fn target_dir() -> std::path::PathBuf {
-    workspace_dir().join("target")
-}
-
 /// Whether `e` is, at its root, a write to a closed pipe (the reader of
 /// stdout went away): the command then ends quietly.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -20,13 +20,20 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Runs the binary; returns (success, stdout, stderr).
+/// Runs the binary in a fresh, empty current directory (where the outputs
+/// no flag names go, e.g. the default checkpoint); returns (success,
+/// stdout, stderr).
 fn run(args: &[&str]) -> (bool, String, String) {
+    let here = tempfile::tempdir().unwrap();
     let Output {
         status,
         stdout,
         stderr,
-    } = bin().args(args).output().expect("the binary runs");
+    } = bin()
+        .current_dir(here.path())
+        .args(args)
+        .output()
+        .expect("the binary runs");
     (
         status.success(),
         String::from_utf8_lossy(&stdout).into_owned(),
@@ -539,7 +546,7 @@ fn train_checkpoint_eval_predict_export_round_trip() {
         p.contains("iris-rows.csv:4: [6.7, 3, 5.2, 2.3] -> class 2"),
         "{p}"
     );
-    let iris = microprop_sim::bundled_data_dir().join("iris.csv");
+    let iris = microprop_sim::data::bundled::checkout_data_dir().join("iris.csv");
     let p = ok(&[
         "predict",
         "--checkpoint",

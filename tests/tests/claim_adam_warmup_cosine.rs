@@ -12,7 +12,7 @@ use microprop::{
     Adam, BatchMode, FitConfig, Init, Layer, LrSchedule, OnEpoch, SliceDataset,
     SoftmaxCrossEntropy, Stopping, Trainer, Warmup, WarmupStart, Workspace,
 };
-use microprop_sim::bundled_data_dir;
+use microprop_sim::data::bundled::{BundledData, checkout_data_dir};
 use microprop_sim::demo::{self, DemoConfig, DigitsNet};
 
 #[test]
@@ -21,7 +21,8 @@ fn adam_with_warmup_and_cosine_learns_the_digits() {
     const EPOCHS: u32 = 30;
     let started = std::time::Instant::now();
     let demo_config = DemoConfig::default();
-    let (train, test) = demo::load_digits(&bundled_data_dir(), &demo_config).unwrap();
+    let (train, test) =
+        demo::load_digits(&BundledData::folder(checkout_data_dir()), &demo_config).unwrap();
     let data = SliceDataset::new(&train.features, &train.labels).unwrap();
     let steps_per_epoch = BatchMode::MiniBatch(BATCH).iterations_per_epoch(train.len()) as u32;
     let total = steps_per_epoch * EPOCHS;

@@ -13,8 +13,8 @@ use microprop::{
     Dense, EpochStats, Identity, Inference, Init, Layer, MeanSquaredError, Parameters, Sgd,
     Sigmoid, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
-use microprop_sim::bundled_data_dir;
 use microprop_sim::data::LabeledSet;
+use microprop_sim::data::bundled::{BundledData, checkout_data_dir};
 use microprop_sim::demo::{self, DemoConfig, DigitsNet, DigitsTrainer};
 use microprop_tests::claims;
 use microprop_tests::params::flat;
@@ -141,7 +141,8 @@ fn iris_mini_batch_sgd_generalises() {
 #[test]
 fn digits_demo_reaches_93_percent_and_reports_real_sizes() {
     let config = DemoConfig::default();
-    let (net, report) = demo::run(&bundled_data_dir(), &config, false).unwrap();
+    let (net, report) =
+        demo::run(&BundledData::folder(checkout_data_dir()), &config, false).unwrap();
     eprintln!(
         "digits 64-32-10 demo ({} epochs): train acc {:.4} ({} rows), test acc {:.4} ({} rows), \
          first/last epoch loss {:.4}/{:.4}",
@@ -161,7 +162,8 @@ fn digits_demo_reaches_93_percent_and_reports_real_sizes() {
     assert!(report.epochs.last().unwrap().mean_loss() < report.epochs[0].mean_loss() / 3.0);
 
     // The reported accuracy is really the returned network's.
-    let (train, test) = demo::load_digits(&bundled_data_dir(), &config).unwrap();
+    let (train, test) =
+        demo::load_digits(&BundledData::folder(checkout_data_dir()), &config).unwrap();
     assert_eq!(accuracy(&net, &test), report.test_accuracy);
     assert_eq!(accuracy(&net, &train), report.train_accuracy);
     claims::record(

@@ -7,7 +7,7 @@ use microprop::{
     Adam, Dense, Error, Fusable, FusedTrainer, Identity, Layer, LeakyRelu, MeanSquaredError,
     Optimizer, Parameters, Relu, Sgd, Sigmoid, SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
-use microprop_sim::bundled_data_dir;
+use microprop_sim::data::bundled::{BundledData, checkout_data_dir};
 use microprop_sim::demo::{self, DemoConfig};
 use microprop_tests::for_each_optimizer;
 use microprop_tests::params::bits;
@@ -85,7 +85,11 @@ where
 
 #[test]
 fn fused_step_equals_the_unfused_step_bit_for_bit_on_digits() {
-    let (train, _) = demo::load_digits(&bundled_data_dir(), &DemoConfig::default()).unwrap();
+    let (train, _) = demo::load_digits(
+        &BundledData::folder(checkout_data_dir()),
+        &DemoConfig::default(),
+    )
+    .unwrap();
     let rows: Vec<([f32; 64], usize)> = train
         .features
         .iter()
@@ -135,7 +139,11 @@ fn fused_step_equals_the_unfused_step_bit_for_bit_on_a_deep_regression() {
 
 #[test]
 fn a_refused_fused_step_changes_nothing() {
-    let (train, _) = demo::load_digits(&bundled_data_dir(), &DemoConfig::default()).unwrap();
+    let (train, _) = demo::load_digits(
+        &BundledData::folder(checkout_data_dir()),
+        &DemoConfig::default(),
+    )
+    .unwrap();
     let mut net = Digits::ZERO;
     net.init(Init::Xavier, &mut seeded(2));
     let mut trainer = Box::new(FusedTrainer::<Digits, _, _>::new(

@@ -3,6 +3,7 @@
 //! and the column.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -35,11 +36,29 @@ pub enum LabelColumn {
 pub fn load_csv(path: &Path, label: &LabelColumn) -> Result<Table> {
     let source = path.display().to_string();
     let file = File::open(path).map_err(|e| anyhow!("cannot open {source}: {e}"))?;
+    read_csv(&source, file, label)
+}
+
+/// Reads CSV text with one header row from `input` as [`load_csv`] reads a
+/// file; `source` names it in the table and in messages (e.g. the bundled
+/// data sets built into the binary, read from their bytes).
+///
+/// ```
+/// use microprop_sim::data::{LabelColumn, read_csv};
+/// let table = read_csv("inline", &b"x,y,label\n1,2,0\n3,4,1\n"[..], &LabelColumn::Last)?;
+/// assert_eq!((table.len(), table.width), (2, 2));
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`load_csv`].
+pub fn read_csv(source: &str, input: impl Read, label: &LabelColumn) -> Result<Table> {
+    let source = source.to_string();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(LineCounter::new(file));
+        .from_reader(LineCounter::new(input));
     let mut record = csv::StringRecord::new();
     let has_header = reader
         .read_record(&mut record)
@@ -172,10 +191,18 @@ pub(super) fn csv_reason(e: &csv::Error) -> String {
 /// As [`load_csv`], and if a row does not have `D` features or a label is
 /// not a non-negative integer; the message names the file, line and column.
 pub fn load_labeled_csv<const D: usize>(path: &Path) -> Result<LabeledSet<D>> {
-    let table = load_csv(path, &LabelColumn::Last)?;
+    labeled_set(load_csv(path, &LabelColumn::Last)?)
+}
+
+/// The rows of `table` as `D` features and a class index each.
+///
+/// # Errors
+/// If a row does not have `D` features or a label is not a non-negative
+/// integer; the message names the table's source, line and column.
+pub fn labeled_set<const D: usize>(table: Table) -> Result<LabeledSet<D>> {
     table
         .typed::<D, usize>(&format!("with {D} inputs"), |v| class_label(v, usize::MAX))
-        .with_context(|| format!("loading {}", path.display()))
+        .with_context(|| format!("loading {}", table.source))
 }
 
 #[cfg(test)]

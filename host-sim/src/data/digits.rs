@@ -1,12 +1,11 @@
 //! The bundled 8x8 digits as the demo trains on them: split, and scaled
 //! with min-max fitted on the training rows.
 
-use std::path::Path;
-
 use anyhow::Result;
 use microprop::Scaling;
 
-use super::csv_file::load_labeled_csv;
+use super::bundled::{BundledData, DIGITS};
+use super::csv_file::{LabelColumn, labeled_set};
 use super::labeled::LabeledSet;
 use super::normalize::fit_normalizer;
 
@@ -16,7 +15,7 @@ pub const PIXELS: usize = 64;
 /// The fraction of the rows the demo and the batch experiment hold out.
 pub const TEST_FRACTION: f32 = 0.2;
 
-/// Loads `digits8x8.csv` from `data_dir`, holds out `test_fraction` of the
+/// Loads `digits8x8.csv` from `data`, holds out `test_fraction` of the
 /// rows after a shuffle with `seed` (as [`LabeledSet::split`]), and scales
 /// both sets with the core's min-max normaliser fitted on the training
 /// rows: `(train, test)`.
@@ -24,11 +23,11 @@ pub const TEST_FRACTION: f32 = 0.2;
 /// # Errors
 /// If the file is missing or malformed.
 pub fn load_digits(
-    data_dir: &Path,
+    data: &BundledData,
     test_fraction: f32,
     seed: u64,
 ) -> Result<(LabeledSet<PIXELS>, LabeledSet<PIXELS>)> {
-    let set = load_labeled_csv::<PIXELS>(&data_dir.join("digits8x8.csv"))?;
+    let set = labeled_set::<PIXELS>(data.csv(DIGITS, &LabelColumn::Last)?)?;
     let (mut train, mut test) = set.split(test_fraction, seed);
     let normalizer = fit_normalizer(Scaling::MinMax, &train.features);
     train.normalize(&normalizer);

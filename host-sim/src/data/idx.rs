@@ -92,12 +92,32 @@ impl IdxArray {
 /// shorter than its header says, or has bytes after the data; each message
 /// names the file and the byte offset.
 pub fn read_idx(path: &Path) -> Result<IdxArray> {
-    let name = path.display();
-    let raw = std::fs::read(path).map_err(|e| anyhow!("cannot read {name}: {e}"))?;
+    let raw = std::fs::read(path).map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+    parse_idx_file(path, &raw)
+}
+
+/// Parses the bytes of an IDX file (raw or gzip) as [`read_idx`] reads a
+/// file; `name` names it in messages (e.g. a bundled data set built into
+/// the binary).
+///
+/// ```
+/// use std::path::Path;
+/// use microprop_sim::data::idx::{encode_idx_u8, parse_idx_file};
+/// let bytes = encode_idx_u8(&[2, 3], &[1, 2, 3, 4, 5, 6]);
+/// let array = parse_idx_file(Path::new("inline"), &bytes)?;
+/// assert_eq!((array.items(), array.item_len()), (2, 3));
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`read_idx`].
+pub fn parse_idx_file(name: &Path, raw: &[u8]) -> Result<IdxArray> {
+    let name = name.display();
     let gzip = raw.starts_with(&[0x1f, 0x8b]);
+    let decompressed;
     let bytes = if gzip {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
+        flate2::read::MultiGzDecoder::new(raw)
             .read_to_end(&mut out)
             .map_err(|e| {
                 anyhow!(
@@ -105,11 +125,12 @@ pub fn read_idx(path: &Path) -> Result<IdxArray> {
                     out.len()
                 )
             })?;
-        out
+        decompressed = out;
+        &decompressed[..]
     } else {
         raw
     };
-    parse_idx(&bytes, gzip).map_err(|why| {
+    parse_idx(bytes, gzip).map_err(|why| {
         let inside = if gzip {
             " (in the decompressed data)"
         } else {
@@ -220,8 +241,21 @@ fn parse_idx(bytes: &[u8], gzip: bool) -> Result<IdxArray, String> {
 /// one-dimensional integers or the two files hold different numbers of items
 /// (the message names both files and both counts).
 pub fn load_idx_pair(images: &Path, labels: &Path) -> Result<Table> {
-    let image_array = read_idx(images)?;
-    let label_array = read_idx(labels)?;
+    idx_pair_table(images, read_idx(images)?, labels, read_idx(labels)?)
+}
+
+/// An images file and its labels file, both already read (as
+/// [`read_idx`] or [`parse_idx_file`] give them), into a [`Table`] as
+/// [`load_idx_pair`] makes it; `images` and `labels` name them in messages.
+///
+/// # Errors
+/// As [`load_idx_pair`], past reading the files.
+pub fn idx_pair_table(
+    images: &Path,
+    image_array: IdxArray,
+    labels: &Path,
+    label_array: IdxArray,
+) -> Result<Table> {
     if label_array.dims.len() != 1 || !label_array.kind.is_integer() {
         bail!(
             "{}: a labels file holds one dimension of integers, this one holds {:?} of {:?}",

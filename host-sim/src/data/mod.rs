@@ -1,4 +1,6 @@
-//! The data layer: CSV and IDX files into an untyped [`Table`], the shape
+//! The data layer: CSV and IDX files into an untyped [`Table`], the bundled
+//! data sets from a folder or from the copies built into the binary
+//! ([`bundled`]), the shape
 //! check that turns a table into the typed rows a model takes
 //! ([`Table::typed`], [`LabeledSet`]), shuffling and splitting, scaling with
 //! the core's normaliser, and the generated data sets (XOR, sine, the
@@ -12,6 +14,7 @@
 //! line and column (CSV) or byte offset (IDX); nothing panics. This layer
 //! imports only [`crate::options`] (for [`crate::options::DataArgs`]).
 
+pub mod bundled;
 pub mod columns;
 pub mod csv_file;
 pub mod digits;
@@ -30,8 +33,9 @@ pub mod split;
 pub mod table;
 pub mod tracked_read;
 
+pub use bundled::BundledData;
 pub use columns::{ColumnPlan, ColumnTable, load_columns, load_columns_with_progress};
-pub use csv_file::{LabelColumn, load_csv, load_labeled_csv};
+pub use csv_file::{LabelColumn, labeled_set, load_csv, load_labeled_csv, read_csv};
 pub use labeled::LabeledSet;
 pub use normalize::fit_normalizer;
 pub use scaler::ColumnScaler;

@@ -15,10 +15,10 @@ use crate::options::DataArgs;
     after_help = "Without --model the checkpoint's shape picks the built-in model. A model file of \
 `train --layers` records its columns and split: eval maps the CSV's columns by name and, on the \
 training file, scores exactly the rows train held out (on another file, every row).\n\
-Examples:\n  microprop-sim eval --checkpoint target/iris.mpck\n  \
+Examples:\n  microprop-sim eval --checkpoint iris.mpck\n  \
 microprop-sim eval --checkpoint iris.mpm\n  \
 microprop-sim eval --checkpoint iris.mpm --csv new-flowers.csv --json\n  \
-microprop-sim eval --model iris --checkpoint target/iris.mpck --csv my.csv --test-fraction 0",
+microprop-sim eval --model iris --checkpoint iris.mpck --csv my.csv --test-fraction 0",
     mut_arg("csv", |a| a.help("Measure on this CSV file (header row; label column --label or the last)")),
     mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)"))
 )]
@@ -27,10 +27,10 @@ pub struct EvalOptions {
     #[arg(long, value_enum)]
     pub model: Option<Builtin>,
     /// The model checkpoint (`train --checkpoint`); by default the model's,
-    /// `target/<model>.mpck`.
+    /// `<model>.mpck` in the current directory.
     #[arg(
         long,
-        help = "The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
+        help = "The model checkpoint (`train --checkpoint`) [default: <model>.mpck]"
     )]
     pub checkpoint: Option<PathBuf>,
     /// The rows to measure on.
@@ -79,9 +79,9 @@ impl EvalOptions {
 /// What `predict` is told.
 #[derive(Debug, Clone, PartialEq, Args)]
 #[command(
-    after_help = "Examples:\n  microprop-sim predict --checkpoint target/iris.mpck --input \"5.1,3.5,1.4,0.2\"\n  \
-microprop-sim predict --model sine --checkpoint target/sine.mpck --input 0.5 --input 1.5\n  \
-microprop-sim predict --checkpoint target/iris.mpck --csv rows.csv\n  \
+    after_help = "Examples:\n  microprop-sim predict --checkpoint iris.mpck --input \"5.1,3.5,1.4,0.2\"\n  \
+microprop-sim predict --model sine --checkpoint sine.mpck --input 0.5 --input 1.5\n  \
+microprop-sim predict --checkpoint iris.mpck --csv rows.csv\n  \
 microprop-sim predict --checkpoint iris.mpm --csv new-flowers.csv --out predictions.csv"
 )]
 pub struct PredictOptions {
@@ -89,10 +89,10 @@ pub struct PredictOptions {
     #[arg(long, value_enum)]
     pub model: Option<Builtin>,
     /// The model checkpoint (`train --checkpoint`); by default the model's,
-    /// `target/<model>.mpck`.
+    /// `<model>.mpck` in the current directory.
     #[arg(
         long,
-        help = "The model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
+        help = "The model checkpoint (`train --checkpoint`) [default: <model>.mpck]"
     )]
     pub checkpoint: Option<PathBuf>,
     /// One row: the model's inputs, comma- or space-separated (repeatable).

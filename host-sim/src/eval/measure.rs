@@ -9,7 +9,7 @@ use anyhow::Result;
 use microprop::{AcceptsActivation, Layer};
 
 use super::args::EvalOptions;
-use crate::data::DataSource;
+use crate::data::{BundledData, DataSource};
 use crate::models::checkpoints::{self, Contents, resolve};
 use crate::models::own::is_model_file;
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
@@ -114,7 +114,7 @@ impl ModelVisitor for EvalVisitor<'_> {
         let (loaded, contents) = checkpoints::load_model::<N>(&self.checkpoint, model)?;
         let (train, test) = load_split::<L, D, O>(
             &o.source()?,
-            &o.data.data_dir,
+            &BundledData::locate(o.data.data_dir.as_deref()),
             self.test_fraction,
             o.seed_or_default(),
             model,

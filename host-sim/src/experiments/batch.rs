@@ -41,7 +41,7 @@ pub struct ModeRun {
 /// If the digits can't be loaded or training fails.
 pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
     let epochs: u32 = if options.quick { 2 } else { 30 };
-    let (mut train, mut test) = load_digits(&options.data_dir, TEST_FRACTION, options.seed)?;
+    let (mut train, mut test) = load_digits(&options.data(), TEST_FRACTION, options.seed)?;
     if options.quick {
         train = train.truncate(300);
         test = test.truncate(100);

@@ -10,7 +10,7 @@ use microprop::{
 };
 
 use super::{ExperimentOptions, Outcome, fit_epochs, score};
-use crate::data::LabeledSet;
+use crate::data::{BundledData, LabeledSet};
 use crate::models::{Builtin, MnistNet, Task};
 use crate::report::plot::{Figure, Legend, Panel, Series};
 
@@ -51,8 +51,8 @@ pub struct InitRun {
 ///
 /// # Errors
 /// If the files are missing or malformed.
-pub fn load_mnist(data_dir: &std::path::Path) -> Result<(LabeledSet<784>, LabeledSet<784>)> {
-    let (train, test) = Builtin::Mnist.bundled(data_dir)?;
+pub fn load_mnist(data: &BundledData) -> Result<(LabeledSet<784>, LabeledSet<784>)> {
+    let (train, test) = Builtin::Mnist.bundled(data)?;
     let test = test.ok_or_else(|| anyhow!("the bundled MNIST has a test set"))?;
     let label = Builtin::Mnist.label();
     let target = <SoftmaxCrossEntropy as Task<10>>::target;
@@ -70,7 +70,7 @@ pub fn load_mnist(data_dir: &std::path::Path) -> Result<(LabeledSet<784>, Labele
 /// If the data can't be loaded or training fails.
 pub fn run(options: &ExperimentOptions) -> Result<Outcome> {
     let epochs: u32 = if options.quick { 2 } else { 10 };
-    let (mut train, mut test) = load_mnist(&options.data_dir)?;
+    let (mut train, mut test) = load_mnist(&options.data())?;
     if options.quick {
         train = train.truncate(500);
         test = test.truncate(200);

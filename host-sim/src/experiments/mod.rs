@@ -19,6 +19,7 @@ use microprop::{
     OnEpoch, Optimizer, Schedule, Stopping, Trainer, Workspace,
 };
 
+use crate::data::BundledData;
 use crate::report::plot::Figure;
 
 /// The experiments by CLI name.
@@ -67,15 +68,16 @@ pub struct ExperimentOptions {
     /// A small, fast version (seconds; for tests).
     #[arg(long)]
     pub quick: bool,
-    /// Directory for the figures.
-    #[arg(long, default_value_os_t = crate::target_dir().join("figures"))]
+    /// Folder for the figures (made if missing).
+    #[arg(long, default_value = "figures")]
     pub out: PathBuf,
     /// Write only the PNG, no SVG.
     #[arg(long)]
     pub no_svg: bool,
-    /// Directory of the bundled data sets.
-    #[arg(long, default_value_os_t = crate::bundled_data_dir())]
-    pub data_dir: PathBuf,
+    /// Folder of the bundled data sets (default: $MICROPROP_DATA_DIR, else
+    /// the source checkout's data/, else the copies built into the binary).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
     /// Seed.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
@@ -88,9 +90,15 @@ impl ExperimentOptions {
             quick: true,
             out: out.to_path_buf(),
             no_svg: false,
-            data_dir: crate::bundled_data_dir(),
+            data_dir: None,
             seed: 7,
         }
+    }
+
+    /// Where the bundled data sets are read from (`--data-dir`, else as
+    /// [`BundledData::locate`] finds them).
+    pub fn data(&self) -> BundledData {
+        BundledData::locate(self.data_dir.as_deref())
     }
 }
 
@@ -220,7 +228,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{LabelColumn, class_label, load_csv};
+    use crate::data::bundled::IRIS;
+    use crate::data::{BundledData, LabelColumn, class_label};
     use crate::models::IrisNet;
     use microprop::{Init, LrSchedule, Sgd, SliceDataset, SoftmaxCrossEntropy};
 
@@ -228,11 +237,7 @@ mod tests {
     /// epochs: same weights, bit for bit.
     #[test]
     fn epoch_by_epoch_equals_one_fit() {
-        let table = load_csv(
-            &crate::bundled_data_dir().join("iris.csv"),
-            &LabelColumn::Last,
-        )
-        .unwrap();
+        let table = BundledData::Embedded.csv(IRIS, &LabelColumn::Last).unwrap();
         let set = table
             .typed::<4, usize>("iris", |v| class_label(v, 3))
             .unwrap();

@@ -42,7 +42,7 @@ pub use source::{rust_source, source_for};
 #[derive(Debug, Clone, PartialEq, Args)]
 #[command(after_help = "Examples:\n  \
     microprop-sim export model.mpck --out firmware/src          (any shape: model.rs and model.h)\n  \
-    microprop-sim export --model digits --checkpoint target/digits.mpck --out firmware/model")]
+    microprop-sim export --model digits --checkpoint digits.mpck --out firmware/model")]
 pub struct ExportOptions {
     /// A core checkpoint of any shape, or a model file from `train
     /// --layers`: writes `<name>.rs` and `<name>.h` (the layer list is read
@@ -54,17 +54,17 @@ pub struct ExportOptions {
     #[arg(long, value_enum)]
     pub model: Option<Builtin>,
     /// A built-in model's checkpoint (`train --checkpoint`); by default
-    /// the model's, `target/<model>.mpck`.
+    /// the model's, `<model>.mpck`.
     #[arg(
         long,
-        help = "A built-in model's checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
+        help = "A built-in model's checkpoint (`train --checkpoint`) [default: <model>.mpck]"
     )]
     pub checkpoint: Option<PathBuf>,
-    /// Directory of the files.
+    /// Folder of the files (made if missing).
     #[arg(
         long,
-        help = "Directory of the files [default: the current directory for CHECKPOINT, \
-                target/export for a built-in model]"
+        help = "Folder of the files, made if missing [default: the current directory for \
+                CHECKPOINT, export/ for a built-in model]"
     )]
     pub out: Option<PathBuf>,
     /// File name stem (and, in the C header, the prefix of its names)
@@ -110,7 +110,7 @@ pub fn command(options: &ExportOptions) -> Result<()> {
             let out = options
                 .out
                 .clone()
-                .unwrap_or_else(|| crate::target_dir().join("export"));
+                .unwrap_or_else(|| PathBuf::from("export"));
             builtin::describe(&builtin::export(
                 options.model,
                 options.checkpoint.as_deref(),

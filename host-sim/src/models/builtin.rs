@@ -1,8 +1,6 @@
 //! The built-in models by name: their shapes, defaults, bundled data, and
 //! the dispatch that calls generic code with a model's types.
 
-use std::path::Path;
-
 use anyhow::Result;
 use microprop::{
     AcceptsActivation, Layer, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
@@ -10,9 +8,9 @@ use microprop::{
 
 use super::task::Task;
 use super::{DigitsNet, IrisNet, MnistNet, SineNet, XorNet};
+use crate::data::bundled::{DIGITS, IRIS, MNIST_TEST, MNIST_TRAIN};
 use crate::data::generated::{sine_table, xor_table};
-use crate::data::idx::load_idx_pair;
-use crate::data::{LabelColumn, Table, load_csv};
+use crate::data::{BundledData, LabelColumn, Table};
 use crate::options::{Batch, NormalizeKind, OptimizerKind};
 
 /// Code generic over a built-in model's types, called by [`Builtin::visit`].
@@ -192,27 +190,15 @@ impl Builtin {
     ///
     /// # Errors
     /// If a bundled file is missing or malformed.
-    pub fn bundled(self, data_dir: &Path) -> Result<(Table, Option<Table>)> {
+    pub fn bundled(self, data: &BundledData) -> Result<(Table, Option<Table>)> {
         Ok(match self {
             Builtin::Xor => (xor_table()?, None),
             Builtin::Sine => (sine_table(200)?, None),
-            Builtin::Iris => (
-                load_csv(&data_dir.join("iris.csv"), &LabelColumn::Last)?,
-                None,
-            ),
-            Builtin::Digits => (
-                load_csv(&data_dir.join("digits8x8.csv"), &LabelColumn::Last)?,
-                None,
-            ),
+            Builtin::Iris => (data.csv(IRIS, &LabelColumn::Last)?, None),
+            Builtin::Digits => (data.csv(DIGITS, &LabelColumn::Last)?, None),
             Builtin::Mnist => (
-                load_idx_pair(
-                    &data_dir.join("mnist10k-train-images-idx3-ubyte.gz"),
-                    &data_dir.join("mnist10k-train-labels-idx1-ubyte.gz"),
-                )?,
-                Some(load_idx_pair(
-                    &data_dir.join("mnist10k-test-images-idx3-ubyte.gz"),
-                    &data_dir.join("mnist10k-test-labels-idx1-ubyte.gz"),
-                )?),
+                data.idx_pair(MNIST_TRAIN)?,
+                Some(data.idx_pair(MNIST_TEST)?),
             ),
         })
     }
@@ -232,6 +218,7 @@ impl Builtin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::load_csv;
     use crate::models::TaskKind;
 
     struct Shape;
@@ -266,9 +253,9 @@ mod tests {
 
     #[test]
     fn bundled_data_matches_each_model() {
-        let dir = crate::bundled_data_dir();
+        let data = BundledData::Embedded;
         for model in [Builtin::Xor, Builtin::Sine, Builtin::Iris, Builtin::Digits] {
-            let (table, test) = model.bundled(&dir).unwrap();
+            let (table, test) = model.bundled(&data).unwrap();
             let (d, ..) = model.visit(Shape);
             assert_eq!(table.width, d, "{model:?}");
             assert!(test.is_none());

@@ -197,10 +197,11 @@ pub fn load_model<N: Layer>(path: &Path, model: Builtin) -> Result<(Box<Model<N>
     Ok((loaded, contents))
 }
 
-/// Where `train` writes `model`'s checkpoint unless told otherwise:
-/// `target/<model>.mpck`.
+/// Where `train` writes `model`'s checkpoint unless told otherwise (and
+/// `eval`, `predict` and `export` read it): `<model>.mpck` in the current
+/// directory.
 pub fn default_checkpoint(model: Builtin) -> PathBuf {
-    crate::target_dir().join(format!("{}.mpck", model.name()))
+    PathBuf::from(format!("{}.mpck", model.name()))
 }
 
 /// The model and checkpoint a command names: the model given, else the

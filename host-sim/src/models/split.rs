@@ -1,14 +1,12 @@
 //! The rows a built-in model trains and is tested on: loaded, checked
 //! against the model's shape, and split as `train` splits them.
 
-use std::path::Path;
-
 use anyhow::{Result, bail};
 
 use super::builtin::Builtin;
 use super::task::Task;
 use crate::data::idx::load_idx_pair;
-use crate::data::{DataSource, LabeledSet, Table, load_csv};
+use crate::data::{BundledData, DataSource, LabeledSet, Table, load_csv};
 
 /// Training and test rows of the kind loss `L` takes.
 pub type Sets<L, const D: usize, const O: usize> = (
@@ -27,13 +25,13 @@ pub type Sets<L, const D: usize, const O: usize> = (
 /// split.
 pub fn load_split<L: Task<O>, const D: usize, const O: usize>(
     data: &DataSource,
-    data_dir: &Path,
+    bundled: &BundledData,
     test_fraction: f32,
     seed: u64,
     model: Builtin,
 ) -> Result<Sets<L, D, O>> {
     let (table, test_table): (Table, Option<Table>) = match data {
-        DataSource::Bundled => model.bundled(data_dir)?,
+        DataSource::Bundled => model.bundled(bundled)?,
         DataSource::Csv { path, label } => (load_csv(path, label)?, None),
         DataSource::Idx { images, labels } => (load_idx_pair(images, labels)?, None),
     };

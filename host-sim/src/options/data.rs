@@ -18,19 +18,21 @@ pub struct DataArgs {
     /// Use these IDX images and labels files (raw or gzip).
     #[arg(long, num_args = 2, value_names = ["IMAGES", "LABELS"])]
     pub idx: Option<Vec<PathBuf>>,
-    /// Directory of the bundled data sets.
-    #[arg(long, default_value_os_t = crate::bundled_data_dir())]
-    pub data_dir: PathBuf,
+    /// Folder of the bundled data sets (default: $MICROPROP_DATA_DIR, else
+    /// the source checkout's data/, else the copies built into the binary).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for DataArgs {
-    /// The bundled data set, from the workspace's `data/`.
+    /// The bundled data set, from the first place it is found: no
+    /// `--data-dir`.
     fn default() -> Self {
         DataArgs {
             csv: None,
             label: None,
             idx: None,
-            data_dir: crate::bundled_data_dir(),
+            data_dir: None,
         }
     }
 }

@@ -46,9 +46,10 @@ pub struct SimOptions {
     /// Print every epoch (default: the first, every fifth and the last).
     #[arg(long)]
     pub every_epoch: bool,
-    /// Directory holding digits8x8.csv.
-    #[arg(long, default_value_os_t = crate::bundled_data_dir())]
-    pub data_dir: PathBuf,
+    /// Folder holding digits8x8.csv (default: $MICROPROP_DATA_DIR, else
+    /// the source checkout's data/, else the copy built into the binary).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }
 
 impl SimOptions {
@@ -65,7 +66,7 @@ impl SimOptions {
             pause_ms: 100,
             flash: None,
             every_epoch: false,
-            data_dir: crate::bundled_data_dir(),
+            data_dir: None,
         }
     }
 

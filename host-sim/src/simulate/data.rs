@@ -3,12 +3,11 @@
 //! [`digits::split_order`], read through the firmware's own
 //! [`digits::Data`] ([`microprop_device::U8Dataset`]).
 
-use std::path::Path;
-
 use anyhow::{Result, anyhow, bail};
 use microprop_device::digits::{self, FEATURES};
 
-use crate::data::{LabelColumn, load_csv};
+use crate::data::LabelColumn;
+use crate::data::bundled::{BundledData, DIGITS};
 
 /// The digits as the firmware's build script lays them out in flash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,15 +23,15 @@ pub struct DigitsBytes {
 }
 
 impl DigitsBytes {
-    /// Reads `digits8x8.csv` from `data_dir`: pixels 0..=16 and labels
+    /// Reads `digits8x8.csv` from `data`: pixels 0..=16 and labels
     /// 0..=9 as bytes, in the split order, training rows first.
     ///
     /// # Errors
     /// If the file is missing or malformed, has another number of rows, or
     /// a value is not a byte the firmware could store (the message names the
     /// place).
-    pub fn load(data_dir: &Path) -> Result<DigitsBytes> {
-        let table = load_csv(&data_dir.join("digits8x8.csv"), &LabelColumn::Last)?;
+    pub fn load(data: &BundledData) -> Result<DigitsBytes> {
+        let table = data.csv(DIGITS, &LabelColumn::Last)?;
         if table.width != FEATURES || table.len() != digits::ROWS {
             bail!(
                 "{}: {} rows of {} features; the digits job needs {} rows of {FEATURES}",

@@ -15,6 +15,7 @@ use super::data::DigitsBytes;
 use super::job::{FLASH_LEN, SECTOR, SLOT, SimFlash, WORD, job_config};
 use super::peripherals::{SharedTrace, Trace};
 use super::store::{Recovery, Saved, mount, recover};
+use crate::data::BundledData;
 use crate::data::files::write_atomic;
 use crate::report::{Part, grouped, human};
 
@@ -47,7 +48,7 @@ pub fn simulate(options: &SimOptions, out: &mut dyn Write) -> Result<SimReport> 
     }
     print_budget(&part, &budget, out)?;
 
-    let data = DigitsBytes::load(&options.data_dir)?;
+    let data = DigitsBytes::load(&BundledData::locate(options.data_dir.as_deref()))?;
     let (train, test) = (data.train()?, data.test()?);
     let config = job_config(options.epochs);
     let mut flash = Box::new(SimFlash::new());

@@ -100,11 +100,12 @@ pub struct TrainOptions {
     #[arg(long)]
     pub metrics: Option<PathBuf>,
     /// Write the model checkpoint (parameters and normalisers) here; eval,
-    /// predict and export read it (by default `target/<model>.mpck`).
+    /// predict and export read it (by default `<model>.mpck` in the current
+    /// directory).
     #[arg(
         long,
         help = "Write the model checkpoint (parameters and normalisers) here; eval, \
-predict and export read it [default: target/<model>.mpck]"
+predict and export read it [default: <model>.mpck]"
     )]
     pub checkpoint: Option<PathBuf>,
     /// Also write the checkpoint (and the training state, with

@@ -12,7 +12,7 @@ use microprop::{
 use super::args::TrainOptions;
 use super::files::write_checkpoints;
 use super::watch::{Halt, RunWatch, WatchHooks, divergence_error, training_error};
-use crate::data::{LabeledSet, fit_normalizer};
+use crate::data::{BundledData, LabeledSet, fit_normalizer};
 use crate::models::checkpoints::{self, explain};
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
 use crate::options::{BUFFER, OptimizerKind, describe_schedule};
@@ -80,7 +80,7 @@ impl ModelVisitor for TrainVisitor<'_> {
         let options = self.0;
         let (train, test) = load_split::<L, D, O>(
             &options.source()?,
-            &options.data.data_dir,
+            &BundledData::locate(options.data.data_dir.as_deref()),
             options.test_fraction_or_default(),
             options.seed,
             model,
