@@ -143,44 +143,23 @@ pub const fn quantize_channel(weights: &[f32], out: &mut [i8]) -> Option<f32> {
     Some(scale)
 }
 
-/// Quantises the input row `x` into `xq` with one scale for the row and
-/// returns it, or `None` if a value is not finite.
-pub(crate) fn quantize_row(x: &[f32], xq: &mut [i8]) -> Option<f32> {
-    quantize_channel(x, xq)
-}
-
 /// The int8 affine map of one row, as the module documents:
-/// `out[o] = bias[o] + (s_x · scales[o]) · Σ_i weights[o·I + i] · xq[i]`
-/// with `xq` the row quantised in place (`I = x.len()`, `O = out.len()`;
-/// `weights` output-major, `O` rows of `I`). A non-finite row gives NaN
-/// outputs. Nothing is written unless every length fits.
-pub(crate) fn affine(
-    x: &[f32],
-    weights: &[i8],
-    scales: &[f32],
-    bias: &[f32],
-    xq: &mut [i8],
-    out: &mut [f32],
+/// `out[o] = bias[o] + (s_x · scales[o]) · Σ_i weights[o][i] · xq[i]`
+/// with `xq` the row quantised in place. A non-finite row gives NaN
+/// outputs.
+pub(crate) fn affine<const I: usize, const O: usize>(
+    x: &[f32; I],
+    weights: &[[i8; I]; O],
+    scales: &[f32; O],
+    bias: &[f32; O],
+    xq: &mut [i8; I],
+    out: &mut [f32; O],
 ) {
-    let (i_len, o_len) = (x.len(), out.len());
-    if weights.len() != i_len * o_len
-        || scales.len() != o_len
-        || bias.len() != o_len
-        || xq.len() != i_len
-        || i_len == 0
-    {
-        return;
-    }
-    let Some(s_x) = quantize_row(x, xq) else {
-        out.fill(f32::NAN);
+    let Some(s_x) = quantize_channel(x, xq) else {
+        *out = [f32::NAN; O];
         return;
     };
-    for (((out, row), s_w), b) in out
-        .iter_mut()
-        .zip(weights.chunks_exact(i_len))
-        .zip(scales)
-        .zip(bias)
-    {
+    for (((out, row), s_w), b) in out.iter_mut().zip(weights).zip(scales).zip(bias) {
         let acc = row
             .iter()
             .zip(xq.iter())
@@ -190,16 +169,17 @@ pub(crate) fn affine(
 }
 
 /// dL/d(input) of [`affine`] for one row, the input's quantisation passed
-/// straight through: `delta[i] = Σ_o (scales[o] · dz[o]) · weights[o·I + i]`,
+/// straight through: `delta[i] = Σ_o (scales[o] · dz[o]) · weights[o][i]`,
 /// summed over units in index order (the gradient of the layer with the
 /// dequantised weights, up to the order of its roundings).
-pub(crate) fn input_gradient(weights: &[i8], scales: &[f32], dz: &[f32], delta: &mut [f32]) {
-    let i_len = delta.len();
-    delta.fill(0.0);
-    if i_len == 0 {
-        return;
-    }
-    for ((row, s_w), g) in weights.chunks_exact(i_len).zip(scales).zip(dz) {
+pub(crate) fn input_gradient<const I: usize, const O: usize>(
+    weights: &[[i8; I]; O],
+    scales: &[f32; O],
+    dz: &[f32; O],
+    delta: &mut [f32; I],
+) {
+    *delta = [0.0; I];
+    for ((row, s_w), g) in weights.iter().zip(scales).zip(dz) {
         let g = s_w * g;
         for (d, &w) in delta.iter_mut().zip(row) {
             *d += g * f32::from(w);
@@ -245,7 +225,7 @@ mod tests {
     #[test]
     fn affine_sums_integers_then_scales_once() {
         let x = [127.0, -63.5, 31.75];
-        let w = [10i8, -20, 30, 127, 0, -127];
+        let w = [[10i8, -20, 30], [127, 0, -127]];
         let (scales, bias) = ([0.5, 0.25], [1.0, -1.0]);
         let (mut xq, mut out) = ([0i8; 3], [0.0f32; 2]);
         affine(&x, &w, &scales, &bias, &mut xq, &mut out);

@@ -193,14 +193,7 @@ impl<const I: usize, const O: usize, A: Activation> QuantizedDense<I, O, A> {
                 "an int8 layer's integer sums fit an i32 up to 133 144 inputs"
             );
         };
-        quantize::affine(
-            x,
-            self.weights.as_flattened(),
-            &self.scales,
-            &self.bias,
-            xq,
-            out,
-        );
+        quantize::affine(x, &self.weights, &self.scales, &self.bias, xq, out);
     }
 }
 
@@ -338,7 +331,7 @@ impl<const I: usize, const O: usize, A: Activation> Backprop for QuantizedDense<
     ) {
         let dz_rows = prefix(&cache.outputs, x.len());
         for (x_row, dz) in x.iter_mut().zip(dz_rows) {
-            quantize::input_gradient(self.weights.as_flattened(), &self.scales, dz, delta);
+            quantize::input_gradient(&self.weights, &self.scales, dz, delta);
             prev.backward(x_row, delta);
             *x_row = *delta;
         }
@@ -350,7 +343,7 @@ impl<const I: usize, const O: usize, A: Activation> Backprop for QuantizedDense<
 impl<const I: usize, const O: usize, A: Activation> FusedBackprop for QuantizedDense<I, O, A> {
     fn fused_deltas(&self, _cache: &mut Self::Cache<1>, dz: &[f32; O], dx: Option<&mut [f32; I]>) {
         if let Some(dx) = dx {
-            quantize::input_gradient(self.weights.as_flattened(), &self.scales, dz, dx);
+            quantize::input_gradient(&self.weights, &self.scales, dz, dx);
         }
     }
 
