@@ -216,7 +216,10 @@ mod tests {
         let mut q = [0i8; 9];
         let s = quantize_channel(&w, &mut q).unwrap();
         for (w, q) in w.iter().zip(q) {
-            assert!((w - f32::from(q) * s).abs() <= s / 2.0 * 1.000_001, "{w} {q}");
+            assert!(
+                (w - f32::from(q) * s).abs() <= s / 2.0 * 1.000_001,
+                "{w} {q}"
+            );
         }
         assert_eq!(q[3], 127);
         assert_eq!(q[4], -127);
@@ -236,7 +239,14 @@ mod tests {
             let want = bias[o] + (s_x * scales[o]) * acc[o] as f32;
             assert_eq!(out[o].to_bits(), want.to_bits());
         }
-        affine(&[f32::INFINITY, 0.0, 0.0], &w, &scales, &bias, &mut xq, &mut out);
+        affine(
+            &[f32::INFINITY, 0.0, 0.0],
+            &w,
+            &scales,
+            &bias,
+            &mut xq,
+            &mut out,
+        );
         assert!(out.iter().all(|v| v.is_nan()));
     }
 

@@ -174,7 +174,11 @@ fn the_layer_computes_the_documented_bits_within_the_stated_bound() {
         assert_eq!(bits_of(&y), bits_of(&want), "row {seed}");
         let mut cache = <Cache<QuantizedDense<16, 8, Identity>, 1> as Zeroed>::ZERO;
         microprop::layer::Backprop::forward::<1>(&q, &[x], &mut cache);
-        assert_eq!(bits_of(&cache.outputs[0]), bits_of(&want), "forward, row {seed}");
+        assert_eq!(
+            bits_of(&cache.outputs[0]),
+            bits_of(&want),
+            "forward, row {seed}"
+        );
 
         let float = *float_run.predict(&dense, &x).expect("finite");
         let s_x = x.iter().fold(0.0f32, |m, v| m.max(v.abs())) / 127.0;
@@ -183,7 +187,10 @@ fn the_layer_computes_the_documented_bits_within_the_stated_bound() {
             let sum_w: f32 = (0..16).map(|i| deq.params.weights[i][o].abs()).sum();
             let bound = q.scales[o] / 2.0 * sum_x + s_x / 2.0 * sum_w;
             let err = (y[o] - float[o]).abs();
-            assert!(err <= bound * 1.001 + 1e-5, "row {seed}, unit {o}: {err} > {bound}");
+            assert!(
+                err <= bound * 1.001 + 1e-5,
+                "row {seed}, unit {o}: {err} > {bound}"
+            );
             worst = worst.max(err / bound);
         }
     }
@@ -228,7 +235,10 @@ fn a_head_behind_an_int8_backbone_trains_as_a_network_of_its_own() {
                 .expect("head");
             assert_eq!(p.loss.to_bits(), q.loss.to_bits(), "{name}");
         }
-        assert!(t_net.evaluate(&a, &x, &y).expect("evaluate").loss < first, "{name}");
+        assert!(
+            t_net.evaluate(&a, &x, &y).expect("evaluate").loss < first,
+            "{name}"
+        );
         assert_eq!(bits(&a.second), bits(&head), "{name}");
         assert_eq!(a.first, net.first, "{name}: an int8 value moved");
         assert_eq!(
@@ -323,7 +333,10 @@ fn memory_shows_the_int8_saving() {
         float.parameters - int8.parameters,
         size_of::<FloatBackbone>() - size_of::<Backbone>()
     );
-    assert_eq!(size_of::<FloatBackbone>() - size_of::<Backbone>(), 296 - 152);
+    assert_eq!(
+        size_of::<FloatBackbone>() - size_of::<Backbone>(),
+        296 - 152
+    );
     assert_eq!(int8.gradients, size_of::<Grads<Head>>());
     assert_eq!(int8.gradients, frozen.gradients);
     assert_eq!(int8.optimizer_state, frozen.optimizer_state);
@@ -366,7 +379,9 @@ fn bad_input_is_refused_and_changes_nothing() {
     let mut net = int8_front();
     let before = net;
     let mut trainer = Trainer::<Int8Front, _, _, B>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
-    trainer.train_step(&mut net, &x, &y, 1e-2).expect("good step");
+    trainer
+        .train_step(&mut net, &x, &y, 1e-2)
+        .expect("good step");
     let trained = net;
     let state = bits(trainer.optimizer_state());
     x[2][1] = f32::NAN;
@@ -411,7 +426,11 @@ fn an_int8_backbone_in_flash_trains_as_one_in_ram() {
     }
     type FlashNet = network![Flash<InFlash>, Dense<7, 3, Identity>];
     type RamNet = network![QuantizedDense<5, 7, Tanh>, Dense<7, 3, Identity>];
-    assert_eq!(INT8, quantized(&FLOAT), "const and run-time quantisation agree");
+    assert_eq!(
+        INT8,
+        quantized(&FLOAT),
+        "const and run-time quantisation agree"
+    );
     let mut ram = RamNet::ZERO;
     ram.first = INT8;
     ram.second.init(Init::Xavier, &mut seeded(2));

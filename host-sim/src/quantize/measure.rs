@@ -145,7 +145,11 @@ impl QuantizeOutcome {
 /// is not finite, or the data can't be loaded.
 pub fn quantize(options: &QuantizeOptions) -> Result<QuantizeOutcome> {
     let (model, checkpoint) = resolve(options.model, options.checkpoint.as_deref())?;
-    let run = Run { options, model, checkpoint };
+    let run = Run {
+        options,
+        model,
+        checkpoint,
+    };
     match model {
         Builtin::Digits => run.two_layer::<SoftmaxCrossEntropy, 64, 32, 10>(),
         Builtin::Mnist => run.two_layer::<SoftmaxCrossEntropy, 784, 32, 10>(),
@@ -204,12 +208,10 @@ impl Run<'_> {
             o.seed_or_default(),
             self.model,
         )?;
-        let first = || {
-            QuantizedDense::quantize(&float.net.first).context("layer 0 cannot be quantised")
-        };
-        let second = || {
-            QuantizedDense::quantize(&float.net.second).context("layer 1 cannot be quantised")
-        };
+        let first =
+            || QuantizedDense::quantize(&float.net.first).context("layer 0 cannot be quantised");
+        let second =
+            || QuantizedDense::quantize(&float.net.second).context("layer 1 cannot be quantised");
         let (float_net, second_float) = (float.net.first, float.net.second);
         let (int8, int8_bytes) = match layers.as_slice() {
             [0] => measured::<_, L, D, O>(&float, Chain::new(first()?, second_float), &sets)?,
