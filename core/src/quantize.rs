@@ -214,7 +214,8 @@ mod tests {
     fn every_quantised_value_is_within_half_a_step() {
         let w: [f32; 9] = [0.3, -0.71, 0.05, 1.9, -1.9, 0.0, 1e-4, -0.999, 0.62];
         let mut q = [0i8; 9];
-        let s = quantize_channel(&w, &mut q).unwrap();
+        // A refusal (NaN) fails every comparison below.
+        let s = quantize_channel(&w, &mut q).unwrap_or(f32::NAN);
         for (w, q) in w.iter().zip(q) {
             assert!(
                 (w - f32::from(q) * s).abs() <= s / 2.0 * 1.000_001,
