@@ -262,6 +262,21 @@ fn a_head_behind_an_int8_backbone_trains_as_a_network_of_its_own() {
     }
     assert_eq!(bits(&a.second), bits(&head));
     assert_eq!(a.first, net.first);
+
+    // Wrapped in `Frozen` (one cached row inside instead of B): the same bits.
+    type Wrapped = network![Frozen<Backbone>, Head];
+    let mut w = Wrapped::ZERO;
+    w.first.layer = net.first;
+    w.second = net.second;
+    let mut a = net;
+    let mut t_w = Trainer::<Wrapped, _, _, B>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    let mut t_a = Trainer::<Int8Front, _, _, B>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    for _ in 0..10 {
+        let p = t_w.train_step(&mut w, &x, &y, 1e-2).expect("wrapped");
+        let q = t_a.train_step(&mut a, &x, &y, 1e-2).expect("int8 front");
+        assert_eq!(p.loss.to_bits(), q.loss.to_bits());
+    }
+    assert_eq!(bits(&w.second), bits(&a.second));
 }
 
 /// Between trainable layers the gradient passes through the dequantised
