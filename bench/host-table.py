@@ -104,7 +104,7 @@ BLOCKERS = {
         "At batch 1 every sample streams all {weight_kb} KB of weights (more than L1 holds) once, as "
         "numpy's BLAS call does; microprop reads them at {bandwidth} GB/s (rate x bytes). The rest of "
         "the way to 3x numpy is that streaming rate: fewer bytes per weight (int8 frozen layers, "
-        "issue 15) rather than fewer instructions."
+        "not built) rather than fewer instructions."
     ),
 }
 WEIGHT_BYTES = {"mnist_infer_b1": 4 * (784 * 128 + 128 + 128 * 10 + 10)}

@@ -187,8 +187,16 @@ def grown(m, binary, baseline, top=5):
 
 
 def blockers_table(m, goals):
-    """One row per unmet goal: measured, goal, where it goes (generated) and why (goals JSON)."""
-    why = goals.get("blockers", {})
+    """One row per unmet goal: measured, goal, where it goes (generated) and why (goals JSON).
+
+    A reason may quote the measured JSON's multiply-adds per sample as
+    `{macs[KEY]}` and twice them as `{two_macs[KEY]}` (KEY: a workload), so
+    that no count in it is typed by hand."""
+    figures = {
+        "macs": {k: n(w["macs_per_sample"]) for k, w in m["workloads"].items()},
+        "two_macs": {k: n(2 * w["macs_per_sample"]) for k, w in m["workloads"].items()},
+    }
+    why = {key: text.format(**figures) for key, text in goals.get("blockers", {}).items()}
     rows = [
         "| unmet goal | measured | goal | where it goes (generated) | what stands in the way |",
         "|---|---:|---:|---|---|",

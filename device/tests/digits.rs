@@ -1,10 +1,12 @@
 //! The digits job on the host, with simulated LED and delay: the same data
 //! order, model, hyperparameters and loop as the firmware, so the numbers
-//! here are the ones QEMU must print.
+//! here are the ones QEMU must print. The test records them for the
+//! README's "Measured" table (`python3 tests/claims-readme.py`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use microprop_device::digits::{self, Data};
 use microprop_device::{Board, Event, run};
+use microprop_tests::claims;
 
 mod common;
 use common::{Led, NoDelay, load};
@@ -46,4 +48,19 @@ fn digits_job_clears_its_floor_on_the_host() {
     );
     assert_eq!(board.led.0, 1 + digits::EPOCHS);
     assert!(summary.test_accuracy().unwrap() >= digits::TEST_ACCURACY_FLOOR);
+    claims::record(
+        "firmware_digits_job",
+        serde_json::json!({
+            "test_correct": summary.test.correct,
+            "test_rows": summary.test.rows,
+            "test_accuracy": summary.test_accuracy(),
+            "train_correct": summary.train.correct,
+            "train_rows": summary.train.rows,
+            "train_accuracy": summary.train_accuracy(),
+            "final_loss": summary.final_loss(),
+            "final_loss_bits": format!("{:#010x}", summary.final_loss().to_bits()),
+            "epochs": digits::EPOCHS,
+            "floor": digits::TEST_ACCURACY_FLOOR,
+        }),
+    );
 }

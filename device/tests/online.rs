@@ -1,13 +1,15 @@
 //! The online-learning job on the host: the shifting digits stream, once
 //! without and once with replay. Without replay the model forgets digits
 //! 0–4 while it learns 5–9; with replay it keeps them. The firmware's
-//! `qemu-online` runs the same job and must print the same numbers.
+//! `qemu-online` runs the same job and must print the same numbers; the
+//! test records them for the README (`python3 tests/claims-readme.py`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use microprop::Layer;
 use microprop_device::Board;
 use microprop_device::digits::online::{self, OnlineEvent, PhaseEnd};
 use microprop_device::digits::{self, Data};
+use microprop_tests::claims;
 
 mod common;
 use common::{Led, NoDelay, load};
@@ -83,4 +85,14 @@ fn replay_keeps_what_the_shifted_stream_would_erase() {
     // adapts at once to 5-9 (it has forgotten 0-4), the one with replay is
     // slower to adapt but keeps both.
     assert!(replay[2].all() > plain[2].all());
+    let phase =
+        |e: &PhaseEnd| serde_json::json!({ "low": e.low(), "high": e.high(), "all": e.all() });
+    claims::record(
+        "firmware_online_job",
+        serde_json::json!({
+            "replay_capacity": online::REPLAY,
+            "without_replay": plain.iter().map(phase).collect::<Vec<_>>(),
+            "with_replay": replay.iter().map(phase).collect::<Vec<_>>(),
+        }),
+    );
 }

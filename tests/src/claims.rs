@@ -1,12 +1,13 @@
-//! The lecture claims' measured figures, for the README.
+//! Figures the tests measured, for the READMEs.
 //!
-//! Each claim test hands the figures it measured (numbers, as measured) to
-//! [`record`], which writes them to
-//! `target/claims/<test>.json`. `python3 tests/claims-readme.py` fills the
-//! README's "The lecture's claims, measured" section from those files, and
-//! `--check` (in CI, after the tests) fails if the README says anything
-//! else. The runs are deterministic, so the figures only change when the
-//! code does.
+//! A test hands the figures it measured (numbers, as measured) to
+//! [`record`], which writes them to `target/claims/<test>.json`: the
+//! lecture-claim tests, convergence, the PyTorch fixtures, power cuts and
+//! the divergence guard here, and the firmware's jobs run on the host in
+//! `device/tests/`. `python3 tests/claims-readme.py` fills README.md's and
+//! firmware/README.md's generated blocks from those files, and `--check`
+//! (in CI, after the tests) fails if a README says anything else. The runs
+//! are deterministic, so the figures only change when the code does.
 
 use std::path::PathBuf;
 

@@ -3,7 +3,9 @@
 //! small accumulated chunks takes exactly the step a buffer holding every
 //! row would take.
 //!
-//! Accuracies are printed with `eprintln!` (`cargo test -- --nocapture`).
+//! Accuracies are printed with `eprintln!` (`cargo test -- --nocapture`)
+//! and recorded through [`claims::record`] for the README's "Measured"
+//! table (`python3 tests/claims-readme.py`).
 
 use std::mem::size_of;
 
@@ -14,19 +16,23 @@ use microprop::{
 use microprop_sim::bundled_data_dir;
 use microprop_sim::data::LabeledSet;
 use microprop_sim::demo::{self, DemoConfig, DigitsNet, DigitsTrainer};
+use microprop_tests::claims;
 use microprop_tests::params::flat;
 use microprop_tests::{iris, xor};
 
-/// Accuracy of `net` on `set` through the inference path.
-fn accuracy<const D: usize, N: Layer<Input = [f32; D]>>(net: &N, set: &LabeledSet<D>) -> f32 {
+/// Rows of `set` that `net` classifies correctly through the inference path.
+fn correct<const D: usize, N: Layer<Input = [f32; D]>>(net: &N, set: &LabeledSet<D>) -> usize {
     let mut run = Inference::<N>::new();
-    let correct = set
-        .features
+    set.features
         .iter()
         .zip(&set.labels)
         .filter(|(x, label)| run.classify(net, x).unwrap() == **label)
-        .count();
-    correct as f32 / set.len() as f32
+        .count()
+}
+
+/// Accuracy of `net` on `set` through the inference path.
+fn accuracy<const D: usize, N: Layer<Input = [f32; D]>>(net: &N, set: &LabeledSet<D>) -> f32 {
+    correct(net, set) as f32 / set.len() as f32
 }
 
 #[test]
@@ -46,6 +52,10 @@ fn xor_with_tanh_hidden_and_sigmoid_cross_entropy() {
     );
     assert_eq!(last.correct, Some(4));
     assert!(last.loss < 0.05, "{last:?}");
+    claims::record(
+        "convergence_xor",
+        serde_json::json!({ "correct": last.correct, "rows": xor::X.len(), "loss": last.loss, "steps": 3000 }),
+    );
     // And through the inference path: logit > 0 <=> class 1.
     let mut run = Inference::<Net>::new();
     for (x, y) in xor::X.iter().zip(&xor::Y) {
@@ -115,6 +125,17 @@ fn iris_mini_batch_sgd_generalises() {
     assert!(test_acc >= 0.93, "iris test accuracy {test_acc}");
     assert!(train_acc >= 0.93, "iris train accuracy {train_acc}");
     assert!(epoch.mean_loss() < 0.2, "{epoch:?}");
+    claims::record(
+        "convergence_iris",
+        serde_json::json!({
+            "test_correct": correct(&net, &test),
+            "test_rows": test.len(),
+            "test_accuracy": test_acc,
+            "seed": iris::SEED,
+            "epochs": 300,
+            "batch": BATCH,
+        }),
+    );
 }
 
 #[test]
@@ -140,8 +161,23 @@ fn digits_demo_reaches_93_percent_and_reports_real_sizes() {
     assert!(report.epochs.last().unwrap().mean_loss() < report.epochs[0].mean_loss() / 3.0);
 
     // The reported accuracy is really the returned network's.
-    let (_, test) = demo::load_digits(&bundled_data_dir(), &config).unwrap();
+    let (train, test) = demo::load_digits(&bundled_data_dir(), &config).unwrap();
     assert_eq!(accuracy(&net, &test), report.test_accuracy);
+    assert_eq!(accuracy(&net, &train), report.train_accuracy);
+    claims::record(
+        "convergence_digits_demo",
+        serde_json::json!({
+            "test_correct": correct(&net, &test),
+            "test_rows": report.test_rows,
+            "test_accuracy": report.test_accuracy,
+            "train_correct": correct(&net, &train),
+            "train_rows": report.train_rows,
+            "train_accuracy": report.train_accuracy,
+            "epochs": config.epochs,
+            "seed": config.seed,
+            "test_fraction": config.test_fraction,
+        }),
+    );
 
     // Memory: by hand, and from the real types.
     let params_bytes = (64 * 32 + 32 + 32 * 10 + 10) * size_of::<f32>();

@@ -9,6 +9,7 @@ use microprop::{
     Adam, Dense, Error, Identity, Init, Layer, MeanSquaredError, Optimizer, Parameters, Sgd,
     SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
+use microprop_tests::claims;
 use microprop_tests::four_rows;
 use microprop_tests::params::bits;
 
@@ -43,8 +44,13 @@ where
 
 /// Trains with a learning rate `lr` far too large; checks that every
 /// rollback restores exactly the last snapshot's state and halves the rate,
-/// and that the run ends converged. Returns the counts.
-fn diverge_and_recover<O: Optimizer + Copy>(optimizer: O, lr: f32, good_loss: f32) -> GuardCounts
+/// and that the run ends converged. Returns the counts and the loss before
+/// and after the run.
+fn diverge_and_recover<O: Optimizer + Copy>(
+    optimizer: O,
+    lr: f32,
+    good_loss: f32,
+) -> (GuardCounts, f32, f32)
 where
     O::State<microprop::layer::Grads<Net>>: Parameters,
 {
@@ -110,12 +116,23 @@ where
     );
     assert!(last < good_loss, "did not recover: loss {last}");
     assert!(net.all_finite());
-    counts
+    (counts, initial, last)
 }
 
 #[test]
 fn a_diverging_sgd_run_is_rolled_back_and_recovers() {
-    diverge_and_recover(Sgd, 40.0, 0.01);
+    let lr = 40.0;
+    let (counts, initial, last) = diverge_and_recover(Sgd, lr, 0.01);
+    claims::record(
+        "guard_divergence",
+        serde_json::json!({
+            "optimizer": "SGD",
+            "lr": lr,
+            "rollbacks": counts.rollbacks,
+            "initial_loss": initial,
+            "final_loss": last,
+        }),
+    );
     // Far beyond: updates overflow f32 outright.
     diverge_and_recover(Sgd, 1e30, 0.01);
 }

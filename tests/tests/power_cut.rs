@@ -11,6 +11,7 @@ use microprop::{
     Adam, Dense, Identity, Init, Layer, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh,
     Trainer, network,
 };
+use microprop_tests::claims;
 use microprop_tests::params::bits;
 use microprop_tests::xor;
 
@@ -269,6 +270,10 @@ fn every_cut_of_a_small_save_keeps_old_or_new() {
         "{total} cut points over a {}-byte training checkpoint: 0 corrupt",
         blobs[2].len()
     );
+    claims::record(
+        "power_cut_small",
+        serde_json::json!({ "cut_points": total, "checkpoint_bytes": blobs[2].len() }),
+    );
 }
 
 /// The digits model (64-32-10 tanh) with Adam state, ~29 KB, in two 32 KB
@@ -295,7 +300,9 @@ fn decode_digits(blob: &[u8]) {
     assert!(bits(&*net).iter().any(|&b| b != 0));
 }
 
-fn digits_sweep(stride: usize) {
+/// Sweeps cuts every `stride` bytes of work; returns the checkpoint's
+/// length and the number of cut points.
+fn digits_sweep(stride: usize) -> (usize, usize) {
     let blobs = digits_blobs();
     let t = sweep::<65536, 4, 4096>(&blobs, stride, &decode_digits);
     eprintln!(
@@ -306,16 +313,23 @@ fn digits_sweep(stride: usize) {
         t.got_new,
         t.got_none
     );
+    (blobs[2].len(), t.cut_points)
 }
 
 #[test]
 fn cuts_of_a_digits_checkpoint_save_keep_old_or_new() {
     // A prime stride lands at every offset within a word across the sweep.
-    digits_sweep(257);
+    let stride = 257;
+    let (bytes, cut_points) = digits_sweep(stride);
+    claims::record(
+        "power_cut_digits",
+        serde_json::json!({ "stride": stride, "cut_points": cut_points, "checkpoint_bytes": bytes }),
+    );
 }
 
-/// Every single byte of a ~62 KB save (erase + program), 6 byte-cut models,
-/// every operation, and 3 starting states: 1,111,956 cut points, ~10 min.
+/// Every single byte of the save (erase + program), 6 byte-cut models,
+/// every operation, and 3 starting states; it prints how many cut points
+/// that is. Minutes in release, so not part of a plain `cargo test`.
 #[test]
 #[ignore = "exhaustive; run with --ignored in release"]
 fn every_cut_of_a_digits_checkpoint_save_keeps_old_or_new() {

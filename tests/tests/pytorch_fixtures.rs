@@ -31,6 +31,7 @@ use microprop::{
     RmsProp, Schedule, Sgd, Sigmoid, SigmoidBinaryCrossEntropy, Softmax, SoftmaxCrossEntropy, Tanh,
     Trainer, Warmup, network,
 };
+use microprop_tests::claims;
 use microprop_tests::params::{flat, set_flat};
 use serde_json::Value;
 
@@ -572,9 +573,25 @@ fn optimizer_trajectories_match_pytorch() {
         kinds.into_iter().collect::<Vec<_>>(),
         ["adagrad", "adam", "momentum", "rmsprop", "sgd"]
     );
+    let steps = trajectories
+        .iter()
+        .map(|t| array(&t["loss"]).len())
+        .collect::<Vec<_>>();
+    let (weight_error, loss_error) = (weights.max_abs, losses.max_abs);
     lrs.finish();
     losses.finish();
     weights.finish();
+    claims::record(
+        "pytorch_trajectories",
+        serde_json::json!({
+            "trajectories": trajectories.len(),
+            "min_steps": steps.iter().min(),
+            "max_steps": steps.iter().max(),
+            "torch_version": text(&fixture["torch_version"]),
+            "worst_final_weight_error": weight_error,
+            "worst_loss_error": loss_error,
+        }),
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -47,12 +47,7 @@ impl SigmoidBinaryCrossEntropy {
         grad: &mut [f32],
         row: usize,
     ) -> Result<f32, Error> {
-        if !crate::buffer::all_finite(target) {
-            return Err(Error::NonFiniteTarget { row });
-        }
-        if target.iter().any(|y| !(0.0..=1.0).contains(y)) {
-            return Err(Error::InvalidTarget { row });
-        }
+        check_probabilities(target, row)?;
         let inv_o = 1.0 / out.len() as f32;
         let mut sum = 0.0;
         for ((g, &z), &y) in grad.iter_mut().zip(out).zip(target) {
@@ -68,6 +63,17 @@ impl SigmoidBinaryCrossEntropy {
             .zip(target)
             .all(|(&z, &y)| (z > 0.0) == (y > 0.5))
     }
+}
+
+/// Refuses targets that are not finite or not in [0, 1].
+fn check_probabilities(target: &[f32], row: usize) -> Result<(), Error> {
+    if !crate::buffer::all_finite(target) {
+        return Err(Error::NonFiniteTarget { row });
+    }
+    if target.iter().any(|y| !(0.0..=1.0).contains(y)) {
+        return Err(Error::InvalidTarget { row });
+    }
+    Ok(())
 }
 
 /// Binary cross-entropy on probabilities: takes the outputs of a
@@ -139,12 +145,7 @@ impl BinaryCrossEntropy {
         grad: &mut [f32],
         row: usize,
     ) -> Result<f32, Error> {
-        if !crate::buffer::all_finite(target) {
-            return Err(Error::NonFiniteTarget { row });
-        }
-        if target.iter().any(|y| !(0.0..=1.0).contains(y)) {
-            return Err(Error::InvalidTarget { row });
-        }
+        check_probabilities(target, row)?;
         if out.iter().any(|p| !(0.0..=1.0).contains(p)) {
             return Err(Error::NonFiniteLoss { row });
         }

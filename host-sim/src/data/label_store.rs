@@ -175,34 +175,18 @@ impl LabelStore {
             let name = labels::class_name(label);
             classes.iter().position(|c| *c == name)
         };
-        let refuse = |row: usize| {
-            anyhow::anyhow!(
-                "{}: label {:?} is not one of the model's classes ({})",
-                locate(row),
-                self.text(row),
-                classes.join(", ")
-            )
-        };
-        match &self.kind {
-            Kind::Texts { names, ids } => {
-                let by_id: Vec<Option<usize>> = names.iter().map(|n| find(n)).collect();
-                ids.iter()
-                    .enumerate()
-                    .map(|(row, &id)| {
-                        by_id
-                            .get(id as usize)
-                            .copied()
-                            .flatten()
-                            .ok_or_else(|| refuse(row))
-                    })
-                    .collect()
-            }
-            Kind::Numbers(numbers) => numbers
-                .iter()
-                .enumerate()
-                .map(|(row, v)| find(&v.to_string()).ok_or_else(|| refuse(row)))
-                .collect(),
-        }
+        self.per_row(
+            find,
+            |v| find(&v.to_string()),
+            |row| {
+                anyhow::anyhow!(
+                    "{}: label {:?} is not one of the model's classes ({})",
+                    locate(row),
+                    self.text(row),
+                    classes.join(", ")
+                )
+            },
+        )
     }
 
     /// Every row's label as a regression target.
@@ -211,20 +195,28 @@ impl LabelStore {
     /// A label that is not a finite number (or overflows f32); `locate`
     /// names its row.
     pub fn target_values(&self, locate: impl Fn(usize) -> String) -> Result<Vec<f32>> {
-        let refuse = |row: usize| {
+        let finite = |v: f64| Some(v as f32).filter(|v| v.is_finite());
+        let of_text = |label: &str| label.parse::<f64>().ok().and_then(finite);
+        self.per_row(of_text, finite, |row| {
             anyhow::anyhow!(
                 "{}: label {:?} is not a finite number (a regression target)",
                 locate(row),
                 self.text(row)
             )
-        };
-        let finite = |v: f64| Some(v as f32).filter(|v| v.is_finite());
+        })
+    }
+
+    /// Every row's label mapped by `of_text` (each distinct text once) or
+    /// `of_number`; the first row either refuses is `refuse`d.
+    fn per_row<T: Copy>(
+        &self,
+        of_text: impl Fn(&str) -> Option<T>,
+        of_number: impl Fn(f64) -> Option<T>,
+        refuse: impl Fn(usize) -> anyhow::Error,
+    ) -> Result<Vec<T>> {
         match &self.kind {
             Kind::Texts { names, ids } => {
-                let by_id: Vec<Option<f32>> = names
-                    .iter()
-                    .map(|n| n.parse::<f64>().ok().and_then(finite))
-                    .collect();
+                let by_id: Vec<Option<T>> = names.iter().map(|n| of_text(n)).collect();
                 ids.iter()
                     .enumerate()
                     .map(|(row, &id)| {
@@ -239,7 +231,7 @@ impl LabelStore {
             Kind::Numbers(numbers) => numbers
                 .iter()
                 .enumerate()
-                .map(|(row, &v)| finite(v).ok_or_else(|| refuse(row)))
+                .map(|(row, &v)| of_number(v).ok_or_else(|| refuse(row)))
                 .collect(),
         }
     }

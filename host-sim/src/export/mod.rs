@@ -1,8 +1,9 @@
 //! The `export` command: a trained model as source code a firmware
 //! compiles in, so the model lives in flash with no loading code at all.
 //!
-//! - `export CHECKPOINT` takes a core checkpoint of any shape (the layer
-//!   list is read from it: dense layers with any activation, maxout) and
+//! - `export CHECKPOINT` takes a core checkpoint of any shape, or the model
+//!   file `train --layers` writes (the layer list is read from it: dense
+//!   layers with any activation, maxout) and
 //!   writes `<name>.rs` ([`rust`]: `pub type Net = network![...]`, one
 //!   `DenseParams` / `MaxoutParams` const per layer, `NET`, and `MODEL`
 //!   with the normalisers if the checkpoint holds them) and `<name>.h`
@@ -43,8 +44,9 @@ pub use source::{rust_source, source_for};
     microprop-sim export model.mpck --out firmware/src          (any shape: model.rs and model.h)\n  \
     microprop-sim export --model digits --checkpoint target/digits.mpck --out firmware/model")]
 pub struct ExportOptions {
-    /// A core checkpoint of any shape: writes `<name>.rs` and `<name>.h`
-    /// (the layer list is read from it).
+    /// A core checkpoint of any shape, or a model file from `train
+    /// --layers`: writes `<name>.rs` and `<name>.h` (the layer list is read
+    /// from it).
     #[arg(value_name = "CHECKPOINT", conflicts_with_all = ["model", "checkpoint"])]
     pub file: Option<PathBuf>,
     /// The built-in model (default: the built-in model of the checkpoint's

@@ -10,8 +10,10 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::ValueEnum;
 
 use super::{c, rust};
-use crate::anyshape::Trained;
+use crate::anyshape::{Scaler, Trained};
+use crate::data::ColumnScaler;
 use crate::data::files::write_atomic;
+use crate::models::own::{OwnTask, is_model_file, read_model};
 
 /// A file `export CHECKPOINT` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -46,12 +48,34 @@ pub struct Written {
     pub scaled: bool,
 }
 
-/// The network in the core checkpoint at `path`.
+/// The network in the core checkpoint at `path`, or in the model file
+/// `train --layers` writes (its input scaling, and a regression target's
+/// scaling, come along as the normalisers).
 ///
 /// # Errors
-/// If the file can't be read or is not an intact checkpoint (the message
-/// names the file and the core's reason).
+/// If the file can't be read or is not an intact checkpoint or model file
+/// (the message names the file and the reason).
 pub fn read(path: &Path) -> Result<Trained> {
+    if is_model_file(path) {
+        let model = read_model(path)?;
+        let scaler = |s: &ColumnScaler| Scaler {
+            scaling: s.scaling,
+            offset: s.offset.clone(),
+            scale: s.scale.clone(),
+        };
+        let target = match &model.task {
+            OwnTask::Regress { target } => target.as_ref().map(scaler),
+            OwnTask::Classify { .. } => None,
+        };
+        let net = Trained::new(
+            model.features.len(),
+            model.layers.clone(),
+            model.params.clone(),
+        )?;
+        return net
+            .with_scaling(model.input.as_ref().map(scaler), target)
+            .with_context(|| format!("{}", path.display()));
+    }
     let blob = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     Trained::from_checkpoint(&blob).map_err(|e| anyhow!("{}: {e}", path.display()))
 }

@@ -202,3 +202,58 @@ fn any_depth_maxout_leaky_relu_every_optimizer_and_task_override() {
     assert_eq!(out["task"], "regress");
     assert_eq!(out["shape"], "4-8-1");
 }
+
+/// `export` takes the model file `train --layers` writes: the Rust source
+/// and the C header carry its weights and its input and target scaling.
+#[test]
+fn export_takes_a_model_file_with_its_scaling() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = regression_csv(dir.path());
+    let model = dir.path().join("fit.mpm");
+    ok(&[
+        "train",
+        "--csv",
+        s(&csv),
+        "--layers",
+        "6:tanh",
+        "--epochs",
+        "3",
+        "--quiet",
+        "--checkpoint",
+        s(&model),
+    ]);
+    let out = dir.path().join("src");
+    std::fs::create_dir(&out).unwrap();
+    ok(&["export", s(&model), "--out", s(&out)]);
+    let rust = std::fs::read_to_string(out.join("fit.rs")).unwrap();
+    let header = std::fs::read_to_string(out.join("fit.h")).unwrap();
+    assert!(
+        rust.contains("pub type Net = ::microprop::network!["),
+        "{rust}"
+    );
+    assert!(
+        rust.contains("pub const MODEL: ::microprop::Model<Net>"),
+        "{rust}"
+    );
+    let saved = microprop_sim::models::own::read_model(&model).unwrap();
+    let input = saved.input.as_ref().expect("standard scaling by default");
+    let microprop_sim::models::own::OwnTask::Regress {
+        target: Some(target),
+    } = &saved.task
+    else {
+        panic!("a scaled regression target");
+    };
+    for v in input
+        .offset
+        .iter()
+        .chain(&input.scale)
+        .chain(&target.offset)
+    {
+        let literal = microprop_sim::export::literal::rust(*v).unwrap();
+        assert!(rust.contains(&literal), "{literal} missing from fit.rs");
+    }
+    for v in saved.params.iter().take(8) {
+        let literal = microprop_sim::export::literal::c(*v).unwrap();
+        assert!(header.contains(&literal), "{literal} missing from fit.h");
+    }
+}
