@@ -266,7 +266,8 @@ pub trait Backprop: Parameters + Sized + sealed::Sealed {
 /// for layers whose gradient is an outer product per parameter slice.
 /// Sealed; [`Dense`], chains of fusable layers and the fine-tuning
 /// wrappers of fusable layers ([`Frozen`], [`Flash`]: no outer products;
-/// [`BiasOnly`]: the bias's) implement it, [`Maxout`] does not (its
+/// [`BiasOnly`]: the bias's) and the int8 [`QuantizedDense`] (none)
+/// implement it, [`Maxout`] does not (its
 /// gradient goes to the winning piece only).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be trained by the fused step (`FusedTrainer`)",
