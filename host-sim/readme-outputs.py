@@ -20,9 +20,11 @@ printed), `footprint-sizes` (other models and batch buffers), `demo-run`,
 `simulate-run`, `simulate-power-cut` and `simulate-too-small` (three runs
 as printed), `train-models` (each built-in model trained with its
 defaults, `train --json`), `export-checkpoint` and `export-model` (two
-`export` runs, writing under target/readme-export/) and `experiment-<name>`
+`export` runs, writing under target/readme-export/), `experiment-<name>`
 (each `experiment` as printed, its figure written to
-target/readme-figures/) in host-sim/README.md. Nothing else is touched. Python 3
+target/readme-figures/) and `quantize-table` (`quantize --json` of digits
+and MNIST trained with their defaults into target/readme-quantize/) in
+host-sim/README.md. Nothing else is touched. Python 3
 standard library only.
 """
 
@@ -261,6 +263,39 @@ def experiment(name):
     return transcript("experiment", name, "--out", "target/readme-figures", "--no-svg")
 
 
+# Where the quantize table's float checkpoints are trained (default settings).
+QUANTIZE_DIR = "target/readme-quantize"
+
+
+def quantize_table():
+    """`quantize --json` of the digits and MNIST models trained with their
+    defaults: held-out accuracy before and after, and the bytes of the
+    weights, for the hidden layer and for both layers in int8."""
+    fresh(QUANTIZE_DIR)
+    lines = [
+        "| model | int8 layers | accuracy float | accuracy int8 | change | loss float → int8 | weights f32 → int8 |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    commands = []
+    for model in ["digits", "mnist"]:
+        ckpt = f"{QUANTIZE_DIR}/{model}.mpck"
+        train = ["train", "--model", model, "--checkpoint", ckpt, "--metrics", f"{QUANTIZE_DIR}/{model}.csv", "--quiet"]
+        sim(*train)
+        commands.append("microprop-sim " + " ".join(train))
+        for layers in ["0", "0,1"]:
+            q = ["quantize", "--checkpoint", ckpt, "--layers", layers]
+            j = json.loads(sim(*q, "--json"))
+            commands.append("microprop-sim " + " ".join(q))
+            before, after = j["float"]["test"], j["int8"]["test"]
+            lines.append(
+                f"| {model} ({n(before['rows'])} test rows) | {layers} | {before['accuracy'] * 100:.2f} % "
+                f"| {after['accuracy'] * 100:.2f} % | {j['accuracy_change_points']:+.2f} points "
+                f"| {before['loss']:.5f} → {after['loss']:.5f} "
+                f"| {n(j['float_bytes'])} B → {n(j['int8_bytes'])} B |"
+            )
+    return "\n".join(lines + ["", "```"] + [f"$ {c}" for c in commands] + ["```"])
+
+
 BLOCKS = {
     ROOT / "README.md": {"footprint-demo-table": demo_table},
     ROOT / "host-sim/README.md": {
@@ -274,6 +309,7 @@ BLOCKS = {
         "simulate-run": lambda: transcript("simulate"),
         "simulate-power-cut": lambda: transcript("simulate", "--boots", "2", "--epochs", "2", "--power-cut-after", "10000"),
         "simulate-too-small": lambda: transcript("simulate", "--part", "stm32f103", fails=True),
+        "quantize-table": quantize_table,
     },
 }
 

@@ -22,6 +22,10 @@ impl Zeroed for u8 {
     const ZERO: Self = 0;
 }
 
+impl Zeroed for i8 {
+    const ZERO: Self = 0;
+}
+
 impl Zeroed for () {
     const ZERO: Self = ();
 }

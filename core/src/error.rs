@@ -95,6 +95,13 @@ pub enum Error {
     /// than identity, or labels given to a loss that takes value rows (or
     /// the other way round).
     LossMismatch,
+    /// A weight or bias to quantise
+    /// ([`QuantizedDense::quantize`](crate::QuantizedDense::quantize)) is
+    /// NaN or infinite.
+    NonFiniteWeight {
+        /// The unit (output channel) it belongs to, from 0.
+        unit: usize,
+    },
 }
 
 /// The caller-owned buffers of the run-time front end, named in
@@ -183,6 +190,9 @@ impl fmt::Display for Error {
             ),
             Error::LossMismatch => {
                 f.write_str("the loss does not fit the output activation or the targets")
+            }
+            Error::NonFiniteWeight { unit } => {
+                write!(f, "a weight or bias of unit {unit} is not finite")
             }
         }
     }

@@ -31,6 +31,7 @@ mod model;
 mod normalize;
 pub mod optim;
 mod params;
+pub mod quantize;
 mod schedule;
 mod shuffle;
 mod stats;
@@ -45,7 +46,7 @@ mod workspace;
 pub use buffer::Row;
 pub use layer::{
     BiasOnly, Chain, Dense, Flash, Frozen, Fusable, Layer, LayerParams, LayerParamsMut, LayerShape,
-    Maxout,
+    Maxout, QuantizedDense,
 };
 pub use params::Parameters;
 

@@ -54,6 +54,7 @@ pub mod footprint;
 pub mod import;
 pub mod models;
 pub mod options;
+pub mod quantize;
 pub mod report;
 pub mod simulate;
 pub mod train;

@@ -11,10 +11,13 @@ use microprop_sim::export::ExportOptions;
 use microprop_sim::footprint::FootprintOptions;
 use microprop_sim::import::ImportOptions;
 use microprop_sim::is_broken_pipe;
+use microprop_sim::quantize::QuantizeOptions;
 use microprop_sim::simulate::SimOptions;
 use microprop_sim::train::TrainOptions;
 use microprop_sim::train::watch::{INTERRUPTED_EXIT_CODE, Interrupted};
-use microprop_sim::{catalog, demo, eval, experiments, export, footprint, import, simulate, train};
+use microprop_sim::{
+    catalog, demo, eval, experiments, export, footprint, import, quantize, simulate, train,
+};
 
 #[derive(Parser)]
 #[command(
@@ -51,6 +54,10 @@ enum Command {
     /// Read a PyTorch `nn.Sequential` of `Linear` layers (its state_dict,
     /// saved with safetensors) into a microprop checkpoint.
     Import(ImportOptions),
+    /// Turn the layers you name of a trained model (its float checkpoint)
+    /// into int8 frozen layers (per-channel symmetric scales) and measure
+    /// the accuracy before and after.
+    Quantize(QuantizeOptions),
     /// Run the firmware's digits job through the device crate's learning loop
     /// on simulated peripherals: LED, delay, NOR flash with power cuts, and
     /// the part's RAM budget.
@@ -95,6 +102,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Predict(options) => eval::predict::command(&options),
         Command::Export(options) => export::command(&options),
         Command::Import(options) => import::command(&options),
+        Command::Quantize(options) => quantize::command(&options),
         Command::Simulate(options) => simulate::command(&options),
         Command::Experiment { name, options } => experiments::run(name, &options),
     }

@@ -19,7 +19,8 @@ use microprop::guard::{Divergence, Guard};
 use microprop::{
     AdaGrad, Adam, BatchMode, BiasOnly, BinaryCrossEntropy, Dense, Elu, FitConfig, Frozen,
     FusedTrainer, Identity, Inference, Init, KeepBest, Layer, LeakyRelu, LrSchedule, Maxout,
-    MeanSquaredError, Model, Momentum, NormalizerFit, OnEpoch, OnStep, Relu, RmsProp, Scaling, Sgd,
+    MeanSquaredError, Model, Momentum, NormalizerFit, OnEpoch, OnStep, QuantizedDense, Relu, RmsProp,
+    Scaling, Sgd,
     Sigmoid, SigmoidBinaryCrossEntropy, SliceDataset, SoftTargetCrossEntropy, Softmax,
     SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup, WarmupStart, Workspace, network,
 };
@@ -380,11 +381,54 @@ fn fine_tuning() {
     black_box(fused.train_step(&mut dense, &x[n % B], &y[n % B], lr)).ok();
 }
 
+/// int8 frozen layers: a backbone quantised at run time from float
+/// weights, trained behind with Adam (batch and fused step), and an int8
+/// layer between trainable ones with momentum.
+fn int8() {
+    type Int8Head = network![QuantizedDense<6, 8, Tanh>, Dense<8, 3, Identity>];
+    type Int8Middle = network![
+        Dense<6, 8, Relu>,
+        QuantizedDense<8, 6, Tanh>,
+        Dense<6, 3, Identity>
+    ];
+    let x: [[f32; 6]; B] = black_box([[0.5; 6]; B]);
+    let y: [usize; B] = black_box([0, 1, 2, 1]);
+    let n = black_box(B);
+    let lr = black_box(0.01);
+
+    let mut float = black_box(Dense::<6, 8, Tanh>::ZERO);
+    float.init(Init::HeNormal, &mut microprop::init::seeded(black_box(3)));
+    let mut head = black_box(Int8Head::ZERO);
+    head.second.init(Init::Xavier, &mut microprop::init::seeded(black_box(4)));
+    if let Ok(q) = QuantizedDense::quantize(&float) {
+        head.first = q;
+    }
+    let mut adam =
+        Trainer::<Int8Head, SoftmaxCrossEntropy, Adam, B>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    black_box(adam.train_step(&mut head, rows(&x, n), rows(&y, n), lr)).ok();
+    let mut fused = FusedTrainer::<Int8Head, SoftmaxCrossEntropy, Adam>::new(
+        SoftmaxCrossEntropy,
+        Adam::PYTORCH,
+    );
+    black_box(fused.train_step(&mut head, &x[n % B], &y[n % B], lr)).ok();
+    let mut run = Inference::<Int8Head>::new();
+    black_box(run.predict(&head, &x[n % B])).ok();
+
+    let mut middle = black_box(Int8Middle::ZERO);
+    middle.init(Init::HeNormal, &mut microprop::init::seeded(black_box(8)));
+    let mut momentum = Trainer::<Int8Middle, SoftmaxCrossEntropy, Momentum, B>::new(
+        SoftmaxCrossEntropy,
+        Momentum::new(0.9),
+    );
+    black_box(momentum.train_step(&mut middle, rows(&x, n), rows(&y, n), lr)).ok();
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn _start() -> ! {
     sgd_and_adam();
     everything_else();
     fine_tuning();
+    int8();
     run_time_front_end();
     loop {
         core::hint::spin_loop();

@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use microprop::{
     Adam, BatchMode, Dense, Error, FitConfig, Identity, Inference, Init, KeepBest, Layer, Maxout,
-    MeanSquaredError, OnEpoch, OnStep, Patience, Relu, Sgd, SigmoidBinaryCrossEntropy,
-    SliceDataset, SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Workspace, network,
+    MeanSquaredError, OnEpoch, OnStep, Patience, QuantizedDense, Relu, Sgd,
+    SigmoidBinaryCrossEntropy, SliceDataset, SoftmaxCrossEntropy, Stopping, Tanh, Trainer,
+    Workspace, network,
 };
 
 struct Counting;
@@ -253,6 +254,34 @@ fn other_layers_and_losses_allocate_nothing() {
     });
     assert_eq!(a, NONE);
     assert_eq!((mse.steps(), bce.steps()), (300, 600));
+}
+
+#[test]
+fn int8_layers_allocate_nothing() {
+    // Quantising, and training through and behind int8 layers.
+    type Int8 = network![Dense<3, 8, Relu>, QuantizedDense<8, 6, Tanh>, Dense<6, 2, Identity>];
+    let mut float = Dense::<8, 6, Tanh>::ZERO;
+    float.init(Init::HeNormal, &mut microprop::init::seeded(3));
+    let mut net = Int8::ZERO;
+    net.init(Init::HeNormal, &mut microprop::init::seeded(5));
+    let mut trainer = Trainer::<Int8, _, _, 4>::new(MeanSquaredError, Adam::PYTORCH);
+    let mut run = Inference::<Int8>::new();
+    let x = [
+        [0.1, -0.4, 0.9],
+        [1.0, 0.2, -0.3],
+        [-0.7, 0.5, 0.0],
+        [0.3, 0.3, 0.3],
+    ];
+    let y = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.5]];
+    let (_, a) = measure(|| {
+        net.first.second = QuantizedDense::quantize(&float).unwrap();
+        for _ in 0..300 {
+            trainer.train_step(&mut net, &x, &y, 0.01).unwrap();
+            black_box(run.predict(&net, &x[0]).unwrap());
+        }
+    });
+    assert_eq!(a, NONE);
+    assert_eq!(trainer.steps(), 300);
 }
 
 #[test]

@@ -14,8 +14,8 @@
 //!   [`FusedTrainer`](crate::FusedTrainer). Every `Layer` is a `Backprop`
 //!   (a supertrait); a layer that is also a `FusedBackprop` is
 //!   [`Fusable`]. Both are sealed: [`Dense`], [`Maxout`] and [`Chain`]
-//!   implement them (and, for fine-tuning, [`Frozen`], [`Flash`] and
-//!   [`BiasOnly`]), so the caches and
+//!   implement them (and, for fine-tuning, [`Frozen`], [`Flash`],
+//!   [`BiasOnly`] and the int8 [`QuantizedDense`]), so the caches and
 //!   passes can change without breaking a user's code. The batch methods take the rows actually present
 //!   (`1..=B`); the trainers check that bound before calling them.
 //!
@@ -46,6 +46,7 @@ mod dense;
 mod flash;
 mod frozen;
 pub(crate) mod maxout;
+mod quantized;
 mod trainable;
 
 use crate::activation::Activation;
@@ -63,6 +64,7 @@ pub use dense::{Dense, DenseParams};
 pub use flash::{Flash, FlashWeights};
 pub use frozen::{Frozen, FrozenCache};
 pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
+pub use quantized::{QuantizedCache, QuantizedDense};
 pub use trainable::Trainable;
 
 /// A map from one [`Row`] to another with its own parameters: a
@@ -264,7 +266,8 @@ pub trait Backprop: Parameters + Sized + sealed::Sealed {
 /// for layers whose gradient is an outer product per parameter slice.
 /// Sealed; [`Dense`], chains of fusable layers and the fine-tuning
 /// wrappers of fusable layers ([`Frozen`], [`Flash`]: no outer products;
-/// [`BiasOnly`]: the bias's) implement it, [`Maxout`] does not (its
+/// [`BiasOnly`]: the bias's) and the int8 [`QuantizedDense`] (none)
+/// implement it, [`Maxout`] does not (its
 /// gradient goes to the winning piece only).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be trained by the fused step (`FusedTrainer`)",

@@ -1,0 +1,80 @@
+//! What `quantize` is told.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::data::DataSource;
+use crate::models::Builtin;
+use crate::options::DataArgs;
+
+/// What `quantize` is told.
+#[derive(Debug, Clone, PartialEq, Args)]
+#[command(
+    after_help = "Quantises each named layer's weights to int8 with one scale per unit \
+(max|w|/127, rounded to nearest even; zero point 0, as TFLite/CMSIS-NN) and measures the model \
+before and after on the rows train held out (the bundled MNIST: its own test set). Models: the \
+two-layer built-ins (digits, mnist, iris, xor).\n\
+Examples:\n  microprop-sim quantize --checkpoint target/digits.mpck\n  \
+microprop-sim quantize --model mnist --layers 0,1 --json",
+    mut_arg("csv", |a| a.help("Measure on this CSV file (header row; label column --label or the last)")),
+    mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)"))
+)]
+pub struct QuantizeOptions {
+    /// The model (default: the built-in model of the checkpoint's shape).
+    #[arg(long, value_enum)]
+    pub model: Option<Builtin>,
+    /// The float model checkpoint (`train --checkpoint`); by default the
+    /// model's, `target/<model>.mpck`.
+    #[arg(
+        long,
+        help = "The float model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
+    )]
+    pub checkpoint: Option<PathBuf>,
+    /// The layers to quantise, from 0 (default: the hidden layers, every
+    /// layer but the last).
+    #[arg(long, value_delimiter = ',', value_name = "INDEX,...")]
+    pub layers: Option<Vec<usize>>,
+    /// The rows to measure on.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Hold out this fraction as train did (default: the model's).
+    #[arg(long)]
+    pub test_fraction: Option<f32>,
+    /// The seed train split with (default 7).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl QuantizeOptions {
+    /// `model` from `checkpoint` on its bundled data, quantising `layers`
+    /// (`None`: the hidden layers).
+    pub fn new(model: Builtin, checkpoint: PathBuf, layers: Option<Vec<usize>>) -> Self {
+        QuantizeOptions {
+            model: Some(model),
+            checkpoint: Some(checkpoint),
+            layers,
+            data: DataArgs::default(),
+            test_fraction: None,
+            seed: None,
+            json: false,
+        }
+    }
+
+    /// Where the rows come from.
+    ///
+    /// # Errors
+    /// As [`DataSource::from_args`].
+    pub fn source(&self) -> Result<DataSource> {
+        DataSource::from_args(&self.data)
+    }
+
+    /// The seed of the built-in models' split.
+    pub fn seed_or_default(&self) -> u64 {
+        self.seed.unwrap_or(7)
+    }
+}
