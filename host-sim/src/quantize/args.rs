@@ -16,7 +16,7 @@ use crate::options::DataArgs;
 (max|w|/127, rounded to nearest even; zero point 0, as TFLite/CMSIS-NN) and measures the model \
 before and after on the rows train held out (the bundled MNIST: its own test set). Models: the \
 two-layer built-ins (digits, mnist, iris, xor).\n\
-Examples:\n  microprop-sim quantize --checkpoint target/digits.mpck\n  \
+Examples:\n  microprop-sim quantize --checkpoint digits.mpck\n  \
 microprop-sim quantize --model mnist --layers 0,1 --json",
     mut_arg("csv", |a| a.help("Measure on this CSV file (header row; label column --label or the last)")),
     mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)"))
@@ -26,10 +26,10 @@ pub struct QuantizeOptions {
     #[arg(long, value_enum)]
     pub model: Option<Builtin>,
     /// The float model checkpoint (`train --checkpoint`); by default the
-    /// model's, `target/<model>.mpck`.
+    /// model's, `<model>.mpck`.
     #[arg(
         long,
-        help = "The float model checkpoint (`train --checkpoint`) [default: target/<model>.mpck]"
+        help = "The float model checkpoint (`train --checkpoint`) [default: <model>.mpck]"
     )]
     pub checkpoint: Option<PathBuf>,
     /// The layers to quantise, from 0 (default: the hidden layers, every

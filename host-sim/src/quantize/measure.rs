@@ -11,6 +11,7 @@ use microprop::{
 };
 
 use super::args::QuantizeOptions;
+use crate::data::BundledData;
 use crate::models::checkpoints::{self, Contents, resolve};
 use crate::models::{Builtin, Sets, Task, TaskKind, load_split};
 use crate::report::{Evaluation, evaluate_model, evaluation_line};
@@ -203,7 +204,7 @@ impl Run<'_> {
             .unwrap_or(self.model.defaults().test_fraction);
         let sets = load_split::<L, D, O>(
             &o.source()?,
-            &o.data.data_dir,
+            &BundledData::locate(o.data.data_dir.as_deref()),
             test_fraction,
             o.seed_or_default(),
             self.model,
