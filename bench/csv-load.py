@@ -85,10 +85,10 @@ def measure(megabytes):
     small, big = WORK / "csv-load-small.csv", WORK / f"csv-load-{megabytes}mb.csv"
     # Generated in a child process: a child's ru_maxrss starts from this
     # process's size when it is spawned, so this one stays small.
-    for path, size in ((small, 1), (big, megabytes)):
-        subprocess.run([sys.executable, __file__, "--generate", str(path), str(size)], check=True)
-    rows = sum(1 for _ in open(big)) - 1
-    size = os.path.getsize(big)
+    for path, mb_size in ((small, 1), (big, megabytes)):
+        made = subprocess.run([sys.executable, __file__, "--generate", str(path), str(mb_size)],
+                              check=True, capture_output=True, text=True)
+    rows, size = map(int, made.stdout.split())
     constant, _ = run(small)
     peak, wall = run(big)
     for p in (small, big, small.with_suffix(".mpm"), big.with_suffix(".mpm")):
@@ -153,7 +153,8 @@ def main():
     parser.add_argument("--generate", nargs=2, metavar=("PATH", "MB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate:
-        generate(args.generate[0], int(args.generate[1]))
+        rows, size = generate(args.generate[0], int(args.generate[1]))
+        print(rows, size)
         return
     readme = README.read_text()
     if args.check:

@@ -91,9 +91,9 @@ impl LabelStoreBuilder {
 /// A label that must be a number (the column has too many distinct ones
 /// to be classes).
 fn value(label: &str) -> Result<f64> {
-    match label.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => bail!(
+    match labels::number(label) {
+        Some(v) => Ok(v),
+        None => bail!(
             "label {label:?} is not a finite number, and the column holds more than \
              {MAX_TEXT_LABELS} distinct labels: too many to be classes, so it must be a \
              regression target"
@@ -196,7 +196,7 @@ impl LabelStore {
     /// names its row.
     pub fn target_values(&self, locate: impl Fn(usize) -> String) -> Result<Vec<f32>> {
         let finite = |v: f64| Some(v as f32).filter(|v| v.is_finite());
-        let of_text = |label: &str| label.parse::<f64>().ok().and_then(finite);
+        let of_text = |label: &str| labels::number(label).and_then(finite);
         self.per_row(of_text, finite, |row| {
             anyhow::anyhow!(
                 "{}: label {:?} is not a finite number (a regression target)",

@@ -16,8 +16,8 @@ pub enum Detected {
     Values,
 }
 
-/// A label as a number, if it is one.
-fn number(label: &str) -> Option<f64> {
+/// A label as a finite number, if it is one.
+pub fn number(label: &str) -> Option<f64> {
     label.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
