@@ -15,6 +15,10 @@ use microprop::{
 use crate::data::U8Dataset;
 
 pub mod online;
+pub mod personalise;
+mod pretrained;
+
+pub use pretrained::PRETRAINED;
 
 /// Pixels per image.
 pub const FEATURES: usize = 64;
