@@ -7,6 +7,7 @@
 # (check-no-f64.sh) and that the READMEs' MCU tables are what
 # bench/mcu.json gives (bench-tables.py --check), builds the nRF52840-DK
 # binary, runs under QEMU the digits job, the online-learning job, the
+# personalisation job's four modes, the
 # on-target tests, the failure handlers, the host-vs-QEMU bit-identity test
 # on the Cortex-M4F (mps2-an386) and on a Cortex-M0 (microbit), the C
 # example (c-example/: the digits job in C against the microprop-ffi
@@ -96,7 +97,7 @@ if ! command -v arm-none-eabi-nm >/dev/null && ! command -v llvm-nm >/dev/null; 
     apt-get install -y --no-install-recommends binutils-arm-none-eabi
 fi
 release=target/thumbv7em-none-eabihf/release
-bash check-no-f64.sh "$release"/qemu-{digits,online,crosscheck} "$release"/bench-{w1,w2-sgd,w2-adam,w2-fused,w2-adam-fused,w2-infer,w2-deep,w3,base}
+bash check-no-f64.sh "$release"/qemu-{digits,online,crosscheck} "$release"/qemu-personalise-{full,head,bias,int8} "$release"/bench-{w1,w2-sgd,w2-adam,w2-fused,w2-adam-fused,w2-infer,w2-deep,w3,base}
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -174,6 +175,19 @@ if [ "$status" -eq 0 ]; then
 else
   fail "online job (exit status $status)"
 fi
+
+step "personalisation in QEMU: four fine-tuning modes (cargo run --release --bin qemu-personalise-<mode>)"
+# The pretrained digits model adapts to a new user's slanted digits: full,
+# head-only, bias-only and int8 backbone + float head. Each must gain on
+# the new user's digits and keep the others.
+for mode in full head bias int8; do
+  run_logged cargo run --release --locked --bin "qemu-personalise-$mode"
+  if [ "$status" -eq 0 ]; then
+    pass "personalise $mode: adapted to the new user, kept the old digits"
+  else
+    fail "personalise $mode (exit status $status)"
+  fi
+done
 
 step "on-target tests in QEMU (cargo test)"
 run_logged cargo test --locked --no-fail-fast

@@ -10,6 +10,10 @@
 //!   warmup + cosine);
 //! - `online-no-replay`, `online-replay`: the online-learning job (3000
 //!   samples each);
+//! - `personalise-full`, `-head-only`, `-bias-only`, `-int8-backbone`:
+//!   the personalisation job in each of its four modes (1000 SGD steps
+//!   from the pretrained model; the int8 mode runs the int8 layer's
+//!   arithmetic);
 //! - on a Cortex-M0 (`thumbv6m-none-eabi`, QEMU `microbit`, no FPU, 16 KB
 //!   of RAM), `microbit-crosscheck`: `xor-sgd` again and
 //!   `digits-sgd-fused` (W2 with SGD through the fused step, 300 steps).
@@ -30,6 +34,7 @@ use std::process::Command;
 
 use microprop::Layer;
 use microprop_device::crosscheck::{self, Digest, digest};
+use microprop_device::digits::personalise::{self, Mode};
 use microprop_device::digits::{self, Data, online};
 use microprop_device::{Board, NoLog, run, workloads};
 
@@ -105,6 +110,32 @@ fn compare(log: &str, name: &str, host: &Digest, mismatches: &mut Vec<String>) {
     }
 }
 
+/// Runs `qemu-personalise-<mode>` under QEMU and the same mode here from
+/// `start`, and compares the fine-tuned networks.
+fn compare_personalised<N>(
+    mode: Mode,
+    start: N,
+    split: &personalise::Split<'_>,
+    mismatches: &mut Vec<String>,
+) where
+    N: Layer<Input = [f32; digits::FEATURES], Output = [f32; digits::CLASSES]>,
+    microprop::SoftmaxCrossEntropy: microprop::AcceptsActivation<N::OutputActivation>,
+{
+    let bin = match mode {
+        Mode::Full => "qemu-personalise-full",
+        Mode::Head => "qemu-personalise-head",
+        Mode::Bias => "qemu-personalise-bias",
+        Mode::Int8 => "qemu-personalise-int8",
+    };
+    let log = qemu(bin);
+    let mut net = start;
+    let mut trainer: Box<personalise::FineTuner<N>> = Box::new(personalise::fine_tuner());
+    let mut batch = Box::new(personalise::Batch::new());
+    personalise::personalise(mode, &mut net, &mut trainer, &mut batch, split, &mut |_| {}).unwrap();
+    let name = format!("personalise-{}", mode.name());
+    compare(&log, &name, &digest(&net), mismatches);
+}
+
 #[test]
 fn the_run_time_front_end_trains_the_digits_to_the_same_bits() {
     let (train_x, train_y, _, _) = load();
@@ -175,6 +206,13 @@ fn every_weight_is_bit_identical_on_the_host_and_under_qemu() {
         .unwrap();
         compare(&log, name, &digest(&net), &mut mismatches);
     }
+
+    // The personalisation job, one binary a mode.
+    let split = personalise::Split::new(&train, &test).unwrap();
+    compare_personalised(Mode::Full, personalise::FULL, &split, &mut mismatches);
+    compare_personalised(Mode::Head, personalise::HEAD, &split, &mut mismatches);
+    compare_personalised(Mode::Bias, personalise::BIAS, &split, &mut mismatches);
+    compare_personalised(Mode::Int8, personalise::INT8, &split, &mut mismatches);
 
     assert!(
         mismatches.is_empty(),

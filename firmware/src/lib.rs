@@ -33,6 +33,7 @@ pub mod log;
 pub mod microbit;
 #[cfg(feature = "nrf52840-dk")]
 pub mod nrf52840dk;
+pub mod personalise;
 
 use core::sync::atomic::{AtomicBool, Ordering};
 

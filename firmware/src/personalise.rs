@@ -1,0 +1,122 @@
+//! The personalisation job (`microprop_device::digits::personalise`),
+//! written once for every board: a binary brings one mode's network,
+//! trainer and staging rows as `static`s and its board's LED; [`run`]
+//! measures the pretrained model on the new user's slanted digits and on
+//! the digits as written, fine-tunes (LED toggled after every pass),
+//! measures again and logs what `firmware/personalise.py` and the
+//! host-vs-QEMU test read:
+//!
+//! ```text
+//! personalise <mode>: RAM <bytes> B, model in flash <bytes> B
+//! personalise <mode> before: new <n> of 160, old <n> of 160
+//! bench personalise-<mode> step: <count> instructions / <steps> samples
+//! personalise <mode> after: new <n> of 160, old <n> of 160
+//! digest personalise-<mode>: crc32 0x… n … first […] last […]
+//! ```
+
+use embedded_hal::digital::OutputPin;
+use microprop::{AcceptsActivation, Layer, SoftmaxCrossEntropy};
+use microprop_device::crosscheck::digest;
+use microprop_device::digits::personalise::{
+    self, Accuracy, Batch, EVAL_ROWS, FineTuner, Mode, Split,
+};
+use microprop_device::digits::{CLASSES, FEATURES};
+
+use crate::app::log_digest;
+use crate::{self as fw, clock, data};
+
+fn log_accuracy(mode: Mode, when: &str, a: &Accuracy) {
+    defmt::info!(
+        "personalise {=str} {=str}: new {=u32} of {=usize}, old {=u32} of {=usize}",
+        mode.name(),
+        when,
+        a.new,
+        EVAL_ROWS,
+        a.old,
+        EVAL_ROWS
+    );
+}
+
+/// Runs `mode` on `net` (the mode's pretrained network) and exits: 0 if
+/// fine-tuning gained at least `personalise::MIN_NEW_GAIN` digits of the new
+/// user's and lost at most `personalise::MAX_OLD_LOSS` of the others.
+pub fn run<N: Layer<Input = [f32; FEATURES], Output = [f32; CLASSES]>>(
+    mode: Mode,
+    net: &mut N,
+    trainer: &mut FineTuner<N>,
+    batch: &mut Batch,
+    mut led: impl OutputPin,
+) -> !
+where
+    SoftmaxCrossEntropy: AcceptsActivation<N::OutputActivation>,
+{
+    defmt::info!(
+        "personalise {=str}: RAM {=usize} B, model in flash {=usize} B",
+        mode.name(),
+        mode.ram(),
+        mode.model_flash()
+    );
+    let Some(split) = Split::new(&data::TRAIN, &data::TEST) else {
+        defmt::error!("FAIL: the digits in flash are too few for the job");
+        fw::exit(fw::EXIT_TRAINING_ERROR)
+    };
+    let result = personalise::accuracy(net, &split).and_then(|before| {
+        log_accuracy(mode, "before", &before);
+        let mut lit = false;
+        let start = clock::now();
+        let steps = personalise::fine_tune(net, trainer, batch, &split, &mut |_| {
+            lit = !lit;
+            // A status LED that cannot be driven does not stop the job.
+            let _ = if lit { led.set_high() } else { led.set_low() };
+        })?;
+        let spent = clock::now() - start;
+        defmt::info!(
+            "bench personalise-{=str} step: {=u64} {=str} / {=u32} samples",
+            mode.name(),
+            spent,
+            clock::UNIT,
+            steps
+        );
+        let after = personalise::accuracy(net, &split)?;
+        log_accuracy(mode, "after", &after);
+        Ok(personalise::Outcome {
+            mode,
+            before,
+            after,
+            steps,
+        })
+    });
+    match mode {
+        Mode::Full => log_digest("personalise-full", &digest(net)),
+        Mode::Head => log_digest("personalise-head-only", &digest(net)),
+        Mode::Bias => log_digest("personalise-bias-only", &digest(net)),
+        Mode::Int8 => log_digest("personalise-int8-backbone", &digest(net)),
+    }
+    defmt::info!(
+        "stack high-water {=usize} of {=usize} B",
+        fw::stack_high_water(),
+        fw::stack_capacity()
+    );
+    match result {
+        Ok(outcome) if outcome.personalised() => {
+            defmt::info!(
+                "PASS: {=str} fine-tuning gained >= {=u32} new-user digits and lost <= {=u32} others",
+                mode.name(),
+                personalise::MIN_NEW_GAIN,
+                personalise::MAX_OLD_LOSS
+            );
+            fw::exit(fw::EXIT_OK)
+        }
+        Ok(_) => {
+            defmt::error!(
+                "FAIL: {=str} fine-tuning did not personalise the model",
+                mode.name()
+            );
+            fw::exit(fw::EXIT_BELOW_FLOOR)
+        }
+        Err(e) => {
+            defmt::error!("FAIL: {}", e);
+            fw::exit(fw::EXIT_TRAINING_ERROR)
+        }
+    }
+}
