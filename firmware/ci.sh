@@ -115,12 +115,12 @@ run_logged() {
   set -e
 }
 
-step "nRF52840-DK binary (cargo build-nrf52840-dk; no board here, so not run)"
+step "nRF52840-DK binaries: the digits job and personalisation (cargo build-nrf52840-dk; no board here, so not run)"
 if cargo build-nrf52840-dk --locked; then
   nrf=target/thumbv7em-none-eabihf/release/nrf52840-dk
   if command -v arm-none-eabi-size >/dev/null; then arm-none-eabi-size "$nrf"; fi
   pass "nrf52840-dk builds"
-  if bash check-no-f64.sh "$nrf"; then
+  if bash check-no-f64.sh "$nrf" "$nrf-personalise"; then
     pass "nrf52840-dk has no soft-float f64"
   else
     fail "nrf52840-dk links soft-float f64"
