@@ -4,19 +4,34 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::job::DEFAULT_STACK;
 use crate::options::parse_bytes;
 use crate::report::Part;
 
+/// Which firmware job `simulate` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Job {
+    /// The digits job: training from scratch, boots, checkpoints in flash.
+    Digits,
+    /// The personalisation job: the pretrained model fine-tuned to a new
+    /// user's slanted digits in four modes.
+    Personalise,
+}
+
 /// What `simulate` is told.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 #[command(
     after_help = "Examples:\n  microprop-sim simulate\n  microprop-sim simulate --part stm32f411 --boots 2 --epochs 5\n  \
-microprop-sim simulate --boots 2 --epochs 2 --power-cut-after 10000\n  microprop-sim simulate --part stm32f103   # does not fit: refused"
+microprop-sim simulate --boots 2 --epochs 2 --power-cut-after 10000\n  microprop-sim simulate --part stm32f103   # does not fit: refused\n  \
+microprop-sim simulate --job personalise"
 )]
 pub struct SimOptions {
+    /// The firmware job: `digits` (train from scratch, checkpoints) or
+    /// `personalise` (fine-tune the pretrained model, four modes).
+    #[arg(long, value_enum, default_value_t = Job::Digits)]
+    pub job: Job,
     /// The part: nrf52840, rp2040, stm32f411, stm32f103, stm32f030.
     #[arg(long, default_value = "nrf52840")]
     pub part: String,
@@ -57,6 +72,7 @@ impl SimOptions {
     /// firmware's epoch count, 100 ms pauses, no power cut.
     pub fn new(part: &str) -> Self {
         SimOptions {
+            job: Job::Digits,
             part: part.to_string(),
             ram: None,
             stack: DEFAULT_STACK,

@@ -19,6 +19,10 @@
 //!   ([`crate::report::parts`]); a job that does not fit is refused before
 //!   it runs, as the part's linker would refuse to link it.
 //!
+//! `--job personalise` runs the firmware's personalisation job instead
+//! ([`personalise`]): the pretrained model fine-tuned to a new user's
+//! digits in four modes, printing the digests QEMU must reproduce.
+//!
 //! Each boot ([`boot`]) mounts the store, resumes from the newest valid
 //! checkpoint (or initialises the weights as the firmware does), runs the
 //! loop, and saves a training checkpoint (parameters, Adam's state, step
@@ -32,12 +36,13 @@ pub mod flash;
 pub mod job;
 mod log;
 pub mod peripherals;
+pub mod personalise;
 pub mod run;
 pub mod store;
 
 use anyhow::Result;
 
-pub use args::SimOptions;
+pub use args::{Job, SimOptions};
 pub use budget::{Budget, DoesNotFit, check_budget};
 pub use flash::{Cut, PowerCutFlash};
 pub use job::DEFAULT_STACK;
@@ -48,8 +53,11 @@ pub use run::{SimReport, simulate};
 /// # Errors
 /// As [`simulate`].
 pub fn command(options: &SimOptions) -> Result<()> {
-    simulate(options, &mut std::io::stdout().lock())?;
-    Ok(())
+    let out = &mut std::io::stdout().lock();
+    match options.job {
+        Job::Digits => simulate(options, out).map(drop),
+        Job::Personalise => personalise::simulate_personalise(options, out).map(drop),
+    }
 }
 
 #[cfg(test)]
