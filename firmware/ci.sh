@@ -79,8 +79,9 @@ done
   done
 )
 
-step "MCU tables: README.md, firmware/README.md and docs/FAST_MATH.md as bench/mcu.json (and bench/mcu-fast-math.json, bench/mcu-firmware-s.json) give them"
+step "MCU tables: README.md, firmware/README.md and docs/FAST_MATH.md as bench/mcu.json (and bench/mcu-fast-math.json, bench/mcu-firmware-s.json) give them; the personalisation table as bench/personalise.json"
 python3 bench-tables.py --check
+python3 personalise.py --check
 
 step "build (release)"
 cargo build --release --locked
@@ -188,6 +189,16 @@ for mode in full head bias int8; do
     fail "personalise $mode (exit status $status)"
   fi
 done
+
+step "personalisation table: bench/personalise.json is what QEMU measures, and microprop-sim simulate --job personalise gives QEMU's bits"
+# Runs the four binaries again under QEMU (instruction counts are exact
+# under -icount) and the host simulator; fails if any figure in the JSON
+# (and so the README's table) is stale or the host's weights differ.
+if python3 personalise.py --verify; then
+  pass "personalisation table current; simulate == QEMU in all four modes"
+else
+  fail "personalisation table stale or simulate differs from QEMU"
+fi
 
 step "on-target tests in QEMU (cargo test)"
 run_logged cargo test --locked --no-fail-fast

@@ -17,8 +17,8 @@ $MICROPROP_SIM; `footprint
 -->` and `<!-- <name>:end -->`: `footprint-demo-table` in README.md (the
 demo's model with Adam and SGD); `footprint-report` (the report as
 printed), `footprint-sizes` (other models and batch buffers), `demo-run`,
-`simulate-run`, `simulate-power-cut` and `simulate-too-small` (three runs
-as printed), `train-models` (each built-in model trained with its
+`simulate-run`, `simulate-power-cut`, `simulate-too-small` and
+`simulate-personalise` (four runs as printed), `train-models` (each built-in model trained with its
 defaults, `train --json`), `export-checkpoint` and `export-model` (two
 `export` runs, writing under target/readme-export/), `experiment-<name>`
 (each `experiment` as printed, its figure written to
@@ -309,6 +309,7 @@ BLOCKS = {
         "simulate-run": lambda: transcript("simulate"),
         "simulate-power-cut": lambda: transcript("simulate", "--boots", "2", "--epochs", "2", "--power-cut-after", "10000"),
         "simulate-too-small": lambda: transcript("simulate", "--part", "stm32f103", fails=True),
+        "simulate-personalise": lambda: transcript("simulate", "--job", "personalise"),
         "quantize-table": quantize_table,
     },
 }

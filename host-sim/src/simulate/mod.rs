@@ -95,6 +95,25 @@ mod tests {
     }
 
     #[test]
+    fn the_personalisation_job_runs_every_mode_and_refuses_digits_options() {
+        let mut options = SimOptions::new("nrf52840");
+        options.job = Job::Personalise;
+        let mut log = Vec::new();
+        let reports = personalise::simulate_personalise(&options, &mut log).unwrap();
+        let modes: Vec<_> = reports.iter().map(|r| r.outcome.mode).collect();
+        assert_eq!(modes, microprop_device::digits::personalise::Mode::ALL);
+        let log = String::from_utf8(log).unwrap();
+        for r in &reports {
+            assert!(r.outcome.personalised(), "{r:?}");
+            let line = format!("digest personalise-{}: {}", r.outcome.mode.name(), r.digest);
+            assert!(log.contains(&line), "{line} not in\n{log}");
+        }
+        options.boots = 2;
+        let err = personalise::simulate_personalise(&options, &mut std::io::sink()).unwrap_err();
+        assert!(err.to_string().contains("--boots"), "{err}");
+    }
+
+    #[test]
     fn power_cut_mid_save_keeps_the_previous_checkpoint() {
         let mut options = SimOptions::new("nrf52840");
         options.epochs = 1;
