@@ -36,10 +36,10 @@ use microprop::Layer;
 use microprop_device::crosscheck::{self, Digest, digest};
 use microprop_device::digits::personalise::{self, Mode};
 use microprop_device::digits::{self, Data, online};
-use microprop_device::{Board, NoLog, run, workloads};
+use microprop_device::{Board, workloads};
 
 mod common;
-use common::{Led, NoDelay, load};
+use common::{Led, NoDelay, digits_job, load, personalised};
 
 /// Runs `bin` of the firmware under QEMU (its cargo runner) and returns its
 /// decoded defmt log; panics unless it exits 0.
@@ -128,10 +128,7 @@ fn compare_personalised<N>(
         Mode::Int8 => "qemu-personalise-int8",
     };
     let log = qemu(bin);
-    let mut net = start;
-    let mut trainer: Box<personalise::FineTuner<N>> = Box::new(personalise::fine_tuner());
-    let mut batch = Box::new(personalise::Batch::new());
-    personalise::personalise(mode, &mut net, &mut trainer, &mut batch, split, &mut |_| {}).unwrap();
+    let (_, net) = personalised(mode, start, split);
     let name = format!("personalise-{}", mode.name());
     compare(&log, &name, &digest(&net), mismatches);
 }
@@ -173,17 +170,7 @@ fn every_weight_is_bit_identical_on_the_host_and_under_qemu() {
 
     // The digits job: 1800 Adam steps of 16 rows.
     let log = qemu("qemu-digits");
-    let mut ws = Box::new(digits::workspace());
-    digits::init(&mut ws.net);
-    run(
-        &mut ws,
-        &train,
-        &test,
-        &digits::CONFIG,
-        &mut Board::new(Led(0), NoDelay),
-        &mut NoLog,
-    )
-    .unwrap();
+    let ws = digits_job(&train, &test);
     compare(&log, "digits-job", &digest(&ws.net), &mut mismatches);
 
     // The online job, without and with replay.

@@ -8,19 +8,17 @@
 
 use std::fmt::Write as _;
 
-use microprop::{Layer, Trainer};
-use microprop_device::digits::personalise::{
-    self, Batch, FineTuner, Mode, Outcome, Split, fine_tuner,
-};
-use microprop_device::digits::{self, CLASSES, Data, FEATURES, PRETRAINED};
-use microprop_device::{Board, NoLog, run};
+use microprop::Trainer;
+use microprop_device::digits::personalise::{self, Mode, Split};
+use microprop_device::digits::{self, CLASSES, Data, PRETRAINED};
 
 mod common;
-use common::{Led, NoDelay, load};
+use common::{digits_job, load, personalised};
 
 const PRETRAINED_RS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/digits/pretrained.rs");
 
-/// The source of `pretrained.rs` for `net`: every value as its bits.
+/// The source of `pretrained.rs` for `net`: every value as its bits
+/// (rustfmt leaves it as it is, so `cargo fmt` keeps the file current).
 fn render(net: &digits::Net) -> String {
     let mut s = String::from(
         "//! The digits job's model, pretrained on the host: `super::Net` after\n\
@@ -35,7 +33,7 @@ fn render(net: &digits::Net) -> String {
          \n\
          /// The pretrained 64-32-10 digits classifier, a constant: a firmware\n\
          /// reads it from flash (`personalise`).\n\
-         pub const PRETRAINED: Net = Chain::new(\n    Dense::from_params(W1, B1),\n    Dense::from_params(W2, B2),\n);\n\n\
+         pub const PRETRAINED: Net = Chain::new(Dense::from_params(W1, B1), Dense::from_params(W2, B2));\n\n\
          const fn f(bits: u32) -> f32 {\n    f32::from_bits(bits)\n}\n",
     );
     let matrix = |s: &mut String, name: &str, rows: &[&[f32]]| {
@@ -86,17 +84,7 @@ fn the_committed_pretrained_model_is_what_the_digits_job_trains() {
     let (train_x, train_y, test_x, test_y) = load();
     let train = Data::new(&train_x, &train_y, digits::PIXEL_SCALE).unwrap();
     let test = Data::new(&test_x, &test_y, digits::PIXEL_SCALE).unwrap();
-    let mut ws = Box::new(digits::workspace());
-    digits::init(&mut ws.net);
-    run(
-        &mut ws,
-        &train,
-        &test,
-        &digits::CONFIG,
-        &mut Board::new(Led(0), NoDelay),
-        &mut NoLog,
-    )
-    .unwrap();
+    let ws = digits_job(&train, &test);
     let fresh = render(&ws.net);
     if std::env::var_os("MICROPROP_BLESS").is_some() {
         std::fs::write(PRETRAINED_RS, &fresh).unwrap();
@@ -113,26 +101,6 @@ fn the_committed_pretrained_model_is_what_the_digits_job_trains() {
     );
 }
 
-/// Runs one mode from its pretrained network on the host.
-fn mode<N>(mode: Mode, start: N, split: &Split<'_>) -> (Outcome, N)
-where
-    N: Layer<Input = [f32; FEATURES], Output = [f32; CLASSES]>,
-    microprop::SoftmaxCrossEntropy: microprop::AcceptsActivation<N::OutputActivation>,
-{
-    let mut net = start;
-    let mut trainer: Box<FineTuner<N>> = Box::new(fine_tuner());
-    let mut batch = Box::new(Batch::new());
-    let mut passes = 0;
-    let outcome =
-        personalise::personalise(mode, &mut net, &mut trainer, &mut batch, split, &mut |p| {
-            assert_eq!(p, passes);
-            passes += 1;
-        })
-        .unwrap();
-    assert_eq!(passes, personalise::PASSES);
-    (outcome, net)
-}
-
 #[test]
 fn every_mode_adapts_to_the_new_user_and_keeps_the_old_digits() {
     let (train_x, train_y, test_x, test_y) = load();
@@ -140,10 +108,10 @@ fn every_mode_adapts_to_the_new_user_and_keeps_the_old_digits() {
     let test = Data::new(&test_x, &test_y, digits::PIXEL_SCALE).unwrap();
     let split = Split::new(&train, &test).unwrap();
 
-    let (full, _) = mode(Mode::Full, personalise::FULL, &split);
-    let (head, head_net) = mode(Mode::Head, personalise::HEAD, &split);
-    let (bias, bias_net) = mode(Mode::Bias, personalise::BIAS, &split);
-    let (int8, int8_net) = mode(Mode::Int8, personalise::INT8, &split);
+    let (full, _) = personalised(Mode::Full, personalise::FULL, &split);
+    let (head, head_net) = personalised(Mode::Head, personalise::HEAD, &split);
+    let (bias, bias_net) = personalised(Mode::Bias, personalise::BIAS, &split);
+    let (int8, int8_net) = personalised(Mode::Int8, personalise::INT8, &split);
     for o in [full, head, bias, int8] {
         println!(
             "{:>13}: new {:.3} -> {:.3}, old {:.3} -> {:.3}, RAM {} B, model in flash {} B",

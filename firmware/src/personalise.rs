@@ -120,3 +120,40 @@ where
         }
     }
 }
+
+/// The whole program of a personalisation binary: the mode's network
+/// (`microprop_device::digits::personalise::<net>`, starting as the
+/// constant `<start>`), its trainer and staging rows in `static`s, and a
+/// `#[entry]` that takes the board's LED with `<take the led>` (an
+/// `Option`) and calls [`run`].
+///
+/// ```ignore
+/// microprop_firmware::personalise_main!(Head, HeadNet = HEAD, Mps2::take().map(|b| b.led));
+/// ```
+#[macro_export]
+macro_rules! personalise_main {
+    ($mode:ident, $net:ident = $start:ident, $led:expr) => {
+        use microprop_device::digits::personalise as job;
+        static NET: ::static_cell::ConstStaticCell<job::$net> =
+            ::static_cell::ConstStaticCell::new(job::$start);
+        static TRAINER: ::static_cell::ConstStaticCell<job::FineTuner<job::$net>> =
+            ::static_cell::ConstStaticCell::new(job::fine_tuner());
+        static BATCH: ::static_cell::ConstStaticCell<job::Batch> =
+            ::static_cell::ConstStaticCell::new(job::Batch::new());
+
+        #[::cortex_m_rt::entry]
+        fn main() -> ! {
+            let Some(led) = $led else {
+                ::defmt::error!("peripherals taken twice");
+                $crate::exit($crate::EXIT_TRAINING_ERROR)
+            };
+            $crate::personalise::run(
+                job::Mode::$mode,
+                NET.take(),
+                TRAINER.take(),
+                BATCH.take(),
+                led,
+            )
+        }
+    };
+}

@@ -11,7 +11,10 @@ use std::convert::Infallible;
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::{ErrorType, OutputPin};
-use microprop_device::digits;
+use microprop::{AcceptsActivation, Layer, SoftmaxCrossEntropy};
+use microprop_device::digits::personalise::{self, Batch, FineTuner, Mode, Outcome, Split};
+use microprop_device::digits::{self, CLASSES, Data, DigitsWorkspace, FEATURES};
+use microprop_device::{Board, NoLog, run};
 
 /// The pixels and labels in split order, as the firmware's build script
 /// stores them: `(train pixels, train labels, test pixels, test labels)`.
@@ -38,6 +41,45 @@ pub fn load() -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
         labels.push(row[digits::FEATURES]);
     }
     out
+}
+
+/// The digits job on the host, as `qemu-digits` runs it: the trained
+/// workspace.
+pub fn digits_job(train: &Data<'_>, test: &Data<'_>) -> Box<DigitsWorkspace> {
+    let mut ws = Box::new(digits::workspace());
+    digits::init(&mut ws.net);
+    run(
+        &mut ws,
+        train,
+        test,
+        &digits::CONFIG,
+        &mut Board::new(Led(0), NoDelay),
+        &mut NoLog,
+    )
+    .unwrap();
+    ws
+}
+
+/// One personalisation mode on the host, from `start` (the mode's
+/// pretrained network), as `qemu-personalise-<mode>` runs it: its outcome
+/// and the fine-tuned network. Checks that every pass was reported once.
+pub fn personalised<N>(mode: Mode, start: N, split: &Split<'_>) -> (Outcome, N)
+where
+    N: Layer<Input = [f32; FEATURES], Output = [f32; CLASSES]>,
+    SoftmaxCrossEntropy: AcceptsActivation<N::OutputActivation>,
+{
+    let mut net = start;
+    let mut trainer: Box<FineTuner<N>> = Box::new(personalise::fine_tuner());
+    let mut batch = Box::new(Batch::new());
+    let mut passes = 0;
+    let outcome =
+        personalise::personalise(mode, &mut net, &mut trainer, &mut batch, split, &mut |p| {
+            assert_eq!(p, passes);
+            passes += 1;
+        })
+        .unwrap();
+    assert_eq!(passes, personalise::PASSES);
+    (outcome, net)
 }
 
 pub struct Led(pub u32);

@@ -9,21 +9,6 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::entry;
-use microprop_device::digits::personalise::{self, Batch, FineTuner, Int8Net, Mode, fine_tuner};
 use microprop_firmware::nrf52840dk::Dk;
-use microprop_firmware::{self as fw};
-use static_cell::ConstStaticCell;
 
-static NET: ConstStaticCell<Int8Net> = ConstStaticCell::new(personalise::INT8);
-static TRAINER: ConstStaticCell<FineTuner<Int8Net>> = ConstStaticCell::new(fine_tuner());
-static BATCH: ConstStaticCell<Batch> = ConstStaticCell::new(Batch::new());
-
-#[entry]
-fn main() -> ! {
-    let Some(Dk { led, .. }) = Dk::take() else {
-        defmt::error!("peripherals taken twice");
-        fw::exit(fw::EXIT_TRAINING_ERROR)
-    };
-    fw::personalise::run(Mode::Int8, NET.take(), TRAINER.take(), BATCH.take(), led)
-}
+microprop_firmware::personalise_main!(Int8, Int8Net = INT8, Dk::take().map(|board| board.led));

@@ -7,21 +7,6 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::entry;
-use microprop_device::digits::personalise::{self, Batch, FineTuner, HeadNet, Mode, fine_tuner};
 use microprop_firmware::board::Mps2;
-use microprop_firmware::{self as fw};
-use static_cell::ConstStaticCell;
 
-static NET: ConstStaticCell<HeadNet> = ConstStaticCell::new(personalise::HEAD);
-static TRAINER: ConstStaticCell<FineTuner<HeadNet>> = ConstStaticCell::new(fine_tuner());
-static BATCH: ConstStaticCell<Batch> = ConstStaticCell::new(Batch::new());
-
-#[entry]
-fn main() -> ! {
-    let Some(Mps2 { led, .. }) = Mps2::take() else {
-        defmt::error!("peripherals taken twice");
-        fw::exit(fw::EXIT_TRAINING_ERROR)
-    };
-    fw::personalise::run(Mode::Head, NET.take(), TRAINER.take(), BATCH.take(), led)
-}
+microprop_firmware::personalise_main!(Head, HeadNet = HEAD, Mps2::take().map(|board| board.led));

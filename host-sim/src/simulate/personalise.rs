@@ -81,8 +81,14 @@ where
     let mut net = Box::new(start);
     let mut trainer: Box<FineTuner<N>> = Box::new(fine_tuner());
     let mut batch = Box::new(Batch::new());
-    let outcome =
-        personalise::personalise(mode, &mut *net, &mut trainer, &mut batch, split, &mut |_| {})?;
+    let outcome = personalise::personalise(
+        mode,
+        &mut *net,
+        &mut trainer,
+        &mut batch,
+        split,
+        &mut |_| {},
+    )?;
     let digest = digest(&*net);
     let (b, a) = (outcome.before, outcome.after);
     writeln!(
