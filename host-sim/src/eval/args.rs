@@ -8,6 +8,7 @@ use clap::Args;
 use crate::data::DataSource;
 use crate::models::Builtin;
 use crate::options::DataArgs;
+use crate::options::init::DEFAULT_SEED;
 
 /// What `eval` is told.
 #[derive(Debug, Clone, PartialEq, Args)]
@@ -40,7 +41,7 @@ pub struct EvalOptions {
     /// 0 = measure every row as one set).
     #[arg(long)]
     pub test_fraction: Option<f32>,
-    /// The seed train split with (built-in models; default 7).
+    /// The seed train split with (built-in models; default: train's).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Print one JSON object with the scores instead of text.
@@ -72,7 +73,7 @@ impl EvalOptions {
 
     /// The seed of the built-in models' split.
     pub fn seed_or_default(&self) -> u64 {
-        self.seed.unwrap_or(7)
+        self.seed.unwrap_or(DEFAULT_SEED)
     }
 }
 

@@ -4,6 +4,10 @@
 use clap::{Args, ValueEnum};
 use microprop::Init;
 
+/// The seed of `train` when none is given (initialisation, split and
+/// shuffling); `eval` and `quantize` repeat a built-in model's split with it.
+pub const DEFAULT_SEED: u64 = 7;
+
 /// Initialisation methods by CLI name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InitKind {

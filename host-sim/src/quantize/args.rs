@@ -8,6 +8,7 @@ use clap::Args;
 use crate::data::DataSource;
 use crate::models::Builtin;
 use crate::options::DataArgs;
+use crate::options::init::DEFAULT_SEED;
 
 /// What `quantize` is told.
 #[derive(Debug, Clone, PartialEq, Args)]
@@ -42,7 +43,7 @@ pub struct QuantizeOptions {
     /// Hold out this fraction as train did (default: the model's).
     #[arg(long)]
     pub test_fraction: Option<f32>,
-    /// The seed train split with (default 7).
+    /// The seed train split with (default: train's).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Print one JSON object instead of text.
@@ -75,6 +76,6 @@ impl QuantizeOptions {
 
     /// The seed of the built-in models' split.
     pub fn seed_or_default(&self) -> u64 {
-        self.seed.unwrap_or(7)
+        self.seed.unwrap_or(DEFAULT_SEED)
     }
 }

@@ -10,6 +10,7 @@ use crate::data::DataSource;
 use crate::data::files::{check_output, destination};
 use crate::models::checkpoints::default_checkpoint;
 use crate::models::{Builtin, Defaults};
+use crate::options::init::DEFAULT_SEED;
 use crate::options::{
     Batch, DataArgs, InitKind, InitSettings, LayerList, NormalizeKind, OptimizerSettings,
     ScheduleSettings, StopSettings, TaskChoice,
@@ -84,7 +85,7 @@ pub struct TrainOptions {
     #[command(flatten)]
     pub init: InitSettings,
     /// Seed for initialisation, split and shuffling.
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
     /// Input scaling, fitted on the training rows.
     #[arg(long, value_enum)]
@@ -152,7 +153,7 @@ impl TrainOptions {
             batch: None,
             epochs: None,
             init: InitSettings::new(InitKind::Xavier),
-            seed: 7,
+            seed: DEFAULT_SEED,
             normalize: None,
             stopping: StopSettings::default(),
             test_fraction: None,
