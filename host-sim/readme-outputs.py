@@ -20,7 +20,9 @@ printed), `footprint-sizes` (other models and batch buffers), `demo-run`,
 `simulate-run`, `simulate-power-cut`, `simulate-too-small` and
 `simulate-personalise` (four runs as printed), `train-models` (each built-in model trained with its
 defaults, `train --json`), `export-checkpoint` and `export-model` (two
-`export` runs, writing under target/readme-export/), `experiment-<name>`
+`export` runs, writing under target/readme-export/), `checkpoint-eval`
+(an iris model trained, evaluated and asked to predict, under
+target/readme-eval/), `experiment-<name>`
 (each `experiment` as printed, its figure written to
 target/readme-figures/) and `quantize-table` (`quantize --json` of digits
 and MNIST trained with their defaults into target/readme-quantize/) in
@@ -32,6 +34,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -255,6 +258,25 @@ def export_model():
     return block.replace("```\n", f"```\n{train}\n", 1)
 
 
+def checkpoint_eval():
+    """host-sim/README.md: an iris model trained (its last lines), then
+    `eval` and `predict` of its checkpoint, under target/readme-eval/."""
+    out = fresh("target/readme-eval")
+    checkpoint = f"{out}/iris.mpck"
+    trained = sim("train", "--model", "iris", "--quiet", "--checkpoint", checkpoint).rstrip("\n").split("\n")
+    kept = [line for line in trained if line.startswith(("test ", "wrote "))]
+    train = "\n".join([f"$ microprop-sim train --model iris --quiet --checkpoint {checkpoint}", "...", *kept])
+    evaluated = transcript("eval", "--checkpoint", checkpoint)
+    predict = ["predict", "--checkpoint", checkpoint, "--input", "5.1,3.5,1.4,0.2", "--input", "6.7 3.0 5.2 2.3"]
+    # The command as a shell takes it (the second row is quoted).
+    predicted = transcript(*predict).replace(
+        f"$ microprop-sim {' '.join(predict)}", f"$ microprop-sim {shlex.join(predict)}", 1
+    )
+    # One code block: the three commands, a blank line between them.
+    body = [train, "", evaluated.strip("`\n"), "", predicted.strip("`\n")]
+    return "\n".join(["```", *body, "```"])
+
+
 EXPERIMENTS = ["optimizers", "schedules", "normalization", "batch", "init"]
 
 
@@ -303,6 +325,7 @@ BLOCKS = {
         "train-models": models_table,
         "export-checkpoint": export_checkpoint,
         "export-model": export_model,
+        "checkpoint-eval": checkpoint_eval,
         **{f"experiment-{name}": (lambda name=name: experiment(name)) for name in EXPERIMENTS},
         "footprint-report": report,
         "footprint-sizes": sizes,

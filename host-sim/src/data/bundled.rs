@@ -123,6 +123,26 @@ impl BundledData {
         }
     }
 
+    /// Where the data sets are read from, in a few words for a run's
+    /// header: the folder as it was given (no absolute path of the checkout,
+    /// so the text is the same on every machine).
+    ///
+    /// ```
+    /// use microprop_sim::data::bundled::BundledData;
+    /// assert_eq!(BundledData::folder("my-data").origin(), "my-data (--data-dir)");
+    /// assert_eq!(BundledData::Embedded.origin(), "the copy built into microprop-sim");
+    /// ```
+    pub fn origin(&self) -> String {
+        match self {
+            BundledData::Folder { path, chosen_by } => match chosen_by {
+                ChosenBy::Flag => format!("{} (--data-dir)", path.display()),
+                ChosenBy::Environment => format!("{} ({DATA_DIR_VAR})", path.display()),
+                ChosenBy::Checkout => "the source checkout's data/".into(),
+            },
+            BundledData::Embedded => "the copy built into microprop-sim".into(),
+        }
+    }
+
     /// Where the data sets are read from, in words (for messages).
     pub fn describe(&self) -> String {
         match self {

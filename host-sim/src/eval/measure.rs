@@ -185,7 +185,11 @@ pub fn command(options: &EvalOptions) -> Result<()> {
         DataSource::Idx { images, labels } => {
             outln!("data {} + {}", images.display(), labels.display())?;
         }
-        DataSource::Bundled => outln!("data bundled: {}", model.bundled_data())?,
+        DataSource::Bundled => outln!(
+            "data bundled: {}, read from {}",
+            model.bundled_data(),
+            BundledData::locate(options.data.data_dir.as_deref()).origin()
+        )?,
     }
     let own_test_set = source == DataSource::Bundled && model == Builtin::Mnist;
     if outcome.test.is_some() && !own_test_set {

@@ -147,9 +147,9 @@ impl Builtin {
         match self {
             Builtin::Xor => "the 4 rows of the XOR truth table",
             Builtin::Sine => "200 points of y = sin x, x evenly spaced on [-π, π]",
-            Builtin::Iris => "data/iris.csv (150 rows)",
-            Builtin::Digits => "data/digits8x8.csv (1797 rows)",
-            Builtin::Mnist => "data/mnist10k-*: 8000 training, 2000 test images",
+            Builtin::Iris => "iris.csv (150 rows)",
+            Builtin::Digits => "digits8x8.csv (1797 rows)",
+            Builtin::Mnist => "mnist10k-*: 8000 training, 2000 test images",
         }
     }
 

@@ -10,7 +10,7 @@ use microprop::StopReason;
 use super::args::TrainOptions;
 use super::run::{TrainOutcome, run};
 use super::watch::{Interrupted, install_interrupt};
-use crate::data::DataSource;
+use crate::data::{BundledData, DataSource};
 use crate::options::{BUFFER, Batch};
 use crate::report::evaluation_line;
 
@@ -36,7 +36,11 @@ pub fn command(options: &TrainOptions) -> Result<()> {
         return interrupted(&outcome);
     }
     let source = match options.source()? {
-        DataSource::Bundled => format!("bundled: {}", model.bundled_data()),
+        DataSource::Bundled => format!(
+            "bundled: {}, read from {}",
+            model.bundled_data(),
+            BundledData::locate(options.data.data_dir.as_deref()).origin()
+        ),
         DataSource::Csv { path, .. } => path.display().to_string(),
         DataSource::Idx { images, labels } => {
             format!("{} + {}", images.display(), labels.display())
