@@ -4,56 +4,18 @@
 
 use std::mem::size_of;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use microprop::{Adam, FitBuffers, Inference, Model, Sgd, SoftmaxCrossEntropy, Trainer};
 use microprop_sim::models::DigitsNet;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_microprop-sim"))
-}
+mod common;
+use common::{fails, ok};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join("data")
         .join(name)
-}
-
-/// Runs the binary in a fresh, empty current directory (where the outputs
-/// no flag names go, e.g. the default checkpoint); returns (success,
-/// stdout, stderr).
-fn run(args: &[&str]) -> (bool, String, String) {
-    let here = tempfile::tempdir().unwrap();
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = bin()
-        .current_dir(here.path())
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        status.success(),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let (success, out, err) = run(args);
-    assert!(success, "{args:?} failed:\n{out}\n{err}");
-    out
-}
-
-/// The command fails, prints one `error:` line and no panic.
-fn fails(args: &[&str]) -> String {
-    let (success, out, err) = run(args);
-    assert!(!success, "{args:?} succeeded:\n{out}");
-    assert!(err.starts_with("error: "), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    err
 }
 
 fn non_empty(path: &Path) -> u64 {

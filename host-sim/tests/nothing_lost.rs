@@ -10,51 +10,16 @@
 use std::io::Read;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_microprop-sim"))
-}
-
-fn iris() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("data")
-        .join("iris.csv")
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
-}
-
-/// Runs the binary; returns (success, stdout, stderr).
-fn run(args: &[&str]) -> (bool, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = bin().args(args).output().expect("the binary runs");
-    (
-        status.success(),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let (success, out, err) = run(args);
-    assert!(success, "{args:?} failed:\n{out}\n{err}");
-    out
-}
+mod common;
+use common::{bin, failure, iris, ok, run, s};
 
 /// Fails with one `error:` line, no panic, and trained nothing (no
 /// "stopped by" report on stdout).
 fn refused(args: &[&str]) -> String {
-    let (success, out, err) = run(args);
-    assert!(!success, "{args:?} succeeded:\n{out}");
-    assert!(err.starts_with("error: "), "{args:?}: {err}");
-    assert!(!err.contains("panicked"), "{err}");
+    let (out, err) = failure(args);
     assert!(!out.contains("stopped by"), "{args:?} trained:\n{out}");
     err
 }

@@ -10,60 +10,12 @@ mod eval;
 mod predict;
 mod train;
 
+#[path = "../common/mod.rs"]
+mod common;
+use common::{fails, iris, json, ok, run, s};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use serde_json::Value;
-
-/// The bundled iris (`label` column 0..=2, last).
-fn iris() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("data")
-        .join("iris.csv")
-}
-
-/// Runs the binary; returns (success, stdout, stderr).
-fn run(args: &[&str]) -> (bool, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_microprop-sim"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        status.success(),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-/// The command succeeds; its stdout.
-fn ok(args: &[&str]) -> String {
-    let (success, out, err) = run(args);
-    assert!(success, "{args:?} failed:\n{out}\n{err}");
-    out
-}
-
-/// The command succeeds and prints one JSON object.
-fn json(args: &[&str]) -> Value {
-    let out = ok(args);
-    assert_eq!(out.trim().lines().count(), 1, "one line: {out}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
-}
-
-/// The command fails with one `error:` message and no panic; the message.
-fn fails(args: &[&str]) -> String {
-    let (success, out, err) = run(args);
-    assert!(!success, "{args:?} succeeded:\n{out}");
-    assert!(err.starts_with("error: "), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
-
-/// `path` as the `&str` an argument list takes.
 /// Trains a small model (one 4-unit tanh layer, two epochs) on `csv` into
 /// `model`: the model file the eval and error tests start from.
 fn train_small(csv: &Path, model: &Path) {
@@ -79,10 +31,6 @@ fn train_small(csv: &Path, model: &Path) {
         "--checkpoint",
         s(model),
     ]);
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 temp path")
 }
 
 /// Iris with its columns in another order and the labels rewritten by
