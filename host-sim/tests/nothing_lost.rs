@@ -397,7 +397,29 @@ fn a_diverging_run_stops_without_a_checkpoint() {
             err.starts_with("error: training diverged") && err.contains("--lr"),
             "{err}"
         );
+        assert!(!err.contains("--checkpoint-every"), "no such files: {err}");
         assert!(!checkpoint.exists(), "{args:?} wrote a checkpoint");
+        // With periodic checkpoints the message says their files stay.
+        // (to a checkpoint of its own: an epoch may pass before it diverges)
+        let elsewhere = dir.path().join("periodic.bin");
+        let periodic = with(
+            &base,
+            &[
+                "--optimizer",
+                "sgd",
+                "--lr",
+                "80",
+                "--checkpoint-every",
+                "1",
+                "--checkpoint",
+                s(&elsewhere),
+            ],
+        );
+        let (success, _, err) = run(&periodic);
+        assert!(
+            !success && err.contains("files from --checkpoint-every stay"),
+            "{err}"
+        );
     }
     // The same settings with a sane rate train and write it.
     let base = &both_kinds(&iris())[0];

@@ -202,11 +202,12 @@ where
     let fitted = ws.fit(&data, &config, hooks);
     progress.finish();
     let last_epoch = history.epochs_seen();
-    let report = fitted.map_err(|e| training_error(e, lr, last_epoch + 1))?;
+    let periodic = options.checkpoint_every.is_some();
+    let report = fitted.map_err(|e| training_error(e, lr, last_epoch + 1, periodic))?;
     let interrupted = match watch.into_halt() {
         None => false,
         Some(Halt::Interrupted) => true,
-        Some(Halt::Diverged(why)) => return Err(divergence_error(&why, lr, last_epoch)),
+        Some(Halt::Diverged(why)) => return Err(divergence_error(&why, lr, last_epoch, periodic)),
         Some(Halt::Failed(e)) => return Err(e),
     };
 

@@ -161,22 +161,27 @@ impl LossWatch {
 }
 
 /// The error of a run that diverged: what happened and what to try; no
-/// checkpoint is written for it.
-pub fn divergence_error(why: &str, lr: f32, epoch: u32) -> anyhow::Error {
+/// checkpoint is written for it (`periodic`: the run had
+/// `--checkpoint-every`, whose files stay as they were).
+pub fn divergence_error(why: &str, lr: f32, epoch: u32, periodic: bool) -> anyhow::Error {
+    let kept = if periodic {
+        " (files from --checkpoint-every stay as they were)"
+    } else {
+        ""
+    };
     anyhow::anyhow!(
-        "training diverged in epoch {epoch}: {why}; stopped without writing the checkpoint \
-         (files from --checkpoint-every stay as they were). Try a smaller --lr (this run: {lr}), \
-         --warmup, or input scaling (--normalize)"
+        "training diverged in epoch {epoch}: {why}; stopped without writing the checkpoint{kept}. \
+         Try a smaller --lr (this run: {lr}), --warmup, or input scaling (--normalize)"
     )
 }
 
 /// A training error in words: a refused step because the loss or the
 /// gradient is not finite is divergence ([`divergence_error`]), anything
 /// else a failed run.
-pub fn training_error(e: microprop::Error, lr: f32, epoch: u32) -> anyhow::Error {
+pub fn training_error(e: microprop::Error, lr: f32, epoch: u32, periodic: bool) -> anyhow::Error {
     match e {
         microprop::Error::NonFiniteLoss { .. } | microprop::Error::NonFiniteGradient => {
-            divergence_error(&e.to_string(), lr, epoch)
+            divergence_error(&e.to_string(), lr, epoch, periodic)
         }
         _ => anyhow::anyhow!("training failed: {e}"),
     }

@@ -163,16 +163,17 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
         ..
     } = hooks;
     let last_epoch = history.epochs_seen();
+    let periodic = options.checkpoint_every.is_some();
     let report = fitted.map_err(
         |e| match e.root_cause().downcast_ref::<microprop::Error>() {
-            Some(&core) => training_error(core, lr, last_epoch + 1),
+            Some(&core) => training_error(core, lr, last_epoch + 1, periodic),
             None => e,
         },
     )?;
     let interrupted = match watch.into_halt() {
         None => false,
         Some(Halt::Interrupted) => true,
-        Some(Halt::Diverged(why)) => return Err(divergence_error(&why, lr, last_epoch)),
+        Some(Halt::Diverged(why)) => return Err(divergence_error(&why, lr, last_epoch, periodic)),
         Some(Halt::Failed(e)) => return Err(e),
     };
     let records = history.records();
