@@ -14,7 +14,7 @@ use microprop::{
 use crate::data::digits::{self, PIXELS};
 use crate::data::{BundledData, LabeledSet};
 pub use crate::models::DigitsNet;
-use crate::report::plot::{Figure, Legend, Panel, Series, Style};
+use crate::report::plot::{Figure, Legend, Panel, Series, Style, plot_file};
 use crate::report::{
     DEFAULT_PART, Footprint, confusion_matrix, footprint_of, format_confusion, grouped, human,
     progress_bar,
@@ -370,7 +370,7 @@ pub fn command(options: &DemoOptions) -> Result<()> {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create the folder {}", dir.display()))?;
         }
-        let written = curves(&report).write(&options.plot.with_extension(""), false)?;
+        let written = curves(&report).write(&plot_file(&options.plot).1, false)?;
         for path in written {
             outln!("curves: {}", path.display())?;
         }

@@ -670,6 +670,23 @@ fn built_in_models_print_json_draw_curves_and_write_predictions() {
     assert_eq!(train["epochs_run"], 3);
     assert_eq!(train["test"]["rows"], 30);
     assert_eq!(&std::fs::read(&plot).unwrap()[..4], b"\x89PNG");
+    // A name that does not end in .png gets it added, never replaced.
+    let dotted = dir.path().join("run.v2");
+    ok(&[
+        "train",
+        "--model",
+        "xor",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--plot",
+        dotted.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        &std::fs::read(dir.path().join("run.v2.png")).unwrap()[..4],
+        b"\x89PNG"
+    );
+    assert!(!dir.path().join("run.png").exists());
     let eval: serde_json::Value = serde_json::from_str(&ok(&[
         "eval",
         "--checkpoint",

@@ -187,13 +187,14 @@ impl Figure {
         )
     }
 
-    /// Writes `<stem>.png` and, if `svg`, `<stem>.svg`; returns the paths.
+    /// Writes `<stem>.png` and, if `svg`, `<stem>.svg` (the suffix is
+    /// added: a stem `run.v2` gives `run.v2.png`); returns the paths.
     ///
     /// # Errors
     /// If a file can't be written.
     pub fn write(&self, stem: &Path, svg: bool) -> Result<Vec<PathBuf>> {
         register_font();
-        let png = stem.with_extension("png");
+        let png = with_suffix(stem, "png");
         {
             let file = AtomicFile::create(&png)?;
             let root = BitMapBackend::new(file.temporary_path(), self.size()).into_drawing_area();
@@ -205,7 +206,7 @@ impl Figure {
         }
         let mut written = vec![png];
         if svg {
-            let path = stem.with_extension("svg");
+            let path = with_suffix(stem, "svg");
             {
                 let file = AtomicFile::create(&path)?;
                 let root = SVGBackend::new(file.temporary_path(), self.size()).into_drawing_area();
@@ -453,6 +454,35 @@ where
             .map_err(err)?;
     }
     Ok(())
+}
+
+/// `stem` with `.<extension>` appended (not replacing what follows a dot
+/// already in the name).
+fn with_suffix(stem: &Path, extension: &str) -> PathBuf {
+    let mut name = stem.as_os_str().to_owned();
+    name.push(".");
+    name.push(extension);
+    PathBuf::from(name)
+}
+
+/// The PNG a `--plot PATH` names: `PATH` itself when it ends in `.png`,
+/// else `PATH.png`; and the stem [`Figure::write`] takes for it.
+///
+/// ```
+/// use std::path::Path;
+/// use microprop_sim::report::plot::plot_file;
+/// assert_eq!(plot_file(Path::new("curves.png")).0, Path::new("curves.png"));
+/// assert_eq!(plot_file(Path::new("run.v2")).0, Path::new("run.v2.png"));
+/// assert_eq!(plot_file(Path::new("run.v2")).1, Path::new("run.v2"));
+/// ```
+pub fn plot_file(path: &Path) -> (PathBuf, PathBuf) {
+    let is_png = path.extension().is_some_and(|e| e == "png");
+    let stem = if is_png {
+        path.with_extension("")
+    } else {
+        path.to_path_buf()
+    };
+    (with_suffix(&stem, "png"), stem)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use crate::options::{
     Batch, DataArgs, InitKind, InitSettings, LayerList, NormalizeKind, OptimizerSettings,
     ScheduleSettings, StopSettings, TaskChoice,
 };
+use crate::report::plot::plot_file;
 
 /// Everything a training run is told. Unset values take the model's
 /// [`Defaults`] (the `*_or_default` methods).
@@ -126,7 +127,7 @@ predict and export read it [default: <model>.mpck]"
     #[arg(long)]
     pub resume: Option<PathBuf>,
     /// Draw the training (and validation) loss and accuracy per epoch to
-    /// this PNG file.
+    /// this PNG file (`.png` is added unless the name ends in it).
     #[arg(long)]
     pub plot: Option<PathBuf>,
     /// Print one JSON object with the run's results instead of text.
@@ -336,7 +337,7 @@ impl TrainOptions {
             out.push(("--metrics", path.clone()));
         }
         if let Some(path) = &self.plot {
-            out.push(("--plot", path.with_extension("png")));
+            out.push(("--plot", plot_file(path).0));
         }
         out
     }

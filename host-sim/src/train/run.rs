@@ -16,6 +16,7 @@ use crate::data::{BundledData, LabeledSet, fit_normalizer};
 use crate::models::checkpoints::{self, explain};
 use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
 use crate::options::{BUFFER, OptimizerKind, describe_schedule};
+use crate::report::plot::plot_file;
 use crate::report::{
     EpochHistory, EpochProgress, EpochRecord, Evaluation, MetricsFile, evaluate_model,
     training_curves,
@@ -224,8 +225,9 @@ where
     let records = history.records();
     if let Some(path) = &options.plot {
         let title = format!("{} on {}", builtin.label(), builtin.bundled_data());
-        training_curves(&title, &records).write(&path.with_extension(""), false)?;
-        written.push((path.with_extension("png"), "training curves".to_string()));
+        let (png, stem) = plot_file(path);
+        training_curves(&title, &records).write(&stem, false)?;
+        written.push((png, "training curves".to_string()));
     }
 
     let train_eval = evaluate_model::<N, L, D, O>(&model, &train)?;

@@ -19,6 +19,7 @@ use crate::models::own::{
     write_model,
 };
 use crate::options::{BUFFER, NormalizeKind, OptimizerKind, describe_schedule};
+use crate::report::plot::plot_file;
 use crate::report::{
     EpochHistory, EpochProgress, EpochRecord, MetricsFile, Score, score, training_curves,
 };
@@ -213,8 +214,8 @@ pub fn run_own(options: &TrainOptions) -> Result<OwnOutcome> {
     }
     if let Some(path) = &options.plot {
         let title = format!("{} on {}", model.shape(), prepared.table.source);
-        let png = path.with_extension("png");
-        training_curves(&title, &records).write(&path.with_extension(""), false)?;
+        let (png, stem) = plot_file(path);
+        training_curves(&title, &records).write(&stem, false)?;
         written.push((png, "training curves".to_string()));
     }
     Ok(OwnOutcome {
