@@ -9,7 +9,7 @@ use microprop::StopReason;
 
 use super::args::TrainOptions;
 use super::run::{TrainOutcome, run};
-use super::watch::{Interrupted, install_interrupt};
+use super::watch::{finish, install_interrupt};
 use crate::data::{BundledData, DataSource};
 use crate::options::{BUFFER, Batch};
 use crate::report::evaluation_line;
@@ -72,17 +72,11 @@ pub fn command(options: &TrainOptions) -> Result<()> {
     interrupted(&outcome)
 }
 
-/// After the outcome is out: [`Interrupted`] (exit code 130, with the
-/// files written) if Ctrl-C ended the run.
+/// After the outcome is out: [`finish`]'s `Interrupted` (exit code 130,
+/// with the files written) if Ctrl-C ended the run or came while it
+/// finished.
 fn interrupted(outcome: &TrainOutcome) -> Result<()> {
-    if outcome.interrupted {
-        return Err(Interrupted {
-            epoch: outcome.fit.epochs,
-            written: outcome.written.iter().map(|(p, _)| p.clone()).collect(),
-        }
-        .into());
-    }
-    Ok(())
+    finish(outcome.interrupted, outcome.fit.epochs, &outcome.written)
 }
 
 /// A built-in model's run as the JSON object `train --json` prints.

@@ -88,6 +88,24 @@ impl fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
+/// How a run that wrote its files ends: [`Interrupted`] (exit code 130)
+/// when Ctrl-C stopped it (`stopped`) or came while it finished (the last
+/// evaluation, the files), so a shell sees the interrupt either way;
+/// otherwise `Ok`.
+///
+/// # Errors
+/// [`Interrupted`], as said.
+pub fn finish(stopped: bool, epoch: u32, written: &[(PathBuf, String)]) -> Result<()> {
+    if stopped || interrupt_requested() {
+        return Err(Interrupted {
+            epoch,
+            written: written.iter().map(|(p, _)| p.clone()).collect(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// When `train` calls a run diverged: the moving average of the step loss
 /// rose a hundredfold above its best (and above 1, as the best counts as
 /// at least 0.01, so a run that has nearly reached zero loss may wobble). Stricter settings would stop

@@ -11,7 +11,7 @@ use super::run::{OwnOutcome, run_own};
 use crate::options::describe_layer;
 use crate::report::format_named_confusion;
 use crate::train::TrainOptions;
-use crate::train::watch::Interrupted;
+use crate::train::watch::finish;
 
 /// Why a run stopped, in words.
 pub fn stop_reason(reason: StopReason, validation: bool) -> &'static str {
@@ -41,14 +41,7 @@ pub fn command_own(options: &TrainOptions) -> Result<()> {
     } else {
         print_outcome(&outcome, &mut out)?;
     }
-    if outcome.interrupted {
-        return Err(Interrupted {
-            epoch: outcome.fit.epochs,
-            written: outcome.written.iter().map(|(p, _)| p.clone()).collect(),
-        }
-        .into());
-    }
-    Ok(())
+    finish(outcome.interrupted, outcome.fit.epochs, &outcome.written)
 }
 
 /// The outcome in words, as `train --layers` prints it.
