@@ -393,10 +393,8 @@ mod tests {
         };
         let mut sizes = BackboneSizes::default();
         // SAFETY: a valid config and output.
-        assert_eq!(
-            unsafe { microprop_backbone_buffer_sizes(&config, &mut sizes) },
-            Status::Ok
-        );
+        let status = unsafe { microprop_backbone_buffer_sizes(&config, &mut sizes) };
+        assert_eq!(status, Status::Ok);
         assert_eq!(
             sizes,
             BackboneSizes {

@@ -75,7 +75,12 @@ struct CModel {
     model: Box<Model>,
     params: Vec<f32>,
     state: Vec<f32>,
-    _rest: (Vec<f32>, Vec<f32>, Vec<f32>, Vec<u8>, Vec<u8>),
+    // Kept alive: the model points at them.
+    _gradients: Vec<f32>,
+    _cache: Vec<f32>,
+    _scratch: Vec<f32>,
+    _winners: Vec<u8>,
+    _scratch_winners: Vec<u8>,
 }
 
 impl CModel {
@@ -96,37 +101,33 @@ impl CModel {
         };
         let mut s = Sizes::default();
         // SAFETY: a valid config and output.
-        assert_eq!(
-            unsafe { microprop_buffer_sizes(&config, &mut s) },
-            Status::Ok
-        );
+        let status = unsafe { microprop_buffer_sizes(&config, &mut s) };
+        assert_eq!(status, Status::Ok);
         let mut m = CModel {
             model: Box::default(),
             params: vec![0.0; s.params],
             state: vec![0.0; s.optimizer_state],
-            _rest: (
-                vec![0.0; s.gradients],
-                vec![0.0; s.cache],
-                vec![0.0; s.scratch],
-                vec![0; s.winners],
-                vec![0; s.scratch_winners],
-            ),
+            _gradients: vec![0.0; s.gradients],
+            _cache: vec![0.0; s.cache],
+            _scratch: vec![0.0; s.scratch],
+            _winners: vec![0; s.winners],
+            _scratch_winners: vec![0; s.scratch_winners],
         };
         let buffers = Buffers {
             params: m.params.as_mut_ptr(),
             params_len: m.params.len(),
-            gradients: m._rest.0.as_mut_ptr(),
-            gradients_len: m._rest.0.len(),
+            gradients: m._gradients.as_mut_ptr(),
+            gradients_len: m._gradients.len(),
             optimizer_state: m.state.as_mut_ptr(),
             optimizer_state_len: m.state.len(),
-            cache: m._rest.1.as_mut_ptr(),
-            cache_len: m._rest.1.len(),
-            scratch: m._rest.2.as_mut_ptr(),
-            scratch_len: m._rest.2.len(),
-            winners: m._rest.3.as_mut_ptr(),
-            winners_len: m._rest.3.len(),
-            scratch_winners: m._rest.4.as_mut_ptr(),
-            scratch_winners_len: m._rest.4.len(),
+            cache: m._cache.as_mut_ptr(),
+            cache_len: m._cache.len(),
+            scratch: m._scratch.as_mut_ptr(),
+            scratch_len: m._scratch.len(),
+            winners: m._winners.as_mut_ptr(),
+            winners_len: m._winners.len(),
+            scratch_winners: m._scratch_winners.as_mut_ptr(),
+            scratch_winners_len: m._scratch_winners.len(),
         };
         // SAFETY: the buffers live as long as the model (same struct) and
         // are used only through it.
