@@ -100,8 +100,9 @@ enum microprop_status
      */
     MICROPROP_STATUS_BUFFER_OVERLAP = 4,
     /**
-     * The `microprop_model` was not set up by `microprop_model_init` (or
-     * its contents were overwritten).
+     * The `microprop_model` was not set up by `microprop_model_init`, or
+     * the `microprop_backbone` by `microprop_backbone_init` (or its
+     * contents were overwritten).
      */
     MICROPROP_STATUS_NOT_INITIALIZED = 5,
     /**
@@ -518,6 +519,105 @@ typedef struct microprop_layer {
      */
     float parameter;
 } microprop_layer;
+
+/**
+ * A backbone to set up: the input width and its layers (the front layers
+ * of the pretrained network, as its `microprop_config` lists them).
+ */
+typedef struct microprop_backbone_config {
+    /**
+     * Input width (features per row), at least 1.
+     */
+    uint32_t inputs;
+    /**
+     * Number of layers, 1..=`MICROPROP_MAX_LAYERS`.
+     */
+    uint32_t layer_count;
+    /**
+     * The layers, front to back (copied by `microprop_backbone_init`).
+     */
+    const struct microprop_layer *layers;
+} microprop_backbone_config;
+
+/**
+ * The length of every buffer a backbone reads or writes, in elements of
+ * each buffer's type; 0 means the buffer is not needed (NULL is fine).
+ */
+typedef struct microprop_backbone_sizes {
+    /**
+     * Input width.
+     */
+    size_t inputs;
+    /**
+     * Output width: the `inputs` of the head model.
+     */
+    size_t outputs;
+    /**
+     * Floats of the (read-only) weights and biases: the first `params`
+     * values of the pretrained network's parameters.
+     */
+    size_t params;
+    /**
+     * Floats of the workspace: two rows of the widest layer (or the
+     * input), `MICROPROP_SCRATCH_LEN(widest, 0)`.
+     */
+    size_t scratch;
+    /**
+     * Bytes of maxout winners for one row (0 without maxout layers).
+     */
+    size_t scratch_winners;
+} microprop_backbone_sizes;
+
+/**
+ * The caller-owned memory of a backbone. `params` is only read (it may
+ * be a `const` array in flash); `scratch` and `scratch_winners` belong to
+ * the backbone while it is used. Lengths are in elements and must be at
+ * least `microprop_backbone_buffer_sizes` says; only that many are used. No two
+ * may overlap.
+ */
+typedef struct microprop_backbone_buffers {
+    /**
+     * The pretrained weights and biases of the layers, laid out as a
+     * model's `params` (layer by layer, weights input-major, then biases):
+     * the parameter array of the whole pretrained model works, its first
+     * `params` values being the front layers'.
+     */
+    const float *params;
+    /**
+     * Length of `params`.
+     */
+    size_t params_len;
+    /**
+     * The workspace.
+     */
+    float *scratch;
+    /**
+     * Length of `scratch`.
+     */
+    size_t scratch_len;
+    /**
+     * Maxout winners of one row.
+     */
+    uint8_t *scratch_winners;
+    /**
+     * Length of `scratch_winners`.
+     */
+    size_t scratch_winners_len;
+} microprop_backbone_buffers;
+
+/**
+ * A frozen backbone: its layer list and the caller's buffers. Declare one
+ * (a `static` is fine) and set it up with `microprop_backbone_init`;
+ * treat its fields as private (they are in the header only so that C
+ * knows its size and alignment). It holds no pointer to itself.
+ */
+typedef struct microprop_backbone {
+    uint32_t magic;
+    uint32_t inputs;
+    uint32_t layer_count;
+    struct microprop_layer layers[MICROPROP_MAX_LAYERS];
+    struct microprop_backbone_buffers buffers;
+} microprop_backbone;
 
 /**
  * An optimizer and its hyperparameters, PyTorch's names and formulas.
@@ -1013,6 +1113,57 @@ typedef struct microprop_digest {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Fills `sizes` with the length of every buffer the backbone `config`
+ * describes needs.
+ *
+ * # Safety
+ * `config` must point at a `microprop_backbone_config` whose `layers`
+ * points at `layer_count` layers; `sizes` must be writable.
+ */
+microprop_status microprop_backbone_buffer_sizes(const struct microprop_backbone_config *config, struct microprop_backbone_sizes *sizes);
+
+/**
+ * Sets up `backbone` for the layers `config` describes over `buffers`:
+ * checks the description, every buffer and every parameter (a NaN or
+ * infinite weight is refused with `MICROPROP_STATUS_NON_FINITE_INPUT`),
+ * and keeps a copy of the layer list (the caller's `config` and layer
+ * array need not outlive the call). The parameters are never written.
+ * On an error `backbone` is not written.
+ *
+ * # Safety
+ * `backbone` must be writable; `config` as for
+ * `microprop_backbone_buffer_sizes`; `buffers` readable, each of its buffers
+ * valid for its length. From now on, until the backbone is no longer
+ * used, `params` must stay valid and unwritten, and `scratch` and
+ * `scratch_winners` belong to the backbone (nothing else may read or
+ * write them). Calls on the same backbone must not run at the same time.
+ */
+microprop_status microprop_backbone_init(struct microprop_backbone *backbone, const struct microprop_backbone_config *config, const struct microprop_backbone_buffers *buffers);
+
+/**
+ * Computes the backbone's outputs for the rows of `x` (`x_len` a
+ * non-zero multiple of the input width) into `out` (`out_len` at least
+ * rows × output width; only that many are written): the rows a head
+ * `microprop_model` whose `inputs` is the backbone's output width trains
+ * on (`microprop_train_labels(&head, out, ...)`), with the bits of the
+ * same layers frozen in front of the head in one network.
+ *
+ * # Errors
+ * The pointer checks, `MICROPROP_STATUS_NOT_INITIALIZED`,
+ * `..._EMPTY_BATCH`, `..._INPUT_LENGTH`, `..._BUFFER_TOO_SMALL`,
+ * `..._NON_FINITE_INPUT` (a NaN or infinite input in any row): `out` is
+ * unchanged then.
+ *
+ * # Safety
+ * `backbone` must be a backbone set up by `microprop_backbone_init`
+ * whose buffers are still valid and used by no other call meanwhile; `x`
+ * must point at `x_len` readable floats and `out` at `out_len` writable
+ * floats, `out` overlapping nothing else, `x` not the backbone's
+ * workspace.
+ */
+microprop_status microprop_backbone_features(struct microprop_backbone *backbone, const float *x, size_t x_len, float *out, size_t out_len);
 
 /**
  * Writes the model's checkpoint into `buf` (weights; with

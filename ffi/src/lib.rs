@@ -6,15 +6,21 @@
 #[cfg(not(target_os = "none"))]
 extern crate std;
 
+mod backbone;
 mod checkpoint;
 mod config;
 mod flash;
+mod layers;
 mod model;
 mod order;
 mod plan;
 mod raw;
 mod status;
 
+pub use backbone::{
+    Backbone, BackboneBuffers, BackboneConfig, BackboneSizes, microprop_backbone_buffer_sizes,
+    microprop_backbone_features, microprop_backbone_init,
+};
 pub use checkpoint::{
     microprop_checkpoint_layers, microprop_checkpoint_load, microprop_checkpoint_save,
 };

@@ -2,9 +2,10 @@
 //! schedule, and the length of every buffer ([`Sizes`]).
 
 use microprop::checkpoint;
-use microprop::dynamic::{LayerSpec, LossKind, Topology};
+use microprop::dynamic::{LossKind, Topology};
 
-use crate::config::{self, Config, FfiSchedule, Layer, MICROPROP_MAX_LAYERS, Optimizer};
+use crate::config::{self, Config, FfiSchedule, Layer, Optimizer};
+use crate::layers::LayerList;
 use crate::status::Status;
 use microprop::Warmup;
 
@@ -57,9 +58,7 @@ pub const MICROPROP_FLASH_ALIGN: usize = 64;
 /// A checked model description.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Plan {
-    layers: [LayerSpec; MICROPROP_MAX_LAYERS],
-    depth: usize,
-    inputs: usize,
+    layers: LayerList,
     /// The loss.
     pub loss: LossKind,
     /// Rows of the training cache (0: inference only).
@@ -76,9 +75,6 @@ pub(crate) struct Plan {
     pub sizes: Sizes,
 }
 
-/// A placeholder layer for the unused entries.
-const UNUSED: LayerSpec = LayerSpec::dense(1, microprop::ActivationKind::Identity);
-
 impl Plan {
     /// Checks `config` with the layer list `layers` (its own `layers`
     /// pointer is not read).
@@ -89,15 +85,7 @@ impl Plan {
     /// [`Status::LossMismatch`], [`Status::BufferTooSmall`] for sizes that
     /// overflow.
     pub(crate) fn new(config: &Config, layers: &[Layer]) -> Result<Plan, Status> {
-        if layers.len() > MICROPROP_MAX_LAYERS {
-            return Err(Status::TooManyLayers);
-        }
-        let mut specs = [UNUSED; MICROPROP_MAX_LAYERS];
-        for (spec, layer) in specs.iter_mut().zip(layers) {
-            *spec = layer.spec()?;
-        }
-        let depth = layers.len();
-        let inputs = config.inputs as usize;
+        let list = LayerList::new(config.inputs, layers)?;
         let loss = config::loss(config.loss)?;
         let optimizer = config.optimizer.optimizer()?;
         let schedule = config.schedule.schedule()?;
@@ -115,9 +103,7 @@ impl Plan {
             return Err(Status::InvalidArgument);
         }
         let mut plan = Plan {
-            layers: specs,
-            depth,
-            inputs,
+            layers: list,
             loss,
             batch,
             fused,
@@ -146,8 +132,7 @@ impl Plan {
     /// # Errors
     /// [`Status::InvalidLayer`].
     pub(crate) fn topology(&self) -> Result<Topology<'_>, Status> {
-        let layers = self.layers.get(..self.depth).ok_or(Status::TooManyLayers)?;
-        Ok(Topology::new(self.inputs, layers)?)
+        self.layers.topology()
     }
 
     /// Whether the model has training buffers.

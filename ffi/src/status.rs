@@ -26,8 +26,9 @@ pub enum Status {
     /// Two buffers that must be distinct overlap (or a buffer overlaps the
     /// `microprop_model` itself).
     BufferOverlap = 4,
-    /// The `microprop_model` was not set up by `microprop_model_init` (or
-    /// its contents were overwritten).
+    /// The `microprop_model` was not set up by `microprop_model_init`, or
+    /// the `microprop_backbone` by `microprop_backbone_init` (or its
+    /// contents were overwritten).
     NotInitialized = 5,
     /// An enum value (loss, optimizer, schedule or init kind) is unknown, or
     /// a combination is not allowed (a fused step with batch other than 1
@@ -176,7 +177,7 @@ impl Status {
             Status::Misaligned => c"a pointer is not aligned for its type",
             Status::BufferTooSmall => c"a buffer is shorter than the model needs",
             Status::BufferOverlap => c"two buffers that must be distinct overlap",
-            Status::NotInitialized => c"the model was not set up by microprop_model_init",
+            Status::NotInitialized => c"the model or backbone was not set up by its init function",
             Status::InvalidArgument => c"an enum value is unknown or a combination is not allowed",
             Status::InvalidLayer => c"a layer description is not valid",
             Status::TooManyLayers => c"more layers than MICROPROP_MAX_LAYERS",

@@ -56,23 +56,30 @@ fn the_header_compiles_as_c99_and_as_cxx() {
         ])
         .arg(dir.join("include"))
         .arg(&source));
-    // The example in ffi/README.md (the crate's documentation) compiles.
+    // Every C example in ffi/README.md (the crate's documentation) compiles.
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
-    let start = readme.find("```c\n").expect("a C example in README.md") + 5;
-    let end = start + readme[start..].find("```").unwrap();
-    let example = Path::new(env!("CARGO_TARGET_TMPDIR")).join("microprop_readme_example.c");
-    std::fs::write(&example, &readme[start..end]).unwrap();
-    run(Command::new(compiler())
-        .args([
-            "-std=c11",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-fsyntax-only",
-            "-I",
-        ])
-        .arg(dir.join("include"))
-        .arg(&example));
+    let examples: Vec<&str> = readme
+        .split("```c\n")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("```").unwrap()])
+        .collect();
+    assert!(examples.len() >= 2, "the C examples of README.md");
+    for (i, code) in examples.iter().enumerate() {
+        let example =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("microprop_readme_example_{i}.c"));
+        std::fs::write(&example, code).unwrap();
+        run(Command::new(compiler())
+            .args([
+                "-std=c11",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-fsyntax-only",
+                "-I",
+            ])
+            .arg(dir.join("include"))
+            .arg(&example));
+    }
     // C++ (cbindgen's `cpp_compat`), where a compiler is installed.
     if Command::new("c++").arg("--version").output().is_ok() {
         run(Command::new("c++")

@@ -1,15 +1,18 @@
 #![doc = include_str!("../README.md")]
 
 mod arrays;
+mod backbone;
 mod blob;
 mod error;
 mod model;
 mod names;
 mod optim;
+mod params;
 mod run;
 
 use pyo3::prelude::*;
 
+pub use backbone::Backbone;
 pub use error::MicropropError;
 pub use model::Model;
 pub use optim::{AdaGrad, Adam, Momentum, RmsProp, Sgd, adamw};
@@ -24,7 +27,8 @@ pub fn kernels() -> String {
 }
 
 /// microprop: train multilayer perceptrons with the bits of the
-/// microcontroller library. See `help(microprop.Model)`.
+/// microcontroller library. See `help(microprop.Model)` and
+/// `help(microprop.Backbone)`.
 #[pymodule]
 #[pyo3(name = "microprop")]
 fn microprop_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -38,6 +42,7 @@ fn microprop_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("MicropropError", m.py().get_type::<MicropropError>())?;
     m.add_class::<Model>()?;
+    m.add_class::<Backbone>()?;
     m.add_class::<Sgd>()?;
     m.add_class::<Momentum>()?;
     m.add_class::<AdaGrad>()?;

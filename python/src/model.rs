@@ -5,7 +5,7 @@ use microprop::dynamic::{LayerSpec, LossKind, Network, Topology};
 use microprop::{DecayedSgd, EpochStats, Error};
 use numpy::ndarray::{ArrayD, IxDyn};
 use numpy::{IntoPyArray, PyArrayDyn};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
@@ -14,6 +14,7 @@ use crate::blob;
 use crate::error;
 use crate::names;
 use crate::optim::Choice;
+use crate::params;
 use crate::run::{self, Data, Fit, Settings, State, Target};
 
 /// A multilayer perceptron whose layer list is given at run time, trained
@@ -128,44 +129,6 @@ impl Model {
             return Err(error::core(Error::EmptyBatch));
         }
         Ok((x, rows))
-    }
-
-    /// Checks `values` against the parameter block shapes: the values of
-    /// every block, in order, ready to be written.
-    fn checked_blocks<'py>(&self, weights: &Bound<'py, PyAny>) -> PyResult<Vec<FloatArray<'py>>> {
-        let blocks = run::blocks(self.inputs, &self.layers);
-        let items: Vec<Bound<'py, PyAny>> = weights
-            .try_iter()
-            .map_err(|_| PyTypeError::new_err("weights must be a list of numpy arrays"))?
-            .collect::<PyResult<_>>()?;
-        if items.len() != blocks.len() {
-            return Err(PyValueError::new_err(format!(
-                "{} arrays given; this model has {} (weights and biases of {} layers)",
-                items.len(),
-                blocks.len(),
-                self.layers.len()
-            )));
-        }
-        let mut checked = Vec::with_capacity(items.len());
-        for (index, (item, (_, shape))) in items.iter().zip(&blocks).enumerate() {
-            let array = arrays::floats(item, &format!("weights[{index}]"))?;
-            if array.shape != *shape {
-                return Err(PyValueError::new_err(format!(
-                    "weights[{index}] has shape {}; layer {} {} needs {}",
-                    arrays::shape_text(&array.shape),
-                    index / 2,
-                    if index % 2 == 0 { "weights" } else { "biases" },
-                    arrays::shape_text(shape)
-                )));
-            }
-            if array.values.as_slice().iter().any(|v| !v.is_finite()) {
-                return Err(error::refused(format!(
-                    "weights[{index}] holds a NaN or infinity"
-                )));
-            }
-            checked.push(array);
-        }
-        Ok(checked)
     }
 
     fn reset_training(&mut self) {
@@ -473,16 +436,7 @@ impl Model {
     /// `(units,)`; a maxout layer's weights `(units, pieces, inputs)`, its
     /// biases `(units, pieces)`.
     fn get_weights<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyArrayDyn<f32>>>> {
-        run::blocks(self.inputs, &self.layers)
-            .into_iter()
-            .map(|(offset, shape)| {
-                let len: usize = shape.iter().product();
-                let values = self.params[offset..offset + len].to_vec();
-                let array = ArrayD::from_shape_vec(IxDyn(&shape), values)
-                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
-                Ok(array.into_pyarray(py))
-            })
-            .collect()
+        params::to_blocks(py, self.inputs, &self.layers, &self.params)
     }
 
     /// Sets every parameter from a list of float32 arrays in the order and
@@ -490,7 +444,7 @@ impl Model {
     /// checked (count, dtype, shape, finiteness) before any is written.
     /// The optimizer state and step count are kept.
     fn set_weights(&mut self, weights: &Bound<'_, PyAny>) -> PyResult<()> {
-        let checked = self.checked_blocks(weights)?;
+        let checked = params::checked_blocks(self.inputs, &self.layers, weights, "model")?;
         for ((offset, _), array) in run::blocks(self.inputs, &self.layers).iter().zip(&checked) {
             let values = array.values.as_slice();
             self.params[*offset..offset + values.len()].copy_from_slice(values);
@@ -515,18 +469,8 @@ impl Model {
     /// Sets every parameter from one float32 array of `param_count`
     /// values in `get_params` order (checked before anything is written).
     fn set_params(&mut self, params: &Bound<'_, PyAny>) -> PyResult<()> {
-        let array = arrays::floats(params, "params")?;
-        if array.shape != [self.params.len()] {
-            return Err(PyValueError::new_err(format!(
-                "params has shape {}; this model has ({},)",
-                arrays::shape_text(&array.shape),
-                self.params.len()
-            )));
-        }
+        let array = params::flat(params, self.params.len(), "model")?;
         let values = array.values.as_slice();
-        if values.iter().any(|v| !v.is_finite()) {
-            return Err(error::refused("params holds a NaN or infinity"));
-        }
         self.params.copy_from_slice(values);
         Ok(())
     }
@@ -672,6 +616,19 @@ impl Model {
 }
 
 impl Model {
+    /// Number of layers.
+    pub(crate) fn layer_count(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// The input width, the first `depth` layers and their parameters (a
+    /// copy), if the model has that many layers.
+    pub(crate) fn front(&self, depth: usize) -> Option<(usize, Vec<LayerSpec>, Vec<f32>)> {
+        let layers = self.layers.get(..depth)?.to_vec();
+        let count = Topology::new(self.inputs, &layers).ok()?.params_len();
+        Some((self.inputs, layers, self.params.get(..count)?.to_vec()))
+    }
+
     /// Draws the weights from `scheme` with `seed` and clears the training
     /// state.
     fn draw(&mut self, seed: u64, scheme: microprop::Init) -> PyResult<()> {

@@ -55,11 +55,13 @@ def reference_binary():
 
 def reference_run(tmp_path, x, y, *, layers, loss, optimizer, lr, batch,
                   seed, epochs=None, steps=None, shuffle=None, clip=None,
-                  init="xavier"):
+                  init="xavier", backbone=None, backbone_params=None):
     """Trains in plain Rust (python/reference) and returns the training checkpoint.
 
     `layers` as the reference takes them ("64,32:tanh,10:identity"); `y`
-    labels (written as u32) or float32 targets.
+    labels (written as u32) or float32 targets. With `backbone` (a layer
+    list in the same form) and `backbone_params` (float32), `x` holds the
+    backbone's inputs and `layers` is the head trained on its features.
     """
     (tmp_path / "x.f32").write_bytes(np.ascontiguousarray(x, dtype="<f4").tobytes())
     if y.dtype.kind in "iu":
@@ -71,6 +73,10 @@ def reference_run(tmp_path, x, y, *, layers, loss, optimizer, lr, batch,
             "--layers", layers, "--loss", loss, "--optimizer", optimizer,
             "--lr", lr, "--batch", batch, "--seed", seed, "--init", init,
             "--out", out]
+    if backbone is not None:
+        (tmp_path / "backbone.f32").write_bytes(
+            np.ascontiguousarray(backbone_params, dtype="<f4").tobytes())
+        args += ["--backbone", backbone, "--backbone-params", tmp_path / "backbone.f32"]
     for flag, value in [("--epochs", epochs), ("--steps", steps),
                         ("--shuffle", shuffle), ("--clip", clip)]:
         if value is not None:

@@ -525,6 +525,227 @@ static void flash_round_trip(void) {
     CHECK(same_digest(second, digest_of(&xor_model)));
 }
 
+/* ---- a frozen backbone in flash and a head trained on its features ---- */
+
+/* A pretrained 2 -> 8 tanh layer, `const` (in flash on a device): weights
+ * input-major (row i: input i's weight into each unit), then the biases.
+ * Units 0 and 1 see x0 + x1 with two thresholds, which makes XOR linearly
+ * separable for the head; the others are arbitrary. */
+enum { FRONT_UNITS = 8 };
+#define FRONT_PARAMS MICROPROP_DENSE_PARAMS(2, FRONT_UNITS)
+static const float FRONT[FRONT_PARAMS] = {
+    2.0f, 2.0f, 0.5f, -0.7f, 1.1f, -0.3f, 0.9f, -1.2f, /* from x0 */
+    2.0f, 2.0f, -0.4f, 0.6f, 0.2f, -1.1f, 0.8f, 0.3f,  /* from x1 */
+    -1.0f, -3.0f, 0.1f, 0.0f, -0.2f, 0.3f, -0.5f, 0.4f, /* biases */
+};
+static const microprop_layer front_layers[] = {MICROPROP_DENSE(FRONT_UNITS, MICROPROP_ACTIVATION_TANH)};
+static const microprop_layer head_layers[] = {MICROPROP_DENSE(2, MICROPROP_ACTIVATION_IDENTITY)};
+static float front_scratch[MICROPROP_SCRATCH_LEN(FRONT_UNITS, 0)];
+static microprop_backbone backbone;
+
+static microprop_backbone_config front_config(void) {
+    microprop_backbone_config c = {2, 1, front_layers};
+    return c;
+}
+
+static microprop_backbone_buffers front_buffers(void) {
+    microprop_backbone_buffers b;
+    memset(&b, 0, sizeof b);
+    b.params = FRONT;
+    b.params_len = FRONT_PARAMS;
+    b.scratch = front_scratch;
+    b.scratch_len = sizeof front_scratch / sizeof front_scratch[0];
+    return b;
+}
+
+static void backbone_and_head(void) {
+    microprop_backbone_config bc = front_config();
+    microprop_backbone_sizes bs;
+    OK(microprop_backbone_buffer_sizes(&bc, &bs));
+    CHECK(bs.inputs == 2 && bs.outputs == FRONT_UNITS && bs.params == FRONT_PARAMS);
+    CHECK(bs.scratch == MICROPROP_SCRATCH_LEN(FRONT_UNITS, 0) && bs.scratch_winners == 0);
+    microprop_backbone_buffers bb = front_buffers();
+    OK(microprop_backbone_init(&backbone, &bc, &bb));
+
+    /* The features are the outputs of an inference-only model of the same
+     * layer and weights, bit for bit. */
+    float features[4 * FRONT_UNITS];
+    OK(microprop_backbone_features(&backbone, XOR_X, 8, features, 4 * FRONT_UNITS));
+    {
+        static uint8_t space[1024] __attribute__((aligned(4)));
+        microprop_config c;
+        memset(&c, 0, sizeof c);
+        c.inputs = 2;
+        c.layer_count = 1;
+        c.layers = front_layers;
+        c.optimizer = microprop_sgd();
+        c.schedule = microprop_schedule_constant(0.0f);
+        microprop_buffers b;
+        microprop_model same;
+        OK(microprop_buffers_from_arena(&c, space, sizeof space, &b));
+        OK(microprop_model_init(&same, &c, &b));
+        OK(microprop_set_params(&same, FRONT, FRONT_PARAMS));
+        for (int row = 0; row < 4; row++) {
+            float want[FRONT_UNITS];
+            OK(microprop_predict(&same, XOR_X + 2 * row, 2, want, FRONT_UNITS));
+            CHECK(memcmp(want, features + row * FRONT_UNITS, sizeof want) == 0);
+        }
+    }
+
+    /* The head: an ordinary model whose inputs are the backbone's outputs. */
+    static uint8_t head_arena[4096] __attribute__((aligned(4)));
+    microprop_config hc;
+    memset(&hc, 0, sizeof hc);
+    hc.inputs = (uint32_t)bs.outputs;
+    hc.layer_count = 1;
+    hc.layers = head_layers;
+    hc.loss = MICROPROP_LOSS_SOFTMAX_CROSS_ENTROPY;
+    hc.batch = 4;
+    hc.optimizer = microprop_adam();
+    hc.schedule = microprop_schedule_constant(0.05f);
+    microprop_buffers hb;
+    microprop_model head;
+    OK(microprop_buffers_from_arena(&hc, head_arena, sizeof head_arena, &hb));
+    OK(microprop_model_init(&head, &hc, &hb));
+    OK(microprop_init_weights(&head, (microprop_init){MICROPROP_INIT_KIND_XAVIER, 0, 0}, 4));
+    microprop_stats first, stats;
+    OK(microprop_train_labels(&head, features, sizeof features / sizeof features[0], XOR_LABELS, 4,
+                              &first));
+    for (int i = 0; i < 400; i++) {
+        /* As a device would: the backbone's features of each batch, then a
+         * head step on them. */
+        OK(microprop_backbone_features(&backbone, XOR_X, 8, features, 4 * FRONT_UNITS));
+        OK(microprop_train_labels(&head, features, 4 * FRONT_UNITS, XOR_LABELS, 4, &stats));
+    }
+    OK(microprop_evaluate_labels(&head, features, 4 * FRONT_UNITS, XOR_LABELS, 4, &stats));
+    printf("xor (frozen tanh backbone in flash, head with Adam): loss %.5f -> %.6f, %u/4 right\n",
+           first.loss, stats.loss, stats.correct);
+    CHECK(stats.loss < first.loss / 10 && stats.correct == 4);
+    for (size_t row = 0; row < 4; row++) {
+        float f[FRONT_UNITS];
+        size_t cls = 9;
+        OK(microprop_backbone_features(&backbone, XOR_X + 2 * row, 2, f, FRONT_UNITS));
+        OK(microprop_classify(&head, f, FRONT_UNITS, &cls));
+        CHECK(cls == XOR_LABELS[row]);
+    }
+
+    /* A maxout backbone needs its winner row. */
+    microprop_layer maxout_front[2] = {microprop_maxout(5, 3),
+                                       microprop_dense(3, MICROPROP_ACTIVATION_RELU)};
+    microprop_backbone_config mc = {2, 2, maxout_front};
+    OK(microprop_backbone_buffer_sizes(&mc, &bs));
+    CHECK(bs.params == (size_t)MICROPROP_MAXOUT_PARAMS(2, 5, 3) + MICROPROP_DENSE_PARAMS(5, 3));
+    CHECK(bs.scratch == MICROPROP_SCRATCH_LEN(5, 0) && bs.scratch_winners == 5 && bs.outputs == 3);
+}
+
+static void backbone_bad_input(void) {
+    microprop_backbone_config bc = front_config();
+    microprop_backbone_buffers bb = front_buffers();
+    microprop_backbone_sizes bs;
+    EXPECT(microprop_backbone_buffer_sizes(NULL, &bs), MICROPROP_STATUS_NULL_POINTER);
+    EXPECT(microprop_backbone_buffer_sizes(&bc, NULL), MICROPROP_STATUS_NULL_POINTER);
+    microprop_layer layers[MICROPROP_MAX_LAYERS + 1];
+    for (int i = 0; i <= MICROPROP_MAX_LAYERS; i++) layers[i] = microprop_dense(4, MICROPROP_ACTIVATION_RELU);
+    microprop_backbone_config bad = {2, MICROPROP_MAX_LAYERS + 1, layers};
+    EXPECT(microprop_backbone_buffer_sizes(&bad, &bs), MICROPROP_STATUS_TOO_MANY_LAYERS);
+    bad.layer_count = 0;
+    EXPECT(microprop_backbone_buffer_sizes(&bad, &bs), MICROPROP_STATUS_INVALID_LAYER);
+    bad.layer_count = 1;
+    bad.inputs = 0;
+    EXPECT(microprop_backbone_buffer_sizes(&bad, &bs), MICROPROP_STATUS_INVALID_LAYER);
+    bad.inputs = 2;
+    bad.layers = NULL;
+    EXPECT(microprop_backbone_buffer_sizes(&bad, &bs), MICROPROP_STATUS_NULL_POINTER);
+    bad.layers = layers;
+    layers[0] = microprop_dense(4, 9); /* no such activation */
+    EXPECT(microprop_backbone_buffer_sizes(&bad, &bs), MICROPROP_STATUS_INVALID_LAYER);
+
+    /* Init: a refused init leaves a set-up backbone as it was. */
+    microprop_backbone before = backbone;
+    microprop_backbone_buffers b = bb;
+    b.params = NULL;
+    EXPECT(microprop_backbone_init(&backbone, &bc, &b), MICROPROP_STATUS_NULL_POINTER);
+    b = bb;
+    b.params_len = FRONT_PARAMS - 1;
+    EXPECT(microprop_backbone_init(&backbone, &bc, &b), MICROPROP_STATUS_BUFFER_TOO_SMALL);
+    b = bb;
+    b.scratch_len = bb.scratch_len - 1;
+    EXPECT(microprop_backbone_init(&backbone, &bc, &b), MICROPROP_STATUS_BUFFER_TOO_SMALL);
+    b = bb;
+    b.params = (const float *)((const uint8_t *)FRONT + 2);
+    EXPECT(microprop_backbone_init(&backbone, &bc, &b), MICROPROP_STATUS_MISALIGNED);
+    static float ram_params[FRONT_PARAMS + MICROPROP_SCRATCH_LEN(FRONT_UNITS, 0)];
+    memcpy(ram_params, FRONT, sizeof FRONT);
+    b = bb;
+    b.params = ram_params;
+    b.scratch = ram_params + FRONT_PARAMS - 1; /* shares a float with the weights */
+    EXPECT(microprop_backbone_init(&backbone, &bc, &b), MICROPROP_STATUS_BUFFER_OVERLAP);
+    b.scratch = (float *)&backbone; /* the backbone itself */
+    EXPECT(microprop_backbone_init(&backbone, &bc, &b), MICROPROP_STATUS_BUFFER_OVERLAP);
+    b = bb;
+    b.params = ram_params;
+    ram_params[5] = NAN;
+    EXPECT(microprop_backbone_init(&backbone, &bc, &b), MICROPROP_STATUS_NON_FINITE_INPUT);
+    ram_params[5] = INFINITY;
+    EXPECT(microprop_backbone_init(&backbone, &bc, &b), MICROPROP_STATUS_NON_FINITE_INPUT);
+    EXPECT(microprop_backbone_init(&backbone, &bc, NULL), MICROPROP_STATUS_NULL_POINTER);
+    EXPECT(microprop_backbone_init(&backbone, NULL, &bb), MICROPROP_STATUS_NULL_POINTER);
+    EXPECT(microprop_backbone_init(NULL, &bc, &bb), MICROPROP_STATUS_NULL_POINTER);
+    CHECK(memcmp(&before, &backbone, sizeof backbone) == 0);
+
+    /* Features: nothing is written on a refusal. */
+    float out[4 * FRONT_UNITS + 1];
+    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) out[i] = 7;
+    float x[8];
+    memcpy(x, XOR_X, sizeof x);
+    x[5] = NAN; /* row 2 */
+    EXPECT(microprop_backbone_features(&backbone, x, 8, out, 4 * FRONT_UNITS),
+           MICROPROP_STATUS_NON_FINITE_INPUT);
+    x[5] = -INFINITY;
+    EXPECT(microprop_backbone_features(&backbone, x, 8, out, 4 * FRONT_UNITS),
+           MICROPROP_STATUS_NON_FINITE_INPUT);
+    EXPECT(microprop_backbone_features(&backbone, XOR_X, 7, out, 4 * FRONT_UNITS),
+           MICROPROP_STATUS_INPUT_LENGTH);
+    EXPECT(microprop_backbone_features(&backbone, XOR_X, 0, out, 4 * FRONT_UNITS),
+           MICROPROP_STATUS_EMPTY_BATCH);
+    EXPECT(microprop_backbone_features(&backbone, XOR_X, 8, out, 4 * FRONT_UNITS - 1),
+           MICROPROP_STATUS_BUFFER_TOO_SMALL);
+    EXPECT(microprop_backbone_features(&backbone, NULL, 8, out, 4 * FRONT_UNITS),
+           MICROPROP_STATUS_NULL_POINTER);
+    EXPECT(microprop_backbone_features(&backbone, XOR_X, 8, NULL, 4 * FRONT_UNITS),
+           MICROPROP_STATUS_NULL_POINTER);
+    EXPECT(microprop_backbone_features(NULL, XOR_X, 8, out, 4 * FRONT_UNITS),
+           MICROPROP_STATUS_NULL_POINTER);
+    static uint8_t bytes[64] __attribute__((aligned(4)));
+    EXPECT(microprop_backbone_features(&backbone, (const float *)(bytes + 1), 2, out, FRONT_UNITS),
+           MICROPROP_STATUS_MISALIGNED);
+    /* Outputs over the inputs, the workspace or the backbone. */
+    float both[4 * FRONT_UNITS];
+    memcpy(both, XOR_X, sizeof XOR_X);
+    EXPECT(microprop_backbone_features(&backbone, both, 8, both, 4 * FRONT_UNITS),
+           MICROPROP_STATUS_BUFFER_OVERLAP);
+    EXPECT(microprop_backbone_features(&backbone, XOR_X, 2, front_scratch, FRONT_UNITS),
+           MICROPROP_STATUS_BUFFER_OVERLAP);
+    EXPECT(microprop_backbone_features(&backbone, XOR_X, 2, (float *)&backbone, FRONT_UNITS),
+           MICROPROP_STATUS_BUFFER_OVERLAP);
+    EXPECT(microprop_backbone_features(&backbone, front_scratch, 2, out, FRONT_UNITS),
+           MICROPROP_STATUS_BUFFER_OVERLAP);
+    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) CHECK(out[i] == 7);
+    /* Only rows x outputs are written. */
+    OK(microprop_backbone_features(&backbone, XOR_X, 8, out, sizeof out / sizeof out[0]));
+    CHECK(out[4 * FRONT_UNITS] == 7 && out[0] != 7);
+
+    /* A backbone never set up, or overwritten. */
+    microprop_backbone blank;
+    memset(&blank, 0, sizeof blank);
+    EXPECT(microprop_backbone_features(&blank, XOR_X, 2, out, FRONT_UNITS),
+           MICROPROP_STATUS_NOT_INITIALIZED);
+    blank = backbone;
+    memset((uint8_t *)&blank + sizeof(uint32_t), 0xff, sizeof(uint32_t)); /* the input width */
+    EXPECT(microprop_backbone_features(&blank, XOR_X, 2, out, FRONT_UNITS),
+           MICROPROP_STATUS_NOT_INITIALIZED);
+}
+
 /* ---- bad input --------------------------------------------------------- */
 
 static float return_nan(uint32_t step, void *context) {
@@ -758,6 +979,8 @@ int main(void) {
     other_models();
     checkpoints_round_trip();
     flash_round_trip();
+    backbone_and_head();
+    backbone_bad_input();
     bad_model_descriptions();
     bad_calls_change_nothing();
     printf("c api: %d passed, %d failed\n", passed, failed);

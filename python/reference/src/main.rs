@@ -10,7 +10,8 @@
 //! microprop-python-reference --x X.f32 --y Y.bin --layers 64,32:tanh,10:identity
 //!     --loss softmax_cross_entropy --optimizer adam --lr 0.01 --batch 16
 //!     --epochs 2 [--steps N] --seed 7 [--init xavier] [--shuffle 3]
-//!     [--clip 1.0] --out checkpoint.bin
+//!     [--clip 1.0] [--backbone 64,32:tanh --backbone-params P.f32]
+//!     --out checkpoint.bin
 //! ```
 //! `X.f32`: the rows, little-endian f32, row after row. `Y.bin`: one
 //! little-endian u32 label per row (softmax cross-entropy) or the target
@@ -24,11 +25,17 @@
 //! `Trainer::train_step` per `batch` rows (the last step of an epoch takes
 //! the rest), stopping after `epochs` epochs or `steps` steps, whichever
 //! comes first.
+//!
+//! With `--backbone`, the rows of `X.f32` are that layer list's inputs:
+//! a `dynamic::Backbone` over the parameters in `P.f32` (little-endian
+//! f32, the frozen layers' `get_params`) maps each batch to the rows the
+//! network of `--layers` (the head) trains on, batch by batch, as a
+//! device fine-tuning its head would.
 
 use std::process::ExitCode;
 
 use microprop::dynamic::{
-    Buffers, FlatOptimizer, LayerSpec, LossKind, Network, Targets, Topology, Trainer,
+    Backbone, Buffers, FlatOptimizer, LayerSpec, LossKind, Network, Targets, Topology, Trainer,
 };
 use microprop::{
     ActivationKind, AdaGrad, Adam, Init, Momentum, Permutation, RmsProp, Sgd, checkpoint,
@@ -50,6 +57,8 @@ struct Run {
     init: Init,
     shuffle: Option<u64>,
     clip: Option<f32>,
+    /// The frozen front: its input width, layers and parameters.
+    backbone: Option<(usize, Vec<LayerSpec>, Vec<f32>)>,
     out: String,
 }
 
@@ -85,14 +94,22 @@ fn parse(args: Vec<String>) -> Result<Run, String> {
         let path = required(&args, name)?;
         std::fs::read(path).map_err(|e| format!("{path}: {e}"))
     };
-    let x = read("--x")?
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    let floats = |bytes: Vec<u8>| -> Vec<f32> {
+        bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    };
+    let x = floats(read("--x")?);
     let y = read("--y")?;
-    let mut specs = required(&args, "--layers")?.split(',');
-    let inputs = number(specs.next().unwrap_or(""), "input width")?;
-    let layers = specs.map(layer).collect::<Result<_, _>>()?;
+    let (inputs, layers) = layer_list(required(&args, "--layers")?)?;
+    let backbone = match value(&args, "--backbone") {
+        Some(list) => {
+            let (inputs, layers) = layer_list(list)?;
+            Some((inputs, layers, floats(read("--backbone-params")?)))
+        }
+        None => None,
+    };
     let loss = match required(&args, "--loss")? {
         "mse" => LossKind::MeanSquaredError,
         "softmax_cross_entropy" => LossKind::SoftmaxCrossEntropy,
@@ -127,8 +144,17 @@ fn parse(args: Vec<String>) -> Result<Run, String> {
         clip: value(&args, "--clip")
             .map(|v| number(v, "--clip"))
             .transpose()?,
+        backbone,
         out: required(&args, "--out")?.to_owned(),
     })
+}
+
+/// `inputs,layer,layer,...`: the input width and the layers.
+fn layer_list(text: &str) -> Result<(usize, Vec<LayerSpec>), String> {
+    let mut specs = text.split(',');
+    let inputs = number(specs.next().unwrap_or(""), "input width")?;
+    let layers = specs.map(layer).collect::<Result<_, _>>()?;
+    Ok((inputs, layers))
 }
 
 /// `units:activation[:setting]` or `units:maxout:pieces`.
@@ -185,7 +211,24 @@ impl Run {
         let error = |e: microprop::Error| e.to_string();
         let topology = Topology::new(self.inputs, &self.layers).map_err(error)?;
         let outputs = topology.outputs();
-        let n = self.x.len() / self.inputs;
+        let front = match &self.backbone {
+            Some((inputs, layers, params)) => {
+                let topology = Topology::new(*inputs, layers).map_err(error)?;
+                Some(Backbone::new(topology, params).map_err(error)?)
+            }
+            None => None,
+        };
+        // The width of the rows of `x`: the backbone's inputs, if any.
+        let width = front.map_or(self.inputs, |b| b.topology().inputs());
+        let n = self.x.len() / width;
+        let mut features = Vec::new();
+        let (mut front_scratch, mut front_winners) = match front {
+            Some(b) => (
+                vec![0.0; b.topology().scratch_len()],
+                vec![0; b.topology().scratch_winners_len()],
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
         let labels: Vec<usize> = self
             .y
             .chunks_exact(4)
@@ -235,7 +278,7 @@ impl Run {
                 batch_values.clear();
                 for i in position..position + rows {
                     let sample = order.map_or(i, |p| p.index(i));
-                    batch_x.extend_from_slice(&self.x[sample * self.inputs..][..self.inputs]);
+                    batch_x.extend_from_slice(&self.x[sample * width..][..width]);
                     if self.loss == LossKind::SoftmaxCrossEntropy {
                         batch_labels.push(labels[sample]);
                     } else {
@@ -247,8 +290,23 @@ impl Run {
                 } else {
                     Targets::Values(&batch_values)
                 };
+                let rows_in = match front {
+                    Some(b) => {
+                        features.clear();
+                        features.resize(rows * self.inputs, 0.0);
+                        b.features(
+                            &batch_x,
+                            &mut front_scratch,
+                            &mut front_winners,
+                            &mut features,
+                        )
+                        .map_err(error)?;
+                        &features
+                    }
+                    None => &batch_x,
+                };
                 trainer
-                    .train_step(&mut net, &batch_x, targets, self.lr)
+                    .train_step(&mut net, rows_in, targets, self.lr)
                     .map_err(error)?;
                 taken += 1;
                 position += rows;
