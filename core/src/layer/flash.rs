@@ -9,7 +9,7 @@ use crate::init::Init;
 use crate::layer::frozen::{backward_frozen, forward_frozen};
 use crate::layer::{
     Backprop, FrozenCache, Fusable, FusedBackprop, GradientMode, Layer, LayerParams,
-    LayerParamsMut, LayerShape, sealed,
+    LayerParamsMut, LayerShape, LayerValues, LayerValuesMut, sealed,
 };
 use crate::params::Parameters;
 use rand_core::Rng;
@@ -139,12 +139,30 @@ impl<W: FlashWeights> Layer for Flash<W> {
         W::LAYER.infer(x, out, scratch);
     }
 
+    /// One CRC-32 of each layer's values.
+    const STORED_WORDS: usize = W::Layer::DEPTH;
+
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
-        W::LAYER.visit_shapes(first_index, f);
+        W::LAYER.visit_shapes(first_index, &mut |s| f(in_flash(s)));
+    }
+
+    fn visit_values(&self, first_index: usize, f: &mut dyn FnMut(LayerShape, LayerValues<'_>)) {
+        W::LAYER.visit_values(first_index, &mut |s, v| f(in_flash(s), v));
+    }
+
+    /// Nothing: the values cannot be written.
+    fn visit_values_mut(
+        &mut self,
+        _first_index: usize,
+        _f: &mut dyn FnMut(LayerShape, LayerValuesMut<'_>),
+    ) {
     }
 
     fn layer(&self, index: usize) -> Option<LayerParams<'_>> {
-        W::LAYER.layer(index)
+        W::LAYER.layer(index).map(|mut p| {
+            p.shape = in_flash(p.shape);
+            p
+        })
     }
 
     /// `None`: the weights cannot be written.
@@ -241,5 +259,13 @@ where
         _dz: &'a Self::Output,
         _f: &mut impl FnMut(&'a [f32], &'a [f32]),
     ) {
+    }
+}
+
+/// A layer's shape, of its kind in flash.
+fn in_flash(shape: LayerShape) -> LayerShape {
+    LayerShape {
+        kind: shape.kind.in_flash(),
+        ..shape
     }
 }
