@@ -363,3 +363,85 @@ fn every_corruption_of_a_fine_tuning_checkpoint_is_refused() {
         ));
     }
 }
+
+/// The run-time front end: a `dynamic::Backbone` with its head saves the
+/// bytes of the typed network with that backbone in flash, each loads the
+/// other's, and another backbone is refused with the head unchanged.
+#[test]
+fn a_run_time_backbone_and_head_save_the_typed_flash_bytes() {
+    use microprop::ActivationKind;
+    use microprop::dynamic::{Backbone, LayerSpec, Network, Topology};
+    let typed: FlashFront = network_of(Flash::NEW, head(13));
+    let front_params: Vec<f32> = microprop_tests::params::flat(&FLOAT);
+    let front_layers = [LayerSpec::dense(7, ActivationKind::Tanh)];
+    let backbone = Backbone::new(Topology::new(5, &front_layers).unwrap(), &front_params).unwrap();
+    let head_layers = [
+        LayerSpec::dense(4, ActivationKind::Relu),
+        LayerSpec::dense(3, ActivationKind::Identity),
+    ];
+    let head_topology = Topology::new(7, &head_layers).unwrap();
+    let mut params = microprop_tests::params::flat(&typed.second);
+    let net = Network::new(head_topology, &mut params).unwrap();
+    let len = checkpoint::fine_tuned_len(&backbone.topology(), &head_topology, None);
+    let mut blob = vec![0u8; len];
+    assert_eq!(
+        checkpoint::save_fine_tuned(&backbone, &net, &mut blob),
+        Ok(len)
+    );
+    assert_eq!(blob, save(&typed));
+
+    // The typed full float network's checkpoint loads into the pair too
+    // (its layer 0 values are the backbone's).
+    let full: Full = network_of(FLOAT, head(14));
+    let mut loaded = vec![0.0; head_topology.params_len()];
+    let mut copy = Network::new(head_topology, &mut loaded).unwrap();
+    checkpoint::load_fine_tuned(&backbone, &mut copy, &save(&full)).unwrap();
+    assert_eq!(loaded, microprop_tests::params::flat(&full.second));
+
+    // With optimizer state and steps.
+    let state: Vec<f32> = (0..2 * head_topology.params_len())
+        .map(|i| i as f32 * 0.5)
+        .collect();
+    let len = checkpoint::fine_tuned_len(&backbone.topology(), &head_topology, Some(state.len()));
+    let mut blob = vec![0u8; len];
+    checkpoint::save_fine_tuned_training(&backbone, &net, &state, 42, &mut blob).unwrap();
+    let (mut p, mut s, mut steps) = (
+        vec![0.0; head_topology.params_len()],
+        vec![0.0; state.len()],
+        0,
+    );
+    let mut copy = Network::new(head_topology, &mut p).unwrap();
+    checkpoint::load_fine_tuned_training(&backbone, &mut copy, &mut s, &mut steps, &blob).unwrap();
+    assert_eq!((s.as_slice(), steps), (state.as_slice(), 42));
+    assert_eq!(p, microprop_tests::params::flat(&typed.second));
+
+    // Another backbone: refused, nothing written.
+    let mut other_params = front_params.clone();
+    other_params[0] += 0.5;
+    let other = Backbone::new(Topology::new(5, &front_layers).unwrap(), &other_params).unwrap();
+    let (mut p, mut s, mut steps) = (
+        vec![0.0; head_topology.params_len()],
+        vec![0.0; state.len()],
+        0,
+    );
+    let mut copy = Network::new(head_topology, &mut p).unwrap();
+    let err = checkpoint::load_fine_tuned_training(&other, &mut copy, &mut s, &mut steps, &blob)
+        .unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::FlashMismatch { layer: 0, .. }),
+        "{err:?}"
+    );
+    assert!(p.iter().chain(&s).all(|v| *v == 0.0) && steps == 0);
+    // A run-time network of every layer cannot take the flash checkpoint's
+    // backbone values: it holds only their CRC-32.
+    let all_layers = [front_layers[0], head_layers[0], head_layers[1]];
+    let all = Topology::new(5, &all_layers).unwrap();
+    let mut p = vec![0.0; all.params_len()];
+    let mut whole = Network::new(all, &mut p).unwrap();
+    let err = checkpoint::load_network(&mut whole, &save(&typed)).unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::FlashMismatch { layer: 0, .. }),
+        "{err:?}"
+    );
+    assert!(p.iter().all(|v| *v == 0.0));
+}

@@ -485,19 +485,21 @@ pub const fn fine_tuned_len(
 /// let head = Topology::new(2, &head_layers)?;
 /// let mut params = [0.25, -0.5, 0.1];
 /// let net = Network::new(head, &mut params)?;
-/// let mut blob = [0u8; checkpoint::fine_tuned_len(&Topology::new(3, &front_layers)?, &Topology::new(2, &head_layers)?, None)];
-/// checkpoint::save_fine_tuned(&backbone, &net, &mut blob).unwrap();
+/// let mut blob = [0u8; 128];
+/// let len = checkpoint::save_fine_tuned(&backbone, &net, &mut blob).unwrap();
+/// assert_eq!(len, checkpoint::fine_tuned_len(&backbone.topology(), &head, None));
+/// let blob = &blob[..len];
 ///
 /// let mut loaded = [0.0; 3];
 /// let mut copy = Network::new(head, &mut loaded)?;
-/// checkpoint::load_fine_tuned(&backbone, &mut copy, &blob).unwrap();
+/// checkpoint::load_fine_tuned(&backbone, &mut copy, blob).unwrap();
 /// assert_eq!(loaded, params);
 /// // Against another backbone: refused, nothing written.
 /// static OTHER: [f32; 8] = [0.0; 8];
 /// let other = Backbone::new(Topology::new(3, &front_layers)?, &OTHER)?;
 /// let mut fresh = [0.0; 3];
 /// let mut copy = Network::new(head, &mut fresh)?;
-/// let err = checkpoint::load_fine_tuned(&other, &mut copy, &blob).unwrap_err();
+/// let err = checkpoint::load_fine_tuned(&other, &mut copy, blob).unwrap_err();
 /// assert!(matches!(err, CheckpointError::FlashMismatch { layer: 0, .. }));
 /// assert_eq!(fresh, [0.0; 3]);
 /// # Ok::<(), microprop::Error>(())
