@@ -46,10 +46,13 @@ pub trait FlashWeights: 'static {
 /// stopping at the first trainable layer, the same bits.
 ///
 /// Its weights are not the network's [`Parameters`] (`LEN` 0: they cannot
-/// be written, so [`Parameters::copy_from`], [`Layer::init`] and checkpoint
-/// loads leave them alone and checkpoints hold only the other layers'
-/// values); [`Layer::visit_shapes`] and [`Layer::layer`] still show them,
-/// [`Layer::layer_mut`] gives `None` for them.
+/// be written, so [`Parameters::copy_from`] and [`Layer::init`] leave them
+/// alone); a checkpoint holds a CRC-32 of each of its layers' values
+/// (kind [`LayerKind::Flash`](crate::layer::LayerKind) or `FlashInt8`),
+/// and a load refuses a checkpoint made with other values
+/// ([`CheckpointError::FlashMismatch`](crate::checkpoint::CheckpointError)).
+/// [`Layer::visit_shapes`], [`Layer::visit_values`] and [`Layer::layer`]
+/// still show them, [`Layer::layer_mut`] gives `None` for them.
 ///
 /// ```
 /// use microprop::layer::FlashWeights;

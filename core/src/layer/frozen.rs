@@ -30,9 +30,11 @@ use rand_core::Rng;
 ///   layer recomputes its inner rows of one row for that first, since it
 ///   does not cache them).
 /// - **Parameters** ([`Parameters`], [`Layer::layer`], checkpoints) are
-///   still the wrapped layer's: a frozen network saves and loads as the
-///   same network unfrozen, so a checkpoint of a pretrained model loads
-///   into its frozen version. Only [`Backprop::trainable`] leaves them out.
+///   still the wrapped layer's: a frozen network's checkpoint holds the
+///   same values as the unfrozen one's (its layers tagged
+///   [`LayerKind::Frozen`](crate::layer::LayerKind)), and either loads
+///   into the other, so a checkpoint of a pretrained model loads into its
+///   frozen version. Only [`Backprop::trainable`] leaves them out.
 ///
 /// ```
 /// use microprop::{Adam, Dense, Frozen, Identity, Layer, MeanSquaredError, Relu, Trainer, network};

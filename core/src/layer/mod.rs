@@ -165,6 +165,22 @@ pub trait Layer: Backprop {
 
     /// Mutable [`Layer::visit_values`]: every layer whose values the
     /// network value holds (not those in flash), to write.
+    ///
+    /// ```
+    /// use microprop::layer::LayerValuesMut;
+    /// use microprop::{Dense, Frozen, Identity, Layer, QuantizedDense, Tanh, network};
+    /// type Net = network![QuantizedDense<2, 1, Tanh>, Frozen<Dense<1, 1, Identity>>];
+    /// let mut net = Net::ZERO;
+    /// net.visit_values_mut(0, &mut |_, values| match values {
+    ///     LayerValuesMut::Int8 { weights, scales, .. } => {
+    ///         weights.fill(3);
+    ///         scales.fill(0.5);
+    ///     }
+    ///     LayerValuesMut::Float { bias, .. } => bias.fill(1.0),
+    /// });
+    /// assert_eq!((net.first.weights, net.first.scales), ([[3, 3]], [0.5]));
+    /// assert_eq!(net.second.layer.params.bias, [1.0]);
+    /// ```
     fn visit_values_mut(
         &mut self,
         first_index: usize,

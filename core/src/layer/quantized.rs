@@ -32,10 +32,11 @@ use rand_core::Rng;
 /// layer (between trainable layers it passes dL/d(input) through the
 /// dequantised weights, the input's rounding passed straight through). Its
 /// values are not the network's [`Parameters`] (`LEN` 0: they are not
-/// f32), so [`Layer::init`] and checkpoint loads leave them alone and
-/// checkpoints hold only the other layers'; [`Layer::layer`] and
-/// [`Layer::layer_mut`] give `None` for it (read the fields instead);
-/// [`Layer::visit_shapes`] shows it as a dense layer.
+/// f32), so [`Layer::init`] leaves them alone; [`Layer::layer`] and
+/// [`Layer::layer_mut`] give `None` for it (read the fields, or
+/// [`Layer::visit_values`]); [`Layer::visit_shapes`] shows it as a dense
+/// layer of kind [`LayerKind::Int8`](crate::layer::LayerKind), and
+/// checkpoints hold its weights, scales and biases bit for bit.
 ///
 /// ```
 /// use microprop::{Dense, Identity, Layer, MeanSquaredError, QuantizedDense, Sgd, Tanh, Trainer, network};
