@@ -190,3 +190,50 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// Format 1 wrote a frozen network's training checkpoint with every layer
+/// as trainable (a 0 where format 2 has the kind); it still resumes, its
+/// optimizer state checked by length as format 1 did.
+#[test]
+fn a_format_1_training_checkpoint_of_a_frozen_network_resumes() {
+    type T = Trainer<FrozenNet, SoftmaxCrossEntropy, Adam, 6>;
+    let (x, y) = rows();
+    let mut net = FrozenNet::ZERO;
+    checkpoint::load(&mut net, &fixture("params")).unwrap();
+    let mut t = T::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    for _ in 0..2 {
+        t.train_step(&mut net, &x, &y, 0.01).unwrap();
+    }
+    let mut v2 = vec![0u8; checkpoint::training_len::<FrozenNet, Adam>()];
+    checkpoint::save_training(&net, &t, &mut v2).unwrap();
+    // The bytes format 1 wrote for it: version 1, kinds 0.
+    let mut v1 = v2.clone();
+    v1[4] = 1;
+    for layer in 0..3 {
+        v1[16 + 16 * layer + 11] = 0;
+    }
+    let n = v1.len() - 4;
+    let crc = crc32(&v1[..n]);
+    v1[n..].copy_from_slice(&crc.to_le_bytes());
+    let mut resumed = FrozenNet::ZERO;
+    let mut t2 = T::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    checkpoint::load_training(&mut resumed, &mut t2, &v1).unwrap();
+    assert_eq!(resumed, net);
+    assert_eq!(bits(t2.optimizer_state()), bits(t.optimizer_state()));
+    assert_eq!(t2.steps(), 2);
+    // Format 2 names the roles: that state does not resume the unfrozen
+    // network (a mismatch format 1 could only see as another length).
+    let mut full = Net::ZERO;
+    let mut t3 =
+        Trainer::<Net, SoftmaxCrossEntropy, Adam, 6>::new(SoftmaxCrossEntropy, Adam::PYTORCH);
+    let err = checkpoint::load_training(&mut full, &mut t3, &v2).unwrap_err();
+    assert_eq!(
+        err,
+        CheckpointError::KindMismatch {
+            layer: 0,
+            checkpoint: Some(microprop::layer::LayerKind::Frozen),
+            model: microprop::layer::LayerKind::Trainable
+        }
+    );
+    assert_eq!(full, Net::ZERO);
+}

@@ -118,10 +118,10 @@ impl Layers<'_> {
 }
 
 /// Whether a layer stored as `stored` can load into the model's `model`:
-/// the same value type (float or int8), and when optimizer state loads,
-/// the same values training.
-fn compatible(stored: LayerKind, model: LayerKind, with_state: bool) -> bool {
-    stored.is_int8() == model.is_int8() && (!with_state || stored.trains() == model.trains())
+/// the same value type (float or int8), and when optimizer state loads
+/// (`roles`), the same values training.
+fn compatible(stored: LayerKind, model: LayerKind, roles: bool) -> bool {
+    stored.is_int8() == model.is_int8() && (!roles || stored.trains() == model.trains())
 }
 
 /// Loads `buf` into `net`, the optimizer state and the normalisers given,
@@ -175,7 +175,9 @@ pub(super) fn decode<'s, N: Saved, S: Iterator<Item = &'s mut [f32]>>(
             model: model_arch,
         });
     }
-    let with_state = state.is_some();
+    // Format 1 did not record which values train: its optimizer state is
+    // checked by length only, as format 1 did.
+    let roles = state.is_some() && version >= 2;
     let mut layer_error = None;
     let mut check = Reader::new(records);
     net.visit(&mut |s: LayerShape, _| {
@@ -199,10 +201,7 @@ pub(super) fn decode<'s, N: Saved, S: Iterator<Item = &'s mut [f32]>>(
                 checkpoint: stored_activation,
                 model: s.activation,
             });
-        } else if !record
-            .kind
-            .is_some_and(|k| compatible(k, s.kind, with_state))
-        {
+        } else if !record.kind.is_some_and(|k| compatible(k, s.kind, roles)) {
             layer_error = Some(CheckpointError::KindMismatch {
                 layer: s.index as u16,
                 checkpoint: record.kind,

@@ -51,7 +51,9 @@
 //! Format version 1 had a reserved 0 where the kind is (every layer a
 //! trainable float one) and the number of parameters where the data words
 //! are: the same bytes for a network of float layers, so a version-1
-//! checkpoint loads as one of version 2. A version-1 checkpoint of a network
+//! checkpoint loads as one of version 2 (its optimizer state checked by
+//! length, as version 1 did, since it does not say which values trained).
+//! A version-1 checkpoint of a network
 //! with flash or int8 layers (whose values version 1 left out) is refused
 //! with [`CheckpointError::IncompleteVersion1`].
 //!
