@@ -306,6 +306,35 @@ fn flash_values_that_differ_are_refused_by_name() {
     ));
 }
 
+/// The case format 1 let through: a checkpoint of a flash network loaded
+/// into a network with other weights in flash, same shapes.
+#[test]
+fn another_flash_backbone_of_the_same_shape_is_refused() {
+    static OTHER_STATIC: Dense<5, 7, Tanh> = {
+        let mut d = FLOAT;
+        d.params.weights[2][3] = 0.5;
+        d
+    };
+    struct OtherInFlash;
+    impl FlashWeights for OtherInFlash {
+        type Layer = Dense<5, 7, Tanh>;
+        const LAYER: &'static Dense<5, 7, Tanh> = &OTHER_STATIC;
+    }
+    type OtherFront = network![Flash<OtherInFlash>, Head];
+    let saved: FlashFront = network_of(Flash::NEW, head(15));
+    let other: OtherFront = network_of(Flash::NEW, head(16));
+    let err = refused(&save(&saved), &other);
+    assert!(
+        matches!(err, CheckpointError::FlashMismatch { layer: 0, checkpoint, model } if checkpoint != model),
+        "{err:?}"
+    );
+    // And the other way round.
+    assert!(matches!(
+        refused(&save(&other), &saved),
+        CheckpointError::FlashMismatch { layer: 0, .. }
+    ));
+}
+
 #[test]
 fn an_int8_weight_of_minus_128_and_nonzero_padding_are_refused() {
     let net = int8_front(9);
