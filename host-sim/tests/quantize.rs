@@ -148,6 +148,12 @@ fn int8_digits_keep_their_accuracy() {
     ]);
     assert!(success, "{text}");
     assert!(text.contains("int8 model written to "), "{text}");
+    // The float model's commands refuse the int8 model by name.
+    let err = fails(&["eval", "--checkpoint", out.to_str().unwrap()]);
+    assert!(
+        err.contains("layer 0 is int8 in the checkpoint and trainable in the model (an int8 model"),
+        "{err}"
+    );
 }
 
 #[test]
