@@ -23,6 +23,7 @@
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum LayerKind {
     /// f32 weights and biases that train ([`Dense`](super::Dense),
     /// [`Maxout`](super::Maxout)).
