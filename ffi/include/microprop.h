@@ -211,8 +211,9 @@ enum microprop_status
      */
     MICROPROP_STATUS_CHECKPOINT_ARCHITECTURE_MISMATCH = 29,
     /**
-     * Same widths, but a layer's activation, its setting or its maxout
-     * pieces differ.
+     * Same widths, but a layer's activation, its setting, its maxout
+     * pieces or its kind (float, int8, flash) differ, or its flash
+     * values are others.
      */
     MICROPROP_STATUS_CHECKPOINT_LAYER_MISMATCH = 30,
     /**

@@ -87,8 +87,9 @@ pub enum Status {
     CheckpointCorrupted = 28,
     /// The checkpoint is for other layer widths.
     CheckpointArchitectureMismatch = 29,
-    /// Same widths, but a layer's activation, its setting or its maxout
-    /// pieces differ.
+    /// Same widths, but a layer's activation, its setting, its maxout
+    /// pieces or its kind (float, int8, flash) differ, or its flash
+    /// values are others.
     CheckpointLayerMismatch = 30,
     /// Training state was asked for but the checkpoint holds only weights.
     CheckpointMissingTrainingState = 31,
@@ -203,7 +204,7 @@ impl Status {
             Status::CheckpointCorrupted => c"the checkpoint is corrupted (CRC-32 mismatch)",
             Status::CheckpointArchitectureMismatch => c"the checkpoint is for other layer widths",
             Status::CheckpointLayerMismatch => {
-                c"a layer of the checkpoint has another activation, setting or piece count"
+                c"a layer of the checkpoint has another activation, setting, piece count or kind"
             }
             Status::CheckpointMissingTrainingState => {
                 c"the checkpoint holds no optimizer state and step count"
@@ -269,7 +270,11 @@ impl From<CheckpointError> for Status {
             CheckpointError::UnsupportedVersion { .. } => Status::CheckpointUnsupportedVersion,
             CheckpointError::CrcMismatch { .. } => Status::CheckpointCorrupted,
             CheckpointError::ArchitectureMismatch { .. } => Status::CheckpointArchitectureMismatch,
-            CheckpointError::LayerMismatch { .. } => Status::CheckpointLayerMismatch,
+            CheckpointError::LayerMismatch { .. }
+            | CheckpointError::KindMismatch { .. }
+            | CheckpointError::FlashMismatch { .. } => Status::CheckpointLayerMismatch,
+            CheckpointError::IncompleteVersion1 { .. } => Status::CheckpointUnsupportedVersion,
+            CheckpointError::Int8OutOfRange { .. } => Status::CheckpointMalformed,
             CheckpointError::MissingPart(_) => Status::CheckpointMissingTrainingState,
             CheckpointError::OptimizerStateMismatch { .. } => Status::CheckpointOptimizerMismatch,
             CheckpointError::NonFiniteValue { .. } => Status::CheckpointNonFinite,

@@ -1,5 +1,6 @@
 //! Structure-aware: starts from a valid checkpoint (parameters, training
-//! state with Adam, or a model with normalisers), applies the fuzzer's
+//! state with Adam, a model with normalisers, or the training state of a
+//! fine-tuned network with int8, flash, frozen and bias-only layers), applies the fuzzer's
 //! edits (byte writes, u16/u32 field writes, truncation or extension), then
 //! by default fixes the length field and the CRC-32 so the blob passes the
 //! envelope checks and reaches the header, fingerprint and payload parsing.
@@ -8,7 +9,7 @@
 #[path = "common.rs"]
 mod common;
 
-use common::{Net, Opt};
+use common::{FineOpt, FineTuned, Net, Opt};
 use microprop::checkpoint;
 use microprop::{Adam, Model, NormalizerFit, Scaling, SoftmaxCrossEntropy};
 
@@ -30,7 +31,7 @@ fn crc32(data: &[u8]) -> u32 {
 
 fn base(kind: u8) -> Vec<u8> {
     let net = common::net();
-    match kind % 3 {
+    match kind % 4 {
         0 => {
             let mut blob = vec![0u8; checkpoint::params_len::<Net>()];
             checkpoint::save(&net, &mut blob).unwrap();
@@ -43,6 +44,16 @@ fn base(kind: u8) -> Vec<u8> {
                 .train_step(&mut n, &[[0.1, 0.2, 0.3, 0.4]], &[1], 0.01)
                 .unwrap();
             let mut blob = vec![0u8; checkpoint::training_len::<Net, Adam>()];
+            checkpoint::save_training(&n, &trainer, &mut blob).unwrap();
+            blob
+        }
+        3 => {
+            let mut trainer = Box::new(FineOpt::new(SoftmaxCrossEntropy, Adam::PYTORCH));
+            let mut n = common::fine_tuned();
+            trainer
+                .train_step(&mut n, &[[0.1, 0.2, 0.3, 0.4]], &[1], 0.01)
+                .unwrap();
+            let mut blob = vec![0u8; checkpoint::training_len::<FineTuned, Adam>()];
             checkpoint::save_training(&n, &trainer, &mut blob).unwrap();
             blob
         }

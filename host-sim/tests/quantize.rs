@@ -98,6 +98,62 @@ fn int8_digits_keep_their_accuracy() {
         err.contains("--layers 2: the model has 2 layers, numbered 0 to 1"),
         "{err}"
     );
+
+    // --out writes the int8 model: the float model's layer 0 quantised,
+    // its layer 1 and its scaling as they were.
+    use microprop::checkpoint;
+    use microprop::layer::LayerKind;
+    use microprop::{Dense, Identity, Layer, Model, QuantizedDense, Tanh, network};
+    type Float = network![Dense<64, 32, Tanh>, Dense<32, 10, Identity>];
+    type Int8 = network![QuantizedDense<64, 32, Tanh>, Dense<32, 10, Identity>];
+    let out = dir.path().join("digits-int8.mpck");
+    let float_bytes = std::fs::read(ckpt).unwrap();
+    let written = json(&[
+        "quantize",
+        "--checkpoint",
+        ckpt,
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(written["out"], out.to_str().unwrap());
+    assert_eq!(written["int8"], hidden["int8"]);
+    let blob = std::fs::read(&out).unwrap();
+    let mut kinds = [LayerKind::Trainable; 2];
+    checkpoint::kinds(&blob, &mut kinds).unwrap();
+    assert_eq!(kinds, [LayerKind::Int8, LayerKind::Trainable]);
+    let mut float = Box::new(Model::new(Float::ZERO));
+    checkpoint::load_model(&mut float, &float_bytes).unwrap();
+    let mut int8 = Box::new(Model::new(Int8::ZERO));
+    checkpoint::load_model(&mut int8, &blob).unwrap();
+    assert_eq!(
+        int8.net.first,
+        QuantizedDense::quantize(&float.net.first).unwrap()
+    );
+    assert_eq!(int8.net.second, float.net.second);
+    assert_eq!((int8.input, int8.target), (float.input, float.target));
+    // Never over the float checkpoint it reads.
+    let err = fails(&["quantize", "--checkpoint", ckpt, "--out", ckpt]);
+    assert!(
+        err.contains("is the float checkpoint quantize reads"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(ckpt).unwrap(), float_bytes);
+    let (success, text, _) = run(&[
+        "quantize",
+        "--checkpoint",
+        ckpt,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(success, "{text}");
+    assert!(text.contains("int8 model written to "), "{text}");
+    // The float model's commands refuse the int8 model by name.
+    let err = fails(&["eval", "--checkpoint", out.to_str().unwrap()]);
+    assert!(
+        err.contains("layer 0 is int8 in the checkpoint and trainable in the model (an int8 model"),
+        "{err}"
+    );
 }
 
 #[test]

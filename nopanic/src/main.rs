@@ -19,10 +19,10 @@ use microprop::guard::{Divergence, Guard};
 use microprop::{
     AdaGrad, Adam, BatchMode, BiasOnly, BinaryCrossEntropy, Dense, Elu, FitConfig, Frozen,
     FusedTrainer, Identity, Inference, Init, KeepBest, Layer, LeakyRelu, LrSchedule, Maxout,
-    MeanSquaredError, Model, Momentum, NormalizerFit, OnEpoch, OnStep, QuantizedDense, Relu, RmsProp,
-    Scaling, Sgd,
-    Sigmoid, SigmoidBinaryCrossEntropy, SliceDataset, SoftTargetCrossEntropy, Softmax,
-    SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup, WarmupStart, Workspace, network,
+    MeanSquaredError, Model, Momentum, NormalizerFit, OnEpoch, OnStep, QuantizedDense, Relu,
+    RmsProp, Scaling, Sgd, Sigmoid, SigmoidBinaryCrossEntropy, SliceDataset,
+    SoftTargetCrossEntropy, Softmax, SoftmaxCrossEntropy, Stopping, Tanh, Trainer, Warmup,
+    WarmupStart, Workspace, network,
 };
 
 /// A small classifier: 16 features, 8 tanh units, 4 classes.
@@ -157,6 +157,23 @@ fn run_time_front_end() {
             part(&mut features, black_box(12)),
         ))
         .ok();
+        // Saved and loaded with a head trained on it.
+        let head_layers = [LayerSpec::dense(3, ActivationKind::Identity)];
+        if let Ok(head_topology) = Topology::new(black_box(topology.outputs()), &head_layers) {
+            let mut head_params = [0.0_f32; 64];
+            let head_len = black_box(head_topology.params_len()).min(64);
+            if let Ok(mut head) = Network::new(head_topology, part(&mut head_params, head_len)) {
+                let mut blob = [0u8; 1024];
+                let saved = checkpoint::save_fine_tuned(&backbone, &head, &mut blob);
+                let cut = black_box(saved.unwrap_or(0));
+                black_box(checkpoint::load_fine_tuned(
+                    &backbone,
+                    &mut head,
+                    rows(&blob, cut),
+                ))
+                .ok();
+            }
+        }
     }
 
     let cache_len = black_box(topology.cache_len(n).unwrap_or(0)).min(256);
@@ -399,7 +416,8 @@ fn int8() {
     let mut float = black_box(Dense::<6, 8, Tanh>::ZERO);
     float.init(Init::HeNormal, &mut microprop::init::seeded(black_box(3)));
     let mut head = black_box(Int8Head::ZERO);
-    head.second.init(Init::Xavier, &mut microprop::init::seeded(black_box(4)));
+    head.second
+        .init(Init::Xavier, &mut microprop::init::seeded(black_box(4)));
     if let Ok(q) = QuantizedDense::quantize(&float) {
         head.first = q;
     }
@@ -413,6 +431,31 @@ fn int8() {
     black_box(fused.train_step(&mut head, &x[n % B], &y[n % B], lr)).ok();
     let mut run = Inference::<Int8Head>::new();
     black_box(run.predict(&head, &x[n % B])).ok();
+    // Its checkpoint (int8 data) with the Adam state, and an int8 layer in
+    // flash (a CRC-32) in front of it.
+    let mut blob = [0u8; checkpoint::training_len::<Int8Head, Adam>()];
+    let len = black_box(checkpoint::save_training(&head, &adam, &mut blob)).unwrap_or(0);
+    black_box(checkpoint::load_training(
+        &mut head,
+        &mut adam,
+        rows(&blob, black_box(len)),
+    ))
+    .ok();
+    let mut kinds = [microprop::layer::LayerKind::Trainable; 4];
+    black_box(checkpoint::kinds(rows(&blob, black_box(len)), &mut kinds)).ok();
+    static FRONT: QuantizedDense<6, 6, Relu> =
+        QuantizedDense::from_int8([[3; 6]; 6], [0.01; 6], [0.0; 6]);
+    struct Front;
+    impl microprop::layer::FlashWeights for Front {
+        type Layer = QuantizedDense<6, 6, Relu>;
+        const LAYER: &'static QuantizedDense<6, 6, Relu> = &FRONT;
+    }
+    type InFlash = network![microprop::Flash<Front>, Int8Head];
+    let mut flash = black_box(InFlash::ZERO);
+    flash.second = head;
+    let mut blob = [0u8; checkpoint::params_len::<InFlash>()];
+    let len = black_box(checkpoint::save(&flash, &mut blob)).unwrap_or(0);
+    black_box(checkpoint::load(&mut flash, rows(&blob, black_box(len)))).ok();
 
     let mut middle = black_box(Int8Middle::ZERO);
     middle.init(Init::HeNormal, &mut microprop::init::seeded(black_box(8)));

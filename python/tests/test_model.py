@@ -14,7 +14,7 @@ DIGITS = [64, (32, "tanh"), (10, "identity")]
 def test_module():
     assert mp.__version__
     assert issubclass(mp.MicropropError, ValueError)
-    assert mp.CHECKPOINT_FORMAT_VERSION == 1
+    assert mp.CHECKPOINT_FORMAT_VERSION == 2
     assert "run-time dispatch" in mp.kernels() or "built-in" in mp.kernels()
     assert "Permutation" in mp.Model.fit.__doc__
 

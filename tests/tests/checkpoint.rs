@@ -235,15 +235,24 @@ fn another_version_or_magic_is_refused() {
     let net = trained_net(11);
     let mut blob = vec![0u8; checkpoint::params_len::<Net>()];
     checkpoint::save(&net, &mut blob).unwrap();
-    let mut v2 = blob.clone();
-    v2[4] = 2;
-    assert_eq!(
-        assert_refused(&v2, &net),
-        CheckpointError::UnsupportedVersion {
-            found: 2,
-            supported: 1
-        }
-    );
+    for version in [0, 3, 0xFFFF_u16] {
+        let mut other = blob.clone();
+        other[4..6].copy_from_slice(&version.to_le_bytes());
+        let err = assert_refused(&other, &net);
+        assert_eq!(
+            err,
+            CheckpointError::UnsupportedVersion {
+                found: version,
+                supported: 2
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "checkpoint format version {version} is not supported (this build reads versions 1 to 2)"
+            )
+        );
+    }
     let mut magic = blob.clone();
     magic[0] = b'X';
     assert_eq!(assert_refused(&magic, &net), CheckpointError::BadMagic);

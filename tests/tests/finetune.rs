@@ -267,8 +267,8 @@ fn memory_drops_by_exactly_the_parts_removed() {
 }
 
 /// Frozen and bias-only layers give the unfrozen outputs (inference and the
-/// training forward pass), and a frozen network's checkpoint is the
-/// unfrozen network's.
+/// training forward pass), and a frozen network's checkpoint holds the
+/// unfrozen network's values, tagged frozen: each loads into the other.
 #[test]
 fn frozen_networks_compute_and_save_what_the_unfrozen_one_does() {
     let full = initialised();
@@ -314,10 +314,28 @@ fn frozen_networks_compute_and_save_what_the_unfrozen_one_does() {
     let mut saved_front = vec![0u8; microprop::checkpoint::params_len::<FrozenFront>()];
     microprop::checkpoint::save(&full, &mut saved_full).expect("save");
     microprop::checkpoint::save(&front, &mut saved_front).expect("save");
-    assert_eq!(saved_full, saved_front);
+    // The same bytes but the kind of layers 0..3 (byte 15 of each
+    // 16-byte layer record after the 16-byte header) and the CRC.
+    let kind_bytes = [16 + 11, 32 + 11, 48 + 11];
+    assert_eq!(saved_full.len(), saved_front.len());
+    for (i, (a, b)) in saved_full.iter().zip(&saved_front).enumerate() {
+        if kind_bytes.contains(&i) {
+            assert_eq!((*a, *b), (0, 1), "byte {i}");
+        } else if i < saved_full.len() - 4 {
+            assert_eq!(a, b, "byte {i}");
+        }
+    }
     let mut loaded = FrozenFront::ZERO;
     microprop::checkpoint::load(&mut loaded, &saved_full).expect("load");
     assert_eq!(bits(&loaded), bits(&full));
+    let mut unfrozen = Full::ZERO;
+    microprop::checkpoint::load(&mut unfrozen, &saved_front).expect("load");
+    assert_eq!(bits(&unfrozen), bits(&full));
+    let mut saved_tiny = vec![0u8; microprop::checkpoint::params_len::<Tiny>()];
+    microprop::checkpoint::save(&tiny, &mut saved_tiny).expect("save");
+    let mut unfrozen = Full::ZERO;
+    microprop::checkpoint::load(&mut unfrozen, &saved_tiny).expect("load");
+    assert_eq!(bits(&unfrozen), bits(&full));
 }
 
 /// Bad input is refused as for any network, and nothing changes: a step on
@@ -520,20 +538,49 @@ fn a_backbone_in_flash_trains_as_one_frozen_in_ram() {
     assert!(flash.layer_mut(2).is_none());
     assert!(flash.layer_mut(3).is_some());
 
-    // A checkpoint holds the RAM parameters (the head) under the whole
-    // network's fingerprint: it loads back into the same type; the RAM
-    // network, whose checkpoint also holds the backbone, refuses it and
-    // keeps its weights.
-    use microprop::checkpoint;
+    // A checkpoint holds the head's values and a CRC-32 of each flash
+    // layer: it loads back into the same type, and into the RAM network
+    // if that holds the same backbone; a RAM network with another
+    // backbone refuses it, naming the layer, and keeps its weights.
+    use microprop::checkpoint::{self, CheckpointError};
     let mut blob = vec![0u8; checkpoint::params_len::<InFlash>()];
-    assert!(blob.len() < checkpoint::params_len::<FrozenFront>());
+    assert_eq!(
+        blob.len(),
+        checkpoint::params_len::<FrozenFront>() - 4 * (Backbone::LEN - 3)
+    );
     checkpoint::save(&flash, &mut blob).expect("save");
     let mut back = InFlash::ZERO;
     checkpoint::load(&mut back, &blob).expect("load");
     assert_eq!(bits(&back), bits(&flash));
-    let before = bits(&ram);
-    assert!(checkpoint::load(&mut ram, &blob).is_err());
-    assert_eq!(bits(&ram), before);
+    let mut same = ram;
+    same.second = Head::ZERO;
+    checkpoint::load(&mut same, &blob).expect("same backbone");
+    assert_eq!(bits(&same), bits(&ram));
+    let mut other = ram;
+    other.first.layer.first.second.params.bias[1][0] += 1.0;
+    let before = bits(&other);
+    let err = checkpoint::load(&mut other, &blob).unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::FlashMismatch { layer: 1, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().starts_with("layer 1: "), "{err}");
+    assert_eq!(bits(&other), before);
+    // The RAM network's checkpoint, holding the backbone's values, loads
+    // into the flash network when they are the flash values.
+    let mut full_blob = vec![0u8; checkpoint::params_len::<FrozenFront>()];
+    checkpoint::save(&ram, &mut full_blob).expect("save");
+    let mut back = InFlash::ZERO;
+    checkpoint::load(&mut back, &full_blob).expect("load");
+    assert_eq!(bits(&back), bits(&flash));
+    checkpoint::save(&other, &mut full_blob).expect("save");
+    let mut back = InFlash::ZERO;
+    let err = checkpoint::load(&mut back, &full_blob).unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::FlashMismatch { layer: 1, .. }),
+        "{err:?}"
+    );
+    assert_eq!(bits(&back), bits(&InFlash::ZERO));
 }
 
 /// The run-time front end: a `dynamic::Backbone` over read-only

@@ -7,9 +7,10 @@
 
 use embedded_storage::nor_flash::NorFlashErrorKind;
 use microprop::checkpoint::{self, RamFlash, Store, StoreError};
+use microprop::layer::FlashWeights;
 use microprop::{
-    Adam, Dense, Identity, Init, Layer, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh,
-    Trainer, network,
+    Adam, BiasOnly, Dense, Flash, Frozen, Identity, Init, Layer, QuantizedDense,
+    SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
 use microprop_tests::claims;
 use microprop_tests::params::bits;
@@ -273,6 +274,88 @@ fn every_cut_of_a_small_save_keeps_old_or_new() {
     claims::record(
         "power_cut_small",
         serde_json::json!({ "cut_points": total, "checkpoint_bytes": blobs[2].len() }),
+    );
+}
+
+/// A fine-tuned network: an int8 backbone in flash (a CRC-32 in the
+/// checkpoint), an int8 layer and a frozen layer in RAM (their values),
+/// a bias-only layer and a trainable head (values and Adam state).
+static FRONT_FLOAT: Dense<2, 6, Tanh> = Dense::from_params(
+    [
+        [0.5, -0.25, 0.125, 1.0, -0.75, 0.3],
+        [-1.0, 0.75, 0.5, -0.5, 0.25, 0.9],
+    ],
+    [0.1, -0.1, 0.2, 0.0, 0.05, -0.05],
+);
+static FRONT_INT8: QuantizedDense<2, 6, Tanh> = match QuantizedDense::quantize(&FRONT_FLOAT) {
+    Ok(q) => q,
+    Err(_) => panic!("finite"),
+};
+struct FrontInFlash;
+impl FlashWeights for FrontInFlash {
+    type Layer = QuantizedDense<2, 6, Tanh>;
+    const LAYER: &'static QuantizedDense<2, 6, Tanh> = &FRONT_INT8;
+}
+type FineTuned = network![
+    Flash<FrontInFlash>,
+    QuantizedDense<6, 5, Tanh>,
+    Frozen<Dense<5, 5, Tanh>>,
+    BiasOnly<Dense<5, 4, Tanh>>,
+    Dense<4, 1, Identity>,
+];
+
+fn fine_tuned_blobs() -> [Vec<u8>; 3] {
+    let mut net = FineTuned::ZERO;
+    net.init(Init::Xavier, &mut microprop::init::seeded(23));
+    let mut float = Dense::<6, 5, Tanh>::ZERO;
+    float.init(Init::Xavier, &mut microprop::init::seeded(24));
+    net.first.first.first.second = QuantizedDense::quantize(&float).unwrap();
+    three_checkpoints::<_, _, 4>(net, SigmoidBinaryCrossEntropy, &xor::X, &xor::Y)
+}
+
+fn decode_fine_tuned(blob: &[u8]) {
+    let mut net = FineTuned::ZERO;
+    let mut t = Box::new(Trainer::<FineTuned, _, _, 1>::new(
+        SigmoidBinaryCrossEntropy,
+        Adam::PYTORCH,
+    ));
+    checkpoint::load_training(&mut net, &mut t, blob).unwrap();
+    assert!(
+        net.first
+            .first
+            .first
+            .second
+            .weights
+            .as_flattened()
+            .iter()
+            .any(|&q| q != 0)
+    );
+    let mut again = vec![0u8; checkpoint::training_len::<FineTuned, Adam>()];
+    checkpoint::save_training(&net, &t, &mut again).unwrap();
+    assert_eq!(again, blob, "the loaded network saves the same bytes");
+}
+
+#[test]
+fn every_cut_of_a_fine_tuned_save_keeps_old_or_new() {
+    let blobs = fine_tuned_blobs();
+    assert_ne!(blobs[1], blobs[2]);
+    let mut total = 0;
+    macro_rules! geometry {
+        ($s:expr, $w:expr, $e:expr) => {{
+            let t = sweep::<$s, $w, $e>(&blobs, 1, &decode_fine_tuned);
+            eprintln!(
+                "fine-tuned, write {:>2} B, erase {:>4} B: {:>6} cut points: {} old, {} new, {} none, 0 corrupt",
+                $w, $e, t.cut_points, t.got_old, t.got_new, t.got_none
+            );
+            assert!(t.got_old > 0 && t.got_new > 0);
+            total += t.cut_points;
+        }};
+    }
+    geometry!(2048, 4, 512);
+    geometry!(4096, 16, 2048);
+    eprintln!(
+        "{total} cut points over a {}-byte fine-tuning checkpoint: 0 corrupt",
+        blobs[2].len()
     );
 }
 

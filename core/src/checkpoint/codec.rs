@@ -155,10 +155,15 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// Reads `count` floats and checks they are all finite.
-    pub(super) fn check_finite(&mut self, count: usize) -> Result<(), CheckpointError> {
+    /// Reads `count` floats and checks they are all finite; the bytes
+    /// start at byte `base` of the blob (for the offset an error names).
+    pub(super) fn check_finite_at(
+        &mut self,
+        count: usize,
+        base: usize,
+    ) -> Result<(), CheckpointError> {
         for _ in 0..count {
-            let at = self.pos;
+            let at = base + self.pos;
             if !self.f32()?.is_finite() {
                 return Err(CheckpointError::NonFiniteValue { offset: at });
             }

@@ -1,6 +1,7 @@
 use core::fmt;
 
 use crate::activation::ActivationKind;
+use crate::layer::LayerKind;
 
 /// Up to 8 layers' widths, for naming an architecture in an error:
 /// `64-32-10`.
@@ -112,6 +113,42 @@ pub enum CheckpointError {
         /// Activation of the model.
         model: ActivationKind,
     },
+    /// Same shape, but a layer keeps other values: float in one, int8 in
+    /// the other; or, when optimizer state is loaded, another set of them
+    /// trains (the state is laid out by the values that train).
+    KindMismatch {
+        /// Layer index, from 0.
+        layer: u16,
+        /// Kind recorded in the checkpoint (`None`: unknown code).
+        checkpoint: Option<LayerKind>,
+        /// Kind of the model's layer.
+        model: LayerKind,
+    },
+    /// A layer kept in flash (in the checkpoint, the model, or both)
+    /// holds other values than the other side: the CRC-32s of the values
+    /// differ.
+    FlashMismatch {
+        /// Layer index, from 0.
+        layer: u16,
+        /// CRC-32 of the checkpoint's values.
+        checkpoint: u32,
+        /// CRC-32 of the model's values.
+        model: u32,
+    },
+    /// An int8 weight is -128 (weights are in `-127..=127`).
+    Int8OutOfRange {
+        /// Byte offset of the weight.
+        offset: usize,
+    },
+    /// A format-1 checkpoint holds fewer values than its layer list needs:
+    /// it was written by a network with flash or int8 layers, whose values
+    /// format 1 left out.
+    IncompleteVersion1 {
+        /// Values stored.
+        values: u32,
+        /// Values its layer list needs.
+        needed: u32,
+    },
     /// A part was asked for that the checkpoint does not hold.
     MissingPart(Part),
     /// The optimizer state has another size (e.g. saved with SGD, loaded into
@@ -150,7 +187,7 @@ impl fmt::Display for CheckpointError {
             CheckpointError::BadMagic => f.write_str("not a microprop checkpoint (bad magic)"),
             CheckpointError::UnsupportedVersion { found, supported } => write!(
                 f,
-                "checkpoint format version {found} is not supported (this build reads {supported})"
+                "checkpoint format version {found} is not supported (this build reads versions 1 to {supported})"
             ),
             CheckpointError::CrcMismatch { stored, computed } => write!(
                 f,
@@ -172,6 +209,35 @@ impl fmt::Display for CheckpointError {
                 ),
                 None => write!(f, "layer {layer}: checkpoint has an unknown activation"),
             },
+            CheckpointError::KindMismatch {
+                layer,
+                checkpoint,
+                model,
+            } => match checkpoint {
+                Some(kind) => write!(
+                    f,
+                    "layer {layer} is {} in the checkpoint and {} in the model",
+                    kind.name(),
+                    model.name()
+                ),
+                None => write!(f, "layer {layer}: checkpoint has an unknown layer kind"),
+            },
+            CheckpointError::FlashMismatch {
+                layer,
+                checkpoint,
+                model,
+            } => write!(
+                f,
+                "layer {layer}: the checkpoint's values (CRC-32 {checkpoint:#010x}) are not the model's flash values ({model:#010x})"
+            ),
+            CheckpointError::Int8OutOfRange { offset } => write!(
+                f,
+                "checkpoint holds an int8 weight of -128 at byte {offset} (weights are in -127..=127)"
+            ),
+            CheckpointError::IncompleteVersion1 { values, needed } => write!(
+                f,
+                "format-1 checkpoint holds {values} values, its layers need {needed}: it was written by a network with flash or int8 layers, which format 1 could not save; save it again with this build"
+            ),
             CheckpointError::MissingPart(part) => write!(f, "checkpoint holds no {part:?}"),
             CheckpointError::OptimizerStateMismatch { checkpoint, model } => write!(
                 f,

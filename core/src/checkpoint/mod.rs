@@ -5,25 +5,57 @@
 //! ```text
 //! offset  size  field
 //! 0       4     magic "MPCK"
-//! 4       2     format version (1)
+//! 4       2     format version (2; version 1 is read too)
 //! 6       2     flags: 1 = optimizer state + step count, 2 = input normaliser,
 //!               4 = target normaliser
 //! 8       4     total length in bytes, CRC included
 //! 12      2     number of layers L
 //! 14      2     reserved (0)
 //! 16      16·L  per layer: inputs u32, outputs u32, pieces u16,
-//!               activation code u8, reserved u8, activation setting f32
-//! ..      4     number of parameters P
+//!               activation code u8, kind u8, activation setting f32
+//! ..      4     words of layer data P
 //! ..      8     if flag 1: optimizer values S u32, optimizer steps u32
 //! ..      8     if flag 2: features D u32, scaling u8, 3 reserved
 //! ..      8     if flag 4: outputs O u32, scaling u8, 3 reserved
-//! ..            P parameters f32 (in `Parameters` order), S optimizer
-//!               values, D offsets + D scales, O offsets + O scales
+//! ..      4·P   each layer's data, front to back (below)
+//! ..            S optimizer values f32, D offsets + D scales,
+//!               O offsets + O scales
 //! end-4   4     CRC-32 (ISO-HDLC, as zlib) of everything before it
 //! ```
+//!
+//! Each layer's data depends on its kind ([`LayerKind`], code in brackets):
+//!
+//! | kind | data |
+//! |---|---|
+//! | trainable (0), frozen (1), bias-only (2) | weights then biases, f32, as [`Layer::layer`] shows them |
+//! | int8 (3) | O scales f32, O biases f32, O·I weights i8 (`weights[o][i]`), zero bytes to a whole word |
+//! | flash (4), int8 in flash (5) | CRC-32 of the data the layer would store in RAM (one word) |
+//!
+//! A frozen float layer stores its weights, so a checkpoint of a network
+//! with a frozen backbone is the whole model; a layer in flash
+//! ([`Flash`](crate::Flash), a run-time [`Backbone`]) stores only a CRC-32
+//! of its values, since they are not in RAM and never change: loading
+//! checks it against the model's flash values instead of writing them.
+//!
 //! Loading checks the length, magic, version and CRC, then the fingerprint
-//! (layer sizes, activations, piece counts) against the model, then that every
-//! stored value is finite, and only then writes anything.
+//! against the model (layer sizes, activations, piece counts, kinds), then
+//! every layer's data (finite floats, int8 weights in `-127..=127`, flash
+//! CRCs that agree) and the other stored values, and only then writes
+//! anything. The three float kinds load into one another (a pretrained
+//! network into its frozen or bias-only version, and back); float and int8
+//! layers do not ([`CheckpointError::KindMismatch`]); optimizer state loads
+//! only where the same values train. A layer in flash on either side loads
+//! if the two sides' values have the same CRC-32, and is refused with
+//! [`CheckpointError::FlashMismatch`] otherwise.
+//!
+//! Format version 1 had a reserved 0 where the kind is (every layer a
+//! trainable float one) and the number of parameters where the data words
+//! are: the same bytes for a network of float layers, so a version-1
+//! checkpoint loads as one of version 2 (its optimizer state checked by
+//! length, as version 1 did, since it does not say which values trained).
+//! A version-1 checkpoint of a network
+//! with flash or int8 layers (whose values version 1 left out) is refused
+//! with [`CheckpointError::IncompleteVersion1`].
 //!
 //! ```
 //! use microprop::{checkpoint, network, Dense, Identity, Init, Layer, Tanh};
@@ -46,9 +78,13 @@
 //! ```
 
 mod codec;
+mod decode;
+mod encode;
 mod error;
+mod layer_data;
 #[cfg(feature = "flash")]
 mod ram_flash;
+mod saved;
 #[cfg(feature = "flash")]
 pub mod store;
 
@@ -58,12 +94,15 @@ pub use ram_flash::RamFlash;
 #[cfg(feature = "flash")]
 pub use store::{SlotInfo, Store, StoreError};
 
-use codec::{Reader, Writer};
+use codec::Reader;
+use decode::{decode, verify_envelope};
+use encode::encode;
+use saved::FineTuned;
 
 use crate::activation::ActivationKind;
 use crate::buffer::Row;
-use crate::dynamic::{LayerSpec, Network, Topology};
-use crate::layer::{Layer, LayerShape};
+use crate::dynamic::{Backbone, LayerSpec, Network, Topology};
+use crate::layer::{Layer, LayerKind};
 use crate::model::Model;
 use crate::normalize::Scaling;
 use crate::optim::Optimizer;
@@ -73,7 +112,7 @@ use crate::trainer::Trainer;
 /// First four bytes of every checkpoint.
 pub const MAGIC: [u8; 4] = *b"MPCK";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 
 const FLAG_OPTIMIZER: u16 = 1;
 const FLAG_INPUT: u16 = 2;
@@ -88,7 +127,7 @@ const NO_STATE: Option<(usize, core::iter::Empty<&[f32]>, u32)> = None;
 /// No optimizer state to read.
 const NO_STATE_MUT: Option<(usize, core::iter::Empty<&mut [f32]>, &mut u32)> = None;
 
-/// Bytes of a checkpoint of network `N`, with optimizer state of
+/// Bytes of a checkpoint of network `N` (its [`Layer::STORED_WORDS`]), with optimizer state of
 /// `optimizer_values` floats, and normalisers of `input_features` and
 /// `target_outputs` features (`None` = part not saved). A `const fn`, so it
 /// can size a buffer; [`params_len`], [`training_len`] and [`model_len`] are
@@ -100,22 +139,23 @@ pub const fn encoded_len<N: Layer>(
 ) -> usize {
     encoded_len_of(
         N::DEPTH,
-        N::LEN,
+        N::STORED_WORDS,
         optimizer_values,
         input_features,
         target_outputs,
     )
 }
 
-/// [`encoded_len`] for a network of `depth` layers and `params` parameters.
+/// [`encoded_len`] for a network of `depth` layers and `words` words of
+/// layer data.
 const fn encoded_len_of(
     depth: usize,
-    params: usize,
+    words: usize,
     optimizer_values: Option<usize>,
     input_features: Option<usize>,
     target_outputs: Option<usize>,
 ) -> usize {
-    let mut len = FIXED_HEADER + LAYER_RECORD * depth + 4 + 4 * params + 4;
+    let mut len = FIXED_HEADER + LAYER_RECORD * depth + 4 + 4 * words + 4;
     if let Some(values) = optimizer_values {
         len += 8 + 4 * values;
     }
@@ -312,52 +352,6 @@ pub fn inspect(buf: &[u8]) -> Result<Architecture, CheckpointError> {
     Ok(arch)
 }
 
-/// A network as the format sees it: a const-generic [`Layer`] or a
-/// run-time [`Network`].
-trait Saved {
-    fn depth(&self) -> usize;
-    fn len(&self) -> usize;
-    fn each_shape(&self, f: &mut dyn FnMut(LayerShape));
-    fn values(&self) -> impl Iterator<Item = &[f32]>;
-    fn values_mut(&mut self) -> impl Iterator<Item = &mut [f32]>;
-}
-
-impl<N: Layer> Saved for N {
-    fn depth(&self) -> usize {
-        N::DEPTH
-    }
-    fn len(&self) -> usize {
-        N::LEN
-    }
-    fn each_shape(&self, f: &mut dyn FnMut(LayerShape)) {
-        self.visit_shapes(0, f);
-    }
-    fn values(&self) -> impl Iterator<Item = &[f32]> {
-        self.slices()
-    }
-    fn values_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
-        self.slices_mut()
-    }
-}
-
-impl Saved for Network<'_> {
-    fn depth(&self) -> usize {
-        self.topology().depth()
-    }
-    fn len(&self) -> usize {
-        self.topology().params_len()
-    }
-    fn each_shape(&self, f: &mut dyn FnMut(LayerShape)) {
-        self.topology().shapes().for_each(f);
-    }
-    fn values(&self) -> impl Iterator<Item = &[f32]> {
-        core::iter::once(self.params())
-    }
-    fn values_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
-        core::iter::once(self.params_mut())
-    }
-}
-
 /// Bytes of a checkpoint of a run-time network of `topology` (with
 /// `optimizer_values` floats of optimizer state, if saved).
 ///
@@ -458,6 +452,188 @@ pub fn load_network_training(
     decode(buf, net, Some(state), None, None)
 }
 
+/// Bytes of a checkpoint of a run-time [`Backbone`] and the head trained
+/// on it ([`save_fine_tuned`]), with `optimizer_values` floats of the
+/// head's optimizer state if saved.
+pub const fn fine_tuned_len(
+    backbone: &Topology<'_>,
+    head: &Topology<'_>,
+    optimizer_values: Option<usize>,
+) -> usize {
+    encoded_len_of(
+        backbone.depth() + head.depth(),
+        backbone.depth() + head.params_len(),
+        optimizer_values,
+        None,
+        None,
+    )
+}
+
+/// Writes a run-time [`Backbone`] and the head [`Network`] trained on its
+/// outputs, as one network: the backbone's layers of kind
+/// [`LayerKind::Flash`] (a CRC-32 of each layer's read-only values, as
+/// for a const-generic [`Flash`](crate::Flash) backbone), the head's
+/// trainable. The bytes [`save`] writes for
+/// `network![Flash<..>, Head]` of the same shape and values.
+///
+/// ```
+/// use microprop::ActivationKind::{Identity, Tanh};
+/// use microprop::checkpoint::{self, CheckpointError};
+/// use microprop::dynamic::{Backbone, LayerSpec, Network, Topology};
+/// static FRONT: [f32; 8] = [0.5, -0.5, 0.25, 1.0, -0.25, 0.75, 0.5, -1.0];
+/// let front_layers = [LayerSpec::dense(2, Tanh)];
+/// let backbone = Backbone::new(Topology::new(3, &front_layers)?, &FRONT)?;
+/// let head_layers = [LayerSpec::dense(1, Identity)];
+/// let head = Topology::new(2, &head_layers)?;
+/// let mut params = [0.25, -0.5, 0.1];
+/// let net = Network::new(head, &mut params)?;
+/// let mut blob = [0u8; 128];
+/// let len = checkpoint::save_fine_tuned(&backbone, &net, &mut blob).unwrap();
+/// assert_eq!(len, checkpoint::fine_tuned_len(&backbone.topology(), &head, None));
+/// let blob = &blob[..len];
+///
+/// let mut loaded = [0.0; 3];
+/// let mut copy = Network::new(head, &mut loaded)?;
+/// checkpoint::load_fine_tuned(&backbone, &mut copy, blob).unwrap();
+/// assert_eq!(loaded, params);
+/// // Against another backbone: refused, nothing written.
+/// static OTHER: [f32; 8] = [0.0; 8];
+/// let other = Backbone::new(Topology::new(3, &front_layers)?, &OTHER)?;
+/// let mut fresh = [0.0; 3];
+/// let mut copy = Network::new(head, &mut fresh)?;
+/// let err = checkpoint::load_fine_tuned(&other, &mut copy, blob).unwrap_err();
+/// assert!(matches!(err, CheckpointError::FlashMismatch { layer: 0, .. }));
+/// assert_eq!(fresh, [0.0; 3]);
+/// # Ok::<(), microprop::Error>(())
+/// ```
+///
+/// # Errors
+/// [`CheckpointError::BufferTooSmall`].
+pub fn save_fine_tuned(
+    backbone: &Backbone<'_>,
+    head: &Network<'_>,
+    buf: &mut [u8],
+) -> Result<usize, CheckpointError> {
+    encode(&FineTuned { backbone, head }, NO_STATE, None, None, buf)
+}
+
+/// Reads a checkpoint of a backbone and its head into `head`, after
+/// checking that the backbone's values are the checkpoint's (their CRC-32s,
+/// or the stored values of a checkpoint of the whole float network).
+///
+/// # Errors
+/// Any [`CheckpointError`] but `BufferTooSmall`, including
+/// [`CheckpointError::FlashMismatch`] for another backbone; `head` is
+/// unchanged then.
+pub fn load_fine_tuned(
+    backbone: &Backbone<'_>,
+    head: &mut Network<'_>,
+    buf: &[u8],
+) -> Result<(), CheckpointError> {
+    decode(
+        buf,
+        &mut FineTuned { backbone, head },
+        NO_STATE_MUT,
+        None,
+        None,
+    )
+}
+
+/// [`save_fine_tuned`] with the head's optimizer state (a run-time
+/// [`Trainer`](crate::dynamic::Trainer)'s flat buffer) and step count.
+///
+/// # Errors
+/// [`CheckpointError::BufferTooSmall`].
+pub fn save_fine_tuned_training(
+    backbone: &Backbone<'_>,
+    head: &Network<'_>,
+    optimizer_state: &[f32],
+    steps: u32,
+    buf: &mut [u8],
+) -> Result<usize, CheckpointError> {
+    let state = (
+        optimizer_state.len(),
+        core::iter::once(optimizer_state),
+        steps,
+    );
+    encode(&FineTuned { backbone, head }, Some(state), None, None, buf)
+}
+
+/// [`load_fine_tuned`] with the head's optimizer state and step count.
+///
+/// # Errors
+/// As [`load_fine_tuned`] and [`load_network_training`]; nothing is
+/// changed then.
+pub fn load_fine_tuned_training(
+    backbone: &Backbone<'_>,
+    head: &mut Network<'_>,
+    optimizer_state: &mut [f32],
+    steps: &mut u32,
+    buf: &[u8],
+) -> Result<(), CheckpointError> {
+    let state = (
+        optimizer_state.len(),
+        core::iter::once(optimizer_state),
+        steps,
+    );
+    decode(
+        buf,
+        &mut FineTuned { backbone, head },
+        Some(state),
+        None,
+        None,
+    )
+}
+
+/// The kind of each layer of a checkpoint (every layer of a format-1
+/// checkpoint is [`LayerKind::Trainable`]), written to the front of
+/// `kinds`; returns the number of layers.
+///
+/// ```
+/// use microprop::layer::LayerKind;
+/// use microprop::{checkpoint, network, Dense, Frozen, Identity, Layer, Tanh};
+/// type Net = network![Frozen<Dense<4, 8, Tanh>>, Dense<8, 3, Identity>];
+/// let mut blob = [0u8; checkpoint::params_len::<Net>()];
+/// checkpoint::save(&Net::ZERO, &mut blob).unwrap();
+/// let mut kinds = [LayerKind::Trainable; 4];
+/// assert_eq!(checkpoint::kinds(&blob, &mut kinds), Ok(2));
+/// assert_eq!(kinds[..2], [LayerKind::Frozen, LayerKind::Trainable]);
+/// ```
+///
+/// # Errors
+/// As the first checks of [`load`]; [`CheckpointError::Malformed`] for an
+/// unknown kind code; [`CheckpointError::BufferTooSmall`] if `kinds` is
+/// too short (`needed` counts layers).
+pub fn kinds(buf: &[u8], kinds: &mut [LayerKind]) -> Result<usize, CheckpointError> {
+    let (body, version) = verify_envelope(buf)?;
+    let mut r = Reader::new(body);
+    r.u32()?;
+    r.u32()?;
+    r.u32()?;
+    let depth = usize::from(r.u16()?);
+    r.u16()?;
+    if depth > kinds.len() {
+        return Err(CheckpointError::BufferTooSmall {
+            needed: depth,
+            available: kinds.len(),
+        });
+    }
+    for kind in kinds.iter_mut().take(depth) {
+        r.u32()?;
+        r.u32()?;
+        r.u16()?;
+        r.u8()?;
+        let code = r.u8()?;
+        r.f32()?;
+        *kind = match version {
+            1 if code == 0 => LayerKind::Trainable,
+            1 => return Err(CheckpointError::Malformed),
+            _ => LayerKind::from_code(code).ok_or(CheckpointError::Malformed)?,
+        };
+    }
+    Ok(depth)
+}
+
 /// The layer list a checkpoint was saved for (to build the matching
 /// run-time network before loading it), written to the front of `layers`:
 /// returns the input width and the number of layers.
@@ -516,285 +692,4 @@ pub fn layers(buf: &[u8], layers: &mut [LayerSpec]) -> Result<(usize, usize), Ch
         };
     }
     Ok((inputs, depth))
-}
-
-fn model_architecture<N: Saved>(net: &N) -> Architecture {
-    let mut arch = Architecture::EMPTY;
-    net.each_shape(&mut |s: LayerShape| arch.push(s.inputs as u32, s.outputs as u32));
-    arch
-}
-
-fn encode<'s, N: Saved, S: Iterator<Item = &'s [f32]>>(
-    net: &N,
-    state: Option<(usize, S, u32)>,
-    input: Option<NormView<'_>>,
-    target: Option<NormView<'_>>,
-    buf: &mut [u8],
-) -> Result<usize, CheckpointError> {
-    let needed = encoded_len_of(
-        net.depth(),
-        net.len(),
-        state.as_ref().map(|(len, _, _)| *len),
-        input.as_ref().map(|n| n.offset.len()),
-        target.as_ref().map(|n| n.offset.len()),
-    );
-    if buf.len() < needed {
-        return Err(CheckpointError::BufferTooSmall {
-            needed,
-            available: buf.len(),
-        });
-    }
-    let mut flags = 0;
-    if state.is_some() {
-        flags |= FLAG_OPTIMIZER;
-    }
-    if input.is_some() {
-        flags |= FLAG_INPUT;
-    }
-    if target.is_some() {
-        flags |= FLAG_TARGET;
-    }
-    let mut w = Writer::new(buf);
-    w.bytes(&MAGIC)?;
-    w.u16(FORMAT_VERSION)?;
-    w.u16(flags)?;
-    w.u32(0)?; // total length, patched below
-    w.u16(net.depth() as u16)?;
-    w.u16(0)?;
-    let mut shape_result = Ok(());
-    net.each_shape(&mut |s: LayerShape| {
-        if shape_result.is_ok() {
-            shape_result = (|| {
-                w.u32(s.inputs as u32)?;
-                w.u32(s.outputs as u32)?;
-                w.u16(s.pieces as u16)?;
-                w.u8(s.activation.code())?;
-                w.u8(0)?;
-                w.f32(s.activation_parameter)
-            })();
-        }
-    });
-    shape_result?;
-    w.u32(net.len() as u32)?;
-    let mut state_values = None;
-    if let Some((len, values, steps)) = state {
-        w.u32(len as u32)?;
-        w.u32(steps)?;
-        state_values = Some(values);
-    }
-    for norm in [&input, &target].into_iter().flatten() {
-        w.u32(norm.offset.len() as u32)?;
-        w.bytes(&[scaling_code(norm.scaling), 0, 0, 0])?;
-    }
-    w.f32s(net.values())?;
-    if let Some(values) = state_values {
-        w.f32s(values)?;
-    }
-    for norm in [&input, &target].into_iter().flatten() {
-        w.f32s([norm.offset, norm.scale].into_iter())?;
-    }
-    let total = w.position() + 4;
-    w.patch_u32(8, total as u32)?;
-    let crc = CRC.checksum(w.written());
-    w.u32(crc)?;
-    Ok(w.position())
-}
-
-/// Checks length, magic, version and CRC; returns the body (without CRC)
-/// and the total length.
-fn verify_envelope(buf: &[u8]) -> Result<(&[u8], usize), CheckpointError> {
-    let mut r = Reader::new(buf);
-    let magic = [r.u8()?, r.u8()?, r.u8()?, r.u8()?];
-    if magic != MAGIC {
-        return Err(CheckpointError::BadMagic);
-    }
-    let version = r.u16()?;
-    if version != FORMAT_VERSION {
-        return Err(CheckpointError::UnsupportedVersion {
-            found: version,
-            supported: FORMAT_VERSION,
-        });
-    }
-    r.u16()?;
-    let total = r.u32()? as usize;
-    if total < FIXED_HEADER + 8 {
-        return Err(CheckpointError::Malformed);
-    }
-    let blob = buf.get(..total).ok_or(CheckpointError::Truncated {
-        length: buf.len(),
-        needed: total,
-    })?;
-    let (body, crc_bytes) = blob.split_at(total - 4);
-    let mut crc = [0u8; 4];
-    codec::copy(&mut crc, crc_bytes);
-    let stored = u32::from_le_bytes(crc);
-    let computed = CRC.checksum(body);
-    if stored != computed {
-        return Err(CheckpointError::CrcMismatch { stored, computed });
-    }
-    Ok((body, total))
-}
-
-fn decode<'s, N: Saved, S: Iterator<Item = &'s mut [f32]>>(
-    buf: &[u8],
-    net: &mut N,
-    state: Option<(usize, S, &mut u32)>,
-    input: Option<NormTarget<'_>>,
-    target: Option<NormTarget<'_>>,
-) -> Result<(), CheckpointError> {
-    let (body, _) = verify_envelope(buf)?;
-    let mut r = Reader::new(body);
-    r.u32()?;
-    r.u16()?;
-    let flags = r.u16()?;
-    if flags & !(FLAG_OPTIMIZER | FLAG_INPUT | FLAG_TARGET) != 0 {
-        return Err(CheckpointError::Malformed);
-    }
-    r.u32()?;
-    let layers = r.u16()?;
-    r.u16()?;
-
-    // Fingerprint: widths first (the most useful message), then details.
-    let model_arch = model_architecture(net);
-    let mut stored_arch = Architecture::EMPTY;
-    let layer_start = r.position();
-    for _ in 0..layers {
-        let inputs = r.u32()?;
-        let outputs = r.u32()?;
-        r.u32()?;
-        r.u32()?;
-        stored_arch.push(inputs, outputs);
-    }
-    let widths_match = stored_arch == model_arch && usize::from(layers) == net.depth() && {
-        let mut all_equal = true;
-        let mut check = Reader::new(body.get(layer_start..).unwrap_or(&[]));
-        net.each_shape(&mut |s: LayerShape| {
-            let (i, o) = (check.u32(), check.u32());
-            let _ = check.u32();
-            let _ = check.u32();
-            all_equal &= i == Ok(s.inputs as u32) && o == Ok(s.outputs as u32);
-        });
-        all_equal
-    };
-    if !widths_match {
-        return Err(CheckpointError::ArchitectureMismatch {
-            checkpoint: stored_arch,
-            model: model_arch,
-        });
-    }
-    let mut layer_error = None;
-    let mut check = Reader::new(body.get(layer_start..).unwrap_or(&[]));
-    net.each_shape(&mut |s: LayerShape| {
-        let _ = check.u32();
-        let _ = check.u32();
-        let pieces = check.u16();
-        let code = check.u8();
-        let _ = check.u8();
-        let parameter = check.f32();
-        let stored_kind = code.ok().and_then(ActivationKind::from_code);
-        let same = pieces == Ok(s.pieces as u16)
-            && stored_kind == Some(s.activation)
-            && parameter.map(f32::to_bits) == Ok(s.activation_parameter.to_bits());
-        if !same && layer_error.is_none() {
-            layer_error = Some(CheckpointError::LayerMismatch {
-                layer: s.index as u16,
-                checkpoint: stored_kind,
-                model: s.activation,
-            });
-        }
-    });
-    if let Some(e) = layer_error {
-        return Err(e);
-    }
-
-    let params = net.len();
-    if r.u32()? as usize != params {
-        return Err(CheckpointError::Malformed);
-    }
-    let (mut state_values, mut stored_steps) = (0usize, 0u32);
-    if flags & FLAG_OPTIMIZER != 0 {
-        state_values = r.u32()? as usize;
-        stored_steps = r.u32()?;
-        if let Some((len, _, _)) = &state
-            && state_values != *len
-        {
-            return Err(CheckpointError::OptimizerStateMismatch {
-                checkpoint: state_values as u32,
-                model: *len as u32,
-            });
-        }
-    } else if state.is_some() {
-        return Err(CheckpointError::MissingPart(Part::OptimizerState));
-    }
-    let mut norm_dims = [0usize; 2];
-    let mut norm_scalings = [Scaling::MinMax; 2];
-    for (i, (flag, wanted, part)) in [
-        (
-            FLAG_INPUT,
-            input.as_ref().map(|n| n.offset.len()),
-            Part::InputNormalizer,
-        ),
-        (
-            FLAG_TARGET,
-            target.as_ref().map(|n| n.offset.len()),
-            Part::TargetNormalizer,
-        ),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        if flags & flag != 0 {
-            let dim = r.u32()? as usize;
-            let code = r.u8()?;
-            r.u8()?;
-            r.u16()?;
-            let scaling = scaling_from_code(code).ok_or(CheckpointError::Malformed)?;
-            if let Some(want) = wanted
-                && want != dim
-            {
-                return Err(CheckpointError::NormalizerMismatch {
-                    checkpoint: dim as u32,
-                    model: want as u32,
-                });
-            }
-            if let (Some(d), Some(s)) = (norm_dims.get_mut(i), norm_scalings.get_mut(i)) {
-                *d = dim;
-                *s = scaling;
-            }
-        } else if wanted.is_some() {
-            return Err(CheckpointError::MissingPart(part));
-        }
-    }
-    let payload_start = r.position();
-    let floats = params + state_values + 2 * norm_dims.iter().sum::<usize>();
-    if payload_start + 4 * floats != body.len() {
-        return Err(CheckpointError::Malformed);
-    }
-    r.check_finite(floats)?;
-
-    // Everything checks out: write.
-    let mut r = Reader::new(body.get(payload_start..).unwrap_or(&[]));
-    r.f32s_into(net.values_mut())?;
-    match state {
-        Some((_, values, steps)) => {
-            r.f32s_into(values)?;
-            *steps = stored_steps;
-        }
-        // Skip stored optimizer values the caller did not ask for.
-        None => r.skip_f32s(state_values)?,
-    }
-    let [input_dim, target_dim] = norm_dims;
-    for (norm, dim, scaling) in [
-        (input, input_dim, norm_scalings[0]),
-        (target, target_dim, norm_scalings[1]),
-    ] {
-        match norm {
-            Some(n) => {
-                r.f32s_into([n.offset, n.scale].into_iter())?;
-                *n.scaling = scaling;
-            }
-            None => r.skip_f32s(2 * dim)?,
-        }
-    }
-    Ok(())
 }

@@ -314,6 +314,7 @@ impl<'a> Topology<'a> {
                 pieces: spec.pieces,
                 activation: spec.activation,
                 activation_parameter: spec.parameter,
+                kind: crate::layer::LayerKind::Trainable,
             };
             width = spec.units;
             shape

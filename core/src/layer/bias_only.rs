@@ -5,8 +5,8 @@ use crate::buffer::prefix;
 use crate::init::Init;
 use crate::kernel;
 use crate::layer::{
-    Backprop, Dense, FusedBackprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape,
-    sealed,
+    Backprop, Dense, FusedBackprop, GradientMode, Layer, LayerKind, LayerParams, LayerParamsMut,
+    LayerShape, LayerValues, LayerValuesMut, sealed,
 };
 use crate::params::Parameters;
 use rand_core::Rng;
@@ -77,16 +77,47 @@ impl<const I: usize, const O: usize, A: Activation> Layer for BiasOnly<Dense<I, 
         self.layer.infer(x, out, scratch);
     }
 
+    const STORED_WORDS: usize = Self::LEN;
+
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
-        self.layer.visit_shapes(first_index, f);
+        self.layer
+            .visit_shapes(first_index, &mut |s| f(bias_only(s)));
+    }
+
+    fn visit_values(&self, first_index: usize, f: &mut dyn FnMut(LayerShape, LayerValues<'_>)) {
+        self.layer
+            .visit_values(first_index, &mut |s, v| f(bias_only(s), v));
+    }
+
+    fn visit_values_mut(
+        &mut self,
+        first_index: usize,
+        f: &mut dyn FnMut(LayerShape, LayerValuesMut<'_>),
+    ) {
+        self.layer
+            .visit_values_mut(first_index, &mut |s, v| f(bias_only(s), v));
     }
 
     fn layer(&self, index: usize) -> Option<LayerParams<'_>> {
-        self.layer.layer(index)
+        self.layer.layer(index).map(|mut p| {
+            p.shape = bias_only(p.shape);
+            p
+        })
     }
 
     fn layer_mut(&mut self, index: usize) -> Option<LayerParamsMut<'_>> {
-        self.layer.layer_mut(index)
+        self.layer.layer_mut(index).map(|mut p| {
+            p.shape = bias_only(p.shape);
+            p
+        })
+    }
+}
+
+/// The wrapped layer's shape, of kind [`LayerKind::BiasOnly`].
+fn bias_only(shape: LayerShape) -> LayerShape {
+    LayerShape {
+        kind: LayerKind::BiasOnly,
+        ..shape
     }
 }
 

@@ -6,7 +6,7 @@ use crate::buffer::{Row, Zeroed, prefix_mut};
 use crate::init::Init;
 use crate::layer::{
     Backprop, Fusable, FusedBackprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape,
-    sealed,
+    LayerValues, LayerValuesMut, sealed,
 };
 use crate::params::Parameters;
 use rand_core::Rng;
@@ -114,9 +114,25 @@ impl<X: Layer, Y: Layer<Input = X::Output>> Layer for Chain<X, Y> {
         self.second.init(init, rng);
     }
 
+    const STORED_WORDS: usize = X::STORED_WORDS + Y::STORED_WORDS;
+
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
         self.first.visit_shapes(first_index, f);
         self.second.visit_shapes(first_index + X::DEPTH, f);
+    }
+
+    fn visit_values(&self, first_index: usize, f: &mut dyn FnMut(LayerShape, LayerValues<'_>)) {
+        self.first.visit_values(first_index, f);
+        self.second.visit_values(first_index + X::DEPTH, f);
+    }
+
+    fn visit_values_mut(
+        &mut self,
+        first_index: usize,
+        f: &mut dyn FnMut(LayerShape, LayerValuesMut<'_>),
+    ) {
+        self.first.visit_values_mut(first_index, f);
+        self.second.visit_values_mut(first_index + X::DEPTH, f);
     }
 
     fn layer(&self, index: usize) -> Option<LayerParams<'_>> {

@@ -5,7 +5,8 @@ use crate::buffer::{Zeroed, prefix, prefix_mut};
 use crate::init::Init;
 use crate::kernel;
 use crate::layer::{
-    Backprop, FusedBackprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape, sealed,
+    Backprop, FusedBackprop, GradientMode, Layer, LayerKind, LayerParams, LayerParamsMut,
+    LayerShape, LayerValues, LayerValuesMut, sealed,
 };
 use crate::params::Parameters;
 use rand_core::Rng;
@@ -87,6 +88,7 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
             pieces: 1,
             activation: self.activation.kind(),
             activation_parameter: self.activation.parameter(),
+            kind: LayerKind::Trainable,
         }
     }
 
@@ -129,8 +131,31 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         self.params.bias = [0.0; O];
     }
 
+    const STORED_WORDS: usize = Self::LEN;
+
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
         f(self.shape(first_index));
+    }
+
+    fn visit_values(&self, first_index: usize, f: &mut dyn FnMut(LayerShape, LayerValues<'_>)) {
+        let values = LayerValues::Float {
+            weights: self.params.weights.as_flattened(),
+            bias: &self.params.bias,
+        };
+        f(self.shape(first_index), values);
+    }
+
+    fn visit_values_mut(
+        &mut self,
+        first_index: usize,
+        f: &mut dyn FnMut(LayerShape, LayerValuesMut<'_>),
+    ) {
+        let shape = self.shape(first_index);
+        let values = LayerValuesMut::Float {
+            weights: self.params.weights.as_flattened_mut(),
+            bias: &mut self.params.bias,
+        };
+        f(shape, values);
     }
 
     fn layer(&self, index: usize) -> Option<LayerParams<'_>> {

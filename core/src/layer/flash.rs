@@ -9,7 +9,7 @@ use crate::init::Init;
 use crate::layer::frozen::{backward_frozen, forward_frozen};
 use crate::layer::{
     Backprop, FrozenCache, Fusable, FusedBackprop, GradientMode, Layer, LayerParams,
-    LayerParamsMut, LayerShape, sealed,
+    LayerParamsMut, LayerShape, LayerValues, LayerValuesMut, sealed,
 };
 use crate::params::Parameters;
 use rand_core::Rng;
@@ -46,10 +46,13 @@ pub trait FlashWeights: 'static {
 /// stopping at the first trainable layer, the same bits.
 ///
 /// Its weights are not the network's [`Parameters`] (`LEN` 0: they cannot
-/// be written, so [`Parameters::copy_from`], [`Layer::init`] and checkpoint
-/// loads leave them alone and checkpoints hold only the other layers'
-/// values); [`Layer::visit_shapes`] and [`Layer::layer`] still show them,
-/// [`Layer::layer_mut`] gives `None` for them.
+/// be written, so [`Parameters::copy_from`] and [`Layer::init`] leave them
+/// alone); a checkpoint holds a CRC-32 of each of its layers' values
+/// (kind [`LayerKind::Flash`](crate::layer::LayerKind) or `FlashInt8`),
+/// and a load refuses a checkpoint made with other values
+/// ([`CheckpointError::FlashMismatch`](crate::checkpoint::CheckpointError)).
+/// [`Layer::visit_shapes`], [`Layer::visit_values`] and [`Layer::layer`]
+/// still show them, [`Layer::layer_mut`] gives `None` for them.
 ///
 /// ```
 /// use microprop::layer::FlashWeights;
@@ -139,12 +142,30 @@ impl<W: FlashWeights> Layer for Flash<W> {
         W::LAYER.infer(x, out, scratch);
     }
 
+    /// One CRC-32 of each layer's values.
+    const STORED_WORDS: usize = W::Layer::DEPTH;
+
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
-        W::LAYER.visit_shapes(first_index, f);
+        W::LAYER.visit_shapes(first_index, &mut |s| f(in_flash(s)));
+    }
+
+    fn visit_values(&self, first_index: usize, f: &mut dyn FnMut(LayerShape, LayerValues<'_>)) {
+        W::LAYER.visit_values(first_index, &mut |s, v| f(in_flash(s), v));
+    }
+
+    /// Nothing: the values cannot be written.
+    fn visit_values_mut(
+        &mut self,
+        _first_index: usize,
+        _f: &mut dyn FnMut(LayerShape, LayerValuesMut<'_>),
+    ) {
     }
 
     fn layer(&self, index: usize) -> Option<LayerParams<'_>> {
-        W::LAYER.layer(index)
+        W::LAYER.layer(index).map(|mut p| {
+            p.shape = in_flash(p.shape);
+            p
+        })
     }
 
     /// `None`: the weights cannot be written.
@@ -241,5 +262,13 @@ where
         _dz: &'a Self::Output,
         _f: &mut impl FnMut(&'a [f32], &'a [f32]),
     ) {
+    }
+}
+
+/// A layer's shape, of its kind in flash.
+fn in_flash(shape: LayerShape) -> LayerShape {
+    LayerShape {
+        kind: shape.kind.in_flash(),
+        ..shape
     }
 }

@@ -6,7 +6,7 @@ use crate::buffer::{Zeroed, prefix};
 use crate::init::Init;
 use crate::layer::{
     Backprop, Fusable, FusedBackprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape,
-    sealed,
+    LayerValues, LayerValuesMut, sealed,
 };
 use crate::params::Parameters;
 use rand_core::Rng;
@@ -30,9 +30,11 @@ use rand_core::Rng;
 ///   layer recomputes its inner rows of one row for that first, since it
 ///   does not cache them).
 /// - **Parameters** ([`Parameters`], [`Layer::layer`], checkpoints) are
-///   still the wrapped layer's: a frozen network saves and loads as the
-///   same network unfrozen, so a checkpoint of a pretrained model loads
-///   into its frozen version. Only [`Backprop::trainable`] leaves them out.
+///   still the wrapped layer's: a frozen network's checkpoint holds the
+///   same values as the unfrozen one's (its layers tagged
+///   [`LayerKind::Frozen`](crate::layer::LayerKind)), and either loads
+///   into the other, so a checkpoint of a pretrained model loads into its
+///   frozen version. Only [`Backprop::trainable`] leaves them out.
 ///
 /// ```
 /// use microprop::{Adam, Dense, Frozen, Identity, Layer, MeanSquaredError, Relu, Trainer, network};
@@ -114,16 +116,38 @@ impl<L: Layer> Layer for Frozen<L> {
         self.layer.infer(x, out, scratch);
     }
 
+    const STORED_WORDS: usize = L::STORED_WORDS;
+
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
-        self.layer.visit_shapes(first_index, f);
+        self.layer.visit_shapes(first_index, &mut |s| f(frozen(s)));
+    }
+
+    fn visit_values(&self, first_index: usize, f: &mut dyn FnMut(LayerShape, LayerValues<'_>)) {
+        self.layer
+            .visit_values(first_index, &mut |s, v| f(frozen(s), v));
+    }
+
+    fn visit_values_mut(
+        &mut self,
+        first_index: usize,
+        f: &mut dyn FnMut(LayerShape, LayerValuesMut<'_>),
+    ) {
+        self.layer
+            .visit_values_mut(first_index, &mut |s, v| f(frozen(s), v));
     }
 
     fn layer(&self, index: usize) -> Option<LayerParams<'_>> {
-        self.layer.layer(index)
+        self.layer.layer(index).map(|mut p| {
+            p.shape = frozen(p.shape);
+            p
+        })
     }
 
     fn layer_mut(&mut self, index: usize) -> Option<LayerParamsMut<'_>> {
-        self.layer.layer_mut(index)
+        self.layer.layer_mut(index).map(|mut p| {
+            p.shape = frozen(p.shape);
+            p
+        })
     }
 }
 
@@ -210,6 +234,15 @@ impl<L: Fusable> FusedBackprop for Frozen<L> {
         _dz: &'a L::Output,
         _f: &mut impl FnMut(&'a [f32], &'a [f32]),
     ) {
+    }
+}
+
+/// A wrapped layer's shape, of its frozen kind ([`LayerKind::Frozen`],
+/// unless it is int8 or in flash already).
+fn frozen(shape: LayerShape) -> LayerShape {
+    LayerShape {
+        kind: shape.kind.frozen(),
+        ..shape
     }
 }
 

@@ -4,7 +4,8 @@ use crate::activation::{Activation, Identity};
 use crate::buffer::{Zeroed, chunks, chunks_mut, prefix};
 use crate::init::Init;
 use crate::layer::{
-    Backprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape, sealed,
+    Backprop, GradientMode, Layer, LayerKind, LayerParams, LayerParamsMut, LayerShape, LayerValues,
+    LayerValuesMut, sealed,
 };
 use crate::params::Parameters;
 use rand_core::Rng;
@@ -91,6 +92,7 @@ impl<const I: usize, const O: usize, const K: usize> Maxout<I, O, K> {
             pieces: K,
             activation: Identity.kind(),
             activation_parameter: Identity.parameter(),
+            kind: LayerKind::Trainable,
         }
     }
 
@@ -264,8 +266,30 @@ impl<const I: usize, const O: usize, const K: usize> Layer for Maxout<I, O, K> {
         self.params.bias = [[0.0; K]; O];
     }
 
+    const STORED_WORDS: usize = Self::LEN;
+
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
         f(Self::shape(first_index));
+    }
+
+    fn visit_values(&self, first_index: usize, f: &mut dyn FnMut(LayerShape, LayerValues<'_>)) {
+        let values = LayerValues::Float {
+            weights: self.params.weights.as_flattened().as_flattened(),
+            bias: self.params.bias.as_flattened(),
+        };
+        f(Self::shape(first_index), values);
+    }
+
+    fn visit_values_mut(
+        &mut self,
+        first_index: usize,
+        f: &mut dyn FnMut(LayerShape, LayerValuesMut<'_>),
+    ) {
+        let values = LayerValuesMut::Float {
+            weights: self.params.weights.as_flattened_mut().as_flattened_mut(),
+            bias: self.params.bias.as_flattened_mut(),
+        };
+        f(Self::shape(first_index), values);
     }
 
     fn layer(&self, index: usize) -> Option<LayerParams<'_>> {

@@ -45,6 +45,7 @@ mod chain;
 mod dense;
 mod flash;
 mod frozen;
+mod kind;
 pub(crate) mod maxout;
 mod quantized;
 mod trainable;
@@ -63,6 +64,7 @@ pub use chain::{Chain, ChainCache, ChainScratch};
 pub use dense::{Dense, DenseParams};
 pub use flash::{Flash, FlashWeights};
 pub use frozen::{Frozen, FrozenCache};
+pub use kind::{LayerKind, LayerValues, LayerValuesMut};
 pub use maxout::{Maxout, MaxoutCache, MaxoutParams};
 pub use quantized::{QuantizedCache, QuantizedDense};
 pub use trainable::Trainable;
@@ -135,6 +137,55 @@ pub trait Layer: Backprop {
     /// Mutable [`Layer::layer`]: the weights and biases of layer `index`,
     /// to write (the shape is a copy).
     fn layer_mut(&mut self, index: usize) -> Option<LayerParamsMut<'_>>;
+
+    /// 4-byte words a checkpoint stores for these layers: [`Parameters::LEN`]
+    /// for float layers, the scales, biases and padded int8 weights of an
+    /// int8 layer, one CRC-32 per layer kept in flash.
+    const STORED_WORDS: usize;
+
+    /// Calls `f` with the shape and the values of each layer, front to
+    /// back, numbering them from `first_index`: every layer, int8 and flash
+    /// ones included (what a checkpoint stores, or fingerprints).
+    ///
+    /// ```
+    /// use microprop::layer::{LayerKind, LayerValues};
+    /// use microprop::{Dense, Identity, Layer, QuantizedDense, Tanh, network};
+    /// type Net = network![QuantizedDense<2, 1, Tanh>, Dense<1, 1, Identity>];
+    /// let mut net = Net::ZERO;
+    /// net.first = QuantizedDense::from_int8([[-127, 64]], [0.5], [1.0]);
+    /// let mut seen = Vec::new();
+    /// net.visit_values(0, &mut |shape, values| {
+    ///     if let LayerValues::Int8 { weights, .. } = values {
+    ///         seen.push((shape.kind, weights.to_vec()));
+    ///     }
+    /// });
+    /// assert_eq!(seen, [(LayerKind::Int8, vec![-127, 64])]);
+    /// ```
+    fn visit_values(&self, first_index: usize, f: &mut dyn FnMut(LayerShape, LayerValues<'_>));
+
+    /// Mutable [`Layer::visit_values`]: every layer whose values the
+    /// network value holds (not those in flash), to write.
+    ///
+    /// ```
+    /// use microprop::layer::LayerValuesMut;
+    /// use microprop::{Dense, Frozen, Identity, Layer, QuantizedDense, Tanh, network};
+    /// type Net = network![QuantizedDense<2, 1, Tanh>, Frozen<Dense<1, 1, Identity>>];
+    /// let mut net = Net::ZERO;
+    /// net.visit_values_mut(0, &mut |_, values| match values {
+    ///     LayerValuesMut::Int8 { weights, scales, .. } => {
+    ///         weights.fill(3);
+    ///         scales.fill(0.5);
+    ///     }
+    ///     LayerValuesMut::Float { bias, .. } => bias.fill(1.0),
+    /// });
+    /// assert_eq!((net.first.weights, net.first.scales), ([[3, 3]], [0.5]));
+    /// assert_eq!(net.second.layer.params.bias, [1.0]);
+    /// ```
+    fn visit_values_mut(
+        &mut self,
+        first_index: usize,
+        f: &mut dyn FnMut(LayerShape, LayerValuesMut<'_>),
+    );
 }
 
 /// One layer's parameters, viewed in place ([`Layer::layer`]).
@@ -344,6 +395,8 @@ pub struct LayerShape {
     pub activation: crate::ActivationKind,
     /// The activation's setting ([`Activation::parameter`]).
     pub activation_parameter: f32,
+    /// How the layer keeps its values.
+    pub kind: LayerKind,
 }
 
 pub(crate) mod sealed {

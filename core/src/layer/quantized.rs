@@ -5,8 +5,8 @@ use crate::buffer::{Zeroed, prefix, prefix_mut};
 use crate::error::Error;
 use crate::init::Init;
 use crate::layer::{
-    Backprop, Dense, FusedBackprop, GradientMode, Layer, LayerParams, LayerParamsMut, LayerShape,
-    sealed,
+    Backprop, Dense, FusedBackprop, GradientMode, Layer, LayerKind, LayerParams, LayerParamsMut,
+    LayerShape, LayerValues, LayerValuesMut, sealed,
 };
 use crate::params::Parameters;
 use crate::quantize::{self, MAX_INPUTS};
@@ -32,10 +32,11 @@ use rand_core::Rng;
 /// layer (between trainable layers it passes dL/d(input) through the
 /// dequantised weights, the input's rounding passed straight through). Its
 /// values are not the network's [`Parameters`] (`LEN` 0: they are not
-/// f32), so [`Layer::init`] and checkpoint loads leave them alone and
-/// checkpoints hold only the other layers'; [`Layer::layer`] and
-/// [`Layer::layer_mut`] give `None` for it (read the fields instead);
-/// [`Layer::visit_shapes`] shows it as a dense layer.
+/// f32), so [`Layer::init`] leaves them alone; [`Layer::layer`] and
+/// [`Layer::layer_mut`] give `None` for it (read the fields, or
+/// [`Layer::visit_values`]); [`Layer::visit_shapes`] shows it as a dense
+/// layer of kind [`LayerKind::Int8`](crate::layer::LayerKind), and
+/// checkpoints hold its weights, scales and biases bit for bit.
 ///
 /// ```
 /// use microprop::{Dense, Identity, Layer, MeanSquaredError, QuantizedDense, Sgd, Tanh, Trainer, network};
@@ -177,6 +178,7 @@ impl<const I: usize, const O: usize, A: Activation> QuantizedDense<I, O, A> {
             pieces: 1,
             activation: self.activation.kind(),
             activation_parameter: self.activation.parameter(),
+            kind: LayerKind::Int8,
         }
     }
 
@@ -246,8 +248,34 @@ impl<const I: usize, const O: usize, A: Activation> Layer for QuantizedDense<I, 
         self.activation.forward(out);
     }
 
+    /// The scales and biases, then the weights, four to a word.
+    const STORED_WORDS: usize = 2 * O + (I * O).div_ceil(4);
+
     fn visit_shapes(&self, first_index: usize, f: &mut dyn FnMut(LayerShape)) {
         f(self.shape(first_index));
+    }
+
+    fn visit_values(&self, first_index: usize, f: &mut dyn FnMut(LayerShape, LayerValues<'_>)) {
+        let values = LayerValues::Int8 {
+            weights: self.weights.as_flattened(),
+            scales: &self.scales,
+            bias: &self.bias,
+        };
+        f(self.shape(first_index), values);
+    }
+
+    fn visit_values_mut(
+        &mut self,
+        first_index: usize,
+        f: &mut dyn FnMut(LayerShape, LayerValuesMut<'_>),
+    ) {
+        let shape = self.shape(first_index);
+        let values = LayerValuesMut::Int8 {
+            weights: self.weights.as_flattened_mut(),
+            scales: &mut self.scales,
+            bias: &mut self.bias,
+        };
+        f(shape, values);
     }
 
     /// `None`: the weights are not f32.

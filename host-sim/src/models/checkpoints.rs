@@ -179,6 +179,12 @@ pub fn explain(e: CheckpointError, path: &Path, model: Builtin) -> anyhow::Error
         CheckpointError::OptimizerStateMismatch { .. } => {
             " (resume with the optimizer the state was saved with)".to_string()
         }
+        CheckpointError::KindMismatch {
+            checkpoint: Some(kind),
+            ..
+        } if kind.is_int8() => " (an int8 model, as `quantize --out` writes; this command \
+             takes the float model checkpoint)"
+            .to_string(),
         _ => String::new(),
     };
     anyhow!("{}: {e}{hint}", path.display())

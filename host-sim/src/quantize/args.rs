@@ -17,8 +17,12 @@ use crate::options::init::DEFAULT_SEED;
 (max|w|/127, rounded to nearest even; zero point 0, as TFLite/CMSIS-NN) and measures the model \
 before and after on the rows train held out (the bundled MNIST: its own test set). Models: the \
 two-layer built-ins (digits, mnist, iris, xor).\n\
+With --out, the int8 model (its int8 layers' weights, scales and biases, the other layers' \
+floats and the float model's scaling) is written there as a checkpoint; never over the float \
+checkpoint it read.\n\
 Examples:\n  microprop-sim quantize --checkpoint digits.mpck\n  \
-microprop-sim quantize --model mnist --layers 0,1 --json",
+microprop-sim quantize --model mnist --layers 0,1 --json\n  \
+microprop-sim quantize --checkpoint digits.mpck --out digits-int8.mpck",
     mut_arg("csv", |a| a.help("Measure on this CSV file (header row; label column --label or the last)")),
     mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)"))
 )]
@@ -49,6 +53,13 @@ pub struct QuantizeOptions {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Write the int8 model's checkpoint here.
+    #[arg(
+        long,
+        value_name = "PATH",
+        help = "Write the int8 model's checkpoint here (not over --checkpoint)"
+    )]
+    pub out: Option<PathBuf>,
 }
 
 impl QuantizeOptions {
@@ -63,6 +74,7 @@ impl QuantizeOptions {
             test_fraction: None,
             seed: None,
             json: false,
+            out: None,
         }
     }
 

@@ -2,9 +2,10 @@
 //! and after.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
+use microprop::checkpoint;
 use microprop::{
     AcceptsActivation, Chain, Dense, Identity, Layer, Model, QuantizedDense,
     SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, network,
@@ -12,6 +13,7 @@ use microprop::{
 
 use super::args::QuantizeOptions;
 use crate::data::BundledData;
+use crate::data::files::write_atomic;
 use crate::models::checkpoints::{self, Contents, resolve};
 use crate::models::{Builtin, Sets, Task, TaskKind, load_split};
 use crate::report::{Evaluation, evaluate_model, evaluation_line};
@@ -65,6 +67,8 @@ pub struct QuantizeOutcome {
     pub float: Scores,
     /// The int8 model's scores.
     pub int8: Scores,
+    /// Where the int8 model's checkpoint was written (`--out`).
+    pub out: Option<PathBuf>,
 }
 
 impl QuantizeOutcome {
@@ -78,7 +82,7 @@ impl QuantizeOutcome {
 
     /// The JSON object `quantize --json` prints.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "command": "quantize",
             "model": self.model.name(),
             "checkpoint": self.checkpoint.display().to_string(),
@@ -88,7 +92,11 @@ impl QuantizeOutcome {
             "float": self.float,
             "int8": self.int8,
             "accuracy_change_points": self.accuracy_change(),
-        })
+        });
+        if let Some(out) = &self.out {
+            json["out"] = out.display().to_string().into();
+        }
+        json
     }
 
     /// The report `quantize` prints.
@@ -133,6 +141,9 @@ impl QuantizeOutcome {
             };
             let _ = writeln!(s, "accuracy change ({which} rows): {change:+.2} points");
         }
+        if let Some(out) = &self.out {
+            let _ = writeln!(s, "int8 model written to {}", out.display());
+        }
         s
     }
 }
@@ -146,6 +157,14 @@ impl QuantizeOutcome {
 /// is not finite, or the data can't be loaded.
 pub fn quantize(options: &QuantizeOptions) -> Result<QuantizeOutcome> {
     let (model, checkpoint) = resolve(options.model, options.checkpoint.as_deref())?;
+    if let Some(out) = &options.out
+        && same_file(out, &checkpoint)
+    {
+        bail!(
+            "--out {} is the float checkpoint quantize reads; name another file",
+            out.display()
+        );
+    }
     let run = Run {
         options,
         model,
@@ -214,10 +233,11 @@ impl Run<'_> {
         let second =
             || QuantizedDense::quantize(&float.net.second).context("layer 1 cannot be quantised");
         let (float_net, second_float) = (float.net.first, float.net.second);
+        let out = o.out.as_deref();
         let (int8, int8_bytes) = match layers.as_slice() {
-            [0] => measured::<_, L, D, O>(&float, Chain::new(first()?, second_float), &sets)?,
-            [1] => measured::<_, L, D, O>(&float, Chain::new(float_net, second()?), &sets)?,
-            _ => measured::<_, L, D, O>(&float, Chain::new(first()?, second()?), &sets)?,
+            [0] => measured::<_, L, D, O>(&float, Chain::new(first()?, second_float), &sets, out)?,
+            [1] => measured::<_, L, D, O>(&float, Chain::new(float_net, second()?), &sets, out)?,
+            _ => measured::<_, L, D, O>(&float, Chain::new(first()?, second()?), &sets, out)?,
         };
         Ok(QuantizeOutcome {
             model: self.model,
@@ -229,16 +249,18 @@ impl Run<'_> {
             int8_bytes,
             float: scores::<_, L, D, O>(&float, &sets)?,
             int8,
+            out: o.out.clone(),
         })
     }
 }
 
 /// `net` with `float`'s scaling of inputs and targets: its scores and its
-/// size in bytes.
+/// size in bytes; written to `out` as a model checkpoint if given.
 fn measured<N, L, const D: usize, const O: usize>(
     float: &Model<impl Layer<Input = [f32; D], Output = [f32; O]>>,
     net: N,
     sets: &Sets<L, D, O>,
+    out: Option<&Path>,
 ) -> Result<(Scores, usize)>
 where
     N: Layer<Input = [f32; D], Output = [f32; O]>,
@@ -247,7 +269,23 @@ where
     let mut model = Box::new(Model::new(net));
     model.input = float.input;
     model.target = float.target;
-    Ok((scores::<N, L, D, O>(&model, sets)?, size_of::<N>()))
+    let scores = scores::<N, L, D, O>(&model, sets)?;
+    if let Some(out) = out {
+        let mut blob = vec![0u8; checkpoint::model_len::<N>()];
+        let len = checkpoint::save_model(&model, &mut blob).map_err(|e| anyhow!("{e}"))?;
+        write_atomic(out, &blob[..len])?;
+    }
+    Ok((scores, size_of::<N>()))
+}
+
+/// Whether `a` and `b` name the same file (the same path, or both exist
+/// and resolve to one file).
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
 }
 
 fn scores<N, L, const D: usize, const O: usize>(
