@@ -12,7 +12,8 @@ and CI use), runs each under QEMU mps2-an386 (qemu-run.sh: -icount shift=0,
 so instruction counts are exact and repeatable) and reads from the log the
 accuracy before and after, the instructions of the 1000 fine-tuning steps,
 the job's RAM (network + trainer + staging rows, size_of on the target),
-the stack high-water mark and the digest of the fine-tuned network; from
+the stack high-water mark, the digest of the fine-tuned network and the
+size of its checkpoint (saved to the two-slot store and read back); from
 the ELF (readelf) the code, flash and RAM of the binary, less the digits
 tables the job reads its data from. Then it runs
 `cargo run --release -p microprop-sim -- simulate --job personalise` and
@@ -44,6 +45,8 @@ MODES = [
     ("int8", "int8-backbone", "the output layer; int8 hidden layer in flash (`QuantizedDense`)"),
 ]
 DATA_TABLES = ("TRAIN_PIXELS", "TRAIN_LABELS", "TEST_PIXELS", "TEST_LABELS")
+# The RAM standing in for the checkpoint store's NOR flash under QEMU.
+SIMULATED_FLASH = ("NOR_FLASH",)
 
 
 def run(cmd, cwd):
@@ -69,11 +72,12 @@ def sections(elf):
     return sizes
 
 
-def table_bytes(elf):
+def symbol_bytes(elf, names):
+    """Summed size of the symbols whose (mangled) name contains one of `names`."""
     total = 0
     for line in run(["readelf", "-sW", str(elf)], FIRMWARE).splitlines():
         cols = line.split()
-        if len(cols) >= 8 and any(name in cols[7] for name in DATA_TABLES):
+        if len(cols) >= 8 and any(name in cols[7] for name in names):
             total += int(cols[2], 0)
     return total
 
@@ -99,7 +103,9 @@ def measure():
         digest = one(rf"digest personalise-{name}: (.*)$", log, "digest")[1].strip()
         stack = one(r"stack high-water (\d+) of", log, "stack")
         s = sections(elf)
-        data = table_bytes(elf)
+        data = symbol_bytes(elf, DATA_TABLES)
+        nor = symbol_bytes(elf, SIMULATED_FLASH)
+        saved = one(r"checkpoint: (\d+) B saved to flash as sequence \d+, reloaded bit for bit", log, "checkpoint")
         code = s.get(".vector_table", 0) + s.get(".text", 0)
         flash = code + s.get(".rodata", 0) + s.get(".data", 0)
         modes.append({
@@ -117,7 +123,9 @@ def measure():
             "code_bytes": code,
             "flash_bytes": flash,
             "data_set_bytes": data,
-            "ram_bytes": s.get(".data", 0) + s.get(".bss", 0) + s.get(".uninit", 0),
+            "ram_bytes": s.get(".data", 0) + s.get(".bss", 0) + s.get(".uninit", 0) - nor,
+            "simulated_flash_bytes": nor,
+            "checkpoint_bytes": int(saved[1]),
             "stack_bytes": int(stack[1]),
             "digest": digest,
         })
@@ -169,15 +177,15 @@ def block(doc):
     rows = modes[0]["eval_rows"]
     lines = [
         f"| mode | what trains | new user's digits, before → after (of {rows}) "
-        f"| others, before → after | job RAM | flash less data | binary RAM | instructions / step |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| others, before → after | job RAM | flash less data | binary RAM | checkpoint | instructions / step |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for m in modes:
         b, a = m["before"], m["after"]
         lines.append(
             f"| {m['mode']} | {m['trains']} | {b['new']} → {a['new']} | {b['old']} → {a['old']} "
             f"| {n(m['job_ram_bytes'])} B | {n(m['flash_bytes'] - m['data_set_bytes'])} B "
-            f"| {n(m['ram_bytes'])} B | {n(m['instructions_per_step'])} |"
+            f"| {n(m['ram_bytes'])} B | {n(m['checkpoint_bytes'])} B | {n(m['instructions_per_step'])} |"
         )
     full = modes[0]
     lines += [
@@ -187,7 +195,10 @@ def block(doc):
         f"one binary per mode, `qemu-personalise-<mode>`, on QEMU mps2-an386 (Cortex-M4F). "
         f"Job RAM is the mode's network, trainer and staging rows (`size_of` on the target); "
         f"flash less data is vector table + `.text` + `.rodata` + `.data` without the digits "
-        f"tables ({n(full['data_set_bytes'])} B); binary RAM is `.data` + `.bss`; instructions "
+        f"tables ({n(full['data_set_bytes'])} B); binary RAM is `.data` + `.bss` without the RAM "
+        f"that stands in for the checkpoint store's NOR flash under QEMU; checkpoint is the "
+        f"fine-tuned network's checkpoint, saved to that store and read back bit for bit (a "
+        f"backbone in flash is stored as a CRC of its weights); instructions "
         f"per step are the {n(full['steps'])} steps' total (batch of the new digit and replayed "
         f"ones, reading the digits from flash included) over the steps. "
         f"`microprop-sim simulate --job personalise` runs the same job on the host and the "
@@ -204,7 +215,8 @@ def replace_block(text, lines):
 
 
 MEASURED = ("mode", "before", "after", "steps", "instructions", "job_ram_bytes", "model_flash_bytes",
-            "code_bytes", "flash_bytes", "data_set_bytes", "ram_bytes", "stack_bytes", "digest")
+            "code_bytes", "flash_bytes", "data_set_bytes", "ram_bytes", "simulated_flash_bytes",
+            "checkpoint_bytes", "stack_bytes", "digest")
 
 
 def main():

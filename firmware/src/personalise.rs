@@ -3,8 +3,9 @@
 //! trainer and staging rows as `static`s and its board's LED; [`run`]
 //! measures the pretrained model on the new user's slanted digits and on
 //! the digits as written, fine-tunes (LED toggled after every pass),
-//! measures again and logs what `firmware/personalise.py` and the
-//! host-vs-QEMU test read:
+//! measures again, saves the fine-tuned network through the two-slot
+//! checkpoint store and reads it back into the network, and logs what
+//! `firmware/personalise.py` and the host-vs-QEMU test read:
 //!
 //! ```text
 //! personalise <mode>: RAM <bytes> B, model in flash <bytes> B
@@ -12,9 +13,15 @@
 //! bench personalise-<mode> step: <count> instructions / <steps> samples
 //! personalise <mode> after: new <n> of 160, old <n> of 160
 //! digest personalise-<mode>: crc32 0x… n … first […] last […]
+//! checkpoint: <bytes> B saved to flash as sequence 1, reloaded bit for bit
 //! ```
+//!
+//! The store's flash is RAM-backed NOR flash (4-byte words, 4 KiB sectors;
+//! QEMU's mps2 has no writable flash), the static `NOR_FLASH`, which
+//! `personalise.py` leaves out of the binary's RAM.
 
 use embedded_hal::digital::OutputPin;
+use microprop::checkpoint::{self, RamFlash, Store, store};
 use microprop::{AcceptsActivation, Layer, SoftmaxCrossEntropy};
 use microprop_device::crosscheck::digest;
 use microprop_device::digits::personalise::{
@@ -24,6 +31,68 @@ use microprop_device::digits::{CLASSES, FEATURES};
 
 use crate::app::log_digest;
 use crate::{self as fw, clock, data};
+
+/// Bytes of a flash sector of the checkpoint store (its erase size).
+pub const SECTOR: usize = 4096;
+
+/// Bytes of one checkpoint slot for network `N`: the store's header and a
+/// checkpoint of `N`, in whole sectors.
+pub const fn slot_len<N: Layer>() -> usize {
+    (checkpoint::params_len::<N>() + store::HEADER_LEN).div_ceil(SECTOR) * SECTOR
+}
+
+/// Bytes of the buffer a checkpoint of `N` is written into (whole flash
+/// words).
+pub const fn blob_len<N: Layer>() -> usize {
+    checkpoint::params_len::<N>().div_ceil(4) * 4
+}
+
+/// Saves `net` to the newest of two slots of `flash`, zeroes the network,
+/// loads the newest slot back into it and checks that every parameter
+/// came back bit for bit (the flash weights of a `Flash` layer are checked
+/// against the checkpoint's CRC of them). Logs what happened; `false` on
+/// any failure.
+fn save_and_reload<N: Layer, const F: usize>(
+    net: &mut N,
+    flash: &mut RamFlash<F, 4, SECTOR>,
+    blob: &mut [u8],
+) -> bool {
+    let before = digest(net);
+    let slot = (F / 2) as u32;
+    let Ok(len) = checkpoint::save(net, blob) else {
+        defmt::error!("checkpoint: blob buffer too small");
+        return false;
+    };
+    let Ok(mut store) = Store::new(flash, 0..slot, slot..2 * slot) else {
+        defmt::error!("checkpoint: bad flash layout");
+        return false;
+    };
+    let Ok(seq) = store.save(blob.get(..len).unwrap_or(&[])) else {
+        defmt::error!("checkpoint: saving to flash failed");
+        return false;
+    };
+    blob.fill(0);
+    *net = N::ZERO;
+    let loaded = match store.load_latest(blob) {
+        Ok(Some((found, n))) if found == seq => n,
+        _ => {
+            defmt::error!("checkpoint: no valid slot after saving");
+            return false;
+        }
+    };
+    if let Err(e) = checkpoint::load(net, blob.get(..loaded).unwrap_or(&[])) {
+        defmt::error!("checkpoint: reload refused: {}", e);
+        return false;
+    }
+    let same = digest(net) == before;
+    defmt::info!(
+        "checkpoint: {=usize} B saved to flash as sequence {=u32}, reloaded {=str}",
+        len,
+        seq,
+        if same { "bit for bit" } else { "DIFFERENT" }
+    );
+    same
+}
 
 fn log_accuracy(mode: Mode, when: &str, a: &Accuracy) {
     defmt::info!(
@@ -40,11 +109,15 @@ fn log_accuracy(mode: Mode, when: &str, a: &Accuracy) {
 /// Runs `mode` on `net` (the mode's pretrained network) and exits: 0 if
 /// fine-tuning gained at least `personalise::MIN_NEW_GAIN` digits of the new
 /// user's and lost at most `personalise::MAX_OLD_LOSS` of the others.
-pub fn run<N: Layer<Input = [f32; FEATURES], Output = [f32; CLASSES]>>(
+///
+/// `flash` (two slots of [`slot_len`]) and `blob` ([`blob_len`]) hold the
+/// checkpoint of the fine-tuned network.
+pub fn run<N: Layer<Input = [f32; FEATURES], Output = [f32; CLASSES]>, const F: usize>(
     mode: Mode,
     net: &mut N,
     trainer: &mut FineTuner<N>,
     batch: &mut Batch,
+    checkpoint: (&mut RamFlash<F, 4, SECTOR>, &mut [u8]),
     mut led: impl OutputPin,
 ) -> !
 where
@@ -92,12 +165,15 @@ where
         Mode::Bias => log_digest("personalise-bias-only", &digest(net)),
         Mode::Int8 => log_digest("personalise-int8-backbone", &digest(net)),
     }
+    let (flash, blob) = checkpoint;
+    let kept = result.is_ok() && save_and_reload(net, flash, blob);
     defmt::info!(
         "stack high-water {=usize} of {=usize} B",
         fw::stack_high_water(),
         fw::stack_capacity()
     );
     match result {
+        Ok(_) if !kept => fw::exit(fw::EXIT_TRAINING_ERROR),
         Ok(outcome) if outcome.personalised() => {
             defmt::info!(
                 "PASS: {=str} fine-tuning gained >= {=u32} new-user digits and lost <= {=u32} others",
@@ -125,7 +201,8 @@ where
 /// (`microprop_device::digits::personalise::<net>`, starting as the
 /// constant `<start>`), its trainer and staging rows in `static`s, and a
 /// `#[entry]` that takes the board's LED with `<take the led>` (an
-/// `Option`) and calls [`run`].
+/// `Option`) and calls [`run`]; and the checkpoint store's flash and
+/// buffer.
 ///
 /// ```ignore
 /// microprop_firmware::personalise_main!(Head, HeadNet = HEAD, Mps2::take().map(|b| b.led));
@@ -140,6 +217,15 @@ macro_rules! personalise_main {
             ::static_cell::ConstStaticCell::new(job::fine_tuner());
         static BATCH: ::static_cell::ConstStaticCell<job::Batch> =
             ::static_cell::ConstStaticCell::new(job::Batch::new());
+        // The checkpoint store: two slots of RAM-backed NOR flash, and the
+        // buffer a checkpoint is written into.
+        const SLOT: usize = $crate::personalise::slot_len::<job::$net>();
+        static NOR_FLASH: ::static_cell::ConstStaticCell<
+            ::microprop::checkpoint::RamFlash<{ 2 * SLOT }, 4, { $crate::personalise::SECTOR }>,
+        > = ::static_cell::ConstStaticCell::new(::microprop::checkpoint::RamFlash::new());
+        static BLOB: ::static_cell::ConstStaticCell<
+            [u8; $crate::personalise::blob_len::<job::$net>()],
+        > = ::static_cell::ConstStaticCell::new([0; $crate::personalise::blob_len::<job::$net>()]);
 
         #[::cortex_m_rt::entry]
         fn main() -> ! {
@@ -152,6 +238,7 @@ macro_rules! personalise_main {
                 NET.take(),
                 TRAINER.take(),
                 BATCH.take(),
+                (NOR_FLASH.take(), BLOB.take()),
                 led,
             )
         }
