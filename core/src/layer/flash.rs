@@ -50,7 +50,7 @@ pub trait FlashWeights: 'static {
 /// alone); a checkpoint holds a CRC-32 of each of its layers' values
 /// (kind [`LayerKind::Flash`](crate::layer::LayerKind) or `FlashInt8`),
 /// and a load refuses a checkpoint made with other values
-/// ([`CheckpointError::FlashMismatch`](crate::checkpoint::CheckpointError)).
+/// (`checkpoint::CheckpointError::FlashMismatch`).
 /// [`Layer::visit_shapes`], [`Layer::visit_values`] and [`Layer::layer`]
 /// still show them, [`Layer::layer_mut`] gives `None` for them.
 ///
