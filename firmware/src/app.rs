@@ -4,7 +4,7 @@
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
-use microprop::checkpoint::{self, RamFlash, Store};
+use microprop::checkpoint::{self, RamFlash};
 use microprop::{Adam, Layer};
 use microprop_device::crosscheck::{Digest, digest};
 use microprop_device::digits::online::{self, OnlineEvent, PhaseEnd};
@@ -13,7 +13,7 @@ use microprop_device::{Board, run};
 use static_cell::ConstStaticCell;
 
 use crate::log::DefmtLog;
-use crate::{self as fw, clock, data};
+use crate::{self as fw, clock, data, store};
 
 /// Logs `digest <name>: crc32 0x… n N first [0x…, …] last [0x…, …]`, the
 /// text of `Digest`'s `Display` on the host, which the host-vs-QEMU test
@@ -46,9 +46,9 @@ static WORKSPACE: ConstStaticCell<DigitsWorkspace> = ConstStaticCell::new(Digits
 // The checkpoint round trip at the end of the digits job: two 12 KiB slots
 // of RAM-backed NOR flash (4-byte words, 4 KiB sectors; under QEMU there is
 // no writable flash), a blob buffer and a second network to load into.
-const SLOT: u32 = 12 * 1024;
+const SLOT: usize = 12 * 1024;
 const BLOB_LEN: usize = checkpoint::params_len::<Net>().div_ceil(4) * 4;
-static FLASH: ConstStaticCell<RamFlash<{ 2 * SLOT as usize }, 4, 4096>> =
+static FLASH: ConstStaticCell<RamFlash<{ 2 * SLOT }, 4, { store::SECTOR }>> =
     ConstStaticCell::new(RamFlash::new());
 static BLOB: ConstStaticCell<[u8; BLOB_LEN]> = ConstStaticCell::new([0; BLOB_LEN]);
 static RELOADED: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
@@ -58,38 +58,11 @@ static RELOADED: ConstStaticCell<Net> = ConstStaticCell::new(Net::ZERO);
 /// bit. Logs what happened; `false` on any failure.
 fn checkpoint_round_trip(net: &Net) -> bool {
     let (flash, blob, reloaded) = (FLASH.take(), BLOB.take(), RELOADED.take());
-    let Ok(len) = checkpoint::save(net, blob) else {
-        defmt::error!("checkpoint: blob buffer too small");
+    let Some((len, seq)) = store::save(net, flash, blob) else {
         return false;
     };
-    let Ok(mut store) = Store::new(flash, 0..SLOT, SLOT..2 * SLOT) else {
-        defmt::error!("checkpoint: bad flash layout");
-        return false;
-    };
-    let Ok(seq) = store.save(blob.get(..len).unwrap_or(&[])) else {
-        defmt::error!("checkpoint: saving to flash failed");
-        return false;
-    };
-    blob.fill(0);
-    let loaded = match store.load_latest(blob) {
-        Ok(Some((found, n))) if found == seq => n,
-        _ => {
-            defmt::error!("checkpoint: no valid slot after saving");
-            return false;
-        }
-    };
-    if let Err(e) = checkpoint::load(reloaded, blob.get(..loaded).unwrap_or(&[])) {
-        defmt::error!("checkpoint: reload refused: {}", e);
-        return false;
-    }
-    let same = digest(&*reloaded) == digest(net);
-    defmt::info!(
-        "checkpoint: {=usize} B saved to flash as sequence {=u32}, reloaded {=str}",
-        len,
-        seq,
-        if same { "bit for bit" } else { "DIFFERENT" }
-    );
-    same
+    store::reload(reloaded, flash, blob, seq)
+        && store::report(len, seq, digest(&*reloaded) == digest(net))
 }
 
 /// The digits job: trains the 64-32-10 classifier on the 1437 training

@@ -34,6 +34,7 @@ pub mod microbit;
 #[cfg(feature = "nrf52840-dk")]
 pub mod nrf52840dk;
 pub mod personalise;
+pub mod store;
 
 use core::sync::atomic::{AtomicBool, Ordering};
 

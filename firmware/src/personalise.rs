@@ -21,7 +21,7 @@
 //! `personalise.py` leaves out of the binary's RAM.
 
 use embedded_hal::digital::OutputPin;
-use microprop::checkpoint::{self, RamFlash, Store, store};
+use microprop::checkpoint::{self, RamFlash, store as slots};
 use microprop::{AcceptsActivation, Layer, SoftmaxCrossEntropy};
 use microprop_device::crosscheck::digest;
 use microprop_device::digits::personalise::{
@@ -30,15 +30,13 @@ use microprop_device::digits::personalise::{
 use microprop_device::digits::{CLASSES, FEATURES};
 
 use crate::app::log_digest;
+use crate::store::{self, SECTOR};
 use crate::{self as fw, clock, data};
-
-/// Bytes of a flash sector of the checkpoint store (its erase size).
-pub const SECTOR: usize = 4096;
 
 /// Bytes of one checkpoint slot for network `N`: the store's header and a
 /// checkpoint of `N`, in whole sectors.
 pub const fn slot_len<N: Layer>() -> usize {
-    (checkpoint::params_len::<N>() + store::HEADER_LEN).div_ceil(SECTOR) * SECTOR
+    (checkpoint::params_len::<N>() + slots::HEADER_LEN).div_ceil(SECTOR) * SECTOR
 }
 
 /// Bytes of the buffer a checkpoint of `N` is written into (whole flash
@@ -47,51 +45,21 @@ pub const fn blob_len<N: Layer>() -> usize {
     checkpoint::params_len::<N>().div_ceil(4) * 4
 }
 
-/// Saves `net` to the newest of two slots of `flash`, zeroes the network,
-/// loads the newest slot back into it and checks that every parameter
-/// came back bit for bit (the flash weights of a `Flash` layer are checked
-/// against the checkpoint's CRC of them). Logs what happened; `false` on
-/// any failure.
+/// Saves `net` through the two-slot store, zeroes the network, loads the
+/// newest slot back into it and checks that every parameter came back bit
+/// for bit (the flash weights of a `Flash` layer are checked against the
+/// checkpoint's CRC of them). `false` (logged) on any failure.
 fn save_and_reload<N: Layer, const F: usize>(
     net: &mut N,
     flash: &mut RamFlash<F, 4, SECTOR>,
     blob: &mut [u8],
 ) -> bool {
     let before = digest(net);
-    let slot = (F / 2) as u32;
-    let Ok(len) = checkpoint::save(net, blob) else {
-        defmt::error!("checkpoint: blob buffer too small");
+    let Some((len, seq)) = store::save(net, flash, blob) else {
         return false;
     };
-    let Ok(mut store) = Store::new(flash, 0..slot, slot..2 * slot) else {
-        defmt::error!("checkpoint: bad flash layout");
-        return false;
-    };
-    let Ok(seq) = store.save(blob.get(..len).unwrap_or(&[])) else {
-        defmt::error!("checkpoint: saving to flash failed");
-        return false;
-    };
-    blob.fill(0);
     *net = N::ZERO;
-    let loaded = match store.load_latest(blob) {
-        Ok(Some((found, n))) if found == seq => n,
-        _ => {
-            defmt::error!("checkpoint: no valid slot after saving");
-            return false;
-        }
-    };
-    if let Err(e) = checkpoint::load(net, blob.get(..loaded).unwrap_or(&[])) {
-        defmt::error!("checkpoint: reload refused: {}", e);
-        return false;
-    }
-    let same = digest(net) == before;
-    defmt::info!(
-        "checkpoint: {=usize} B saved to flash as sequence {=u32}, reloaded {=str}",
-        len,
-        seq,
-        if same { "bit for bit" } else { "DIFFERENT" }
-    );
-    same
+    store::reload(net, flash, blob, seq) && store::report(len, seq, digest(net) == before)
 }
 
 fn log_accuracy(mode: Mode, when: &str, a: &Accuracy) {
@@ -221,7 +189,7 @@ macro_rules! personalise_main {
         // buffer a checkpoint is written into.
         const SLOT: usize = $crate::personalise::slot_len::<job::$net>();
         static NOR_FLASH: ::static_cell::ConstStaticCell<
-            ::microprop::checkpoint::RamFlash<{ 2 * SLOT }, 4, { $crate::personalise::SECTOR }>,
+            ::microprop::checkpoint::RamFlash<{ 2 * SLOT }, 4, { $crate::store::SECTOR }>,
         > = ::static_cell::ConstStaticCell::new(::microprop::checkpoint::RamFlash::new());
         static BLOB: ::static_cell::ConstStaticCell<
             [u8; $crate::personalise::blob_len::<job::$net>()],
