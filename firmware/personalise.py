@@ -4,7 +4,9 @@ to bench/personalise.json and rendered into README.md.
 
     python3 firmware/personalise.py           # measure, write the JSON and the README block
     python3 firmware/personalise.py --check   # the README block is what the JSON gives
-    python3 firmware/personalise.py --verify  # measure again: the JSON is still what the code gives
+    python3 firmware/personalise.py --verify  # measure again: accuracy, digests, RAM and checkpoint
+                                              # sizes are still the JSON's (instruction counts and
+                                              # code sizes move with the build: reported only)
 
 Measuring builds firmware/'s qemu-personalise-{full,head,bias,int8} with
 `cargo build --release` (the `release` profile, the one `cargo run --release`
@@ -215,9 +217,16 @@ def replace_block(text, lines):
     return pattern.sub(lambda mo: mo.group(1) + "\n".join(lines) + "\n" + mo.group(3), text, count=1)
 
 
-MEASURED = ("mode", "before", "after", "steps", "instructions", "job_ram_bytes", "model_flash_bytes",
-            "code_bytes", "flash_bytes", "data_set_bytes", "ram_bytes", "simulated_flash_bytes",
-            "checkpoint_bytes", "stack_bytes", "digest")
+# What --verify requires to be unchanged: what the code computes, the same
+# in every build of it.
+EXACT = ("mode", "before", "after", "steps", "job_ram_bytes", "model_flash_bytes", "data_set_bytes",
+         "checkpoint_bytes", "digest")
+# What the build decides: code layout moves with anything that changes
+# symbol hashes or link order, the checkout's path included (a clone
+# elsewhere measured 64 B less code and 0.07 % fewer instructions for the
+# same commit). --verify reports these; measuring rewrites them.
+BUILD = ("instructions", "code_bytes", "flash_bytes", "ram_bytes", "simulated_flash_bytes",
+         "stack_bytes")
 
 
 def main():
@@ -232,15 +241,18 @@ def main():
     if args == ["--verify"]:
         doc = json.loads(JSON.read_text())
         fresh = measure()
-        stale = [
+        differ = lambda keys: [
             f"{m['mode']}.{k}: committed {m[k]}, measured {f[k]}"
             for m, f in zip(doc["modes"], fresh)
-            for k in MEASURED
+            for k in keys
             if m[k] != f[k]
         ]
+        stale, moved = differ(EXACT), differ(BUILD)
+        if moved:
+            print("build-dependent figures differ in this build (not an error):\n  " + "\n  ".join(moved))
         if stale or len(fresh) != len(doc["modes"]):
             sys.exit("bench/personalise.json is stale:\n  " + "\n  ".join(stale) + f"\nrun `{COMMAND}`")
-        print("bench/personalise.json is what the code measures")
+        print("bench/personalise.json holds what the code computes (accuracy, digests, RAM, checkpoints)")
         return
     if args:
         sys.exit(__doc__)
