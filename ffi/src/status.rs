@@ -269,7 +269,9 @@ impl From<CheckpointError> for Status {
             CheckpointError::BadMagic => Status::CheckpointBadMagic,
             CheckpointError::UnsupportedVersion { .. } => Status::CheckpointUnsupportedVersion,
             CheckpointError::CrcMismatch { .. } => Status::CheckpointCorrupted,
-            CheckpointError::ArchitectureMismatch { .. } => Status::CheckpointArchitectureMismatch,
+            CheckpointError::ArchitectureMismatch { .. } | CheckpointError::HeadMismatch { .. } => {
+                Status::CheckpointArchitectureMismatch
+            }
             CheckpointError::LayerMismatch { .. }
             | CheckpointError::KindMismatch { .. }
             | CheckpointError::FlashMismatch { .. } => Status::CheckpointLayerMismatch,

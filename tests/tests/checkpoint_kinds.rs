@@ -444,6 +444,32 @@ fn a_run_time_backbone_and_head_save_the_typed_flash_bytes() {
     assert_eq!((s.as_slice(), steps), (state.as_slice(), 42));
     assert_eq!(p, microprop_tests::params::flat(&typed.second));
 
+    // A head that does not take the backbone's 7 outputs: refused both
+    // ways, nothing written.
+    let narrow = Topology::new(6, &head_layers).unwrap();
+    let mut narrow_params = vec![0.5; narrow.params_len()];
+    let mut narrow_net = Network::new(narrow, &mut narrow_params).unwrap();
+    let mut untouched = vec![0u8; 4096];
+    let err = checkpoint::save_fine_tuned(&backbone, &narrow_net, &mut untouched).unwrap_err();
+    assert_eq!(
+        err,
+        CheckpointError::HeadMismatch {
+            backbone_outputs: 7,
+            head_inputs: 6
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the head takes 6 inputs, the backbone gives 7"
+    );
+    assert!(untouched.iter().all(|&b| b == 0));
+    let err = checkpoint::load_fine_tuned(&backbone, &mut narrow_net, &save(&typed)).unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::HeadMismatch { .. }),
+        "{err:?}"
+    );
+    assert!(narrow_params.iter().all(|&v| v == 0.5));
+
     // Another backbone: refused, nothing written.
     let mut other_params = front_params.clone();
     other_params[0] += 0.5;

@@ -149,6 +149,14 @@ pub enum CheckpointError {
         /// Values its layer list needs.
         needed: u32,
     },
+    /// A run-time head does not take what its backbone gives: the pair is
+    /// not one network (nothing is saved or loaded).
+    HeadMismatch {
+        /// Outputs of the backbone.
+        backbone_outputs: u32,
+        /// Inputs of the head.
+        head_inputs: u32,
+    },
     /// A part was asked for that the checkpoint does not hold.
     MissingPart(Part),
     /// The optimizer state has another size (e.g. saved with SGD, loaded into
@@ -192,6 +200,13 @@ impl fmt::Display for CheckpointError {
             CheckpointError::CrcMismatch { stored, computed } => write!(
                 f,
                 "checkpoint is corrupted: CRC-32 {stored:#010x} stored, {computed:#010x} computed"
+            ),
+            CheckpointError::HeadMismatch {
+                backbone_outputs,
+                head_inputs,
+            } => write!(
+                f,
+                "the head takes {head_inputs} inputs, the backbone gives {backbone_outputs}"
             ),
             CheckpointError::ArchitectureMismatch { checkpoint, model } => {
                 write!(f, "checkpoint is for {checkpoint}, model is {model}")

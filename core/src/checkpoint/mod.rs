@@ -469,6 +469,20 @@ pub const fn fine_tuned_len(
     )
 }
 
+/// [`CheckpointError::HeadMismatch`] unless `head` takes what `backbone`
+/// gives.
+fn head_fits(backbone: &Backbone<'_>, head: &Network<'_>) -> Result<(), CheckpointError> {
+    let (outputs, inputs) = (backbone.topology().outputs(), head.topology().inputs());
+    if outputs == inputs {
+        Ok(())
+    } else {
+        Err(CheckpointError::HeadMismatch {
+            backbone_outputs: u32::try_from(outputs).unwrap_or(u32::MAX),
+            head_inputs: u32::try_from(inputs).unwrap_or(u32::MAX),
+        })
+    }
+}
+
 /// Writes a run-time [`Backbone`] and the head [`Network`] trained on its
 /// outputs, as one network: the backbone's layers of kind
 /// [`LayerKind::Flash`] (a CRC-32 of each layer's read-only values, as
@@ -508,12 +522,14 @@ pub const fn fine_tuned_len(
 /// ```
 ///
 /// # Errors
-/// [`CheckpointError::BufferTooSmall`].
+/// [`CheckpointError::HeadMismatch`] if the head does not take the
+/// backbone's outputs, [`CheckpointError::BufferTooSmall`].
 pub fn save_fine_tuned(
     backbone: &Backbone<'_>,
     head: &Network<'_>,
     buf: &mut [u8],
 ) -> Result<usize, CheckpointError> {
+    head_fits(backbone, head)?;
     encode(&FineTuned { backbone, head }, NO_STATE, None, None, buf)
 }
 
@@ -523,13 +539,15 @@ pub fn save_fine_tuned(
 ///
 /// # Errors
 /// Any [`CheckpointError`] but `BufferTooSmall`, including
-/// [`CheckpointError::FlashMismatch`] for another backbone; `head` is
-/// unchanged then.
+/// [`CheckpointError::FlashMismatch`] for another backbone and
+/// [`CheckpointError::HeadMismatch`] for a head that does not take its
+/// outputs; `head` is unchanged then.
 pub fn load_fine_tuned(
     backbone: &Backbone<'_>,
     head: &mut Network<'_>,
     buf: &[u8],
 ) -> Result<(), CheckpointError> {
+    head_fits(backbone, head)?;
     decode(
         buf,
         &mut FineTuned { backbone, head },
@@ -543,7 +561,7 @@ pub fn load_fine_tuned(
 /// [`Trainer`](crate::dynamic::Trainer)'s flat buffer) and step count.
 ///
 /// # Errors
-/// [`CheckpointError::BufferTooSmall`].
+/// As [`save_fine_tuned`].
 pub fn save_fine_tuned_training(
     backbone: &Backbone<'_>,
     head: &Network<'_>,
@@ -556,6 +574,7 @@ pub fn save_fine_tuned_training(
         core::iter::once(optimizer_state),
         steps,
     );
+    head_fits(backbone, head)?;
     encode(&FineTuned { backbone, head }, Some(state), None, None, buf)
 }
 
@@ -571,6 +590,7 @@ pub fn load_fine_tuned_training(
     steps: &mut u32,
     buf: &[u8],
 ) -> Result<(), CheckpointError> {
+    head_fits(backbone, head)?;
     let state = (
         optimizer_state.len(),
         core::iter::once(optimizer_state),
