@@ -7,6 +7,7 @@
 //! - [`finite_difference`]: central-difference gradients of the reference;
 //! - [`least_squares`]: the exact optimum and Hessian eigenvalues of a
 //!   two-feature linear regression;
+//! - [`crc`]: an independent CRC-32, to seal edited checkpoints again;
 //! - [`optimizers`]: [`for_each_optimizer!`], every optimizer configuration
 //!   the bit-for-bit comparisons run;
 //! - data: [`xor`], [`four_rows`] (a small batch to poison), [`iris`]
@@ -19,6 +20,7 @@
 #![deny(missing_docs)]
 
 pub mod claims;
+pub mod crc;
 pub mod digits;
 pub mod finite_difference;
 pub mod four_rows;

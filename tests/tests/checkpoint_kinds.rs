@@ -9,6 +9,7 @@ use microprop::{
     Adam, BiasOnly, Dense, Flash, Frozen, Identity, Init, Layer, MeanSquaredError, Parameters,
     QuantizedDense, Relu, Sgd, Tanh, Trainer, network,
 };
+use microprop_tests::crc::crc32;
 use microprop_tests::params::bits;
 
 const FLOAT: Dense<5, 7, Tanh> = Dense::from_params(
@@ -78,21 +79,6 @@ fn recrc(blob: &mut [u8]) {
     let n = blob.len() - 4;
     let crc = crc32(&blob[..n]);
     blob[n..].copy_from_slice(&crc.to_le_bytes());
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 #[test]

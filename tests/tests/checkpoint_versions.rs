@@ -11,6 +11,7 @@ use microprop::{
     Adam, Dense, Flash, Frozen, Identity, Init, Layer, Maxout, Model, QuantizedDense,
     SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
+use microprop_tests::crc::crc32;
 use microprop_tests::params::bits;
 
 type Net = network![Dense<4, 6, Tanh>, Maxout<6, 5, 2>, Dense<5, 3, Identity>];
@@ -174,21 +175,6 @@ fn an_unknown_version_is_refused() {
         checkpoint::load(&mut net, &blob),
         Err(CheckpointError::Malformed)
     );
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 /// Format 1 wrote a frozen network's training checkpoint with every layer

@@ -13,6 +13,7 @@ use microprop::{
     SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh, Trainer, network,
 };
 use microprop_tests::claims;
+use microprop_tests::crc::crc32;
 use microprop_tests::params::bits;
 use microprop_tests::xor;
 
@@ -495,22 +496,6 @@ fn patch_seq(flash: &mut RamFlash<2048, 4, 256>, at: usize, seq: u32) {
     bytes[at + 4..at + 8].copy_from_slice(&seq.to_le_bytes());
     let crc = crc32(&bytes[at..at + 16]);
     bytes[at + 16..at + 20].copy_from_slice(&crc.to_le_bytes());
-}
-
-/// CRC-32 (ISO-HDLC), bit by bit: an independent implementation.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 #[test]
