@@ -15,12 +15,14 @@ use microprop::{
     Adam, Dense, Frozen, Identity, Inference, Init, Layer as _, LrSchedule, Maxout, Parameters,
     Schedule, SoftmaxCrossEntropy, Tanh, Trainer, Warmup, WarmupStart, network,
 };
+mod cmodel;
+use cmodel::CModel;
+
 use microprop_ffi::{
-    Backbone, BackboneBuffers, BackboneConfig, BackboneSizes, Buffers, Config, InitConfig,
-    InitKind, Layer, Loss, Model, Sizes, Stats, Status, microprop_adam,
-    microprop_backbone_buffer_sizes, microprop_backbone_features, microprop_backbone_init,
-    microprop_buffer_sizes, microprop_dense, microprop_init_weights, microprop_maxout,
-    microprop_model_init, microprop_schedule_cosine, microprop_set_params, microprop_train_labels,
+    Backbone, BackboneBuffers, BackboneConfig, BackboneSizes, Config, InitConfig, InitKind, Layer,
+    Loss, Stats, Status, microprop_adam, microprop_backbone_buffer_sizes,
+    microprop_backbone_features, microprop_backbone_init, microprop_dense, microprop_init_weights,
+    microprop_maxout, microprop_schedule_cosine, microprop_set_params, microprop_train_labels,
 };
 
 /// The pretrained network: a tanh layer and a maxout layer (the frozen
@@ -70,21 +72,10 @@ fn schedule() -> Warmup<LrSchedule> {
     }
 }
 
-/// A model driven through the C API, with the buffers it points at.
-struct CModel {
-    model: Box<Model>,
-    params: Vec<f32>,
-    state: Vec<f32>,
-    // Kept alive: the model points at them.
-    _gradients: Vec<f32>,
-    _cache: Vec<f32>,
-    _scratch: Vec<f32>,
-    _winners: Vec<u8>,
-    _scratch_winners: Vec<u8>,
-}
-
 impl CModel {
-    fn new(inputs: u32, layers: &[Layer]) -> CModel {
+    /// A classifier of `layers` over `inputs` features, Adam, warmup +
+    /// cosine.
+    fn classifier(inputs: u32, layers: &[Layer]) -> CModel {
         let mut schedule = microprop_schedule_cosine(0.02, 0.001, 30);
         schedule.warmup_steps = 3;
         let config = Config {
@@ -99,41 +90,7 @@ impl CModel {
             optimizer: microprop_adam(),
             schedule,
         };
-        let mut s = Sizes::default();
-        // SAFETY: a valid config and output.
-        let status = unsafe { microprop_buffer_sizes(&config, &mut s) };
-        assert_eq!(status, Status::Ok);
-        let mut m = CModel {
-            model: Box::default(),
-            params: vec![0.0; s.params],
-            state: vec![0.0; s.optimizer_state],
-            _gradients: vec![0.0; s.gradients],
-            _cache: vec![0.0; s.cache],
-            _scratch: vec![0.0; s.scratch],
-            _winners: vec![0; s.winners],
-            _scratch_winners: vec![0; s.scratch_winners],
-        };
-        let buffers = Buffers {
-            params: m.params.as_mut_ptr(),
-            params_len: m.params.len(),
-            gradients: m._gradients.as_mut_ptr(),
-            gradients_len: m._gradients.len(),
-            optimizer_state: m.state.as_mut_ptr(),
-            optimizer_state_len: m.state.len(),
-            cache: m._cache.as_mut_ptr(),
-            cache_len: m._cache.len(),
-            scratch: m._scratch.as_mut_ptr(),
-            scratch_len: m._scratch.len(),
-            winners: m._winners.as_mut_ptr(),
-            winners_len: m._winners.len(),
-            scratch_winners: m._scratch_winners.as_mut_ptr(),
-            scratch_winners_len: m._scratch_winners.len(),
-        };
-        // SAFETY: the buffers live as long as the model (same struct) and
-        // are used only through it.
-        let status = unsafe { microprop_model_init(&mut *m.model, &config, &buffers) };
-        assert_eq!(status, Status::Ok);
-        m
+        CModel::new(&config).0
     }
 
     fn train(&mut self, x: &[f32], labels: &[usize]) -> Stats {
@@ -228,7 +185,7 @@ fn a_c_backbone_and_head_train_to_the_bits_of_a_typed_frozen_front() {
     let layers = c_layers();
 
     // Pretraining: the whole network through the C API.
-    let mut full = CModel::new(6, &layers);
+    let mut full = CModel::classifier(6, &layers);
     let init = InitConfig {
         kind: InitKind::Xavier as u32,
         a: 0.0,
@@ -251,7 +208,7 @@ fn a_c_backbone_and_head_train_to_the_bits_of_a_typed_frozen_front() {
     assert_eq!(backbone.sizes.params, front_len);
     assert_eq!(backbone.sizes.outputs, 5);
     assert_eq!(backbone.sizes.scratch_winners, 5);
-    let mut head = CModel::new(5, &layers[2..]);
+    let mut head = CModel::classifier(5, &layers[2..]);
     let head_params = &pretrained[front_len..];
     // SAFETY: a set-up model; a distinct buffer.
     let status =

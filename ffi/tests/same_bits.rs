@@ -18,11 +18,13 @@ use microprop::{
     ActivationKind, AdaGrad, Adam, Init, LrSchedule, Momentum, RmsProp, Schedule, Sgd, Warmup,
     WarmupStart, checkpoint,
 };
+mod cmodel;
+use cmodel::CModel;
+
 use microprop_ffi::{
-    Buffers, Config, InitConfig, InitKind, Layer, Loss, Model, OptimizerConfig, ScheduleConfig,
-    Sizes, Stats, Status, microprop_adagrad, microprop_adam, microprop_adamw,
-    microprop_buffer_sizes, microprop_checkpoint_save, microprop_init_weights,
-    microprop_model_init, microprop_momentum, microprop_rmsprop, microprop_schedule_cosine,
+    Config, InitConfig, InitKind, Layer, Loss, OptimizerConfig, ScheduleConfig, Stats, Status,
+    microprop_adagrad, microprop_adam, microprop_adamw, microprop_checkpoint_save,
+    microprop_init_weights, microprop_momentum, microprop_rmsprop, microprop_schedule_cosine,
     microprop_sgd, microprop_steps, microprop_train_labels, microprop_weights_digest,
 };
 
@@ -44,58 +46,7 @@ fn data(rows: usize, inputs: usize, classes: usize) -> (Vec<f32>, Vec<usize>) {
     (x, labels)
 }
 
-/// A model built and driven through the C API.
-struct CModel {
-    model: Box<Model>,
-    params: Vec<f32>,
-    state: Vec<f32>,
-    // Kept alive: the model points at them.
-    _gradients: Vec<f32>,
-    _cache: Vec<f32>,
-    _scratch: Vec<f32>,
-    _winners: Vec<u8>,
-    _scratch_winners: Vec<u8>,
-}
-
 impl CModel {
-    fn new(config: &Config) -> (CModel, Sizes) {
-        let mut sizes = Sizes::default();
-        // SAFETY: a valid config and output.
-        let status = unsafe { microprop_buffer_sizes(config, &mut sizes) };
-        assert_eq!(status, Status::Ok);
-        let mut m = CModel {
-            model: Box::default(),
-            params: vec![0.0; sizes.params],
-            state: vec![0.0; sizes.optimizer_state],
-            _gradients: vec![0.0; sizes.gradients],
-            _cache: vec![0.0; sizes.cache],
-            _scratch: vec![0.0; sizes.scratch],
-            _winners: vec![0; sizes.winners],
-            _scratch_winners: vec![0; sizes.scratch_winners],
-        };
-        let buffers = Buffers {
-            params: m.params.as_mut_ptr(),
-            params_len: m.params.len(),
-            gradients: m._gradients.as_mut_ptr(),
-            gradients_len: m._gradients.len(),
-            optimizer_state: m.state.as_mut_ptr(),
-            optimizer_state_len: m.state.len(),
-            cache: m._cache.as_mut_ptr(),
-            cache_len: m._cache.len(),
-            scratch: m._scratch.as_mut_ptr(),
-            scratch_len: m._scratch.len(),
-            winners: m._winners.as_mut_ptr(),
-            winners_len: m._winners.len(),
-            scratch_winners: m._scratch_winners.as_mut_ptr(),
-            scratch_winners_len: m._scratch_winners.len(),
-        };
-        // SAFETY: the buffers live as long as the model (same struct) and
-        // are used only through it.
-        let status = unsafe { microprop_model_init(&mut *m.model, config, &buffers) };
-        assert_eq!(status, Status::Ok);
-        (m, sizes)
-    }
-
     fn init(&mut self, seed: u64) {
         let init = InitConfig {
             kind: InitKind::Xavier as u32,
