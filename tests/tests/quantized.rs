@@ -196,6 +196,20 @@ fn the_layer_computes_the_documented_bits_within_the_stated_bound() {
     }
     // The bound is not slack beyond reason.
     assert!(worst > 0.05, "{worst}");
+    // An odd number of units (the kernel sums units in pairs, the last
+    // alone) and one unit: the same documented bits.
+    let mut odd = Dense::<5, 7, Identity>::ZERO;
+    odd.init(Init::HeNormal, &mut seeded(9));
+    let odd = quantized(&odd);
+    let mut one = Dense::<5, 1, Identity>::ZERO;
+    one.init(Init::HeNormal, &mut seeded(10));
+    let one = quantized(&one);
+    for x in rows().0 {
+        let y = *Inference::new().predict(&odd, &x).expect("finite");
+        assert_eq!(bits_of(&y), bits_of(&reference(&odd, &x)));
+        let y = *Inference::new().predict(&one, &x).expect("finite");
+        assert_eq!(bits_of(&y), bits_of(&reference(&one, &x)));
+    }
     // A non-finite row gives NaN outputs.
     let mut bad = [0.5; 16];
     bad[3] = f32::NAN;
