@@ -16,9 +16,9 @@
 /// use microprop::layer::LayerKind;
 /// use microprop::{BiasOnly, Dense, Frozen, Identity, Layer, QuantizedDense, Tanh, network};
 /// type Net = network![Frozen<Dense<2, 3, Tanh>>, QuantizedDense<3, 3, Tanh>, BiasOnly<Dense<3, 2, Tanh>>, Dense<2, 1, Identity>];
-/// let mut kinds = Vec::new();
-/// Net::ZERO.visit_shapes(0, &mut |s| kinds.push(s.kind));
-/// assert_eq!(kinds, [LayerKind::Frozen, LayerKind::Int8, LayerKind::BiasOnly, LayerKind::Trainable]);
+/// let mut kinds = [None; 4];
+/// Net::ZERO.visit_shapes(0, &mut |s| kinds[s.index] = Some(s.kind));
+/// assert_eq!(kinds, [LayerKind::Frozen, LayerKind::Int8, LayerKind::BiasOnly, LayerKind::Trainable].map(Some));
 /// assert_eq!(LayerKind::from_code(LayerKind::Int8.code()), Some(LayerKind::Int8));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -153,13 +153,16 @@ pub trait Layer: Backprop {
     /// type Net = network![QuantizedDense<2, 1, Tanh>, Dense<1, 1, Identity>];
     /// let mut net = Net::ZERO;
     /// net.first = QuantizedDense::from_int8([[-127, 64]], [0.5], [1.0]);
-    /// let mut seen = Vec::new();
-    /// net.visit_values(0, &mut |shape, values| {
-    ///     if let LayerValues::Int8 { weights, .. } = values {
-    ///         seen.push((shape.kind, weights.to_vec()));
+    /// let (mut int8, mut weights, mut others) = (None, [0i8; 2], 0);
+    /// net.visit_values(0, &mut |shape, values| match values {
+    ///     LayerValues::Int8 { weights: w, .. } => {
+    ///         int8 = Some((shape.index, shape.kind));
+    ///         weights.copy_from_slice(w);
     ///     }
+    ///     _ => others += 1,
     /// });
-    /// assert_eq!(seen, [(LayerKind::Int8, vec![-127, 64])]);
+    /// assert_eq!(int8, Some((0, LayerKind::Int8)));
+    /// assert_eq!((weights, others), ([-127, 64], 1));
     /// ```
     fn visit_values(&self, first_index: usize, f: &mut dyn FnMut(LayerShape, LayerValues<'_>));
 
