@@ -2,13 +2,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
 use clap::Args;
 
-use crate::data::DataSource;
-use crate::models::Builtin;
-use crate::options::DataArgs;
-use crate::options::init::DEFAULT_SEED;
+use crate::models::{Builtin, HeldOutArgs};
 
 /// What `eval` is told.
 #[derive(Debug, Clone, PartialEq, Args)]
@@ -34,16 +30,9 @@ pub struct EvalOptions {
         help = "The model checkpoint (`train --checkpoint`) [default: <model>.mpck]"
     )]
     pub checkpoint: Option<PathBuf>,
-    /// The rows to measure on.
+    /// The rows and how train held them out.
     #[command(flatten)]
-    pub data: DataArgs,
-    /// Hold out this fraction as train did (default: the model's, as train's;
-    /// 0 = measure every row as one set).
-    #[arg(long)]
-    pub test_fraction: Option<f32>,
-    /// The seed train split with (built-in models; default: train's).
-    #[arg(long)]
-    pub seed: Option<u64>,
+    pub split: HeldOutArgs,
     /// Print one JSON object with the scores instead of text.
     #[arg(long)]
     pub json: bool,
@@ -56,24 +45,9 @@ impl EvalOptions {
         EvalOptions {
             model: Some(model),
             checkpoint: Some(checkpoint),
-            data: DataArgs::default(),
-            test_fraction: None,
-            seed: None,
+            split: HeldOutArgs::default(),
             json: false,
         }
-    }
-
-    /// Where the rows come from.
-    ///
-    /// # Errors
-    /// As [`DataSource::from_args`].
-    pub fn source(&self) -> Result<DataSource> {
-        DataSource::from_args(&self.data)
-    }
-
-    /// The seed of the built-in models' split.
-    pub fn seed_or_default(&self) -> u64 {
-        self.seed.unwrap_or(DEFAULT_SEED)
     }
 }
 

@@ -9,10 +9,10 @@ use anyhow::Result;
 use microprop::{AcceptsActivation, Layer};
 
 use super::args::EvalOptions;
-use crate::data::{BundledData, DataSource};
+use crate::data::DataSource;
 use crate::models::checkpoints::{self, Contents, resolve};
 use crate::models::own::is_model_file;
-use crate::models::{Builtin, ModelVisitor, Task, TaskKind, load_split};
+use crate::models::{Builtin, ModelVisitor, Task, TaskKind};
 use crate::report::{
     Evaluation, confusion_matrix, evaluate_model, evaluation_line, format_confusion,
 };
@@ -86,9 +86,7 @@ impl EvalOutcome {
 /// loaded or doesn't fit the model.
 pub fn eval(options: &EvalOptions) -> Result<EvalOutcome> {
     let (model, checkpoint) = resolve(options.model, options.checkpoint.as_deref())?;
-    let test_fraction = options
-        .test_fraction
-        .unwrap_or(model.defaults().test_fraction);
+    let test_fraction = options.split.test_fraction_or_default(model);
     model.visit(EvalVisitor {
         options,
         checkpoint,
@@ -112,13 +110,7 @@ impl ModelVisitor for EvalVisitor<'_> {
     {
         let o = self.options;
         let (loaded, contents) = checkpoints::load_model::<N>(&self.checkpoint, model)?;
-        let (train, test) = load_split::<L, D, O>(
-            &o.source()?,
-            &BundledData::locate(o.data.data_dir.as_deref()),
-            self.test_fraction,
-            o.seed_or_default(),
-            model,
-        )?;
+        let (train, test) = o.split.load::<L, D, O>(self.test_fraction, model)?;
         let train_eval = evaluate_model::<N, L, D, O>(&loaded, &train)?;
         let test_eval = test
             .as_ref()
@@ -179,7 +171,7 @@ pub fn command(options: &EvalOptions) -> Result<()> {
         outcome.checkpoint.display(),
         outcome.contents
     )?;
-    let source = options.source()?;
+    let source = options.split.source()?;
     match &source {
         DataSource::Csv { path, .. } => outln!("data {}", path.display())?,
         DataSource::Idx { images, labels } => {
@@ -188,14 +180,14 @@ pub fn command(options: &EvalOptions) -> Result<()> {
         DataSource::Bundled => outln!(
             "data bundled: {}, read from {}",
             model.bundled_data(),
-            BundledData::locate(options.data.data_dir.as_deref()).origin()
+            options.split.bundled().origin()
         )?,
     }
     let own_test_set = source == DataSource::Bundled && model == Builtin::Mnist;
     if outcome.test.is_some() && !own_test_set {
         outln!(
             "held out as train does with --seed {} --test-fraction {}",
-            options.seed_or_default(),
+            options.split.seed_or_default(),
             outcome.test_fraction
         )?;
     }

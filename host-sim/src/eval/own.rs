@@ -68,9 +68,9 @@ pub fn row_targets(model: &OwnModel, table: &ColumnTable) -> Result<RowTargets> 
 pub fn eval_own(checkpoint: &Path, options: &EvalOptions) -> Result<OwnEval> {
     for (given, flag) in [
         (options.model.is_some(), "--model"),
-        (options.seed.is_some(), "--seed"),
-        (options.test_fraction.is_some(), "--test-fraction"),
-        (options.data.idx.is_some(), "--idx"),
+        (options.split.seed.is_some(), "--seed"),
+        (options.split.test_fraction.is_some(), "--test-fraction"),
+        (options.split.data.idx.is_some(), "--idx"),
     ] {
         if given {
             bail!(
@@ -80,18 +80,23 @@ pub fn eval_own(checkpoint: &Path, options: &EvalOptions) -> Result<OwnEval> {
         }
     }
     let model = read_model(checkpoint)?;
-    let csv = match &options.data.csv {
+    let csv = match &options.split.data.csv {
         Some(path) => path.clone(),
         None => PathBuf::from(&model.split.file),
     };
-    if options.data.csv.is_none() && !csv.exists() {
+    if options.split.data.csv.is_none() && !csv.exists() {
         bail!(
             "{} was trained on {}, which is not there any more: give --csv FILE",
             checkpoint.display(),
             csv.display()
         );
     }
-    let label = options.data.label.clone().unwrap_or(model.label.clone());
+    let label = options
+        .split
+        .data
+        .label
+        .clone()
+        .unwrap_or(model.label.clone());
     let table = load_columns(&csv, |h| {
         columns::model_plan(h, &model.features, &label, true)
     })?;

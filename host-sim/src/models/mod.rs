@@ -21,7 +21,7 @@ pub mod task;
 use microprop::{Dense, Identity, Relu, Tanh, network};
 
 pub use builtin::{Builtin, Defaults, ModelVisitor};
-pub use split::{Sets, load_split};
+pub use split::{HeldOutArgs, Sets, load_split};
 pub use task::{Task, TaskKind};
 
 /// XOR: 2 inputs → 8 tanh units → 1 logit (sigmoid + binary cross-entropy).

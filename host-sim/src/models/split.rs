@@ -2,11 +2,74 @@
 //! against the model's shape, and split as `train` splits them.
 
 use anyhow::{Result, bail};
+use clap::Args;
 
 use super::builtin::Builtin;
 use super::task::Task;
 use crate::data::idx::load_idx_pair;
 use crate::data::{BundledData, DataSource, LabeledSet, Table, load_csv};
+use crate::options::DataArgs;
+use crate::options::init::DEFAULT_SEED;
+
+/// The rows a saved built-in model is measured on, held out as `train`
+/// held them out: the data flags, `--test-fraction` and `--seed` (`eval`,
+/// `quantize`).
+#[derive(Debug, Clone, Default, PartialEq, Args)]
+pub struct HeldOutArgs {
+    /// The rows to measure on.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Hold out this fraction as train did (default: the model's, as
+    /// train's; 0 = measure every row as one set).
+    #[arg(long)]
+    pub test_fraction: Option<f32>,
+    /// The seed train split with (built-in models; default: train's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl HeldOutArgs {
+    /// Where the rows come from.
+    ///
+    /// # Errors
+    /// As [`DataSource::from_args`].
+    pub fn source(&self) -> Result<DataSource> {
+        DataSource::from_args(&self.data)
+    }
+
+    /// Where the bundled data sets are read from.
+    pub fn bundled(&self) -> BundledData {
+        BundledData::locate(self.data.data_dir.as_deref())
+    }
+
+    /// The seed of the split, `train`'s by default.
+    pub fn seed_or_default(&self) -> u64 {
+        self.seed.unwrap_or(DEFAULT_SEED)
+    }
+
+    /// The fraction held out, `model`'s by default.
+    pub fn test_fraction_or_default(&self, model: Builtin) -> f32 {
+        self.test_fraction.unwrap_or(model.defaults().test_fraction)
+    }
+
+    /// The rows, split with `test_fraction` ([`load_split`]).
+    ///
+    /// # Errors
+    /// As [`load_split`].
+    pub fn load<L: Task<O>, const D: usize, const O: usize>(
+        &self,
+        test_fraction: f32,
+        model: Builtin,
+    ) -> Result<Sets<L, D, O>> {
+        load_split::<L, D, O>(
+            &self.source()?,
+            &self.bundled(),
+            test_fraction,
+            self.seed_or_default(),
+            model,
+        )
+    }
+}
 
 /// Training and test rows of the kind loss `L` takes.
 pub type Sets<L, const D: usize, const O: usize> = (

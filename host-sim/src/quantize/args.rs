@@ -2,13 +2,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
 use clap::Args;
 
-use crate::data::DataSource;
-use crate::models::Builtin;
-use crate::options::DataArgs;
-use crate::options::init::DEFAULT_SEED;
+use crate::models::{Builtin, HeldOutArgs};
 
 /// What `quantize` is told.
 #[derive(Debug, Clone, PartialEq, Args)]
@@ -24,7 +20,8 @@ Examples:\n  microprop-sim quantize --checkpoint digits.mpck\n  \
 microprop-sim quantize --model mnist --layers 0,1 --json\n  \
 microprop-sim quantize --checkpoint digits.mpck --out digits-int8.mpck",
     mut_arg("csv", |a| a.help("Measure on this CSV file (header row; label column --label or the last)")),
-    mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)"))
+    mut_arg("idx", |a| a.help("Measure on these IDX images and labels files (raw or gzip)")),
+    mut_arg("test_fraction", |a| a.help("Hold out this fraction as train did (default: the model's)"))
 )]
 pub struct QuantizeOptions {
     /// The model (default: the built-in model of the checkpoint's shape).
@@ -41,15 +38,9 @@ pub struct QuantizeOptions {
     /// layer but the last).
     #[arg(long, value_delimiter = ',', value_name = "INDEX,...")]
     pub layers: Option<Vec<usize>>,
-    /// The rows to measure on.
+    /// The rows and how train held them out.
     #[command(flatten)]
-    pub data: DataArgs,
-    /// Hold out this fraction as train did (default: the model's).
-    #[arg(long)]
-    pub test_fraction: Option<f32>,
-    /// The seed train split with (default: train's).
-    #[arg(long)]
-    pub seed: Option<u64>,
+    pub split: HeldOutArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -70,24 +61,9 @@ impl QuantizeOptions {
             model: Some(model),
             checkpoint: Some(checkpoint),
             layers,
-            data: DataArgs::default(),
-            test_fraction: None,
-            seed: None,
+            split: HeldOutArgs::default(),
             json: false,
             out: None,
         }
-    }
-
-    /// Where the rows come from.
-    ///
-    /// # Errors
-    /// As [`DataSource::from_args`].
-    pub fn source(&self) -> Result<DataSource> {
-        DataSource::from_args(&self.data)
-    }
-
-    /// The seed of the built-in models' split.
-    pub fn seed_or_default(&self) -> u64 {
-        self.seed.unwrap_or(DEFAULT_SEED)
     }
 }

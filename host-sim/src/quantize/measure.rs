@@ -12,10 +12,9 @@ use microprop::{
 };
 
 use super::args::QuantizeOptions;
-use crate::data::BundledData;
 use crate::data::files::write_atomic;
 use crate::models::checkpoints::{self, Contents, resolve};
-use crate::models::{Builtin, Sets, Task, TaskKind, load_split};
+use crate::models::{Builtin, Sets, Task, TaskKind};
 use crate::report::{Evaluation, evaluate_model, evaluation_line};
 
 /// The built-in models `quantize` takes: a tanh hidden layer and a linear
@@ -218,16 +217,8 @@ impl Run<'_> {
         let layers = selected(o.layers.as_deref(), 2)?;
         let (float, contents) =
             checkpoints::load_model::<TwoLayer<D, H, O>>(&self.checkpoint, self.model)?;
-        let test_fraction = o
-            .test_fraction
-            .unwrap_or(self.model.defaults().test_fraction);
-        let sets = load_split::<L, D, O>(
-            &o.source()?,
-            &BundledData::locate(o.data.data_dir.as_deref()),
-            test_fraction,
-            o.seed_or_default(),
-            self.model,
-        )?;
+        let test_fraction = o.split.test_fraction_or_default(self.model);
+        let sets = o.split.load::<L, D, O>(test_fraction, self.model)?;
         let first =
             || QuantizedDense::quantize(&float.net.first).context("layer 0 cannot be quantised");
         let second =
