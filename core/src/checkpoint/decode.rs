@@ -47,21 +47,35 @@ pub(super) fn verify_envelope(buf: &[u8]) -> Result<(&[u8], u16), CheckpointErro
     Ok((body, version))
 }
 
+/// The layer records of a checkpoint whose envelope verifies: a reader at
+/// the first record, the number of layers and the format version.
+pub(super) fn layer_records(buf: &[u8]) -> Result<(Reader<'_>, usize, u16), CheckpointError> {
+    let (body, version) = verify_envelope(buf)?;
+    let mut r = Reader::new(body);
+    r.u32()?; // magic
+    r.u16()?; // version
+    r.u16()?; // flags
+    r.u32()?; // length
+    let depth = usize::from(r.u16()?);
+    r.u16()?; // reserved
+    Ok((r, depth, version))
+}
+
 /// One stored layer record.
-struct Record {
-    inputs: u32,
-    outputs: u32,
-    pieces: u16,
-    activation: u8,
+pub(super) struct Record {
+    pub(super) inputs: u32,
+    pub(super) outputs: u32,
+    pub(super) pieces: u16,
+    pub(super) activation: u8,
     /// `None`: an unknown kind code.
-    kind: Option<LayerKind>,
-    parameter: f32,
+    pub(super) kind: Option<LayerKind>,
+    pub(super) parameter: f32,
 }
 
 impl Record {
     /// The next record of `r`; format 1 has a reserved 0 where format 2
     /// has the kind (and every layer of format 1 is float).
-    fn read(r: &mut Reader<'_>, version: u16) -> Result<Record, CheckpointError> {
+    pub(super) fn read(r: &mut Reader<'_>, version: u16) -> Result<Record, CheckpointError> {
         let inputs = r.u32()?;
         let outputs = r.u32()?;
         let pieces = r.u16()?;

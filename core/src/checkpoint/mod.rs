@@ -95,7 +95,7 @@ pub use ram_flash::RamFlash;
 pub use store::{SlotInfo, Store, StoreError};
 
 use codec::Reader;
-use decode::{decode, verify_envelope};
+use decode::{Record, decode, layer_records, verify_envelope};
 use encode::encode;
 use saved::FineTuned;
 
@@ -625,13 +625,7 @@ pub fn load_fine_tuned_training(
 /// unknown kind code; [`CheckpointError::BufferTooSmall`] if `kinds` is
 /// too short (`needed` counts layers).
 pub fn kinds(buf: &[u8], kinds: &mut [LayerKind]) -> Result<usize, CheckpointError> {
-    let (body, version) = verify_envelope(buf)?;
-    let mut r = Reader::new(body);
-    r.u32()?;
-    r.u32()?;
-    r.u32()?;
-    let depth = usize::from(r.u16()?);
-    r.u16()?;
+    let (mut r, depth, version) = layer_records(buf)?;
     if depth > kinds.len() {
         return Err(CheckpointError::BufferTooSmall {
             needed: depth,
@@ -639,17 +633,9 @@ pub fn kinds(buf: &[u8], kinds: &mut [LayerKind]) -> Result<usize, CheckpointErr
         });
     }
     for kind in kinds.iter_mut().take(depth) {
-        r.u32()?;
-        r.u32()?;
-        r.u16()?;
-        r.u8()?;
-        let code = r.u8()?;
-        r.f32()?;
-        *kind = match version {
-            1 if code == 0 => LayerKind::Trainable,
-            1 => return Err(CheckpointError::Malformed),
-            _ => LayerKind::from_code(code).ok_or(CheckpointError::Malformed)?,
-        };
+        *kind = Record::read(&mut r, version)?
+            .kind
+            .ok_or(CheckpointError::Malformed)?;
     }
     Ok(depth)
 }
@@ -676,13 +662,7 @@ pub fn kinds(buf: &[u8], kinds: &mut [LayerKind]) -> Result<usize, CheckpointErr
 /// [`CheckpointError::BufferTooSmall`] if `layers` is too short (`needed`
 /// counts layers).
 pub fn layers(buf: &[u8], layers: &mut [LayerSpec]) -> Result<(usize, usize), CheckpointError> {
-    let (body, _) = verify_envelope(buf)?;
-    let mut r = Reader::new(body);
-    r.u32()?;
-    r.u32()?;
-    r.u32()?;
-    let depth = usize::from(r.u16()?);
-    r.u16()?;
+    let (mut r, depth, version) = layer_records(buf)?;
     if depth > layers.len() {
         return Err(CheckpointError::BufferTooSmall {
             needed: depth,
@@ -692,23 +672,20 @@ pub fn layers(buf: &[u8], layers: &mut [LayerSpec]) -> Result<(usize, usize), Ch
     let mut inputs = 0;
     let mut width = 0;
     for (index, spec) in layers.iter_mut().take(depth).enumerate() {
-        let layer_inputs = r.u32()? as usize;
-        let units = r.u32()? as usize;
-        let pieces = usize::from(r.u16()?);
-        let activation = ActivationKind::from_code(r.u8()?).ok_or(CheckpointError::Malformed)?;
-        r.u8()?;
-        let parameter = r.f32()?;
+        let record = Record::read(&mut r, version)?;
+        let layer_inputs = record.inputs as usize;
         if index == 0 {
             inputs = layer_inputs;
         } else if layer_inputs != width {
             return Err(CheckpointError::Malformed);
         }
-        width = units;
+        width = record.outputs as usize;
         *spec = LayerSpec {
-            units,
-            activation,
-            parameter,
-            pieces,
+            units: width,
+            activation: ActivationKind::from_code(record.activation)
+                .ok_or(CheckpointError::Malformed)?,
+            parameter: record.parameter,
+            pieces: usize::from(record.pieces),
         };
     }
     Ok((inputs, depth))
